@@ -1,0 +1,145 @@
+"""The build: a fixed list of stages, each a pure function, each timed.
+
+    load -> parse -> merge -> classify -> graph -> render -> write
+
+Everything is gathered and rendered in memory before anything is written, so a failed
+build leaves the previous ``output/`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+from .cache import ParseCache
+from .classify import classify_stories
+from .config import CaptureConfig, Config
+from .errors import StrictModeError
+from .load import _display, load_documents
+from .merge import merge_articles
+from .models import Article, ClassifiedStory, Diagnostic, ParsedDocument, SourceDocument
+from .readers import parse_document
+
+# Below this many documents to parse, starting worker processes costs more than it saves.
+PARALLEL_PARSE_MIN = 200
+
+
+@dataclass
+class Timings:
+    stages: list[tuple[str, float]] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages.append((name, time.perf_counter() - start))
+
+    def __str__(self) -> str:
+        return "  ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything known about the content, before any page exists."""
+
+    config: Config
+    articles: tuple[Article, ...]
+    stories: tuple[ClassifiedStory, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def story(self, slug: str) -> ClassifiedStory | None:
+        return next((s for s in self.stories if s.slug == slug), None)
+
+    def story_of(self) -> Mapping[str, str]:
+        """Article id -> its story's slug."""
+        return {a.id: s.slug for s in self.stories for a in s.story.articles}
+
+
+def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None) -> Digest:
+    """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with."""
+    timings = timings or Timings()
+    cache = cache if cache is not None else ParseCache()
+    diagnostics: list[Diagnostic] = list(config.warnings)
+    with timings.stage("load"):
+        docs, load_problems = load_documents(config.content_dir)
+        diagnostics += load_problems
+    with timings.stage("parse"):
+        parsed = parse_all(docs, config.capture, cache)
+        content = _display(config.content_dir)
+        for result in parsed:
+            diagnostics += [_under(content, d) for d in result.diagnostics]
+        articles = [a for result in parsed for a in result.articles]
+    with timings.stage("merge"):
+        stories = merge_articles(articles, config.merge)
+    with timings.stage("classify"):
+        classified = classify_stories(stories, config.taxonomy, config.sections)
+    return Digest(config, tuple(articles), tuple(classified), tuple(diagnostics))
+
+
+def parse_all(docs: Sequence[SourceDocument], capture: CaptureConfig, cache: ParseCache) -> list[ParsedDocument]:
+    """Parse each document once: cached results by content hash, the rest on every core."""
+    results: dict[str, ParsedDocument] = {}
+    todo = []
+    for doc in docs:
+        hit = cache.get(doc, capture)
+        if hit is None:
+            todo.append(doc)
+        else:
+            results[doc.path] = hit
+    workers = min(os.cpu_count() or 1, 4)
+    if len(todo) >= PARALLEL_PARSE_MIN and workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            fresh = list(pool.map(parse_document, todo, [capture] * len(todo), chunksize=64))
+    else:
+        fresh = [parse_document(doc, capture) for doc in todo]
+    for doc, result in zip(todo, fresh):
+        cache.put(doc, capture, result)
+        results[doc.path] = result
+    return [results[doc.path] for doc in docs]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    digest: Digest
+    written: int
+    deleted: int
+    pages: int
+    timings: Timings
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.digest.diagnostics
+
+
+def build(config: Config, *, strict: bool = False, clean: bool = False, search: bool = True) -> BuildReport:
+    """The whole build. Raises before writing anything if any stage fails (or, with strict, warns)."""
+    from .render import render_site
+    from .site import build_site_graph
+    from .write import load_cache, run_search_indexer, write_output
+
+    timings = Timings()
+    cache = ParseCache() if clean else load_cache(config.output_dir)
+    digest = gather(config, cache, timings)
+    if strict and digest.diagnostics:
+        raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: nothing was written", hint="fix the documents above, or build without --strict")
+    with timings.stage("graph"):
+        graph = build_site_graph(digest)
+    with timings.stage("render"):
+        files = render_site(graph, config)
+    with timings.stage("write"):
+        written, deleted = write_output(files, config.output_dir, cache)
+    if search:
+        with timings.stage("search"):
+            run_search_indexer(config.output_dir)
+    return BuildReport(digest, written, deleted, len(graph.pages), timings)
+
+
+def _under(content: str, diagnostic: Diagnostic) -> Diagnostic:
+    return Diagnostic(f"{content}/{diagnostic.path}", diagnostic.line, diagnostic.message, diagnostic.level)

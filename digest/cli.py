@@ -1,0 +1,115 @@
+"""The ``digest`` command. Thin: parse options, call the pipeline, print, exit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import load_config
+from .errors import DigestError
+
+CONFIG_HELP = "The site's settings file. Default: digest.yaml in the current folder (built-in defaults if there is none)."
+
+
+def _load(config_path: str | None, output: str | None = None, base_url: str | None = None):
+    config = load_config(Path(config_path) if config_path else None)
+    return config.with_overrides(output_dir=Path(output) if output else None, base_url=base_url)
+
+
+def _print_diagnostics(diagnostics) -> None:
+    for diagnostic in diagnostics:
+        click.echo(str(diagnostic), err=True)
+
+
+class DigestGroup(click.Group):
+    """Turns a ``DigestError`` from any command into its message and exit status, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DigestError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="digest", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Turn a folder of captured news pages and Markdown notes into a static news digest website.
+
+    Run the commands from your site's folder (the one holding digest.yaml and content/).
+    """
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--output", "-o", type=click.Path(file_okay=False), help="Write the site here instead of output_dir from the settings (default: output/).")
+@click.option("--base-url", help="The public address of the site, e.g. https://user.github.io/repo/. Overrides site.base_url in the settings.")
+@click.option("--strict", is_flag=True, help="Treat warnings (skipped or doubtful documents) as errors: exit with status 1 and write nothing.")
+@click.option("--clean", is_flag=True, help="Ignore the parse cache and read every document afresh.")
+@click.option("--no-search", is_flag=True, help="Skip building the search index (faster; the search page will not work).")
+@click.option("--verbose", "-v", is_flag=True, help="Also print how long each build stage took.")
+def build(config_path, output, base_url, strict, clean, no_search, verbose) -> None:
+    """Build the site into the output folder.
+
+    Reads every document in content/, merges and classifies the stories, renders the
+    pages and replaces the output folder's contents. If anything fails, the previous
+    output is left untouched.
+    """
+    from .build import build as run_build
+
+    config = _load(config_path, output, base_url)
+    report = run_build(config, strict=strict, clean=clean, search=not no_search)
+    _print_diagnostics(report.warnings)
+    digest = report.digest
+    total = sum(seconds for _, seconds in report.timings.stages)
+    click.echo(
+        f"Built {len(digest.stories)} stories from {len(digest.articles)} articles: "
+        f"{report.pages} pages in {_display(config.output_dir)} ({report.written} written, {report.deleted} removed) "
+        f"in {total:.2f} s; {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}."
+    )
+    if verbose:
+        click.echo(f"Stages: {report.timings}")
+
+
+@cli.command("list")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of one line per story.")
+@click.option("--articles", is_flag=True, help="List the articles the readers recovered instead of the stories.")
+def list_command(config_path, as_json, articles) -> None:
+    """List the stories (or, with --articles, the articles) the digest would publish."""
+    from .build import gather
+    from .listing import article_records, story_records
+
+    config = _load(config_path)
+    digest = gather(config)
+    _print_diagnostics(digest.diagnostics)
+    records = article_records(digest) if articles else story_records(digest)
+    if as_json:
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    for record in records:
+        if articles:
+            click.echo(f"{record['date'] or '----------':10}  {record['outlet'] or '-':20}  {record['headline']}  [{record['id']}]")
+        else:
+            outlets = ", ".join(record["outlets"]) or "-"
+            click.echo(f"{record['date'] or '----------':10}  {outlets[:40]:40}  {record['title']}")
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix() + "/"
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    cli(prog_name="digest")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
