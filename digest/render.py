@@ -16,6 +16,7 @@ import jinja2
 
 from .config import Config
 from .errors import TemplateError
+from .feeds import feed_files
 from .models import ArticleDate
 from .site import Page, SiteGraph
 from .theme import default_theme_dir
@@ -79,7 +80,10 @@ def render_site(graph: SiteGraph, config: Config) -> dict[str, bytes]:
     site = {"config": config.site, "digest": graph.digest}
     for page in graph.pages:
         files[page.path] = render_page(env, page, site, assets).encode("utf-8")
-    files[".nojekyll"] = b""
+    files[".nojekyll"] = b""  # GitHub Pages: serve the files as they are, no Jekyll
+    if config.site.cname:
+        files["CNAME"] = (config.site.cname.strip() + "\n").encode("ascii")
+    files.update(feed_files(graph, config))
     return files
 
 
