@@ -78,8 +78,13 @@ class CaptureConfig:
 class MergeConfig:
     """When two articles are one story. See ``digest/merge.py``."""
 
-    threshold: float = 0.5  # combined evidence score needed to merge
-    window_days: int = 3  # articles further apart in time are never merged
+    threshold: float = 0.3  # combined evidence score needed to merge (weights below; each evidence is 0..1)
+    window_days: int = 3  # articles with exact dates further apart than this are never merged
+    text_weight: float = 0.4  # shared wording: share of the shorter article's word 3-shingles the other has
+    words_weight: float = 0.35  # TF-IDF cosine of the content words: the same event written differently
+    names_weight: float = 0.25  # shared people, organisations and places, rarer names counting more
+    max_shared: int = 200  # shingles and names shared by more articles than this do not propose pairs
+    neighbours: int = 16  # within one shared key, each article is paired with this many nearest in time
     together: tuple[tuple[str, ...], ...] = ()  # article ids forced into one story
     apart: tuple[tuple[str, ...], ...] = ()  # article ids forced into separate stories
 

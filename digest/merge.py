@@ -1,20 +1,214 @@
-"""Merge stage: articles -> stories.
+"""Merge stage: articles -> stories, one per event, however many outlets reported it.
 
-PLACEHOLDER: one story per article until issue 3 lands.
+1. Index: the pairs worth comparing are those sharing a rare word 3-shingle or a rare name (``digest.similarity``);
+   never every pair, so the stage stays near-linear as the archive grows. ``MergeStats.compared`` counts them.
+2. Judge: each candidate pair is one event when its combined evidence (shared wording, similar vocabulary, shared
+   names) reaches ``merge.threshold`` and its exact dates are at most ``merge.window_days`` apart. Undated and
+   approximately dated articles are never kept apart by the window.
+3. Group: the strongest pairs join first; a group never takes in an article the editor forced apart from one of
+   its members (``merge.apart``, front matter ``apart:``), and editor groups (``merge.together``, front matter
+   ``story:``) are joined before anything else.
+4. Tell: each group becomes a ``Story`` with a stable slug, a headline, a summary and what each version adds
+   (``digest.summarize``).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import hashlib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
 
 from .config import MergeConfig
-from .models import Article, Story
+from .models import Article, Diagnostic, Story
 from .slugs import slugify, unique_slug
+from .summarize import choose_headline, summarize, what_each_adds
+
+
+@dataclass
+class MergeStats:
+    """What the stage did: enough to prove it never compares all pairs."""
+
+    articles: int = 0
+    candidates: int = 0  # distinct pairs the index proposed
+    compared: int = 0  # pairs whose evidence was computed (candidates inside the time window)
+    merged: int = 0  # pairs that joined two groups
+    forced: int = 0  # joins made by the editor (story:, merge.together)
+    refused: int = 0  # joins refused because the editor keeps the articles apart
+    stories: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def merge_articles(articles: Sequence[Article], config: MergeConfig) -> list[Story]:
+    return merge_stories(articles, config)[0]
+
+
+def merge_stories(articles: Sequence[Article], config: MergeConfig) -> tuple[list[Story], MergeStats]:
+    stats = MergeStats(articles=len(articles))
+    if not articles:
+        return [], stats
+    # Work in first-seen order (see ``_seen_key``) so the result never depends on the order articles arrive in.
+    articles = sorted(articles, key=_seen_key)
+    index = {a.id: i for i, a in enumerate(articles)}
+    groups = _Groups(len(articles))
+    _apply_apart(articles, index, config, groups, stats)
+    _apply_together(articles, index, config, groups, stats)
+    for score, i, j in _scored_pairs(articles, config, stats):
+        if score < config.threshold:
+            break
+        if groups.join(i, j):
+            stats.merged += 1
+        elif groups.find(i) != groups.find(j):
+            stats.refused += 1
+    stories = _tell(articles, groups.members())
+    stats.stories = len(stories)
+    return stories, stats
+
+
+# ---------------------------------------------------------------- judging pairs
+
+
+def _scored_pairs(articles: Sequence[Article], config: MergeConfig, stats: MergeStats) -> list[tuple[float, int, int]]:
+    """Candidate pairs from the index with their combined score, strongest first."""
+    import numpy as np
+
+    from .similarity import Corpus, shared_key_pairs
+
+    corpus = Corpus(articles)
+    rank = np.arange(len(articles), dtype=np.int64)  # articles are already in first-seen order
+    shingle_keys, shingle_owners = corpus.shingle_keys()
+    shared_shingles = shared_key_pairs(shingle_keys, shingle_owners, rank, max_df=config.max_shared, neighbours=config.neighbours)
+    name_keys, name_owners = corpus.name_keys()
+    shared_names = shared_key_pairs(name_keys, name_owners, rank, max_df=config.max_shared, neighbours=config.neighbours)
+    candidates = shared_shingles.keys() | shared_names.keys()
+    stats.candidates = len(candidates)
+    weights = (config.text_weight, config.words_weight, config.names_weight)
+    window = config.window_days
+    features = corpus.features
+    scored = []
+    for i, j in candidates:
+        a, b = features[i].day, features[j].day
+        if a is not None and b is not None and abs(a - b) > window:
+            continue
+        stats.compared += 1
+        score = corpus.evidence(i, j, shared_shingles.get((i, j), 0)).score(weights)
+        if score >= config.threshold:
+            scored.append((score, i, j))
+    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return scored
+
+
+# ---------------------------------------------------------------- grouping
+
+
+class _Groups:
+    """Union-find whose groups remember which "apart" sets their members belong to."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+        self.apart: list[frozenset[int]] = [frozenset()] * n  # per root: the apart sets its members are in
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, i: int, j: int) -> bool:
+        ri, rj = self.find(i), self.find(j)
+        if ri == rj or self.apart[ri] & self.apart[rj]:
+            return False
+        if rj < ri:
+            ri, rj = rj, ri
+        self.parent[rj] = ri
+        self.apart[ri] = self.apart[ri] | self.apart[rj]
+        return True
+
+    def keep_apart(self, i: int, tag: int) -> None:
+        root = self.find(i)
+        self.apart[root] = self.apart[root] | {tag}
+
+    def members(self) -> list[list[int]]:
+        groups: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            groups.setdefault(self.find(i), []).append(i)
+        return list(groups.values())
+
+
+def _apply_apart(articles, index, config: MergeConfig, groups: _Groups, stats: MergeStats) -> None:
+    sets = [(list(ids), "merge.apart") for ids in config.apart]
+    for article in articles:
+        apart = article.meta.get("apart") if article.meta else None
+        if apart:
+            ids = [apart] if isinstance(apart, str) else [str(x) for x in apart]
+            sets.append(([article.id, *ids], f"{article.source}: apart"))
+    for tag, (ids, where) in enumerate(sets):
+        for article_id in _known(ids, index, where, stats):
+            groups.keep_apart(index[article_id], tag)
+
+
+def _apply_together(articles, index, config: MergeConfig, groups: _Groups, stats: MergeStats) -> None:
+    sets = [(list(ids), "merge.together") for ids in config.together]
+    by_key: dict[str, list[str]] = {}
+    for article in articles:
+        if article.story_key:
+            by_key.setdefault(article.story_key, []).append(article.id)
+    sets += [(ids, f"story: {key}") for key, ids in by_key.items()]
+    for ids, where in sets:
+        known = _known(ids, index, where, stats)
+        for other in known[1:]:
+            if groups.join(index[known[0]], index[other]):
+                stats.forced += 1
+            elif groups.find(index[known[0]]) != groups.find(index[other]):
+                stats.diagnostics.append(Diagnostic(where, None, f"'{known[0]}' and '{other}' are forced both together and apart: kept apart (remove one of the two settings)"))
+
+
+def _known(ids: Iterable[str], index, where: str, stats: MergeStats) -> list[str]:
+    known = []
+    for article_id in ids:
+        if article_id in index:
+            known.append(article_id)
+        else:
+            stats.diagnostics.append(Diagnostic(where, None, f"no article has the id '{article_id}' (see `digest list --articles` for the ids): ignored"))
+    return known
+
+
+# ---------------------------------------------------------------- telling
+
+
+def _seen_key(article: Article) -> tuple:
+    """First seen first: the earliest known date (exact or approximate, capture and file times included), then id."""
+    day = article.date.day.toordinal() if article.date else 10**7
+    return (day, article.id)
+
+
+def _tell(articles: Sequence[Article], groups: list[list[int]]) -> list[Story]:
+    """Stories with slugs that never change when a version is added later.
+
+    The slug comes from the story's first-seen article, which a later addition does not replace; when two stories
+    would share a slug, the one seen first keeps it and the others get a short hash of their first article's id.
+    """
+    groups = sorted(groups, key=min)  # articles are in first-seen order, so min() is each story's first article
     taken: set[str] = set()
     stories = []
-    for article in articles:
-        stories.append(Story(slug=unique_slug(slugify(article.headline), taken), title=article.headline, articles=(article,)))
+    for members in groups:
+        versions = [articles[i] for i in members]
+        first = versions[0]
+        base = slugify(first.headline)
+        slug = base if base not in taken else f"{base}-{hashlib.sha1(first.id.encode()).hexdigest()[:6]}"
+        slug = unique_slug(slug, taken)
+        ordered = tuple(sorted(versions, key=_date_order))
+        stories.append(Story(
+            slug=slug,
+            title=choose_headline(ordered),
+            articles=ordered,
+            summary=summarize(ordered),
+            adds=what_each_adds(ordered),
+        ))
     return stories
+
+
+def _date_order(article: Article) -> tuple:
+    """Exact dates first in date order, then approximate and undated versions; ties by id."""
+    if article.date is None:
+        return (2, 0, article.id)
+    return (1 if article.date.approximate else 0, article.date.day.toordinal(), article.id)
