@@ -76,6 +76,27 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
         click.echo(f"Stages: {report.timings}")
 
 
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on. Use 0.0.0.0 to let other machines on your network see the preview.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on; 0 picks a free one.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser once the first build is done.")
+@click.option("--strict", is_flag=True, help="Treat warnings as build errors: the preview shows them and keeps the last good build.")
+@click.option("--base-url", help="Serve under this address's path, e.g. https://user.github.io/repo/ serves at /repo/. Overrides site.base_url.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print each request and how long each build stage took.")
+def serve(config_path, host, port, open_browser, strict, base_url, verbose) -> None:
+    """Preview the site: build it, serve it, rebuild and reload the browser on every save.
+
+    Watches content/, templates/ (with static/) and digest.yaml. The site is served from
+    memory, under the base URL's path as GitHub Pages would serve it; output/ is not
+    touched. A failed rebuild keeps the last good site and shows the error on every page
+    until the next good save. Stop with Ctrl+C.
+    """
+    from .serve import run_serve
+
+    run_serve(config_path, host, port, open_browser=open_browser, strict=strict, base_url=base_url, verbose=verbose)
+
+
 @cli.command("list")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of one line per story.")

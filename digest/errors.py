@@ -68,3 +68,7 @@ class BuildError(DigestError):
 
 class DeployError(DigestError):
     """``digest deploy`` refused or failed."""
+
+
+class ServeError(DigestError):
+    """``digest serve`` cannot start (for example, its port is taken)."""

@@ -1,0 +1,216 @@
+"""``digest serve``: build, serve from memory, watch, rebuild incrementally, reload the browser.
+
+What makes a rebuild cheap, kept in memory between builds:
+- the parse cache (by content hash): only documents whose bytes changed are read again;
+- the render memo (page path -> fingerprint of the data it shows, bytes): only pages whose
+  data changed are rendered again. It is emptied when a template or static asset changes
+  (a page's bytes depend on templates it extends and assets it links) and when the
+  settings change (every page shows them).
+
+Nothing is written to disk: a finished build is handed to the preview server whole.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import traceback
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .build import Timings, gather
+from .cache import ParseCache
+from .config import CONFIG_FILE, Config, load_config
+from .errors import DigestError, ServeError, StrictModeError
+from .preview import BuildFailure, PreviewServer, PreviewState
+from .render import render_site, theme_dirs
+from .site import build_site_graph
+from .watch import ChangeWatcher
+from .write import load_cache
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    files: dict[str, bytes] | None
+    failure: BuildFailure | None
+    config: Config | None
+    stories: int = 0
+    warnings: tuple = ()
+    timings: Timings | None = None
+    parse_misses: int = 0
+    reloaded: bool = False  # set by the caller: did browsers reload?
+
+
+class Previewer:
+    """Rebuilds the site in memory, reusing everything the changed files do not touch."""
+
+    def __init__(self, config_path: Path | None, root: Path, base_url: str | None = None, strict: bool = False):
+        self.config_path = config_path.resolve() if config_path else None
+        self.root = root.resolve()
+        self.base_url = base_url
+        self.strict = strict
+        self.config: Config | None = None
+        self.cache: ParseCache | None = None
+        self.memo: dict[str, tuple[str, bytes]] = {}
+        self._render_takes_memo = "memo" in inspect.signature(render_site).parameters
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_path or self.root / CONFIG_FILE
+
+    def load_config(self) -> Config:
+        config = load_config(self.config_path, root=self.root)
+        return config.with_overrides(base_url=self.base_url)
+
+    def watched_trees(self) -> list[Path]:
+        """The content folder and every template folder (with its static/ assets)."""
+        config = self.config
+        if config is None:
+            try:
+                config = self.load_config()
+            except DigestError:  # a broken digest.yaml: watch the usual places until it is fixed
+                return [self.root / "content", self.root / "templates"]
+        return [config.content_dir, config.templates_dir, *theme_dirs(config)]
+
+    def build(self, changed: frozenset[Path] = frozenset()) -> BuildOutcome:
+        timings = Timings()
+        try:
+            config = self.load_config()
+            if config != self.config:
+                self.memo.clear()
+                if self.cache is None:  # first build: start from what `digest build` left, if anything
+                    self.cache = load_cache(config.output_dir)
+                self.config = config
+            elif any(_under_any(path, theme_dirs(config)) for path in changed):
+                self.memo.clear()
+            cache = self.cache
+            misses_before = cache.misses
+            digest = gather(config, cache, timings)
+            if self.strict and digest.diagnostics:
+                listed = "\n".join(str(d) for d in digest.diagnostics)
+                raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set:\n{listed}", hint="fix the documents above, or serve without --strict")
+            with timings.stage("graph"):
+                graph = build_site_graph(digest)
+            with timings.stage("render"):
+                files = render_site(graph, config, memo=self.memo) if self._render_takes_memo else render_site(graph, config)
+            _forget_unused(cache)
+            return BuildOutcome(files, None, config, len(digest.stories), digest.diagnostics, timings, cache.misses - misses_before)
+        except DigestError as exc:
+            return BuildOutcome(None, BuildFailure.from_exception(exc), self.config, timings=timings)
+        except Exception as exc:  # a bug must not take the preview down: show it, keep serving
+            return BuildOutcome(None, BuildFailure.from_exception(exc, traceback.format_exc()), self.config, timings=timings)
+
+
+def _under_any(path: Path, folders: list[Path]) -> bool:
+    return any(path == folder or folder.resolve() in path.parents for folder in folders)
+
+
+def _forget_unused(cache: ParseCache) -> None:
+    """Keep only the entries this build used, so edited versions do not pile up in a long session."""
+    cache.entries = {key: value for key, value in cache.entries.items() if key in cache.used}
+    cache.used = set()
+
+
+class PreviewSession:
+    """The previewer, the server and the watcher, wired together."""
+
+    def __init__(self, previewer: Previewer, host: str, port: int, report: Callable[[BuildOutcome], None] = lambda outcome: None, verbose: bool = False):
+        self.previewer = previewer
+        self.report = report
+        self.state = PreviewState(_initial_base_path(previewer))
+        self._build_lock = threading.Lock()
+        try:
+            self.server = PreviewServer(host, port, self.state, verbose)
+        except OSError as exc:
+            raise ServeError(_bind_problem(host, port, exc), hint="stop the other server, or pick another port: --port 8001 (or --port 0 for any free one)") from exc
+        self.watcher = ChangeWatcher(self.rebuild)
+        self._thread = threading.Thread(target=self.server.serve_forever, name="digest-serve", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return self.server.url()
+
+    def start(self) -> BuildOutcome:
+        """Serve at once (a "building" page), build, then watch."""
+        self._thread.start()
+        # Watch before the first build, so a save during it is not missed (it starts a second build).
+        self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
+        self.watcher.start()
+        return self.rebuild(frozenset())
+
+    def rebuild(self, changed: frozenset[Path]) -> BuildOutcome:
+        with self._build_lock:
+            outcome = self.previewer.build(changed)
+            base_path = outcome.config.site.base_path if outcome.config else None
+            reloaded = self.state.publish(outcome.files, outcome.failure, base_path)
+            self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
+        outcome = BuildOutcome(**{**outcome.__dict__, "reloaded": reloaded})
+        self.report(outcome)
+        return outcome
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _initial_base_path(previewer: Previewer) -> str:
+    try:
+        return previewer.load_config().site.base_path
+    except DigestError:
+        return "/"  # the first build reports the problem; a fixed digest.yaml moves the site
+
+
+def _bind_problem(host: str, port: int, exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use (another `digest serve` or web server?)"
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port} on {host} (ports below 1024 need administrator rights)"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+def open_browser_at(url: str) -> None:
+    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+
+
+def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bool = False, strict: bool = False, base_url: str | None = None, verbose: bool = False) -> None:
+    """The ``digest serve`` command: runs until Ctrl+C."""
+    import click
+
+    previewer = Previewer(Path(config_path) if config_path else None, Path.cwd(), base_url, strict)
+
+    def report(outcome: BuildOutcome) -> None:
+        for diagnostic in outcome.warnings:
+            click.echo(str(diagnostic), err=True)
+        took = sum(seconds for _, seconds in outcome.timings.stages) if outcome.timings else 0.0
+        if outcome.failure is not None:
+            click.echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)
+        else:
+            click.echo(f"Built {outcome.stories} stories in {took:.2f} s ({outcome.parse_misses} document{'s' if outcome.parse_misses != 1 else ''} read)"
+                       f"{'; reloading' if outcome.reloaded else '; nothing changed'}.")
+        if verbose and outcome.timings:
+            click.echo(f"Stages: {outcome.timings}")
+
+    session = PreviewSession(previewer, host, port, report, verbose)
+    click.echo(f"Serving {session.url} (Ctrl+C to stop)")
+    session.start()
+    click.echo(f"Watching {', '.join(_display(p) for p in previewer.watched_trees() + [previewer.settings_file] if p.exists())}")
+    if open_browser:
+        open_browser_at(session.url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        session.stop()
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)

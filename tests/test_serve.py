@@ -1,0 +1,393 @@
+"""``digest serve``: the real command in a subprocess, spoken to over HTTP (and, at the end, by Chromium)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from conftest import REPO, run_digest
+from digest.preview import resolve
+
+NOTE = """---
+title: "{title}"
+date: 2025-07-20
+outlet: Test Gazette
+---
+{body}
+"""
+BRIDGE = """The harbour bridge at Port Vesta reopened on Sunday after three months of repairs, the works ministry said.
+Traffic was light in the first hours, and ferry operators said they expected fewer passengers."""
+HEADLINES = [
+    "Orchard growers expect an early apple harvest", "Glacier retreat measured by alpine surveyors", "Violin maker restores a 1720 instrument",
+    "Weather satellite launch delayed by high winds", "Marathon route changed after roadworks", "Village bakery wins national bread prize",
+    "Volcano observatory raises alert level", "City library extends weekend opening hours", "New tramway line opens to the airport",
+    "Vineyard owners report frost damage", "Lighthouse keeper retires after forty years", "Teenager wins the regional chess championship",
+]
+SCRIPT = re.compile(rb"<script>/\* digest serve: live reload \*/.*?</script>", re.S)
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen, url: str, lines: list[str]):
+        self.process = process
+        self.url = url  # ends with the base path, e.g. http://127.0.0.1:41234/digest/
+        self.lines = lines
+
+    @property
+    def origin(self) -> str:
+        return re.match(r"http://[^/]+", self.url).group(0)
+
+    def status(self) -> dict:
+        with urllib.request.urlopen(self.url + "__digest__/status", timeout=10) as response:
+            return json.load(response)
+
+    def wait_until(self, predicate: Callable[[dict], bool], what: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.status()
+            if predicate(status):
+                return status
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
+
+    def wait_for_rebuild(self, after: dict, what: str = "a rebuild") -> dict:
+        return self.wait_until(lambda s: s["builds"] > after["builds"], what)
+
+
+def get(url: str) -> tuple[int, bytes, dict]:
+    """GET without following redirects: (status, body, headers)."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+@contextmanager
+def serving(site: Path, *args: str) -> Iterator[Served]:
+    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Serving "):
+                found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        if not found.wait(30):
+            raise AssertionError("digest serve printed no URL:\n" + "\n".join(lines))
+        url = re.search(r"http://\S+", next(l for l in lines if l.startswith("Serving "))).group(0)
+        served = Served(process, url, lines)
+        served.wait_until(lambda s: s["builds"] >= 1, "the first build")
+        yield served
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def add_note(site: Path, name: str, title: str, body: str = BRIDGE) -> Path:
+    path = site / "content" / name
+    path.write_text(NOTE.format(title=title, body=body), encoding="utf-8")
+    return path
+
+
+def front_page(served: Served) -> bytes:
+    status, body, _ = get(served.url)
+    assert status == 200
+    return body
+
+
+def story_links(page: bytes) -> list[str]:
+    return re.findall(rb'href="([^"]*stories/[^"]+)"', page)
+
+
+# ---------------------------------------------------------------- pure path resolution
+
+
+def test_resolve_follows_github_pages_rules():
+    files = {"index.html": b"front", "stories/a/index.html": b"story a", "about.html": b"about", "404.html": b"missing", "static/s.css": b"css"}
+    assert resolve(files, "/repo/", "/repo/").body == b"front"
+    assert resolve(files, "/repo/", "/repo").location == "/repo/"
+    assert resolve(files, "/repo/", "/").location == "/repo/"
+    assert resolve(files, "/repo/", "/repo/stories/a/").body == b"story a"
+    assert (resolve(files, "/repo/", "/repo/stories/a").status, resolve(files, "/repo/", "/repo/stories/a").location) == (301, "/repo/stories/a/")
+    assert resolve(files, "/repo/", "/repo/about").body == b"about"
+    assert resolve(files, "/repo/", "/repo/static/s.css").content_type == "text/css; charset=utf-8"
+    for missing in ("/repo/nope", "/other/", "/repo/../etc/passwd", "/repo/stories/"):
+        response = resolve(files, "/repo/", missing)
+        assert (response.status, response.body) == (404, b"missing"), missing
+    assert resolve(files, "/", "/stories/a/index.html").body == b"story a"
+
+
+# ---------------------------------------------------------------- the server, over HTTP
+
+
+def test_serves_the_built_site_from_memory_under_the_base_path(site, tmp_path):
+    built = tmp_path / "built"
+    shutil.copytree(site, built)
+    run_digest("build", "--no-search", cwd=built, check=True)
+    output = built / "output"
+    with serving(site) as served:
+        assert served.url.endswith("/digest/"), served.url  # digest.yaml: base_url https://example.org/digest/
+        assert get(served.origin + "/digest")[2]["Location"] == "/digest/"
+        assert get(served.origin + "/")[2]["Location"] == "/digest/"
+        status, body, headers = get(served.url)
+        assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+        assert b'new EventSource("/digest/__digest__/events")' in body  # the reload script knows the sub-path
+        assert SCRIPT.sub(b"", body) == (output / "index.html").read_bytes()  # the same bytes `digest build` writes
+        links = story_links(body)
+        assert links
+        story = links[0].decode().removesuffix("index.html")
+        folder = served.url + story.rstrip("/")
+        status, _, headers = get(folder)
+        assert status == 301 and headers["Location"] == "/digest/" + story
+        status, body, _ = get(served.url + story)
+        assert status == 200 and SCRIPT.sub(b"", body) == (output / story / "index.html").read_bytes()
+        status, body, _ = get(served.url + "no/such/page/")
+        assert status == 404 and SCRIPT.sub(b"", body) == (output / "404.html").read_bytes()
+        css = next((output / "static").glob("*.css")).relative_to(output).as_posix()
+        status, body, headers = get(served.url + css)
+        assert status == 200 and body == (output / css).read_bytes() and headers["Content-Type"].startswith("text/css")
+        assert get(served.origin + "/elsewhere/")[0] == 404
+    assert not (site / "output").exists(), "the preview must not write output/"
+
+
+def test_base_url_option_serves_at_the_domain_root(site):
+    with serving(site, "--base-url", "https://news.example.com/") as served:
+        assert served.url.endswith(":" + served.url.split(":")[-1].split("/")[0] + "/")
+        status, body, _ = get(served.url)
+        assert status == 200 and b'new EventSource("/__digest__/events")' in body
+        assert get(served.origin + "/digest/")[0] == 404
+
+
+def test_port_in_use_is_a_clear_error(site):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_digest("serve", "--port", str(port), cwd=site, timeout=60)
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--port 0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
+    with serving(site) as served:
+        before = served.status()
+        events = EventCounter(served.url + "__digest__/events")
+        time.sleep(0.3)  # the stream is open and has sent the current generation
+        for i, headline in enumerate(HEADLINES):
+            add_note(site, f"burst-{i}.md", headline, f"{headline}, officials said on Tuesday.")
+            time.sleep(0.01)
+        after = served.wait_for_rebuild(before)
+        time.sleep(1.5)  # any second rebuild would have started by now
+        final = served.status()
+        assert final["builds"] == before["builds"] + 1, served.lines
+        assert final["generation"] == before["generation"] + 1
+        assert events.generations == [before["generation"], before["generation"] + 1]
+        assert any("12 documents read" in line for line in served.lines), served.lines
+        page = front_page(served)
+        assert all(headline.encode() in page for headline in HEADLINES)
+
+
+class EventCounter:
+    """Reads the Server-Sent-Events stream on a thread, recording each generation it announces.
+    (The stream ends when the server stops; closing it from another thread would block on the reader.)"""
+
+    def __init__(self, url: str):
+        self.generations: list[int] = []
+        self._response = urllib.request.urlopen(url, timeout=30)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self._response:
+                line = raw.decode().strip()
+                if line.startswith("data: "):
+                    self.generations.append(json.loads(line[6:])["generation"])
+        except (OSError, ValueError):
+            pass
+
+
+def test_an_edit_rereads_only_that_document(site):
+    note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
+    with serving(site) as served:
+        assert b"Harbour bridge reopens after repairs" in front_page(served)
+        before = served.status()
+        note.write_text(NOTE.format(title="Harbour Bridge Reopens After Repairs, Finally", body=BRIDGE), encoding="utf-8")
+        served.wait_for_rebuild(before)
+        assert b"Harbour Bridge Reopens After Repairs, Finally" in front_page(served)
+        assert "(1 document read); reloading." in served.lines[-1], served.lines
+
+
+def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(site):
+    add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
+    config = site / "digest.yaml"
+    good_config = config.read_text(encoding="utf-8")
+    with serving(site) as served:
+        good = served.status()
+        assert good["error"] is None
+        config.write_text(good_config + "site:\n  title: [unclosed\n", encoding="utf-8")
+        broken = served.wait_for_rebuild(good, "the broken digest.yaml")
+        assert broken["error"] and "digest.yaml:" in broken["error"] and "invalid YAML" in broken["error"], broken
+        assert broken["generation"] == good["generation"] + 1
+        status, body, _ = get(served.url)
+        assert status == 200  # still the last good build ...
+        assert b"Harbour bridge reopens after repairs" in body
+        assert b'id="digest-build-error"' in body and b"digest.yaml:" in body  # ... under the error overlay
+        assert get(served.url + "no/such/")[0] == 404
+        assert served.process.poll() is None
+
+        config.write_text(good_config, encoding="utf-8")
+        fixed = served.wait_until(lambda s: s["error"] is None, "the fixed digest.yaml")
+        assert fixed["generation"] == broken["generation"] + 1
+        assert b'id="digest-build-error"' not in front_page(served)
+
+        # A template syntax error in the site's own templates/ folder (created while serving).
+        templates = site / "templates"
+        templates.mkdir()
+        lines = (REPO / "templates" / "index.html").read_text(encoding="utf-8").splitlines()
+        lines.insert(2, "{% if %}")
+        before = served.status()
+        (templates / "index.html").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        broken = served.wait_until(lambda s: s["error"] is not None, "the template error")
+        assert "templates/index.html:3" in broken["error"] and "syntax" in broken["error"], broken
+        body = front_page(served)
+        assert b"templates/index.html:3" in body and b"Harbour bridge reopens after repairs" in body
+        (templates / "index.html").unlink()
+        served.wait_until(lambda s: s["error"] is None, "the template fixed")
+        assert b'id="digest-build-error"' not in front_page(served)
+        assert served.process.poll() is None
+
+
+def test_strict_shows_document_warnings_as_errors(site):
+    with serving(site, "--strict") as served:
+        assert served.status()["error"] is None
+        before = served.status()
+        (site / "content" / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+        broken = served.wait_for_rebuild(before)
+        assert broken["error"] and "content/broken.md:" in broken["error"] and "--strict" in broken["error"], broken
+        (site / "content" / "broken.md").unlink()
+        served.wait_until(lambda s: s["error"] is None, "the broken note removed")
+
+
+def test_new_deleted_and_renamed_documents(site):
+    with serving(site) as served:
+        before = served.status()
+        note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
+        served.wait_for_rebuild(before)
+        page = front_page(served)
+        assert b"Harbour bridge reopens after repairs" in page
+        story = next(link for link in story_links(page) if b"harbour-bridge" in link).decode()
+        assert get(served.url + story)[0] == 200
+
+        before = served.status()
+        renamed = note.rename(site / "content" / "bridge-renamed.md")
+        served.wait_for_rebuild(before)
+        assert front_page(served).count(b"Harbour bridge reopens after repairs") == 1
+
+        before = served.status()
+        renamed.unlink()
+        served.wait_for_rebuild(before)
+        assert b"Harbour bridge reopens after repairs" not in front_page(served)
+        assert get(served.url + story)[0] == 404
+        status = served.status()
+        assert not any(b"Harbour bridge" in get(served.url + path)[1] for path in _html_paths(served)), "a deleted story is still shown somewhere"
+
+
+def _html_paths(served: Served) -> list[str]:
+    """Every page reachable from the front page by links under the base path (a small crawl)."""
+    seen, todo = set(), [""]
+    while todo and len(seen) < 300:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        status, body, headers = get(served.url + path)
+        if status != 200 or not headers.get("Content-Type", "").startswith("text/html"):
+            continue
+        base = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+        for link in re.findall(rb'href="([^"#?:]+)"', body):
+            target = os.path.normpath(base + link.decode()).replace("\\", "/")
+            if not target.startswith("..") and (target.endswith(".html") or link.endswith(b"/")):
+                todo.append(target + ("/" if link.endswith(b"/") and not target.endswith("/") else ""))
+    return sorted(seen)
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+@pytest.mark.browser
+def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
+    from playwright.sync_api import expect
+
+    shutil.copytree(REPO / "templates", site / "templates")  # the site's own theme, to break and fix
+    story_template = site / "templates" / "story.html"
+    good_template = story_template.read_text(encoding="utf-8")
+    note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
+    with serving(site) as served:
+        page = browser.new_page()
+        page.goto(served.url)
+        page.get_by_role("link", name="Harbour bridge reopens after repairs").first.click()
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_have_text("Harbour bridge reopens after repairs")
+        story_url = page.url
+        page.evaluate("window.notReloaded = true")
+
+        # Edit the headline (in a way that keeps the story's address: its slug comes from the headline's words).
+        note.write_text(NOTE.format(title="Harbour Bridge Reopens After Repairs", body=BRIDGE), encoding="utf-8")
+        expect(heading).to_have_text("Harbour Bridge Reopens After Repairs", timeout=20_000)
+        assert page.url == story_url
+        assert page.evaluate("window.notReloaded") is None  # the script reloaded it; nobody else did
+
+        # Break the template: the page shows where and what, over the last good page.
+        lines = good_template.splitlines()
+        lines.insert(2, "{% if %}")
+        story_template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        overlay = page.locator("#digest-build-error")
+        expect(overlay).to_be_visible(timeout=20_000)
+        expect(overlay).to_contain_text("templates/story.html:3")
+        expect(overlay).to_contain_text("syntax")
+
+        # Fix it: the overlay goes, the story is back.
+        story_template.write_text(good_template, encoding="utf-8")
+        expect(overlay).to_have_count(0, timeout=20_000)
+        expect(heading).to_have_text("Harbour Bridge Reopens After Repairs")
+
+        # Delete the document: its story leaves the open front page.
+        page.goto(served.url)
+        link = page.get_by_role("link", name="Harbour Bridge Reopens After Repairs")
+        expect(link.first).to_be_visible()
+        note.unlink()
+        expect(link).to_have_count(0, timeout=20_000)
+        expect(page.get_by_role("link", name=re.compile("Pakistan urges")).first).to_be_visible()
