@@ -121,6 +121,56 @@ def list_command(config_path, as_json, articles) -> None:
             click.echo(f"{record['date'] or '----------':10}  {outlets[:40]:40}  {record['title']}")
 
 
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--base-url", help="The public address of the site. Overrides site.base_url in the settings.")
+@click.option("--remote", default="origin", show_default=True, help="The git remote to push the branch to.")
+@click.option("--branch", default="gh-pages", show_default=True, help="The branch that receives the site; its previous content is replaced.")
+@click.option("--message", "-m", help="The commit message (the source commit is always named below it).")
+@click.option("--no-push", is_flag=True, help="Commit to the local branch only; push later with git push.")
+def deploy(config_path, base_url, remote, branch, message, no_push) -> None:
+    """Build the site and publish it on a branch for GitHub Pages (gh-pages).
+
+    The output folder becomes the whole content of the branch, committed without
+    touching your working tree or index, then pushed.
+    """
+    from .deploy import deploy as run_deploy
+
+    config = _load(config_path, None, base_url)
+    result = run_deploy(config, remote=remote, branch=branch, message=message, push=not no_push,
+                        warn=lambda text: click.echo(f"Warning: {text}", err=True))
+    _print_diagnostics(result.build.warnings)
+    where = f"and pushed it to {result.pushed_to}" if result.pushed_to else f"(not pushed: git push {remote} {branch})"
+    click.echo(f"Committed {_display(config.output_dir)} to {branch} as {result.commit[:7]} {where}: {result.message.splitlines()[0]}")
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--output", "-o", type=click.Path(file_okay=False), help="Check the site in this folder instead of output_dir from the settings.")
+@click.option("--base-url", help="The address the site was built for, if digest build was given --base-url.")
+@click.pass_context
+def check(ctx, config_path, output, base_url) -> None:
+    """Check the built site: links, assets, #fragments, titles, feeds and sitemap.
+
+    Prints one line per problem (page:line: link: what is wrong) and exits with status 1 if there is any.
+    """
+    from .check import check_site
+
+    config = _load(config_path, output, base_url)
+    if not (config.output_dir / "index.html").is_file():
+        raise DigestError("no built site here (index.html is missing)", _display(config.output_dir), hint="run digest build first, or pass --output DIR")
+    report = check_site(config.output_dir, config.site.base_url)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in report.problems:
+        click.echo(str(problem))
+    counts = f"{report.pages} pages, {report.links} links, {report.feeds} feeds"
+    if report.problems:
+        click.echo(f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} in {counts}.", err=True)
+        ctx.exit(1)
+    click.echo(f"Checked {counts} under {config.site.base_url}: no problems.")
+
+
 def _display(path: Path) -> str:
     try:
         return path.relative_to(Path.cwd()).as_posix() + "/"

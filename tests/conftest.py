@@ -75,3 +75,23 @@ def browser():
             yield instance
         finally:
             instance.close()
+
+
+def _build_shipped(workdir: Path, base_url: str) -> Path:
+    site = workdir / "site"
+    shutil.copytree(SHIPPED_CONTENT, site / "content")
+    shutil.copy(REPO / "digest.yaml", site / "digest.yaml")
+    run_digest("build", "--output", str(workdir / "out"), "--base-url", base_url, cwd=site, check=True, timeout=600)
+    return workdir / "out"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The shipped site built once per session (search included) for a sub-path: https://example.org/digest/."""
+    return _build_shipped(tmp_path_factory.mktemp("built-subpath"), "https://example.org/digest/")
+
+
+@pytest.fixture(scope="session")
+def built_root_site(tmp_path_factory) -> Path:
+    """The shipped site built once per session for a domain root: https://example.org/."""
+    return _build_shipped(tmp_path_factory.mktemp("built-root"), "https://example.org/")

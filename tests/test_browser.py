@@ -1,0 +1,147 @@
+"""A reader's journey through the built site in headless Debian Chromium (Playwright, never `playwright install`).
+
+Every step follows a real link on the page, on the site served under a sub-path like a GitHub Pages project
+site; search is Pagefind over http. Also: the front page from file://, and pages with JavaScript off.
+Chromium missing: skipped locally, a failure with DIGEST_REQUIRE_QUALITY_TOOLS=1 (CI).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools" / "quality"))
+
+import sitecheck  # noqa: E402
+from test_quality import require_browser  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(sitecheck.CHROMIUM), headless=True, args=sitecheck.CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def served_site(built_site):
+    with sitecheck.serve(built_site, "/digest/") as url:
+        yield url
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh page that records console errors, uncaught exceptions and failed requests."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} [{m.location.get('url')}]"))
+    page.on("pageerror", lambda e: page.problems.append(f"uncaught exception: {e}"))
+    page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
+    yield page
+    context.close()
+
+
+def visible_links(page, folder: str) -> list[tuple[object, str]]:
+    """Visible links whose resolved address is a page in ``folder`` (``stories``, ``sections``...)."""
+    found = []
+    pattern = re.compile(rf"/{folder}/[^/]+/(index\.html)?$")
+    links = page.locator("a[href]")
+    for i in range(links.count()):
+        link = links.nth(i)
+        href = link.evaluate("a => a.href")
+        if pattern.search(urlsplit(href).path) and link.is_visible():
+            found.append((link, href))
+    return found
+
+
+def follow(page, folder: str, avoid: set[str] = frozenset()) -> str:
+    """Click the first visible link to a ``folder`` page not in ``avoid``; check where it lands. Returns its path."""
+    for link, href in visible_links(page, folder):
+        path = urlsplit(href).path
+        if path not in avoid:
+            break
+    else:
+        raise AssertionError(f"{page.url} has no visible link to a {folder}/ page" + (f" other than {sorted(avoid)}" if avoid else ""))
+    with page.expect_navigation() as navigation:
+        link.click()
+    response = navigation.value
+    assert response is not None and response.status == 200, f"{href} answered {response and response.status}"
+    assert urlsplit(page.url).path == path, f"clicked a link to {path}, landed on {page.url}"
+    heading = page.locator("h1")
+    assert heading.count() == 1 and heading.first.inner_text().strip(), f"{page.url} has no single non-empty <h1>"
+    return path
+
+
+def test_front_page_section_story_entity_another_story(page, served_site):
+    response = page.goto(served_site)
+    assert response.status == 200
+    follow(page, "sections")
+    first_story = follow(page, "stories")
+    follow(page, "entities")
+    second_story = follow(page, "stories", avoid={first_story})
+    assert second_story != first_story
+    assert not page.problems, "\n".join(page.problems)
+
+
+def test_search_finds_the_sabah_story(page, served_site):
+    response = page.goto(served_site + "search/")
+    assert response is not None and response.status == 200, "the site has no search page at search/"
+    box = page.locator("input[type=search], input[type=text], [role=searchbox]").first
+    box.wait_for(state="visible", timeout=10_000)
+    box.click()
+    box.press_sequentially("Salleh", delay=30)
+    result = page.locator("a[href*='stories/']", has_text="Sabah").first
+    result.wait_for(state="visible", timeout=15_000)
+    with page.expect_navigation() as navigation:
+        result.click()
+    assert navigation.value.status == 200
+    assert "/digest/stories/" in page.url
+    assert "Sabah" in page.locator("h1").first.inner_text()
+    assert not page.problems, "\n".join(page.problems)
+
+
+def test_front_page_works_from_disk(page, built_site):
+    page.goto((built_site / "index.html").as_uri())
+    links = visible_links(page, "stories")
+    assert links, "the front page, opened from disk, links to no story"
+    link, href = links[0]
+    assert href.startswith("file://") and href.endswith("/index.html"), \
+        f"a story link from disk must name the file ({href}); a folder link opens a directory listing"
+    link.click()
+    page.wait_for_load_state()
+    assert page.url == href
+    assert page.locator("h1").count() == 1 and page.locator("h1").first.is_visible()
+    assert page.locator("link[rel=stylesheet]").count() > 0, "the story page links no stylesheet"
+    assert not page.problems, "opened from disk:\n" + "\n".join(page.problems)  # e.g. a stylesheet that does not resolve
+
+
+@pytest.mark.parametrize("kind", ["front", "story"])
+def test_pages_read_without_javascript(chromium, served_site, built_site, kind):
+    path = "" if kind == "front" else sitecheck.pages_under(built_site, "stories")[0]
+    context = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        assert page.goto(served_site + path).status == 200
+        assert page.locator("h1").first.is_visible()
+        if kind == "story":
+            paragraphs = [p for p in page.locator("main p").all() if p.is_visible() and len(p.inner_text().strip()) > 60]
+            assert paragraphs, f"/{path} shows no paragraph of story text without JavaScript"
+        else:
+            assert visible_links(page, "stories"), "the front page shows no story link without JavaScript"
+    finally:
+        context.close()

@@ -1,0 +1,203 @@
+"""Quality gates on the site built from the shipped content (issue 5, "What it must show").
+
+W3C Nu HTML Checker on every page, axe-core in headless Chromium, and every internal link from a
+sub-path and from a domain root. The checks also run on small broken sites made here, so a checker
+that silently stopped finding problems fails too. Lighthouse is tools/lighthouse.sh (too slow here).
+
+A missing tool (Java + vnu.jar, chromium, axe-core) skips its check locally; with
+DIGEST_REQUIRE_QUALITY_TOOLS=1 (set by .ci/run) it fails instead. tools/quality/install.sh installs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools" / "quality"))
+
+import sitecheck  # noqa: E402
+
+REQUIRE_TOOLS = os.environ.get("DIGEST_REQUIRE_QUALITY_TOOLS") == "1"
+
+
+def tool_missing(reason: str):
+    """Skip locally; fail in CI, where every quality tool must be installed."""
+    if REQUIRE_TOOLS:
+        pytest.fail(f"{reason}; DIGEST_REQUIRE_QUALITY_TOOLS=1 requires it (run tools/quality/install.sh)")
+    pytest.skip(f"{reason} (run tools/quality/install.sh)")
+
+
+def require_vnu() -> None:
+    if sitecheck.vnu_command() is None:
+        tool_missing("the W3C Nu HTML Checker is missing: needs java and tools/quality/node_modules/vnu-jar")
+
+
+def require_browser() -> None:
+    if not sitecheck.CHROMIUM.exists():
+        tool_missing(f"Debian's chromium is missing at {sitecheck.CHROMIUM}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        tool_missing("playwright is not installed (pip install -e '.[test]')")
+
+
+def require_axe() -> None:
+    require_browser()
+    if not sitecheck.AXE_JS.is_file():
+        tool_missing(f"axe-core is missing: {sitecheck.AXE_JS}")
+
+
+# --- W3C Nu HTML Checker -----------------------------------------------------------------------
+
+def test_every_page_is_valid_html(built_site):
+    require_vnu()
+    report = sitecheck.run_vnu(built_site)
+    assert report.files > 0, "the build wrote no .html page"
+    assert not report.errors, f"vnu found {len(report.errors)} errors in {report.files} pages:\n" + "\n".join(report.errors)
+
+
+def test_nu_checker_reports_file_line_and_message(tmp_path):
+    require_vnu()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "index.html").write_text(
+        "<!DOCTYPE html>\n<html lang=en>\n<head><title>t</title></head>\n<body>\n<p><div>x</div></p>\n</body></html>\n")
+    report = sitecheck.run_vnu(tmp_path)
+    assert report.errors, "vnu found nothing wrong with a <div> inside a <p>"
+    assert all(e.startswith("sub/index.html:5:") for e in report.errors), report.errors
+
+
+# --- axe-core ----------------------------------------------------------------------------------
+
+# (name, folder the page lives in; "" is the front page, a folder picks its first page one level down)
+AXE_PAGES = [("front", ""), ("story", "stories/"), ("entity", "entities/"), ("search", "search")]
+
+
+def page_of_kind(site: Path, folder: str) -> str:
+    """The URL (relative to the site) of a page of this kind; fails, never skips, when the site has none."""
+    if folder == "":
+        assert (site / "index.html").is_file(), "the build has no front page (index.html)"
+        return ""
+    if not folder.endswith("/"):
+        assert (site / folder / "index.html").is_file(), f"the build has no {folder}/index.html page"
+        return folder + "/"
+    pages = sitecheck.pages_under(site, folder)
+    assert pages, f"the build has no page under {folder} (expected {folder}<slug>/index.html)"
+    return pages[0]
+
+
+@pytest.fixture(scope="module")
+def served_site(built_site):
+    with sitecheck.serve(built_site, "/digest/") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Debian Chromium for this module (a session-wide one would block others' Playwright fixtures)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(sitecheck.CHROMIUM), headless=True, args=sitecheck.CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def axe_violations(browser, url: str, color_scheme: str = "light") -> list[str]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+    try:
+        page = context.new_page()
+        response = page.goto(url, wait_until="networkidle")
+        assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
+        page.add_script_tag(path=str(sitecheck.AXE_JS))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        context.close()
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
+            + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3]) for v in result["violations"]]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name,folder", AXE_PAGES, ids=[n for n, _ in AXE_PAGES])
+def test_axe_finds_no_violations(built_site, served_site, chromium, name, folder, scheme):
+    require_axe()
+    path = page_of_kind(built_site, folder)
+    violations = axe_violations(chromium, served_site + path, scheme)
+    assert not violations, f"axe-core on the {name} page /{path} ({scheme} colour scheme):\n" + "\n".join(violations)
+
+
+@pytest.mark.browser
+def test_axe_finds_violations_on_a_bad_page(tmp_path, chromium):
+    require_axe()
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><html><body><img src=x.png><p style='color:#ccc'>pale</p></body></html>")
+    with sitecheck.serve(tmp_path, "/") as url:
+        violations = axe_violations(chromium, url)
+    assert any(v.startswith("image-alt") for v in violations), violations
+    assert any(v.startswith("html-has-lang") for v in violations), violations
+
+
+# --- internal links ----------------------------------------------------------------------------
+
+def crawl_built(site: Path, base: str, public_url: str) -> tuple[sitecheck.LinkReport, sitecheck.LinkReport]:
+    seeds = [sitecheck.page_url(p) for p in sitecheck.html_pages(site) if p != "404.html"]
+    with sitecheck.serve(site, base) as url:
+        return sitecheck.crawl(url, seeds, public_url), sitecheck.check_not_found_page(url)
+
+
+@pytest.mark.parametrize("build,base,public_url", [
+    ("built_site", "/digest/", sitecheck.SUB_PATH_URL),
+    ("built_root_site", "/", sitecheck.DOMAIN_ROOT_URL),
+], ids=["sub-path", "domain-root"])
+def test_no_internal_link_is_broken(request, build, base, public_url):
+    site = request.getfixturevalue(build)
+    report, not_found = crawl_built(site, base, public_url)
+    assert report.checked > 0, f"no internal link found on {report.pages} pages"
+    assert not report.broken, f"served under {base}: {report}"
+    assert not not_found.broken, f"served under {base}, the 404 page at a deep missing address: {not_found}"
+
+
+def test_link_crawler_finds_broken_links(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "style.css").write_text("body { background: url(missing.png) }")
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><link rel=stylesheet href="style.css"><a href="a/">ok</a>\n<a href="/a/">root-relative</a>'
+        '\n<a href="a/#nowhere">bad fragment</a>\n<img srcset="pic.png 2x">\n<a href="https://example.org/digest/gone/">public</a>')
+    (tmp_path / "a" / "index.html").write_text('<!DOCTYPE html><a href="../">up</a><a href="../a">no slash</a>')
+    with sitecheck.serve(tmp_path, "/digest/") as url:
+        report = sitecheck.crawl(url, [], sitecheck.SUB_PATH_URL)
+    broken = "\n".join(report.broken)
+    assert "style.css: missing.png -> 404" in broken
+    assert "/a/ -> 404" in broken  # root-relative links break under a sub-path
+    assert "no element with id 'nowhere'" in broken
+    assert "pic.png -> 404" in broken
+    assert "https://example.org/digest/gone/ -> 404" in broken
+    assert "../a -> 301" in broken
+    assert len(report.broken) == 6, broken
+
+
+def test_server_follows_github_pages_rules(tmp_path):
+    import urllib.request
+
+    (tmp_path / "stories" / "x").mkdir(parents=True)
+    (tmp_path / "stories" / "x" / "index.html").write_text("story")
+    (tmp_path / "about.html").write_text("about")
+    (tmp_path / "index.html").write_text("front")
+    (tmp_path / "404.html").write_text("not here")
+    with sitecheck.serve(tmp_path, "/digest/") as url:
+        root = url[: -len("digest/")]
+        assert sitecheck.fetch(root + "digest")[::3] == (301, "/digest/")
+        assert sitecheck.fetch(url + "stories/x")[::3] == (301, "/digest/stories/x/")
+        assert sitecheck.fetch(url + "stories/x/")[2] == b"story"
+        assert sitecheck.fetch(url + "about")[2] == b"about"
+        assert sitecheck.fetch(url + "nothing/")[::2] == (404, b"not here")
+        assert sitecheck.fetch(url + "stories/")[0] == 404  # a folder without index.html: no listing
+        assert sitecheck.fetch(root + "x/")[0] == 404
+        with urllib.request.urlopen(root + "digest") as followed:
+            assert (followed.url, followed.read()) == (url, b"front")
