@@ -16,6 +16,7 @@ import yaml
 
 from .errors import ConfigError, DigestError
 from .models import Diagnostic
+from .taxonomy import Section, Taxonomy, build_taxonomy, default_taxonomy
 
 CONFIG_FILE = "digest.yaml"
 
@@ -62,14 +63,27 @@ class CaptureConfig:
     aggregators: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: {"Daily8": ("Explore what Daily8 AI can do for you:", "Daily8 AI")}
     )
-    # Promotions inside a body: removed up to the end of the promoted headline.
+    # Promotions inside a body ("ALSO READ: <headline>"): removed with the promoted headline,
+    # which runs until the next sentence starts (see digest/readers/captured.py).
     inline_promos: tuple[str, ...] = (r"ALSO READ:",)
-    # Photo captions: removed from the body; group "credit" is kept as the photo credit.
-    photo_captions: tuple[str, ...] = (r"[^.!?]*[.!?]?\s*[—–-]\s*(?P<credit>Bernama|Reuters|AFP|AP|EPA|Getty Images|File) (?:photo|pic|picture|image)\b\.?",)
-    # Bylines at the start of a body; group "author".
-    bylines: tuple[str, ...] = (r"^By (?P<author>[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})\b",)
+    # The credit that ends a photo caption; the caption (the sentence before it) and the credit
+    # are removed from the body, group "credit" is kept as the photo credit.
+    photo_captions: tuple[str, ...] = (r"(?:^|\s)[—–-]\s*(?P<credit>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}) (?:[Ff]ile )?(?:photo|pic|picture|image)s?\b\.?",)
+    # Bylines at the start of a body; group "author" (title words such as "Prime Minister" that
+    # run on from a one-line body are trimmed off the name).
+    bylines: tuple[str, ...] = (r"^By\s+(?P<author>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})(?:\s*$|[\s,|]+)",)
     # Credits at the end of a body; group "credit".
     credits: tuple[str, ...] = (r"\s[-–—]\s*(?P<credit>AP|AFP|Reuters|Bernama|PTI|ANI|IANS|Xinhua)\s*$", r"\((?P<credit>[A-Z][\w ]{1,40}? Service|IPA|PTI|IANS|ANI|Bernama)\)\s*$")
+    # Datelines at the start of a body; group "place", optional group "date" ("July 28").
+    datelines: tuple[str, ...] = (
+        r"^(?P<place>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3})\s*(?:\((?P<date>[^)]{3,30})\))?\s*:\s+",
+        r"^(?P<place>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}),\s*(?P<date>[A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)\s*(?:\([^)]{2,30}\))?\s*[-–—]\s+",
+    )
+    # The age line under a related article's outlet; groups "n" (a number, "a", "an") and "unit".
+    relative_ages: tuple[str, ...] = (r"^(?P<n>\d+|an?|one)\s+(?P<unit>second|sec|minute|min|hour|hr|day|week)s?\s+ago$",)
+    # A last "sentence" of at most this many words with no full stop is a tag list left over
+    # from the page ("GRS-PH lead Salleh Said Keruak") and is dropped; 0 keeps it.
+    trailing_tag_words: int = 8
     # A capture time for pages that carry none (ISO 8601); relative ages resolve against it.
     capture_time: str | None = None
 
@@ -78,13 +92,13 @@ class CaptureConfig:
 class MergeConfig:
     """When two articles are one story. See ``digest/merge.py``."""
 
-    threshold: float = 0.3  # combined evidence score needed to merge (weights below; each evidence is 0..1)
+    threshold: float = 0.28  # combined evidence score needed to merge (weights below; each evidence is 0..1)
     window_days: int = 3  # articles with exact dates further apart than this are never merged
-    text_weight: float = 0.4  # shared wording: share of the shorter article's word 3-shingles the other has
-    words_weight: float = 0.35  # TF-IDF cosine of the content words: the same event written differently
-    names_weight: float = 0.25  # shared people, organisations and places, rarer names counting more
-    max_shared: int = 200  # shingles and names shared by more articles than this do not propose pairs
-    neighbours: int = 16  # within one shared key, each article is paired with this many nearest in time
+    text_weight: float = 0.6  # shared wording: share of the shorter article's word 3-shingles the other has
+    words_weight: float = 0.25  # TF-IDF cosine of the content words: the same event written differently
+    names_weight: float = 0.15  # shared people, organisations and places, rarer names counting more
+    max_shared: int = 50  # shingles and names shared by more articles than this do not propose pairs
+    neighbours: int = 8  # within one shared key, each article is paired with this many nearest in time
     together: tuple[tuple[str, ...], ...] = ()  # article ids forced into one story
     apart: tuple[tuple[str, ...], ...] = ()  # article ids forced into separate stories
 
@@ -95,8 +109,8 @@ class Config:
     site: SiteConfig = SiteConfig()
     capture: CaptureConfig = CaptureConfig()
     merge: MergeConfig = MergeConfig()
-    taxonomy: Mapping[str, Any] = field(default_factory=dict)  # validated by digest.taxonomy
-    sections: tuple[Mapping[str, Any], ...] = ()
+    taxonomy: Taxonomy = field(default_factory=default_taxonomy, repr=False)  # see digest/taxonomy.py
+    sections: tuple[Section, ...] = ()  # in order: the first that matches takes a story
     content_dir: Path = Path("content")
     output_dir: Path = Path("output")
     templates_dir: Path = Path("templates")
@@ -162,20 +176,10 @@ def parse_config(text: str, path: Path) -> Config:
     if not ctx.problems_at(("site", "base_url")):
         site = SiteConfig(**{**site.__dict__, "base_url": _normalise_base_url(site.base_url)})
     capture = _section(CaptureConfig, data.get("capture"), ("capture",), ctx, checks={
-        name: _regex_problems for name in ("inline_promos", "photo_captions", "bylines", "credits")
-    })
+        name: _regex_problems for name in ("inline_promos", "photo_captions", "bylines", "credits", "datelines", "relative_ages")
+    } | {"capture_time": _time_problems})
     merge = _section(MergeConfig, data.get("merge"), ("merge",), ctx)
-    taxonomy = data.get("taxonomy") or {}
-    if not isinstance(taxonomy, dict):
-        ctx.error(("taxonomy",), "must be a mapping (regions:, themes:, entities:)")
-        taxonomy = {}
-    sections = data.get("sections") or []
-    if not isinstance(sections, list):
-        ctx.error(("sections",), "must be a list of sections, each with a name")
-        sections = []
-    for i, section in enumerate(sections):
-        if not isinstance(section, dict) or not isinstance(section.get("name"), str):
-            ctx.error(("sections", i), "each section needs a name, e.g. '- name: Trade' with 'theme: trade'")
+    taxonomy, sections = build_taxonomy(data.get("taxonomy"), data.get("sections"), ctx)
     dirs = {}
     for key in ("content_dir", "output_dir", "templates_dir"):
         value = data.get(key, key.removesuffix("_dir") if key != "templates_dir" else "templates")
@@ -310,6 +314,14 @@ def _regex_problems(patterns: tuple[str, ...]) -> str | None:
             re.compile(pattern)
         except re.error as exc:
             return f"invalid regular expression {pattern!r}: {exc}"
+    return None
+
+
+def _time_problems(value: str | None) -> str | None:
+    from .readers.dates import parse_capture_time
+
+    if value is not None and parse_capture_time(value) is None:
+        return f"must be an ISO 8601 time such as 2025-07-28T18:30:00+08:00, not {value!r}"
     return None
 
 

@@ -49,7 +49,9 @@ class DateSource(str, Enum):
     DATELINE = "dateline"  # "KOTA KINABALU (July 28):" with the year known
     DATELINE_WEEKDAY = "dateline+weekday"  # year inferred from "Friday (July 25)"
     DATELINE_CAPTURE = "dateline+capture"  # year taken from the capture time
+    DATELINE_PAGE = "dateline+page"  # year taken from the page's other datelines
     RELATIVE_AGE = "relative-age"  # "7 hours ago" against a known capture time
+    RELATIVE_AGE_PAGE = "relative-age+datelines"  # against a capture day inferred from the datelines, approximate
     CAPTURE_TIME = "capture-time"  # the page's capture time, approximate
     FILE_MTIME = "file-mtime"  # last resort, approximate
 
@@ -60,7 +62,9 @@ DATE_SOURCE_LABELS: Mapping[DateSource, str] = {
     DateSource.DATELINE: "date from the dateline",
     DateSource.DATELINE_WEEKDAY: "date from the dateline, year inferred from the weekday",
     DateSource.DATELINE_CAPTURE: "date from the dateline, year from the capture time",
+    DateSource.DATELINE_PAGE: "date from the dateline, year from the page's other datelines",
     DateSource.RELATIVE_AGE: "date from the page's relative age",
+    DateSource.RELATIVE_AGE_PAGE: "approximate: the page's relative age, against the capture day its datelines imply",
     DateSource.CAPTURE_TIME: "approximate: the page's capture time",
     DateSource.FILE_MTIME: "approximate: the file's modification time",
 }
@@ -73,7 +77,7 @@ class ArticleDate:
 
     @property
     def approximate(self) -> bool:
-        return self.source in (DateSource.CAPTURE_TIME, DateSource.FILE_MTIME)
+        return self.source in (DateSource.CAPTURE_TIME, DateSource.FILE_MTIME, DateSource.RELATIVE_AGE_PAGE)
 
     @property
     def day(self) -> dt.date:
@@ -185,12 +189,15 @@ class Evidence:
 
     term: str
     target: str  # the region, country or theme it counts for
-    where: tuple[str, ...]  # "headline", "dateline", "body", "front-matter"
+    where: tuple[str, ...]  # "headline", "dateline", "lead" (first 50 words), "body", "front-matter"
     count: int
-    weight: float
+    weight: float  # what it added to the target's score
+    kind: str = ""  # what the target is: "country", "region", "theme"
+    via: str = ""  # how the term leads to the target: "a place in Pakistan", "demonym"
 
     def __str__(self) -> str:
-        return f"'{self.term}' ×{self.count} in {', '.join(self.where)} → {self.target}"
+        via = f" ({self.via})" if self.via else ""
+        return f"'{self.term}' ×{self.count} in {', '.join(self.where)}{via} → {self.target} +{self.weight:.1f}"
 
 
 @dataclass(frozen=True)
@@ -204,6 +211,8 @@ class EntityRef:
     slug: str
     name: str
     kind: str  # "person", "organisation", "place"
+    aliases: tuple[str, ...] = ()  # the other names it goes by in this story: "Chaudhry", "TTP"
+    mentions: int = 0  # in this story
 
 
 @dataclass(frozen=True)
@@ -212,8 +221,9 @@ class Classification:
 
     region: str | None = None
     regions: tuple[Score, ...] = ()  # primary first
-    countries: tuple[str, ...] = ()
-    theme: str | None = None
+    countries: tuple[str, ...] = ()  # names, primary first
+    country_scores: tuple[Score, ...] = ()
+    theme: str | None = None  # a theme key: "security"
     themes: tuple[Score, ...] = ()
     section: str = "Other news"
     entities: tuple[EntityRef, ...] = ()

@@ -16,29 +16,37 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
 # "commonmark" with html disabled: raw HTML in a note is shown as text, never injected into the page.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
-KNOWN_KEYS = {"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "summary", "draft"}
+KNOWN_KEYS = {"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft"}
+
+
+def read_front_matter(doc: SourceDocument) -> tuple[dict[str, Any] | None, str, int, Diagnostic | None]:
+    """Split a leading ``---`` YAML block off a document: (meta, body, body's first line, problem).
+
+    ``meta`` is ``{}`` when there is no front matter and None when it is broken (``problem`` says why).
+    """
+    match = _FRONT_MATTER.match(doc.text)
+    if not match:
+        if doc.text.startswith("---\n") or doc.text.rstrip() == "---":
+            return None, doc.text, 1, Diagnostic(doc.path, 1, "front matter is opened with '---' but never closed: skipped (add a closing '---' line)")
+        return {}, doc.text, 1, None
+    body_line = doc.text[: match.end()].count("\n") + 1
+    try:
+        loaded = yaml.safe_load(match.group(1) or "") or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening ---
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        return None, doc.text, 1, Diagnostic(doc.path, line, f"invalid YAML front matter: {problem}: skipped (check quoting and indentation)")
+    if not isinstance(loaded, dict):
+        return None, doc.text, 1, Diagnostic(doc.path, 2, "front matter must be a mapping of keys (title: ..., date: ...): skipped")
+    return loaded, doc.text[match.end():], body_line, None
 
 
 def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> ParsedDocument:
-    meta: dict[str, Any] = {}
-    body, body_line = doc.text, 1
     diagnostics: list[Diagnostic] = []
-    match = _FRONT_MATTER.match(doc.text)
-    if match:
-        body = doc.text[match.end():]
-        body_line = doc.text[: match.end()].count("\n") + 1
-        try:
-            loaded = yaml.safe_load(match.group(1) or "") or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening ---
-            problem = getattr(exc, "problem", None) or "invalid YAML"
-            return ParsedDocument(doc.path, (), (Diagnostic(doc.path, line, f"invalid YAML front matter: {problem}: skipped (check quoting and indentation)"),))
-        if not isinstance(loaded, dict):
-            return ParsedDocument(doc.path, (), (Diagnostic(doc.path, 2, "front matter must be a mapping of keys (title: ..., date: ...): skipped"),))
-        meta = loaded
-    elif doc.text.startswith("---"):
-        return ParsedDocument(doc.path, (), (Diagnostic(doc.path, 1, "front matter is opened with '---' but never closed: skipped (add a closing '---' line)"),))
+    meta, body, body_line, problem = read_front_matter(doc)
+    if meta is None:
+        return ParsedDocument(doc.path, (), (problem,))
 
     if meta.get("draft") is True:
         return ParsedDocument(doc.path, (), ())
@@ -58,7 +66,7 @@ def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> 
     if "date" in meta:
         date = _front_matter_date(meta["date"])
         if date is None:
-            diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, "date"), f"date {meta['date']!r} is not a date (use YYYY-MM-DD): the note is undated"))
+            diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, "date"), f"date {meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead"))
     if date is None:
         date = ArticleDate(dt.datetime.fromtimestamp(doc.mtime, dt.timezone.utc), DateSource.FILE_MTIME)
 
@@ -111,13 +119,13 @@ def _text(value: Any) -> str | None:
 def _first_heading(tokens) -> str | None:
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
-            return tokens[i + 1].content
+            return _inline_text(tokens[i + 1]) or None
     return None
 
 
 def _drop_title_heading(tokens, title: str):
     """The headline is shown by the template; drop a leading '# Title' that repeats it."""
-    if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1" and tokens[1].content.strip() == title:
+    if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1" and _inline_text(tokens[1]) == title:
         return tokens[3:]
     return tokens
 
@@ -126,8 +134,21 @@ def _paragraph_texts(tokens) -> list[str]:
     texts = []
     for i, token in enumerate(tokens):
         if token.type == "inline" and i > 0 and tokens[i - 1].type == "paragraph_open":
-            texts.append(" ".join("".join(c.content for c in (token.children or []) if c.type in ("text", "code_inline")) .split()))
+            texts.append(_inline_text(token))
     return [t for t in texts if t]
+
+
+def _inline_text(token) -> str:
+    """The plain text of an inline token: line breaks become spaces, images their alt text."""
+    parts = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_inline_text(child))
+    return " ".join("".join(parts).split())
 
 
 def _key_line(text: str, key: str) -> int | None:
