@@ -18,28 +18,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools" / "quality"))
 
 import sitecheck  # noqa: E402
-from test_quality import require_browser  # noqa: E402
+from test_quality import chromium, require_browser, served_site  # noqa: E402, F401 - module-scoped fixtures, one per module
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(sitecheck.CHROMIUM), headless=True, args=sitecheck.CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture(scope="module")
-def served_site(built_site):
-    with sitecheck.serve(built_site, "/digest/") as url:
-        yield url
 
 
 @pytest.fixture
