@@ -122,6 +122,28 @@ def list_command(config_path, as_json, articles) -> None:
 
 
 @cli.command()
+@click.argument("slug")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+def explain(slug, config_path) -> None:
+    """Show why the story SLUG is filed where it is: its region, countries, theme and section,
+    each with the words that decided it and where they appear, then its entities and related stories.
+
+    SLUG is the story's slug, as `digest list --json` prints it.
+    """
+    from .build import gather
+    from .classify import explain_lines, similar_slugs
+
+    config = _load(config_path)
+    digest = gather(config)
+    item = digest.story(slug)
+    if item is None:
+        close = similar_slugs(slug, [s.slug for s in digest.stories])
+        hint = ("did you mean " + " or ".join(close) + "? " if close else "") + "`digest list --json` shows every story's slug"
+        raise DigestError(f"no story has the slug {slug!r}", hint=hint)
+    click.echo("\n".join(explain_lines(item, config.taxonomy, config.sections)))
+
+
+@cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.option("--base-url", help="The public address of the site. Overrides site.base_url in the settings.")
 @click.option("--remote", default="origin", show_default=True, help="The git remote to push the branch to.")
