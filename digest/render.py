@@ -2,26 +2,35 @@
 
 The site's own ``templates/`` folder overrides the default theme file by file; so do its
 ``templates/static/`` assets, which are published with a content hash in their names.
+
+``render_pages`` takes the previous build's ``{path: (fingerprint, bytes)}`` memo and reuses
+the bytes of every page whose fingerprint (and theme) is unchanged: the preview server
+re-renders only what an edit touched. Large sites render on both cores.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import posixpath
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import jinja2
 
 from .config import Config
 from .errors import TemplateError
 from .feeds import feed_files
-from .models import ArticleDate
-from .site import Page, SiteGraph
-from .theme import default_theme_dir
+from .site import Page, SiteGraph, public_url
+from .theme import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir
 
 STATIC_DIR = "static"
+PARALLEL_RENDER_MIN = 400  # below this many pages, starting a second process costs more than it saves
+
+Memo = Mapping[str, tuple[str, bytes]]
 
 
 def theme_dirs(config: Config) -> list[Path]:
@@ -53,6 +62,28 @@ def collect_assets(dirs: list[Path]) -> dict[str, tuple[str, bytes]]:
     return assets
 
 
+def theme_key(dirs: list[Path]) -> str:
+    """A hash of every template and asset in the search path: a theme edit re-renders every page."""
+    h = hashlib.sha256()
+    for base in dirs:
+        h.update(str(base).encode())
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            h.update(path.relative_to(base).as_posix().encode() + b"\x00")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:32]
+
+
+_ENVIRONMENTS: dict[str, jinja2.Environment] = {}  # theme key -> environment: a long-lived server compiles templates once
+
+
+def environment_for(dirs: list[Path], theme: str) -> jinja2.Environment:
+    env = _ENVIRONMENTS.get(theme)
+    if env is None:
+        _ENVIRONMENTS.clear()
+        env = _ENVIRONMENTS[theme] = make_environment(dirs)
+    return env
+
+
 def make_environment(dirs: list[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
@@ -61,7 +92,8 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["datefmt"] = _format_date
+    env.filters.update(TEMPLATE_FILTERS)
+    env.globals.update(TEMPLATE_GLOBALS)
     return env
 
 
@@ -72,57 +104,138 @@ def relative_url(from_page: str, target: str) -> str:
     return rel + "/" if target.endswith("/") and not rel.endswith("/") else rel
 
 
-def render_site(graph: SiteGraph, config: Config) -> dict[str, bytes]:
+def render_site(graph: SiteGraph, config: Config, previous: Memo | None = None) -> dict[str, bytes]:
+    """Every output file of the site: pages, assets, feeds, sitemap, robots.txt."""
+    return render_pages(graph, config, previous)[0]
+
+
+def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
+    """(files, memo): ``memo`` maps each page path to (fingerprint, bytes) for the next call."""
     dirs = theme_dirs(config)
-    env = make_environment(dirs)
     assets = collect_assets(dirs)
-    files: dict[str, bytes] = {hashed: data for hashed, data in assets.values()}
-    site = {"config": config.site, "digest": graph.digest}
+    theme = theme_key(dirs)
+    previous = previous or {}
+    memo: dict[str, tuple[str, bytes]] = {}
+    todo: list[Page] = []
     for page in graph.pages:
-        files[page.path] = render_page(env, page, site, assets).encode("utf-8")
+        key = _page_key(page, theme)
+        old = previous.get(page.path)
+        if old is not None and old[0] == key:
+            memo[page.path] = old
+        else:
+            todo.append(page)
+    env = environment_for(dirs, theme)
+    for page, data in zip(todo, _render_all(todo, graph, config, env, assets)):
+        memo[page.path] = (_page_key(page, theme), data)
+
+    files: dict[str, bytes] = {hashed: data for hashed, data in assets.values()}
+    files.update((page.path, memo[page.path][1]) for page in graph.pages)
     files[".nojekyll"] = b""  # GitHub Pages: serve the files as they are, no Jekyll
     if config.site.cname:
         files["CNAME"] = (config.site.cname.strip() + "\n").encode("ascii")
     files.update(feed_files(graph, config))
-    return files
+    return files, memo
 
 
-def render_page(env: jinja2.Environment, page: Page, site: Mapping[str, Any], assets: Mapping[str, tuple[str, bytes]]) -> str:
+def _page_key(page: Page, theme: str) -> str:
+    return hashlib.sha256(f"{theme}:{page.fingerprint}".encode()).hexdigest()[:32]
+
+
+# Set just before worker processes fork, so they inherit the graph instead of unpickling it.
+_JOB: tuple | None = None
+
+
+def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
+    global _JOB
+    workers = min(os.cpu_count() or 1, 4)
+    if len(pages) < PARALLEL_RENDER_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _render_chunk_with(pages, graph, config, env, assets)
+    for name in {page.template for page in pages}:  # compile once, before the workers fork
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass  # reported with its location when the page renders
+    _JOB = (pages, graph, config, env, assets)
+    try:
+        step = -(-len(pages) // workers)
+        bounds = [(i, min(i + step, len(pages))) for i in range(0, len(pages), step)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunks = list(pool.map(_render_chunk, bounds))
+    finally:
+        _JOB = None
+    return [data for chunk in chunks for data in chunk]
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[bytes]:
+    pages, graph, config, env, assets = _JOB
+    return _render_chunk_with(pages[bounds[0]:bounds[1]], graph, config, env, assets)
+
+
+def _render_chunk_with(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
+    site = site_globals(graph, config)
+    return [render_page(env, page, site, assets, config).encode("utf-8") for page in pages]
+
+
+def site_globals(graph: SiteGraph, config: Config) -> dict[str, Any]:
+    """``site`` in every template: settings, navigation and feeds, never the whole digest
+    (a page's fingerprint covers only what it is given)."""
+    return {
+        "config": config.site,
+        "sections": graph.sections,
+        "feed": graph.feeds[0] if graph.feeds else None,
+        "paths": graph.paths,
+    }
+
+
+def render_page(env: jinja2.Environment, page: Page, site: Mapping[str, Any], assets: Mapping[str, tuple[str, bytes]], config: Config | None = None) -> str:
+    base_path = config.site.base_path if config else "/"
+    base_url = config.site.base_url if config else ""
+
     def url(target: str) -> str:
+        if page.root_relative:  # served at any depth: links from the site's base path
+            return base_path + target
         return relative_url(page.path, target)
 
     def asset(name: str) -> str:
         if name not in assets:
             raise TemplateError(f"no static asset named '{name}'", hint=f"put it in templates/{STATIC_DIR}/")
-        return relative_url(page.path, assets[name][0])
+        return url(assets[name][0])
+
+    def absolute(target: str) -> str:
+        return public_url(base_url, target)
 
     try:
         template = env.get_template(page.template)
-        return template.render(page=page, site=site, url=url, asset=asset, **page.context)
+        return template.render(page=page, site=site, url=url, asset=asset, absolute=absolute, paths=site["paths"],
+                               canonical=absolute(page.path) if page.in_sitemap else None, **page.context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"template syntax error: {exc.message}", exc.filename or exc.name, exc.lineno, hint="fix the template; the previous output was left as it was") from exc
+        raise TemplateError(f"template syntax error: {exc.message}", _display(exc.filename or exc.name, config), exc.lineno,
+                            hint="fix the template; the previous output was left as it was") from exc
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template not found: {exc.name}", page.template, hint="add it to templates/ or restore the default theme") from exc
     except TemplateError:
         raise
     except Exception as exc:  # an error inside a template: find the template frame for path:line
         filename, line = _template_location(exc)
-        raise TemplateError(f"while rendering {page.path}: {type(exc).__name__}: {exc}", filename or page.template, line) from exc
+        message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
+        raise TemplateError(f"{message} (while rendering {page.path})", _display(filename, config) if filename else page.template, line,
+                            hint="fix the template; the previous output was left as it was") from exc
+
+
+def _display(filename: str | None, config: Config | None) -> str | None:
+    """A template's path as the user knows it: relative to the site folder when it is inside it."""
+    if not filename or config is None:
+        return filename
+    try:
+        return Path(filename).resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return filename
 
 
 def _template_location(exc: BaseException) -> tuple[str | None, int | None]:
     found = (None, None)
     for frame, line in traceback.walk_tb(exc.__traceback__):
         name = frame.f_code.co_filename
-        if name.endswith((".html", ".xml", ".txt", ".json")) and not name.endswith(".py"):
+        if not name.endswith(".py") and not name.startswith("<"):
             found = (name, line)
     return found
-
-
-def _format_date(value, fmt: str = "%-d %B %Y") -> str:
-    """Format an ArticleDate, date or datetime; empty for None."""
-    if value is None:
-        return ""
-    if isinstance(value, ArticleDate):
-        value = value.day
-    return value.strftime(fmt)

@@ -1,44 +1,537 @@
-"""Graph stage: the digest as a set of pages, each a template plus the values it shows.
+"""Graph stage: the digest as a set of pages, each a template plus exactly the values it shows.
 
 Paths are relative to the output root and always name a file ("stories/x/index.html"),
-so links built from them work from disk, from a domain root and from a sub-path.
+so links built from them work from disk (where a folder does not open its index.html),
+from a domain root and from a sub-path. Public addresses (canonical, feeds, sitemap) use
+the folder form, absolute from ``site.base_url``: see ``public_url``.
+
+Every page carries a ``fingerprint``: a hash of the template name and every value it
+shows, so a renderer can reuse the bytes of pages whose fingerprint did not change.
+Building the graph is one pass over the stories plus one over their links (entities,
+outlets, related slugs): no pass compares stories with each other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+import dataclasses
+import datetime as dt
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping, Sequence
 
 from .build import Digest
+from .models import Article, ClassifiedStory, EntityRef
+from .slugs import slugify, unique_slug
+
+OTHER_NEWS = "Other news"
+RELATED_ENTITIES = 12  # entities shown as "often in the same stories" on an entity page
+SEE_ALSO = 5  # stories of related entities shown on an entity page
+FEED_ENTRIES = 50
+
+
+# ---------------------------------------------------------------- values the templates see
+
+
+@dataclass(frozen=True)
+class Crumb:
+    title: str
+    path: str | None  # None for the current page
+
+
+@dataclass(frozen=True)
+class Pager:
+    number: int  # 1-based
+    count: int
+    paths: tuple[str, ...]  # every page of the list, in order
+
+    @property
+    def prev(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.paths[self.number] if self.number < self.count else None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An Atom feed and a JSON Feed of the same stories."""
+
+    title: str
+    atom: str  # output paths
+    json: str
+    home: str  # the page the feed belongs to
+    stories: tuple[ClassifiedStory, ...]  # newest first, at most FEED_ENTRIES
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named list of stories: a section, region, country, theme or outlet (its stories are kept apart,
+    so a page that links to a group does not count as showing all of them)."""
+
+    kind: str  # "section", "region", "country", "theme", "outlet"
+    name: str
+    path: str  # its first page
+    count: int  # of stories
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One outlet's version of one story, and what only it says."""
+
+    item: ClassifiedStory
+    article: Article
+    anchor: str  # the version's id on the story page
+    adds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntityEntry:
+    ref: EntityRef
+    path: str
+    count: int  # of stories
+    related: tuple[tuple[EntityRef, int], ...] = ()  # (entity, stories shared), most shared first
+    see_also: tuple[ClassifiedStory, ...] = ()  # newest stories of the related entities that do not name this one
 
 
 @dataclass(frozen=True)
 class Page:
     path: str  # file path relative to the output root
     template: str
-    title: str
+    title: str  # unique across the site
     context: Mapping[str, Any]
+    description: str = ""
+    kind: str = "page"
+    breadcrumbs: tuple[Crumb, ...] = ()
+    pager: Pager | None = None
+    feeds: tuple[Feed, ...] = ()  # advertised with <link rel="alternate">
+    in_sitemap: bool = True
+    root_relative: bool = False  # links from the site's base path (404.html is served at any depth)
+    lastmod: dt.date | None = None
+    fingerprint: str = ""
+
+    @property
+    def folder(self) -> str:
+        """The public form of the path: "stories/x/" for "stories/x/index.html", "" for the front page."""
+        return self.path[: -len("index.html")] if self.path.endswith("index.html") else self.path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each kind of page lives. Names map to slugs chosen once, so two names never share a folder."""
+
+    slugs: Mapping[str, Mapping[str, str]]  # kind -> name -> slug
+
+    def story(self, slug: str) -> str:
+        return f"stories/{slug}/index.html"
+
+    def entity(self, slug: str) -> str:
+        return f"entities/{slug}/index.html"
+
+    def group(self, kind: str, name: str) -> str:
+        slug = self.slugs.get(kind, {}).get(name) or slugify(name)
+        return f"{PLURAL[kind]}/{slug}/index.html"
+
+    def section(self, name: str) -> str:
+        return self.group("section", name)
+
+    def region(self, name: str) -> str:
+        return self.group("region", name)
+
+    def country(self, name: str) -> str:
+        return self.group("country", name)
+
+    def theme(self, name: str) -> str:
+        return self.group("theme", name)
+
+    def outlet(self, name: str) -> str:
+        return self.group("outlet", name)
+
+
+PLURAL = {"section": "sections", "region": "regions", "country": "countries", "theme": "themes", "outlet": "outlets"}
 
 
 @dataclass(frozen=True)
 class SiteGraph:
     digest: Digest
     pages: tuple[Page, ...]
+    paths: Paths
+    sections: tuple[Group, ...] = ()  # in the configured order, empty ones left out
+    feeds: tuple[Feed, ...] = ()  # the site's, then each section's
+    edition: tuple[dt.date | None, dt.date | None] = (None, None)
+    site_key: str = ""  # hash of what every page shows (settings, navigation)
 
 
 def story_path(slug: str) -> str:
     return f"stories/{slug}/index.html"
 
 
+def public_url(base_url: str, path: str) -> str:
+    """The absolute public address of an output file, in folder form for index pages."""
+    folder = path[: -len("index.html")] if path.endswith("index.html") else path
+    return base_url + folder
+
+
+# ---------------------------------------------------------------- the graph
+
+
 def build_site_graph(digest: Digest) -> SiteGraph:
-    stories = sorted(digest.stories, key=_newest_first)
-    pages = [Page("index.html", "index.html", digest.config.site.title, {"stories": stories})]
-    for item in stories:
-        pages.append(Page(story_path(item.slug), "story.html", item.story.title, {"item": item, "story": item.story}))
-    pages.append(Page("404.html", "404.html", "Page not found", {}))
-    return SiteGraph(digest, tuple(pages))
+    site = digest.config.site
+    per_page = max(site.per_page, 1)
+    stories = tuple(sorted(digest.stories, key=newest_first))
+    by_slug = {item.slug: item for item in stories}
+
+    groups: dict[str, dict[str, list[ClassifiedStory]]] = {kind: defaultdict(list) for kind in PLURAL}
+    entities: dict[str, list[ClassifiedStory]] = defaultdict(list)
+    entity_refs: dict[str, EntityRef] = {}
+    contributions: dict[str, list[Contribution]] = defaultdict(list)
+    for item in stories:  # one pass over stories and their links
+        filing = item.classification
+        groups["section"][filing.section or OTHER_NEWS].append(item)
+        if filing.region:
+            groups["region"][filing.region].append(item)
+        for country in dict.fromkeys(filing.countries):
+            groups["country"][country].append(item)
+        if filing.theme:
+            groups["theme"][filing.theme].append(item)
+        for ref in {ref.slug: ref for ref in filing.entities}.values():
+            entities[ref.slug].append(item)
+            entity_refs.setdefault(ref.slug, ref)
+        adds = {add.article_id: add.sentences for add in item.story.adds}
+        for n, article in enumerate(item.story.articles, 1):
+            if article.outlet:
+                contributions[article.outlet].append(Contribution(item, article, version_anchor(n), adds.get(article.id, ())))
+        for outlet in item.story.outlets:
+            groups["outlet"][outlet].append(item)
+
+    paths = Paths({kind: _slugs(names) for kind, names in groups.items()})
+    section_order = _section_order(digest.config.sections, groups["section"])
+    sections = tuple(_group("section", name, groups, paths) for name in section_order)
+    listed = lambda group: tuple(groups[group.kind][group.name])  # noqa: E731 - the stories of a group
+    feeds = (Feed(f"{site.title}: all stories", "feed.xml", "feed.json", "index.html", stories[:FEED_ENTRIES]),) + tuple(
+        Feed(f"{site.title}: {group.name}", _folder(group.path) + "feed.xml", _folder(group.path) + "feed.json", group.path, listed(group)[:FEED_ENTRIES])
+        for group in sections
+    )
+    site_feed = feeds[:1]
+    section_feeds = dict(zip((g.name for g in sections), feeds[1:]))
+    dates = [d for item in stories for d in (item.story.date, item.story.latest) if d]
+    edition = (min(d.day for d in dates), max(d.day for d in dates)) if dates else (None, None)
+
+    pages: list[Page] = []
+    home = Crumb("Front page", "index.html")
+    pages.append(Page(
+        "index.html", "index.html", site.title, {
+            "sections": tuple((g, listed(g)[:per_page]) for g in sections),  # the rest are on the section's pages
+            "edition": edition, "story_count": len(stories), "outlet_count": len(groups["outlet"]),
+        },
+        description=site.description, kind="front", feeds=site_feed, lastmod=edition[1],
+    ))
+
+    # Stories: previous/next within their section.
+    for group in sections:
+        members = listed(group)
+        for i, item in enumerate(members):
+            newer = members[i - 1] if i > 0 else None
+            older = members[i + 1] if i + 1 < len(members) else None
+            pages.append(_story_page(item, group, newer, older, by_slug, paths, home, section_feeds.get(group.name)))
+
+    regions, countries, themes = (_sorted_groups(kind, groups, paths) for kind in ("region", "country", "theme"))
+    hubs = {"region": Crumb("Regions and countries", "regions/index.html"), "country": Crumb("Regions and countries", "regions/index.html"),
+            "theme": Crumb("Themes", "themes/index.html")}
+    for kind_groups in (sections, regions, countries, themes):
+        for group in kind_groups:
+            kind = group.kind
+            crumbs = (home,) + ((hubs[kind],) if kind in hubs else ())
+            title = group.name if kind == "section" else f"{label(group.name)}: {kind}"
+            pages += _list_pages(group.path, "list.html", title, listed(group), per_page, crumbs, kind, {"group": group},
+                                 f"{group.count} {_stories(group.count)} {KIND_PHRASE[kind]} {label(group.name)}, newest first.",
+                                 (section_feeds[group.name],) if kind == "section" else ())
+    pages.append(Page("regions/index.html", "groups.html", "Regions and countries", {"lists": (("Regions", regions), ("Countries", countries))},
+                      description="Every region and country the stories of this digest are filed under.", kind="hub",
+                      breadcrumbs=(home, Crumb("Regions and countries", None))))
+    pages.append(Page("themes/index.html", "groups.html", "Themes", {"lists": (("Themes", themes),)},
+                      description="Every theme the stories of this digest are filed under.", kind="hub", breadcrumbs=(home, Crumb("Themes", None))))
+
+    # Entities: their stories, and the entities that share stories with them.
+    entries = []
+    for slug in sorted(entities, key=lambda s: (entity_refs[s].name.lower(), s)):
+        related = Counter()
+        for item in entities[slug]:
+            related.update({ref.slug for ref in item.classification.entities} - {slug})
+        top = sorted(related.items(), key=lambda kv: (-kv[1], entity_refs[kv[0]].name.lower()))[:RELATED_ENTITIES]
+        own = {item.slug for item in entities[slug]}
+        see_also: dict[str, ClassifiedStory] = {}
+        for other, _ in top:  # a few of each related entity's newest stories: bounded work per entity
+            for item in entities[other][:SEE_ALSO]:
+                if item.slug not in own:
+                    see_also.setdefault(item.slug, item)
+        chosen = tuple(sorted(see_also.values(), key=newest_first)[:SEE_ALSO])
+        entries.append(EntityEntry(entity_refs[slug], paths.entity(slug), len(entities[slug]), tuple((entity_refs[s], n) for s, n in top), chosen))
+    entity_hub = Crumb("People, organisations and places", "entities/index.html")
+    for entry in entries:
+        pages += _list_pages(entry.path, "entity.html", entry.ref.name, tuple(entities[entry.ref.slug]), per_page, (home, entity_hub), "entity",
+                             {"entry": entry}, f"{entry.ref.name} ({entry.ref.kind}): {entry.count} {_stories(entry.count)} in {site.title}.")
+    pages += _list_pages("entities/index.html", "entities.html", "People, organisations and places", tuple(entries), per_page * 5,
+                         (home,), "hub", {}, f"Every person, organisation and place named in {site.title}, A to Z.", item_key="entries")
+
+    # Outlets: what each one contributed.
+    outlets = _sorted_groups("outlet", groups, paths)
+    outlet_hub = Crumb("Outlets", "outlets/index.html")
+    for group in outlets:
+        items = tuple(contributions[group.name])
+        pages += _list_pages(group.path, "outlet.html", f"{group.name}: outlet", items, per_page, (home, outlet_hub), "outlet", {"group": group},
+                             f"What {group.name} contributed to {site.title}: {len(items)} {'version' if len(items) == 1 else 'versions'}, and what only it reported.",
+                             item_key="contributions")
+    pages.append(Page("outlets/index.html", "groups.html", "Outlets", {"lists": (("Outlets", outlets),)},
+                      description="Every outlet whose reporting is in this digest, with the number of stories it reported.", kind="hub",
+                      breadcrumbs=(home, Crumb("Outlets", None))))
+
+    pages += _list_pages("archive/index.html", "archive.html", "Archive", stories, per_page * 2, (home,), "archive", {},
+                         f"Every story in {site.title} by date, newest first.")
+    pages.append(Page("search/index.html", "search.html", "Search", {}, description=f"Search the stories, people and organisations of {site.title}.",
+                      kind="search", breadcrumbs=(home, Crumb("Search", None))))
+    pages.append(Page("about/index.html", "about.html", "About this digest", {"facts": _facts(digest, stories, groups, entities, section_order)},
+                      description=f"How {site.title} is made: the documents it reads, how stories are merged and filed, and what was counted.",
+                      kind="about", breadcrumbs=(home, Crumb("About", None))))
+    pages.append(Page("404.html", "404.html", "Page not found", {}, description="This page does not exist.", kind="404",
+                      in_sitemap=False, root_relative=True))
+
+    nav = tuple((g.name, g.path) for g in sections)
+    site_key = _hash_of((dataclasses.astuple(site), nav, digest.config.sections))
+    story_keys = {item.slug: hashlib.sha256(repr(item).encode("utf-8")).digest() for item in stories}
+    pages = [replace(page, fingerprint=fingerprint(page, site_key, story_keys)) for page in _unique_titles(pages)]
+    return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key)
 
 
-def _newest_first(item) -> tuple:
+def _story_page(item, group, newer, older, by_slug, paths, home, section_feed) -> Page:
+    story, filing = item.story, item.classification
+    adds = {add.article_id: add.sentences for add in story.adds}
+    versions = tuple((version_anchor(n), article, adds.get(article.id, ())) for n, article in enumerate(story.articles, 1))
+    region_targets = {filing.region, *filing.countries} - {None}
+    why_region = tuple(describe_evidence(e) for e in filing.evidence if e.target in region_targets)
+    why_theme = tuple(describe_evidence(e) for e in filing.evidence if filing.theme and e.target == filing.theme)
+    kinds: dict[str, list[EntityRef]] = defaultdict(list)
+    for ref in {ref.slug: ref for ref in filing.entities}.values():
+        kinds[ref.kind].append(ref)
+    entity_groups = tuple((ENTITY_KINDS.get(kind, label(kind) + "s"), tuple(refs)) for kind, refs in sorted(kinds.items(), key=lambda kv: _kind_order(kv[0])))
+    related = tuple(by_slug[slug] for slug in item.related if slug in by_slug and slug != item.slug)
+    date = story.date
+    return Page(
+        paths.story(item.slug), "story.html", story.title, {
+            "item": item, "story": story, "filing": filing, "section": group, "versions": versions,
+            "why_region": why_region, "why_theme": why_theme, "entity_groups": entity_groups,
+            "related": related, "newer": newer, "older": older,
+        },
+        description=clip(teaser(story), 200) or story.title, kind="story",
+        breadcrumbs=(home, Crumb(group.name, group.path), Crumb(story.title, None)),
+        feeds=(section_feed,) if section_feed else (), lastmod=(story.latest or date).day if (story.latest or date) else None,
+    )
+
+
+def _list_pages(first: str, template: str, title: str, items: Sequence, per_page: int, crumbs: tuple[Crumb, ...], kind: str,
+                context: Mapping[str, Any], description: str, feeds: tuple[Feed, ...] = (), item_key: str = "stories") -> list[Page]:
+    """One page per ``per_page`` items: ``x/index.html``, ``x/page/2/index.html``..."""
+    chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)] or [items[:0]]
+    folder = _folder(first)
+    paths = tuple(first if n == 1 else f"{folder}page/{n}/index.html" for n in range(1, len(chunks) + 1))
+    pages = []
+    for n, (path, chunk) in enumerate(zip(paths, chunks), 1):
+        pager = Pager(n, len(chunks), paths) if len(chunks) > 1 else None
+        suffix = f" (page {n} of {len(chunks)})" if n > 1 else ""
+        here = crumbs + ((Crumb(title, first), Crumb(f"Page {n}", None)) if n > 1 else (Crumb(title, None),))
+        pages.append(Page(path, template, title + suffix, {**context, item_key: tuple(chunk), "first_number": (n - 1) * per_page + 1},
+                          description=description + suffix, kind=kind, breadcrumbs=here, pager=pager, feeds=feeds))
+    return pages
+
+
+def _facts(digest: Digest, stories, groups, entities, section_order) -> Mapping[str, Any]:
+    articles = digest.articles
+    dated = Counter(a.date.source.value if a.date else "undated" for a in articles)
+    return {
+        "documents": len({a.source for a in articles}),
+        "articles": len(articles),
+        "stories": len(stories),
+        "merged": sum(1 for item in stories if len(item.story.articles) > 1),
+        "outlets": len(groups["outlet"]),
+        "entities": len(entities),
+        "regions": len(groups["region"]),
+        "countries": len(groups["country"]),
+        "themes": len(groups["theme"]),
+        "sections": tuple((name, len(groups["section"][name])) for name in section_order),
+        "date_sources": tuple(sorted(dated.items(), key=lambda kv: -kv[1])),
+        "warnings": len(digest.diagnostics),
+        "generated": generated_date(),
+    }
+
+
+def generated_date() -> dt.date:
+    """Today (UTC), or SOURCE_DATE_EPOCH for reproducible builds. A day, so rebuilds the same day give the same bytes."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def fingerprint(page: Page, site_key: str, story_keys: Mapping[str, bytes]) -> str:
+    """A hash of the template and every value the page shows; a story counts by its precomputed key."""
+    h = hashlib.sha256()
+    h.update(site_key.encode())
+    _feed_hash(h, (page.path, page.template, page.title, page.description, page.kind, page.breadcrumbs,
+                   page.pager, page.feeds, page.in_sitemap, page.root_relative, page.lastmod, page.context), story_keys)
+    return h.hexdigest()[:32]
+
+
+def _feed_hash(h, value: Any, story_keys: Mapping[str, bytes]) -> None:
+    if isinstance(value, ClassifiedStory):
+        key = story_keys.get(value.slug)
+        h.update(b"S" + (key if key is not None else repr(value).encode("utf-8")))
+    elif value is None or isinstance(value, (str, int, float, bool, dt.date)):
+        h.update(repr(value).encode("utf-8") + b"\x00")
+    elif isinstance(value, Mapping):
+        h.update(b"{")
+        for key, inner in value.items():
+            _feed_hash(h, key, story_keys)
+            _feed_hash(h, inner, story_keys)
+        h.update(b"}")
+    elif isinstance(value, (list, tuple)):
+        h.update(b"[")
+        for inner in value:
+            _feed_hash(h, inner, story_keys)
+        h.update(b"]")
+    elif dataclasses.is_dataclass(value):
+        h.update(type(value).__name__.encode())
+        for f in dataclasses.fields(value):
+            _feed_hash(h, getattr(value, f.name), story_keys)
+    else:
+        h.update(repr(value).encode("utf-8"))
+
+
+def _hash_of(value: Any) -> str:
+    h = hashlib.sha256()
+    _feed_hash(h, value, {})
+    return h.hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- words and order
+
+
+KIND_TITLE = {"region": "region", "country": "country", "theme": "theme", "outlet": "outlet", "section": "section"}
+KIND_PHRASE = {"section": "in the section", "region": "filed under the region", "country": "about", "theme": "filed under the theme", "outlet": "reported by"}
+ENTITY_KINDS = {"person": "People", "organisation": "Organisations", "organization": "Organisations", "place": "Places"}
+_WHERE = {"headline": "the headline", "lead": "the opening paragraph", "dateline": "the dateline", "body": "the text", "front-matter": "the editor's front matter", "summary": "the summary"}
+
+
+def label(name: str) -> str:
+    """Display form of a taxonomy key: "security" -> "Security"; names already capitalised are kept."""
+    return name[:1].upper() + name[1:] if name and name == name.lower() else name
+
+
+def describe_evidence(evidence) -> str:
+    """One reason in words: 'Pakistan' appears 5 times, in the headline and the text (South Asia)."""
+    times = {1: "once", 2: "twice"}.get(evidence.count, f"{evidence.count} times")
+    where = join_words([_WHERE.get(w, w) for w in evidence.where]) or "the story"
+    target = "" if evidence.target.lower() == evidence.term.lower() else f", which points to {label(evidence.target)}"
+    return f"“{evidence.term}” appears {times} in {where}{target}."
+
+
+def join_words(words: Sequence[str]) -> str:
+    words = list(words)
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def teaser(story) -> str:
+    """The story's summary, or (until the summariser has run) the opening sentences of its first version."""
+    if story.summary:
+        return " ".join(story.summary)
+    for article in story.articles:
+        if article.paragraphs:
+            return clip(article.paragraphs[0], 320)
+    return ""
+
+
+def source_name(article: Article) -> str:
+    """What to call the source of a version: its outlet, else the agency credited, else where it was captured."""
+    if article.outlet:
+        return article.outlet
+    if article.credit:
+        return article.credit
+    return f"unnamed outlet via {article.aggregator}" if article.aggregator else "unnamed outlet"
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    return cut + "…"
+
+
+def version_anchor(n: int) -> str:
+    return f"version-{n}"
+
+
+def newest_first(item: ClassifiedStory) -> tuple:
     date = item.story.date
-    return (date is None, -(date.day.toordinal()) if date else 0, item.story.title.lower())
+    return (date is None, -(date.day.toordinal()) if date else 0, item.story.title.lower(), item.slug)
+
+
+def _stories(n: int) -> str:
+    return "story" if n == 1 else "stories"
+
+
+def _folder(path: str) -> str:
+    return path[: -len("index.html")]
+
+
+def _kind_order(kind: str) -> tuple:
+    return (list(ENTITY_KINDS).index(kind) if kind in ENTITY_KINDS else len(ENTITY_KINDS), kind)
+
+
+def _slugs(names: Iterable[str]) -> dict[str, str]:
+    taken: set[str] = {"page"}  # "page" is the pagination folder
+    return {name: unique_slug(slugify(name), taken) for name in sorted(names)}
+
+
+def _section_order(configured: Sequence[Mapping[str, Any]], present: Mapping[str, list]) -> list[str]:
+    names = [s["name"] for s in configured if isinstance(s, Mapping) and isinstance(s.get("name"), str)]
+    order = list(dict.fromkeys(names + [OTHER_NEWS]))
+    order += sorted(name for name in present if name not in order)
+    return [name for name in order if present.get(name)]
+
+
+def _group(kind: str, name: str, groups, paths: Paths) -> Group:
+    return Group(kind, name, paths.group(kind, name), len(groups[kind][name]))
+
+
+def _sorted_groups(kind: str, groups, paths: Paths) -> tuple[Group, ...]:
+    named = groups[kind]
+    return tuple(_group(kind, name, groups, paths) for name in sorted(named, key=lambda n: (-len(named[n]), n.lower())))
+
+
+def _unique_titles(pages: list[Page]) -> list[Page]:
+    """Two stories may share a headline; their pages may not share a title."""
+    seen: Counter = Counter(page.title for page in pages)
+    taken: set[str] = set()
+    out = []
+    for page in pages:
+        title = page.title
+        if seen[title] > 1 or title in taken:
+            if page.kind == "story":
+                story = page.context["story"]
+                hint = ", ".join(story.outlets) or (story.date.isoformat() if story.date else "")
+                title = f"{title} ({hint})" if hint else title
+            n = 2
+            base = title
+            while title in taken:
+                title, n = f"{base} ({n})", n + 1
+        taken.add(title)
+        out.append(page if title == page.title else replace(page, title=title))
+    return out
