@@ -82,6 +82,7 @@ class Country:
     un_region: str  # "Southern Asia"
     continent: str
     pattern: str = field(default="", repr=False)  # country_converter's regex for names of this country
+    iso3: str = ""  # country_converter's regex for names of this country
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,18 @@ class Section(MappingABC):
         return ", ".join(parts) or "every story"
 
     def __getitem__(self, key: str) -> Any:
-        if key not in {f.name for f in fields(self)}:
+        if key not in _SECTION_KEYS:
             raise KeyError(key)
-        return getattr(self, key)
+        return getattr(self, _SECTION_KEYS[key])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(f.name for f in fields(self))
+        return iter(_SECTION_KEYS)
 
     def __len__(self) -> int:
-        return len(fields(self))
+        return len(_SECTION_KEYS)
+
+
+_SECTION_KEYS = {"name": "name", "region": "regions", "country": "countries", "theme": "themes"}  # YAML key -> field
 
 
 @dataclass(frozen=True)
@@ -343,7 +347,7 @@ def world_countries() -> dict[str, Country]:
             codes = re.findall(r"[A-Z]{2}", row["ISO2"])
             if not codes or not row["UNregion"] or row["obsolete"]:
                 continue
-            countries[codes[0]] = Country(codes[0], row["name_short"], row["UNregion"], row["continent"], row["regex"])
+            countries[codes[0]] = Country(codes[0], row["name_short"], row["UNregion"], row["continent"], row["regex"], row["ISO3"])
     return countries
 
 
@@ -419,6 +423,9 @@ def resolve_country(name: str, countries: Mapping[str, Country] | None = None) -
     upper = text.upper()
     if upper in countries:
         return upper
+    by_iso3 = [code for code, country in countries.items() if country.iso3 == upper]
+    if by_iso3:
+        return by_iso3[0]
     folded = text.casefold()
     for code, names in _country_names().items():
         if code in countries and any(folded == n.casefold() for n in names):
@@ -569,7 +576,7 @@ def _regions(raw: Any, countries: Mapping[str, Country], use_defaults: bool, ctx
         codes += _country_list(spec.get("countries"), (*keys, "countries"), ctx)
         dropped = set(_country_list(spec.get("except"), (*keys, "except"), ctx))
         codes = [c for c in dict.fromkeys(codes) if c not in dropped]
-        if not codes:
+        if not codes and "un" not in spec and "countries" not in spec:
             ctx.error(keys, "a region needs countries: give 'un: <UN sub-region>' or 'countries: [...]'")
         aliases = _text_list(spec.get("aliases"), (*keys, "aliases"), ctx) or DEFAULT_REGION_ALIASES.get(name, ())
         editor[name] = Region(name, tuple(codes), aliases, "editor")

@@ -1,0 +1,119 @@
+"""The taxonomy: world data from country_converter and pycountry, defaults, and the editor's digest.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.errors import ConfigError
+from digest.taxonomy import build_taxonomy, default_taxonomy, resolve_country, world_places
+
+from conftest import REPO, run_digest
+
+
+@pytest.mark.parametrize("name, code", [
+    ("Pakistan", "PK"), ("PAK", "PK"), ("pk", "PK"), ("United Kingdom", "GB"), ("UK", "GB"),
+    ("Republic of Korea", "KR"), ("Türkiye", "TR"), ("Turkey", "TR"), ("USA", "US"), ("Atlantis", None),
+])
+def test_countries_resolve_however_the_editor_writes_them(name, code):
+    assert resolve_country(name) == code
+
+
+@pytest.mark.parametrize("place, code", [
+    ("Balochistan", "PK"), ("Sabah", "MY"), ("Sarawak", "MY"), ("Kota Kinabalu", "MY"), ("Kuala Lumpur", "MY"),
+    ("Islamabad", "PK"), ("Karachi", "PK"), ("Lahore", "PK"), ("Sindh", "PK"), ("Bavaria", "DE"), ("Queensland", "AU"),
+])
+def test_places_resolve_to_their_country(place, code):
+    assert code in world_places()[place].countries
+
+
+def test_generic_and_cross_region_subdivision_names_are_not_places():
+    places = world_places()
+    assert "Central" not in places and "Northern" not in places
+    assert "Maryland" not in places or places["Maryland"].countries == ("US",)
+    assert set(places["Punjab"].countries) == {"IN", "PK"}  # shared, but within one region
+
+
+def test_default_regions_follow_un_subregions_with_news_names():
+    taxonomy = default_taxonomy()
+    assert {"PK", "IN", "BD", "AF"} <= set(taxonomy.regions["South Asia"].countries)
+    assert "IR" in taxonomy.regions["Middle East"].countries and "IR" not in taxonomy.regions["South Asia"].countries
+    assert {"MY", "ID", "SG"} <= set(taxonomy.regions["Southeast Asia"].countries)
+    assert taxonomy.region_of["JM"] == ("Caribbean",)
+    assert set(taxonomy.themes) >= {"security", "politics", "trade", "diplomacy", "media", "technology", "sport",
+                                     "disasters", "health", "environment"}
+
+
+def test_shipped_sections_and_entities():
+    from digest.config import load_config
+
+    config = load_config(REPO / "digest.yaml")
+    assert [s.name for s in config.sections] == ["South Asia security", "Trade", "Malaysian politics"]
+    assert config.sections[0]["region"] == ("South Asia",) and config.sections[2].countries == ("Malaysia",)
+    entities = config.taxonomy.entities
+    assert "TTP" in entities["Tehrik-e-Taliban Pakistan"].aliases and "PH" in entities["Pakatan Harapan"].ambiguous
+    assert config.warnings == ()
+
+
+def test_editor_regions_claim_countries_from_the_defaults():
+    taxonomy, sections = build_taxonomy(
+        {"regions": {"Gulf": ["Saudi Arabia", "UAE", "Qatar"], "Indian subcontinent": {"un": "Southern Asia", "except": ["Iran", "Afghanistan"]}}},
+        [{"name": "Gulf news", "region": "Gulf"}],
+    )
+    assert taxonomy.region_of["AE"] == ("Gulf",) and "AE" not in taxonomy.regions["Middle East"].countries
+    assert "AF" not in taxonomy.regions["Indian subcontinent"].countries
+    assert taxonomy.regions["South Asia"].countries == ("AF",)  # what no editor region claims stays in the default
+    assert sections[0].regions == ("Gulf",)
+
+
+def test_editor_themes_add_and_remove_cues():
+    taxonomy, _ = build_taxonomy({"themes": {"sport": {"cues": {"kabaddi": 3, "match": 0}}, "crime": {"label": "Crime", "cues": {"robbery": 3}}}})
+    assert taxonomy.themes["sport"].cues["kabaddi"] == 3 and "match" not in taxonomy.themes["sport"].cues
+    assert taxonomy.themes["crime"].label == "Crime"
+    assert taxonomy.theme_key("Crime") == "crime" and taxonomy.theme_key("Security and conflict") == "security"
+
+
+def test_problems_are_reported_together_without_a_file():
+    with pytest.raises(ConfigError) as caught:
+        build_taxonomy({"themes": {"Bad Key": {"cues": {"x": 1}}, "trade": {"cues": {"tariff": "lots"}}}}, [{"name": "X", "theme": "nonsense"}])
+    messages = [p.message for p in caught.value.problems]
+    assert len(messages) == 3
+    assert any("one lower-case word" in m for m in messages) and any("tariff" in m for m in messages)
+    assert any("unknown theme 'nonsense'" in m for m in messages)
+
+
+BAD_TAXONOMY = """\
+site:
+  title: Test
+taxonomy:
+  regions:
+    Nowhere: {un: Southern Mars}
+  themes:
+    trade:
+      cues: {tariff: lots}
+  entities:
+    Someone: {kind: alien}
+  colours: blue
+sections:
+  - name: Broken
+    country: Atlantis
+"""
+
+
+def test_config_errors_name_the_line_and_warn_on_unknown_keys(empty_site):
+    (empty_site / "digest.yaml").write_text(BAD_TAXONOMY, encoding="utf-8")
+    result = run_digest("list", cwd=empty_site)
+    assert result.returncode == 2
+    err = result.stderr
+    assert "4 problems" in err
+    assert "digest.yaml:5: taxonomy.regions.Nowhere.un: unknown UN sub-region 'Southern Mars'" in err
+    assert "digest.yaml:8: taxonomy.themes.trade.cues.tariff:" in err
+    assert "digest.yaml:10: taxonomy.entities.Someone.kind: must be one of person, organisation, place" in err
+    assert "digest.yaml:14: sections.0.country: unknown country 'Atlantis'" in err
+
+
+def test_unknown_taxonomy_keys_warn(empty_site):
+    (empty_site / "digest.yaml").write_text("taxonomy:\n  colours: blue\nsections:\n  - {name: All, colour: red}\n", encoding="utf-8")
+    result = run_digest("list", cwd=empty_site)
+    assert result.returncode == 0, result.stderr
+    assert "digest.yaml:2: warning: unknown setting 'taxonomy.colours'" in result.stderr
+    assert "digest.yaml:4: warning: unknown setting 'sections.0.colour'" in result.stderr
