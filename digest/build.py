@@ -112,6 +112,7 @@ class BuildReport:
     deleted: int
     pages: int
     timings: Timings
+    parse_cache: tuple[int, int] = (0, 0)  # (hits, misses): a second build with nothing changed only hits
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -128,7 +129,8 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
     cache = ParseCache() if clean else load_cache(config.output_dir)
     digest = gather(config, cache, timings)
     if strict and digest.diagnostics:
-        raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: nothing was written", hint="fix the documents above, or build without --strict")
+        listed = "\n".join(str(d) for d in digest.diagnostics)
+        raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: nothing was written\n{listed}", hint="fix the documents above, or build without --strict")
     with timings.stage("graph"):
         graph = build_site_graph(digest)
     with timings.stage("render"):
@@ -138,7 +140,7 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
     if search:
         with timings.stage("search"):
             run_search_indexer(config.output_dir)
-    return BuildReport(digest, written, deleted, len(graph.pages), timings)
+    return BuildReport(digest, written, deleted, len(graph.pages), timings, (cache.hits, cache.misses))
 
 
 def _under(content: str, diagnostic: Diagnostic) -> Diagnostic:

@@ -74,6 +74,7 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
     )
     if verbose:
         click.echo(f"Stages: {report.timings}")
+        click.echo(f"Parse cache: {report.parse_cache[0]} hits, {report.parse_cache[1]} misses.")
 
 
 @cli.command()

@@ -2,17 +2,16 @@
 
 What makes a rebuild cheap, kept in memory between builds:
 - the parse cache (by content hash): only documents whose bytes changed are read again;
-- the render memo (page path -> fingerprint of the data it shows, bytes): only pages whose
-  data changed are rendered again. It is emptied when a template or static asset changes
-  (a page's bytes depend on templates it extends and assets it links) and when the
-  settings change (every page shows them).
+- the render memo (page path -> fingerprint of the data it shows plus the theme's hash,
+  bytes): only pages whose data changed are rendered again; a template or asset edit
+  changes the theme's hash, so every page is rendered again. A settings change empties
+  the memo (every page shows them).
 
 Nothing is written to disk: a finished build is handed to the preview server whole.
 """
 
 from __future__ import annotations
 
-import inspect
 import threading
 import traceback
 import webbrowser
@@ -30,6 +29,12 @@ from .site import build_site_graph
 from .watch import ChangeWatcher
 from .write import load_cache
 
+try:
+    from .render import render_pages
+except ImportError:  # a renderer without the page memo: render every page each time
+    def render_pages(graph, config, previous=None):
+        return render_site(graph, config), {}
+
 
 @dataclass(frozen=True)
 class BuildOutcome:
@@ -39,7 +44,9 @@ class BuildOutcome:
     stories: int = 0
     warnings: tuple = ()
     timings: Timings | None = None
-    parse_misses: int = 0
+    parse_misses: int = 0  # documents read afresh
+    rendered: int = 0  # pages rendered afresh ...
+    pages: int = 0  # ... out of this many
     reloaded: bool = False  # set by the caller: did browsers reload?
 
 
@@ -54,15 +61,23 @@ class Previewer:
         self.config: Config | None = None
         self.cache: ParseCache | None = None
         self.memo: dict[str, tuple[str, bytes]] = {}
-        self._render_takes_memo = "memo" in inspect.signature(render_site).parameters
+        self._settings: tuple[bytes | None, Config] | None = None  # (file bytes, config parsed from them)
 
     @property
     def settings_file(self) -> Path:
         return self.config_path or self.root / CONFIG_FILE
 
     def load_config(self) -> Config:
-        config = load_config(self.config_path, root=self.root)
-        return config.with_overrides(base_url=self.base_url)
+        """The settings, parsed again only when the file's bytes changed (a large taxonomy takes a while)."""
+        try:
+            text: bytes | None = self.settings_file.read_bytes()
+        except OSError:
+            text = None  # missing: load_config uses the defaults (or reports a missing --config file)
+        if self._settings is not None and self._settings[0] == text:
+            return self._settings[1]
+        config = load_config(self.config_path, root=self.root).with_overrides(base_url=self.base_url)
+        self._settings = (text, config)
+        return config
 
     def watched_trees(self) -> list[Path]:
         """The content folder and every template folder (with its static/ assets)."""
@@ -74,17 +89,15 @@ class Previewer:
                 return [self.root / "content", self.root / "templates"]
         return [config.content_dir, config.templates_dir, *theme_dirs(config)]
 
-    def build(self, changed: frozenset[Path] = frozenset()) -> BuildOutcome:
+    def build(self) -> BuildOutcome:
         timings = Timings()
         try:
             config = self.load_config()
             if config != self.config:
-                self.memo.clear()
+                self.memo = {}
                 if self.cache is None:  # first build: start from what `digest build` left, if anything
                     self.cache = load_cache(config.output_dir)
                 self.config = config
-            elif any(_under_any(path, theme_dirs(config)) for path in changed):
-                self.memo.clear()
             cache = self.cache
             misses_before = cache.misses
             digest = gather(config, cache, timings)
@@ -94,17 +107,15 @@ class Previewer:
             with timings.stage("graph"):
                 graph = build_site_graph(digest)
             with timings.stage("render"):
-                files = render_site(graph, config, memo=self.memo) if self._render_takes_memo else render_site(graph, config)
+                previous = self.memo
+                files, self.memo = render_pages(graph, config, previous)
+                rendered = sum(1 for path, entry in self.memo.items() if previous.get(path) is not entry)
             _forget_unused(cache)
-            return BuildOutcome(files, None, config, len(digest.stories), digest.diagnostics, timings, cache.misses - misses_before)
+            return BuildOutcome(files, None, config, len(digest.stories), digest.diagnostics, timings, cache.misses - misses_before, rendered, len(self.memo))
         except DigestError as exc:
             return BuildOutcome(None, BuildFailure.from_exception(exc), self.config, timings=timings)
         except Exception as exc:  # a bug must not take the preview down: show it, keep serving
             return BuildOutcome(None, BuildFailure.from_exception(exc, traceback.format_exc()), self.config, timings=timings)
-
-
-def _under_any(path: Path, folders: list[Path]) -> bool:
-    return any(path == folder or folder.resolve() in path.parents for folder in folders)
 
 
 def _forget_unused(cache: ParseCache) -> None:
@@ -142,7 +153,7 @@ class PreviewSession:
 
     def rebuild(self, changed: frozenset[Path]) -> BuildOutcome:
         with self._build_lock:
-            outcome = self.previewer.build(changed)
+            outcome = self.previewer.build()
             base_path = outcome.config.site.base_path if outcome.config else None
             reloaded = self.state.publish(outcome.files, outcome.failure, base_path)
             self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
@@ -190,8 +201,8 @@ def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bo
         if outcome.failure is not None:
             click.echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)
         else:
-            click.echo(f"Built {outcome.stories} stories in {took:.2f} s ({outcome.parse_misses} document{'s' if outcome.parse_misses != 1 else ''} read)"
-                       f"{'; reloading' if outcome.reloaded else '; nothing changed'}.")
+            click.echo(f"Built {outcome.stories} stories in {took:.2f} s ({_count(outcome.parse_misses, 'document')} read, "
+                       f"{outcome.rendered} of {_count(outcome.pages, 'page')} rendered){'; reloading' if outcome.reloaded else '; nothing changed'}.")
         if verbose and outcome.timings:
             click.echo(f"Stages: {outcome.timings}")
 
@@ -207,6 +218,10 @@ def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bo
         click.echo("Stopped.")
     finally:
         session.stop()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _display(path: Path) -> str:

@@ -64,6 +64,16 @@ class Served:
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
 
+    def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 30) -> re.Match:
+        """The first output line from line ``after`` on matching ``pattern`` (reports follow the build)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[after:]:
+                if match := re.search(pattern, line):
+                    return match
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
+
     def wait_for_rebuild(self, after: dict, what: str = "a rebuild") -> dict:
         return self.wait_until(lambda s: s["builds"] > after["builds"], what)
 
@@ -214,7 +224,7 @@ def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
         assert final["builds"] == before["builds"] + 1, served.lines
         assert final["generation"] == before["generation"] + 1
         assert events.generations == [before["generation"], before["generation"] + 1]
-        assert any("12 documents read" in line for line in served.lines), served.lines
+        served.wait_for_line(r"\(12 documents read")
         page = front_page(served)
         assert all(headline.encode() in page for headline in HEADLINES)
 
@@ -243,11 +253,14 @@ def test_an_edit_rereads_only_that_document(site):
     note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
     with serving(site) as served:
         assert b"Harbour bridge reopens after repairs" in front_page(served)
-        before = served.status()
+        before, printed = served.status(), len(served.lines)
         note.write_text(NOTE.format(title="Harbour Bridge Reopens After Repairs, Finally", body=BRIDGE), encoding="utf-8")
         served.wait_for_rebuild(before)
         assert b"Harbour Bridge Reopens After Repairs, Finally" in front_page(served)
-        assert "(1 document read); reloading." in served.lines[-1], served.lines
+        built = served.wait_for_line(r"\((\d+) documents? read, (\d+) of (\d+) pages? rendered\); reloading\.$", after=printed)
+        read, rendered, pages = map(int, built.groups())
+        assert read == 1
+        assert 0 < rendered < pages  # the render memo kept the pages this edit does not touch
 
 
 def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(site):
@@ -391,3 +404,26 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
         note.unlink()
         expect(link).to_have_count(0, timeout=20_000)
         expect(page.get_by_role("link", name=re.compile("Pakistan urges")).first).to_be_visible()
+
+
+# ---------------------------------------------------------------- `digest build` shares the parse cache
+
+
+def test_a_second_build_reads_nothing_again_and_clean_reads_everything(site):
+    add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
+    documents = len(list((site / "content").iterdir()))
+    first = run_digest("build", "--no-search", "-v", cwd=site, check=True)
+    assert f"Parse cache: 0 hits, {documents} misses." in first.stdout
+    second = run_digest("build", "--no-search", "-v", cwd=site, check=True)
+    assert f"Parse cache: {documents} hits, 0 misses." in second.stdout
+    (site / "content" / "bridge.md").write_text(NOTE.format(title="Harbour bridge reopens", body=BRIDGE), encoding="utf-8")
+    third = run_digest("build", "--no-search", "-v", cwd=site, check=True)
+    assert f"Parse cache: {documents - 1} hits, 1 misses." in third.stdout
+    clean = run_digest("build", "--no-search", "-v", "--clean", cwd=site, check=True)
+    assert f"Parse cache: 0 hits, {documents} misses." in clean.stdout
+
+
+def test_serve_starts_from_the_cache_digest_build_left(site):
+    run_digest("build", "--no-search", cwd=site, check=True)
+    with serving(site) as served:
+        served.wait_for_line(r"^Built .* \(0 documents read,")
