@@ -17,7 +17,9 @@ every reason, for ``digest explain`` and for "why it is filed here" on story pag
 from __future__ import annotations
 
 import math
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -31,6 +33,8 @@ LEAD_WORDS = 50  # the opening of an article: where news says what it is about
 WHERE_ORDER = ("front-matter", "headline", "dateline", "lead", "body")
 EVIDENCE_PER_TARGET = 8
 MAX_COUNTRIES = 6
+# Below this many stories, starting worker processes (and sending them the taxonomy) costs more than it saves.
+PARALLEL_CLASSIFY_MIN = 1000
 
 # "ISLAMABAD:", "KOTA KINABALU (July 28):", "LONDON, May 3 -" at the start of a text.
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z .'’-]{2,40}?)(?:,\s*[A-Z][a-z]+\.? \d{1,2})?\s*(?:\([^)]{0,40}\))?\s*(?::|—|–|-{1,2}\s)")
@@ -48,8 +52,18 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
     """Classify every story (one scan each), then link related stories through shared entities."""
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else default_taxonomy()
     sections = tuple(s for s in sections if isinstance(s, Section))
-    classified = [ClassifiedStory(story, classify_story(story, taxonomy, sections)) for story in stories]
-    return related_stories(classified)
+    workers = min(os.cpu_count() or 1, 4)
+    if len(stories) >= PARALLEL_CLASSIFY_MIN and workers > 1:
+        chunks = [stories[i:i + 250] for i in range(0, len(stories), 250)]
+        with ProcessPoolExecutor(workers) as pool:
+            filings = [f for chunk in pool.map(_classify_chunk, chunks, [taxonomy] * len(chunks), [sections] * len(chunks)) for f in chunk]
+    else:
+        filings = [classify_story(story, taxonomy, sections) for story in stories]
+    return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, filings)])
+
+
+def _classify_chunk(stories: Sequence[Story], taxonomy: Taxonomy, sections: Sequence[Section]) -> list[Classification]:
+    return [classify_story(story, taxonomy, sections) for story in stories]
 
 
 def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section] = ()) -> Classification:

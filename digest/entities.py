@@ -137,6 +137,8 @@ def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxono
         for where, text in texts:
             tokens = _TOKEN.findall(text)
             for i, token in enumerate(tokens):
+                if not token[:1].isupper():
+                    continue
                 word = _strip_possessive(token)
                 neighbours = (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "")
                 if any(_is_name_word(n) for n in neighbours):

@@ -16,7 +16,7 @@ from typing import Sequence
 from .models import ClassifiedStory
 
 RELATED = 5  # per story
-MAX_POSTINGS = 500
+MAX_POSTINGS = 100
 SAME_THEME = 0.75  # a shared primary theme
 SHARED_THEME = 0.25  # each other theme both stories have
 SAME_REGION = 0.25

@@ -191,6 +191,7 @@ _OPENERS = {"the", "in", "on", "at", "from", "to", "of", "for", "and", "by", "wi
 _BOUNDARY = re.compile(r"[.!?:;]\s|[\"“”]")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: most lookups are cache hits
 def singular(word: str) -> str:
     """A crude but consistent singular, applied to both terms and text: tariffs -> tariff."""
     if len(word) > 4 and word.endswith("ies"):
