@@ -2,7 +2,8 @@
 
 Atom comes from feedgen; JSON Feed 1.1 is a small JSON document, written with ``json``.
 Every id and link is absolute from ``site.base_url``. Dates are the stories' own, never
-the build time, so the same content gives the same bytes.
+the build time, so the same content gives the same bytes: an undated story has no
+publication date, and its required "updated" is the edition's latest date.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def atom_feed(feed: "Feed", graph: "SiteGraph", config: "Config", fallback: dt.d
         entry.id(url)
         entry.title(story.title)
         entry.link(href=url, rel="alternate", type="text/html")
-        entry.published(_published(item, fallback))
+        if story.date:  # an undated story has no publication date; never invent one
+            entry.published(_published(item, fallback))
         entry.updated(_updated(item, fallback))
         for outlet in story.outlets or (site.title,):
             entry.author({"name": outlet})
@@ -73,13 +75,14 @@ def json_feed(feed: "Feed", graph: "SiteGraph", config: "Config", fallback: dt.d
     for item in feed.stories:
         story = item.story
         url = public_url(base, graph.paths.story(item.slug))
+        dates = {"date_published": _published(item, fallback).isoformat()} if story.date else {}
         items.append({
             "id": url,
             "url": url,
             "title": story.title,
             "summary": teaser(story) or story.title,
             "content_html": _content_html(item),
-            "date_published": _published(item, fallback).isoformat(),
+            **dates,
             "date_modified": _updated(item, fallback).isoformat(),
             "authors": [{"name": outlet} for outlet in story.outlets] or [{"name": site.title}],
             "tags": _categories(item),

@@ -16,12 +16,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from collections import Counter, abc, defaultdict
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from .build import Digest
-from .models import Article, ClassifiedStory, EntityRef
+from .models import Article, ClassifiedStory, DateSource, EntityRef, Level
 from .slugs import slugify, unique_slug
 
 OTHER_NEWS = "Other news"
@@ -299,8 +299,8 @@ def build_site_graph(digest: Digest) -> SiteGraph:
 
     nav = tuple((g.name, g.path) for g in sections)
     site_key = _hash_of((dataclasses.astuple(site), nav, digest.config.sections))
-    story_keys = {item.slug: hashlib.sha256(repr(item).encode("utf-8")).digest() for item in stories}
-    pages = [replace(page, fingerprint=fingerprint(page, site_key, story_keys)) for page in _unique_titles(pages)]
+    hasher = Hasher()
+    pages = [replace(page, fingerprint=fingerprint(page, site_key, hasher)) for page in _unique_titles(pages)]
     return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key)
 
 
@@ -378,43 +378,67 @@ def generated_date() -> dt.date:
 # ---------------------------------------------------------------- fingerprints
 
 
-def fingerprint(page: Page, site_key: str, story_keys: Mapping[str, bytes]) -> str:
-    """A hash of the template and every value the page shows; a story counts by its precomputed key."""
-    h = hashlib.sha256()
-    h.update(site_key.encode())
-    _feed_hash(h, (page.path, page.template, page.title, page.description, page.kind, page.breadcrumbs,
-                   page.pager, page.feeds, page.in_sitemap, page.root_relative, page.lastmod, page.context), story_keys)
+def fingerprint(page: Page, site_key: str, hasher: "Hasher") -> str:
+    """A hash of the template and every value the page shows."""
+    h = hashlib.sha256(site_key.encode())
+    hasher.feed(h, (page.path, page.template, page.title, page.description, page.kind, page.breadcrumbs,
+                    page.pager, page.feeds, page.in_sitemap, page.root_relative, page.lastmod, page.context))
     return h.hexdigest()[:32]
 
 
-def _feed_hash(h, value: Any, story_keys: Mapping[str, bytes]) -> None:
-    if isinstance(value, ClassifiedStory):
-        key = story_keys.get(value.slug)
-        h.update(b"S" + (key if key is not None else repr(value).encode("utf-8")))
-    elif value is None or isinstance(value, (str, int, float, bool, dt.date)):
-        h.update(repr(value).encode("utf-8") + b"\x00")
-    elif isinstance(value, Mapping):
-        h.update(b"{")
-        for key, inner in value.items():
-            _feed_hash(h, key, story_keys)
-            _feed_hash(h, inner, story_keys)
-        h.update(b"}")
-    elif isinstance(value, (list, tuple)):
-        h.update(b"[")
-        for inner in value:
-            _feed_hash(h, inner, story_keys)
-        h.update(b"]")
-    elif dataclasses.is_dataclass(value):
-        h.update(type(value).__name__.encode())
-        for f in dataclasses.fields(value):
-            _feed_hash(h, getattr(value, f.name), story_keys)
-    else:
-        h.update(repr(value).encode("utf-8"))
+class Hasher:
+    """Feeds values into a hash; each frozen dataclass is hashed once and remembered, so a story shown on
+    many pages costs one hash, and a page's fingerprint costs what it shows."""
+
+    _ATOMS = (str, int, float, bool, type(None), dt.date, dt.datetime)
+    _MODELS = (ClassifiedStory, Article, EntityRef)  # their repr is complete: hash it in one go
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Any, bytes]] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+        self._enums = {DateSource, Level}
+
+    def feed(self, h, value: Any) -> None:
+        kind = type(value)
+        if kind in self._ATOMS or kind in self._enums:
+            h.update(repr(value).encode("utf-8") + b"\x00")
+        elif kind is tuple or kind is list:
+            h.update(b"[")
+            for inner in value:
+                self.feed(h, inner)
+            h.update(b"]")
+        elif hasattr(kind, "__dataclass_fields__"):
+            h.update(self.key(value))
+        elif kind is dict or isinstance(value, abc.Mapping):
+            h.update(b"{")
+            for key, inner in value.items():
+                self.feed(h, key)
+                self.feed(h, inner)
+            h.update(b"}")
+        else:
+            h.update(repr(value).encode("utf-8"))
+
+    def key(self, obj: Any) -> bytes:
+        hit = self._memo.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        if isinstance(obj, self._MODELS):
+            digest = hashlib.sha256(repr(obj).encode("utf-8")).digest()
+        else:
+            names = self._fields.get(type(obj))
+            if names is None:
+                names = self._fields[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
+            inner = hashlib.sha256(type(obj).__name__.encode())
+            for name in names:
+                self.feed(inner, getattr(obj, name))
+            digest = inner.digest()
+        self._memo[id(obj)] = (obj, digest)  # keeps obj alive, so its id is not reused
+        return digest
 
 
 def _hash_of(value: Any) -> str:
     h = hashlib.sha256()
-    _feed_hash(h, value, {})
+    Hasher().feed(h, value)
     return h.hexdigest()[:32]
 
 

@@ -1,0 +1,236 @@
+"""Rendering: the built pages, links that work from disk and from a sub-path, metadata, themes, template errors, the memo."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from conftest import REPO, SHIPPED_CONTENT, run_digest
+
+from digest.build import gather
+from digest.config import load_config
+from digest.render import render_pages, render_site
+from digest.site import build_site_graph
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+        self.ids: set[str] = set()
+        self.meta: dict[str, str] = {}
+        self.json_ld: list[str] = []
+        self._in_ld = False
+        self.h1 = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "h1":
+            self.h1 += 1
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for key in ("href", "src", "action"):
+            if attrs.get(key) is not None:
+                self.refs.append(attrs[key])
+        if tag == "link" and attrs.get("rel") == "canonical":
+            self.meta["canonical"] = attrs["href"]
+        if tag == "meta" and attrs.get("property"):
+            self.meta[attrs["property"]] = attrs.get("content", "")
+        if tag == "meta" and attrs.get("name") == "description":
+            self.meta["description"] = attrs.get("content", "")
+        self._in_ld = tag == "script" and attrs.get("type") == "application/ld+json"
+
+    def handle_data(self, data):
+        if self._in_ld:
+            self.json_ld.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_ld = False
+
+
+def parse(path: Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def copy_site(root: Path) -> Path:
+    root.mkdir(parents=True)
+    shutil.copytree(SHIPPED_CONTENT, root / "content")
+    shutil.copy(REPO / "digest.yaml", root / "digest.yaml")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """The shipped site built twice with the real CLI: for a domain root and for a sub-path."""
+    root = copy_site(tmp_path_factory.mktemp("render") / "site")
+    run_digest("build", "--no-search", "--base-url", "https://news.example.com/", "-o", "root-out", cwd=root, check=True)
+    run_digest("build", "--no-search", "--base-url", "https://example.org/digest/", "-o", "sub-out", cwd=root, check=True)
+    return {"root": root / "root-out", "sub": root / "sub-out"}
+
+
+def html_files(output: Path) -> list[Path]:
+    return sorted(p for p in output.rglob("*.html") if "pagefind" not in p.parts and ".digest-cache" not in p.parts)
+
+
+@pytest.mark.parametrize("which", ["root", "sub"])
+def test_every_internal_link_resolves_on_disk(built, which):
+    output = built[which]
+    base_path = "/" if which == "root" else "/digest/"
+    checked = 0
+    for page in html_files(output):
+        links = parse(page)
+        for ref in links.refs:
+            parts = urlsplit(ref)
+            if parts.scheme or ref.startswith("#") and not ref[1:]:
+                continue
+            if ref.startswith("#"):
+                assert ref[1:] in links.ids, f"{page}: no element with id {ref}"
+                continue
+            if page.name == "404.html" and page.parent == output:  # served at any depth: links from the base path
+                assert parts.path.startswith(base_path), f"404.html links {ref}, not from {base_path}"
+                target = output / unquote(parts.path[len(base_path):])
+            else:
+                assert not parts.path.startswith("/"), f"{page}: root-relative link {ref} breaks under a sub-path"
+                target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{page.relative_to(output)}: {ref} -> {target} does not exist (a folder link does not open from disk)"
+            if parts.fragment and target.suffix == ".html":
+                assert parts.fragment in parse(target).ids, f"{page}: {ref} has no target id"
+            checked += 1
+    assert checked > 200
+
+
+def test_pages_have_one_h1_unique_titles_descriptions_and_canonical_links(built):
+    output = built["sub"]
+    titles = set()
+    for page in html_files(output):
+        text = page.read_text(encoding="utf-8")
+        links = parse(page)
+        assert links.h1 == 1, f"{page}: {links.h1} h1 elements"
+        title = re.search(r"<title>(.*?)</title>", text, re.S).group(1)
+        assert title not in titles, f"duplicate title {title}"
+        titles.add(title)
+        assert links.meta.get("description"), f"{page}: no meta description"
+        assert '<html lang="en">' in text
+        if page.name != "404.html":
+            folder = page.relative_to(output).as_posix().removesuffix("index.html")
+            assert links.meta["canonical"] == "https://example.org/digest/" + folder
+            assert links.meta["og:url"] == links.meta["canonical"]
+            assert links.meta["og:title"] and links.meta["og:description"]
+
+
+def test_story_pages_carry_news_article_json_ld(built):
+    output = built["sub"]
+    stories = sorted((output / "stories").glob("*/index.html"))
+    assert stories
+    for page in stories:
+        (raw,) = parse(page).json_ld
+        data = json.loads(raw)
+        assert data["@type"] == "NewsArticle" and data["@context"] == "https://schema.org"
+        assert data["headline"] and data["url"].startswith("https://example.org/digest/stories/")
+        assert data["publisher"]["name"]
+
+
+def test_story_page_shows_versions_provenance_and_what_each_adds(built):
+    output = built["sub"]
+    text = (output / "stories").joinpath(
+        next(p.parent.name for p in (output / "stories").glob("*/index.html") if "481 accounts" in p.read_text(encoding="utf-8")),
+        "index.html").read_text(encoding="utf-8")
+    assert "Reported by" in text and "What each outlet adds" in text
+    assert "date from the dateline" in text  # provenance, in words
+    assert text.count('class="version"') == 2
+    assert "Why it is filed here" in text
+    assert 'data-pagefind-body' in text
+    assert re.search(r'href="\.\./\.\./entities/[^"]+/index\.html"', text), "entities link to their pages"
+
+
+def test_front_page_lists_sections_in_the_configured_order(built):
+    config = load_config(REPO / "digest.yaml")
+    names = [s["name"] for s in config.sections]
+    text = (built["sub"] / "index.html").read_text(encoding="utf-8")
+    headings = re.findall(r'<h2 id="section-\d+"><a href="[^"]+">([^<]+)</a></h2>', text)
+    configured = [h for h in headings if h in names]
+    assert configured == [n for n in names if n in headings]
+    assert headings[-1] == "Other news" or "Other news" not in headings
+    assert "Edition of" in text and "sources</strong>" in text
+
+
+def test_stylesheet_and_icon_have_content_hashed_names(built):
+    static = sorted(p.name for p in (built["sub"] / "static").iterdir())
+    assert any(re.fullmatch(r"style\.[0-9a-f]{10}\.css", n) for n in static)
+    assert any(re.fullmatch(r"favicon\.[0-9a-f]{10}\.svg", n) for n in static)
+    css = next((built["sub"] / "static").glob("style.*.css")).read_text(encoding="utf-8")
+    assert "prefers-color-scheme: dark" in css and "@media print" in css
+    assert "http://" not in css and "https://" not in css and "@import" not in css  # no external requests
+
+
+def test_no_page_requests_anything_from_elsewhere(built):
+    for page in html_files(built["root"]):
+        text = page.read_text(encoding="utf-8")
+        for match in re.finditer(r'<(?:link|script|img)[^>]+(?:href|src)="(https?:[^"]+)"', text):
+            tag = match.group(0)
+            assert 'rel="canonical"' in tag or 'rel="alternate"' in tag, f"{page}: external resource {match.group(1)}"
+
+
+# ---------------------------------------------------------------- themes and template errors
+
+
+def test_a_site_template_overrides_the_default_file_by_file(site):
+    (site / "templates" / "static").mkdir(parents=True)
+    (site / "templates" / "404.html").write_text('{% extends "base.html" %}{% block main %}<h1>Lost at sea</h1>{% endblock %}', encoding="utf-8")
+    (site / "templates" / "static" / "style.css").write_text("body { color: teal; }\n", encoding="utf-8")
+    run_digest("build", "--no-search", cwd=site, check=True)
+    output = site / "output"
+    assert "Lost at sea" in (output / "404.html").read_text(encoding="utf-8")
+    assert "Reported by" in next((output / "stories").glob("*/index.html")).read_text(encoding="utf-8")  # default story.html
+    (css,) = (output / "static").glob("style.*.css")
+    assert css.read_text(encoding="utf-8") == "body { color: teal; }\n"
+
+
+def test_a_template_syntax_error_names_the_site_template_and_line(site):
+    (site / "templates").mkdir()
+    (site / "templates" / "about.html").write_text('{% extends "base.html" %}\n{% block main %}\n<h1>About</h1>\n{% if %}\n{% endblock %}\n', encoding="utf-8")
+    result = run_digest("build", "--no-search", cwd=site)
+    assert result.returncode == 2
+    assert "templates/about.html:4: " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (site / "output").exists(), "nothing is written when a template fails"
+
+
+def test_an_undefined_variable_names_the_site_template_and_line(site):
+    (site / "templates").mkdir()
+    (site / "templates" / "about.html").write_text('{% extends "base.html" %}\n{% block main %}\n<h1>About</h1>\n<p>{{ no_such_value.title }}</p>\n{% endblock %}\n', encoding="utf-8")
+    result = run_digest("build", "--no-search", cwd=site)
+    assert result.returncode == 2
+    assert "templates/about.html:4: " in result.stderr, result.stderr
+    assert "no_such_value" in result.stderr and "about/index.html" in result.stderr
+
+
+# ---------------------------------------------------------------- the memo
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    config = load_config(REPO / "digest.yaml")
+    return config, build_site_graph(gather(config))
+
+
+def test_unchanged_pages_are_reused_from_the_memo(shipped):
+    config, graph = shipped
+    files, memo = render_pages(graph, config)
+    assert set(memo) == {page.path for page in graph.pages}
+    sentinel = b"<!-- reused -->"
+    previous = {path: (key, sentinel) for path, (key, _) in memo.items()}
+    story = next(p.path for p in graph.pages if p.kind == "story")
+    previous[story] = ("stale-fingerprint", sentinel)
+    again, _ = render_pages(graph, config, previous)
+    assert again["index.html"] == sentinel  # same fingerprint: not rendered again
+    assert again[story] == files[story]  # changed fingerprint: rendered afresh
+    assert render_site(graph, config) == files  # and rendering is deterministic
