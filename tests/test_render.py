@@ -194,23 +194,19 @@ def test_a_site_template_overrides_the_default_file_by_file(site):
     assert css.read_text(encoding="utf-8") == "body { color: teal; }\n"
 
 
-def test_a_template_syntax_error_names_the_site_template_and_line(site):
+@pytest.mark.parametrize("line4, expected", [
+    ("{% if %}", "template syntax error"),  # a syntax error
+    ("<p>{{ no_such_value.title }}</p>", "'no_such_value' is undefined (while rendering about/index.html)"),  # StrictUndefined
+])
+def test_a_template_error_names_the_site_template_and_line(site, line4, expected):
     (site / "templates").mkdir()
-    (site / "templates" / "about.html").write_text('{% extends "base.html" %}\n{% block main %}\n<h1>About</h1>\n{% if %}\n{% endblock %}\n', encoding="utf-8")
+    (site / "templates" / "about.html").write_text(f'{{% extends "base.html" %}}\n{{% block main %}}\n<h1>About</h1>\n{line4}\n{{% endblock %}}\n', encoding="utf-8")
     result = run_digest("build", "--no-search", cwd=site)
     assert result.returncode == 2
     assert "templates/about.html:4: " in result.stderr, result.stderr
+    assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert not (site / "output").exists(), "nothing is written when a template fails"
-
-
-def test_an_undefined_variable_names_the_site_template_and_line(site):
-    (site / "templates").mkdir()
-    (site / "templates" / "about.html").write_text('{% extends "base.html" %}\n{% block main %}\n<h1>About</h1>\n<p>{{ no_such_value.title }}</p>\n{% endblock %}\n', encoding="utf-8")
-    result = run_digest("build", "--no-search", cwd=site)
-    assert result.returncode == 2
-    assert "templates/about.html:4: " in result.stderr, result.stderr
-    assert "no_such_value" in result.stderr and "about/index.html" in result.stderr
 
 
 # ---------------------------------------------------------------- the memo
