@@ -24,16 +24,10 @@ from .cache import ParseCache
 from .config import CONFIG_FILE, Config, load_config
 from .errors import DigestError, ServeError, StrictModeError
 from .preview import BuildFailure, PreviewServer, PreviewState
-from .render import render_site, theme_dirs
+from .render import render_pages, theme_dirs
 from .site import build_site_graph
 from .watch import ChangeWatcher
 from .write import load_cache
-
-try:
-    from .render import render_pages
-except ImportError:  # a renderer without the page memo: render every page each time
-    def render_pages(graph, config, previous=None):
-        return render_site(graph, config), {}
 
 
 @dataclass(frozen=True)

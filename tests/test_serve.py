@@ -160,12 +160,12 @@ def test_resolve_follows_github_pages_rules():
 # ---------------------------------------------------------------- the server, over HTTP
 
 
-def test_serves_the_built_site_from_memory_under_the_base_path(site, tmp_path):
-    built = tmp_path / "built"
-    shutil.copytree(site, built)
-    run_digest("build", "--no-search", cwd=built, check=True)
-    output = built / "output"
+def test_serves_the_built_site_from_memory_under_the_base_path(site):
+    run_digest("build", "--no-search", cwd=site, check=True)
+    output = site / "output"
+    written = {p: p.stat().st_mtime_ns for p in output.rglob("*")}
     with serving(site) as served:
+        served.wait_for_line(r"^Built .* \(0 documents read,")  # started from the cache `digest build` left
         assert served.url.endswith("/digest/"), served.url  # digest.yaml: base_url https://example.org/digest/
         assert get(served.origin + "/digest")[2]["Location"] == "/digest/"
         assert get(served.origin + "/")[2]["Location"] == "/digest/"
@@ -187,7 +187,7 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site, tmp_path):
         status, body, headers = get(served.url + css)
         assert status == 200 and body == (output / css).read_bytes() and headers["Content-Type"].startswith("text/css")
         assert get(served.origin + "/elsewhere/")[0] == 404
-    assert not (site / "output").exists(), "the preview must not write output/"
+    assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == written, "the preview must not write output/"
 
 
 def test_base_url_option_serves_at_the_domain_root(site):
@@ -247,20 +247,6 @@ class EventCounter:
                     self.generations.append(json.loads(line[6:])["generation"])
         except (OSError, ValueError):
             pass
-
-
-def test_an_edit_rereads_only_that_document(site):
-    note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
-    with serving(site) as served:
-        assert b"Harbour bridge reopens after repairs" in front_page(served)
-        before, printed = served.status(), len(served.lines)
-        note.write_text(NOTE.format(title="Harbour Bridge Reopens After Repairs, Finally", body=BRIDGE), encoding="utf-8")
-        served.wait_for_rebuild(before)
-        assert b"Harbour Bridge Reopens After Repairs, Finally" in front_page(served)
-        built = served.wait_for_line(r"\((\d+) documents? read, (\d+) of (\d+) pages? rendered\); reloading\.$", after=printed)
-        read, rendered, pages = map(int, built.groups())
-        assert read == 1
-        assert 0 < rendered < pages  # the render memo kept the pages this edit does not touch
 
 
 def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(site):
@@ -323,6 +309,16 @@ def test_new_deleted_and_renamed_documents(site):
         assert b"Harbour bridge reopens after repairs" in page
         story = next(link for link in story_links(page) if b"harbour-bridge" in link).decode()
         assert get(served.url + story)[0] == 200
+
+        # An edit reads that one document again and renders only the pages it shows on.
+        before, printed = served.status(), len(served.lines)
+        note.write_text(NOTE.format(title="Harbour bridge reopens after repairs", body=BRIDGE + "\nTolls return in May."), encoding="utf-8")
+        served.wait_for_rebuild(before)
+        assert b"Tolls return in May." in get(served.url + story)[1]
+        built = served.wait_for_line(r"\((\d+) documents? read, (\d+) of (\d+) pages? rendered\); reloading\.$", after=printed)
+        read, rendered, pages = map(int, built.groups())
+        assert read == 1
+        assert 0 < rendered < pages  # the render memo kept the pages this edit does not touch
 
         before = served.status()
         renamed = note.rename(site / "content" / "bridge-renamed.md")
@@ -421,9 +417,3 @@ def test_a_second_build_reads_nothing_again_and_clean_reads_everything(site):
     assert f"Parse cache: {documents - 1} hits, 1 misses." in third.stdout
     clean = run_digest("build", "--no-search", "-v", "--clean", cwd=site, check=True)
     assert f"Parse cache: 0 hits, {documents} misses." in clean.stdout
-
-
-def test_serve_starts_from_the_cache_digest_build_left(site):
-    run_digest("build", "--no-search", cwd=site, check=True)
-    with serving(site) as served:
-        served.wait_for_line(r"^Built .* \(0 documents read,")
