@@ -43,7 +43,7 @@ def read_document(path: Path, content_dir: Path) -> tuple[SourceDocument | None,
         return None, [Diagnostic(display, None, f"cannot read the file: {exc.strerror or exc}: skipped")]
     if not raw.strip():
         return None, [Diagnostic(display, 1, "the file is empty: skipped")]
-    if b"\x00" in raw[:8192]:
+    if _looks_binary(raw[:8192]):
         return None, [Diagnostic(display, None, "this is a binary file, not a text document: skipped")]
     diagnostics = []
     try:
@@ -58,6 +58,18 @@ def read_document(path: Path, content_dir: Path) -> tuple[SourceDocument | None,
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     doc = SourceDocument(path=rel, text=text, sha256=hashlib.sha256(raw).hexdigest(), mtime=mtime, encoding=encoding)
     return doc, diagnostics
+
+
+# Control characters other than tab, newline, form feed and carriage return: text has next to none.
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13)) + b"\x7f"
+BINARY_CONTROL_SHARE = 0.05
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > BINARY_CONTROL_SHARE * len(head)
 
 
 def load_documents(content_dir: Path) -> tuple[list[SourceDocument], list[Diagnostic]]:

@@ -190,39 +190,33 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
 
 
 def _related(lines: list[str], begin: int, offset: int, rules: Rules) -> Iterator[Draft]:
-    """The related articles after the marker: each opens with its outlet line followed by an age line."""
-    ages = {}
-    for i in range(begin, len(lines) - 1):
-        if lines[i] and lines[i + 1]:
-            age = _match_age(lines[i + 1], rules)
-            if age is not None:
-                ages[i] = age
-    if not ages:  # no age lines: blank-line separated blocks of headline + body
-        yield from _blocks(lines, begin, offset)
-        return
-    starts = sorted(ages)
-    for n, i in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        rest = [(j, lines[j]) for j in range(i + 2, end) if lines[j]]
-        outlet = lines[i]
-        if rest and rest[0][1].startswith(("- ", "– ", "— ")):
-            outlet = outlet or rest[0][1][2:].strip()
-            rest = rest[1:]
-        if not rest:
+    """The related articles after the marker.
+
+    Each starts after a blank line or at an outlet line followed by an age line, and reads
+    ``outlet / age / - outlet / headline / body``; any of the first three may be missing.
+    """
+    ages: dict[int, Age] = {}
+    starts = []
+    for i in range(begin, len(lines)):
+        if not lines[i]:
             continue
-        body = [text for _, text in rest[1:]]
-        yield Draft("related", offset + i, rest[0][1], body, one_line=len(body) == 1, outlet=outlet, age=ages[i])
-
-
-def _blocks(lines: list[str], begin: int, offset: int) -> Iterator[Draft]:
-    block: list[tuple[int, str]] = []
-    for j in range(begin, len(lines) + 1):
-        if j < len(lines) and lines[j]:
-            block.append((j, lines[j]))
-        elif block:
-            body = [text for _, text in block[1:]]
-            yield Draft("related", offset + block[0][0], block[0][1], body, one_line=len(body) == 1)
-            block = []
+        age = _match_age(lines[i + 1], rules) if i + 1 < len(lines) and lines[i + 1] else None
+        if age is not None:
+            ages[i] = age
+        if age is not None or i == begin or not lines[i - 1]:
+            if not starts or starts[-1] != i - 1 or (i - 1) not in ages:
+                starts.append(i)
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        first = start + 2 if start in ages else start
+        rest = [lines[j] for j in range(first, end) if lines[j]]
+        outlet = lines[start] if start in ages else None
+        if rest and rest[0].startswith(("- ", "– ", "— ")):
+            outlet = outlet or rest[0][2:].strip()
+            rest = rest[1:]
+        headline = rest[0] if rest else (outlet or lines[start])
+        body = rest[1:]
+        yield Draft("related", offset + start, headline, body, one_line=len(body) == 1, outlet=outlet, age=ages.get(start))
 
 
 def _match_age(line: str, rules: Rules) -> Age | None:
