@@ -92,7 +92,7 @@ def test_search_finds_the_sabah_story(page, served_site):
         result.click()
     assert navigation.value.status == 200
     assert "/digest/stories/" in page.url
-    assert "Sabah" in page.locator("h1").first.inner_text()
+    assert "Sabah" in page.locator("main").first.inner_text(), f"the search result for Salleh led to {page.url}, which does not mention Sabah"
     assert not page.problems, "\n".join(page.problems)
 
 

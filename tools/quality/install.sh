@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what digest's quality gates need, only where it is missing, so it is
 # cheap to run every time (well under a second once everything is there):
-#   Debian: chromium (/usr/bin/chromium), a Java runtime (runs vnu.jar), node + npm
+#   Debian: chromium (/usr/bin/chromium) + fonts-liberation, a Java runtime (runs vnu.jar), node + npm
 #   npm:    axe-core, lighthouse, vnu-jar -> tools/quality/node_modules (npm ci from package-lock.json)
 #   PyPI:   the project with its [test] extra (pytest, playwright) -> only with --python
 # Never downloads a browser of its own (no `playwright install`) and skips npm
@@ -15,6 +15,8 @@ t0=$(date +%s)
 
 apt_pkgs=()
 [[ -x /usr/bin/chromium ]] || apt_pkgs+=(chromium)
+# the fonts Chromium would only recommend: screenshots and Lighthouse then see the same text everywhere
+dpkg -s fonts-liberation >/dev/null 2>&1 || apt_pkgs+=(fonts-liberation)
 command -v java >/dev/null 2>&1 || apt_pkgs+=(default-jre-headless)
 command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_pkgs+=(npm)

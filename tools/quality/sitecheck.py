@@ -307,8 +307,9 @@ def crawl(site_url: str, seeds: list[str] = (), public_url: str | None = None) -
                 continue
             if fragment and ctype == "text/html" and unquote(fragment) not in ids_of(target):
                 report.broken.append(f"{at}: {raw} -> no element with id {unquote(fragment)!r} on {target[len(site_url):] or './'}")
-            if target.startswith(site_url) and ctype in ("text/html", "text/css") and target not in queued:
-                queued.add(target)
+            page_key = target[: -len("index.html")] if target.endswith("/index.html") else target  # one page, two addresses
+            if target.startswith(site_url) and ctype in ("text/html", "text/css") and page_key not in queued:
+                queued.add(page_key)
                 queue.append(target)
     return report
 
