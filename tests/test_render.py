@@ -230,3 +230,12 @@ def test_unchanged_pages_are_reused_from_the_memo(shipped):
     assert again["index.html"] == sentinel  # same fingerprint: not rendered again
     assert again[story] == files[story]  # changed fingerprint: rendered afresh
     assert render_site(graph, config) == files  # and rendering is deterministic
+
+
+def test_rendering_on_both_cores_gives_the_same_bytes(shipped, monkeypatch):
+    import digest.render as render
+
+    config, graph = shipped
+    serial = render_site(graph, config)
+    monkeypatch.setattr(render, "PARALLEL_RENDER_MIN", 1)
+    assert render_site(graph, config) == serial

@@ -49,7 +49,7 @@
       excerpt.innerHTML = data.excerpt; // Pagefind escapes the text and adds <mark>
       item.appendChild(heading);
       item.appendChild(excerpt);
-      var parts = (data.sub_results || []).filter(function (sub) { return sub.url !== data.url && sub.title; }).slice(0, 3);
+      var parts = (data.sub_results || []).filter(function (sub) { return sub.url !== data.url && sub.title && sub.title !== link.textContent; }).slice(0, 3);
       if (parts.length) {
         var sub = document.createElement("ul");
         sub.className = "search-parts";
