@@ -53,7 +53,7 @@ def require_axe() -> None:
 
 # --- W3C Nu HTML Checker -----------------------------------------------------------------------
 
-def test_every_page_is_valid_html(built_site):
+def test_every_page_and_stylesheet_is_valid(built_site):
     require_vnu()
     report = sitecheck.run_vnu(built_site)
     assert report.files > 0, "the build wrote no .html page"
@@ -65,9 +65,13 @@ def test_nu_checker_reports_file_line_and_message(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "index.html").write_text(
         "<!DOCTYPE html>\n<html lang=en>\n<head><title>t</title></head>\n<body>\n<p><div>x</div></p>\n</body></html>\n")
+    (tmp_path / "sub" / "style.css").write_text("body {\n  colour: red;\n}\n")
     report = sitecheck.run_vnu(tmp_path)
-    assert report.errors, "vnu found nothing wrong with a <div> inside a <p>"
-    assert all(e.startswith("sub/index.html:5:") for e in report.errors), report.errors
+    html_errors = [e for e in report.errors if e.startswith("sub/index.html:")]
+    assert html_errors, f"vnu found nothing wrong with a <div> inside a <p>: {report.errors}"
+    assert all(e.startswith("sub/index.html:5:") for e in html_errors), html_errors
+    assert [e for e in report.errors if e.startswith("sub/style.css:2:") and "colour" in e], report.errors
+    assert report.files == 2
 
 
 # --- axe-core ----------------------------------------------------------------------------------
