@@ -21,7 +21,7 @@ from .classify import classify_stories
 from .config import CaptureConfig, Config
 from .errors import StrictModeError
 from .load import _display, load_documents
-from .merge import merge_articles
+from .merge import merge_stories
 from .models import Article, ClassifiedStory, Diagnostic, ParsedDocument, SourceDocument
 from .readers import parse_document
 
@@ -77,7 +77,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
             diagnostics += [_under(content, d) for d in result.diagnostics]
         articles = [a for result in parsed for a in result.articles]
     with timings.stage("merge"):
-        stories = merge_articles(articles, config.merge)
+        stories, merge_stats = merge_stories(articles, config.merge)
+        diagnostics += merge_stats.diagnostics
     with timings.stage("classify"):
         classified = classify_stories(stories, config.taxonomy, config.sections)
     return Digest(config, tuple(articles), tuple(classified), tuple(diagnostics))

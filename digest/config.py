@@ -68,7 +68,7 @@ class CaptureConfig:
     inline_promos: tuple[str, ...] = (r"ALSO READ:",)
     # The credit that ends a photo caption; the caption (the sentence before it) and the credit
     # are removed from the body, group "credit" is kept as the photo credit.
-    photo_captions: tuple[str, ...] = (r"(?:^|\s)[—–-]\s*(?P<credit>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}) (?:[Ff]ile )?(?:photo|pic|picture|image)s?\b\.?",)
+    photo_captions: tuple[str, ...] = (r"(?<!\S)[—–-]\s*(?!The |A |This |His |Her )(?P<credit>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}) (?:[Ff]ile )?(?:photo|pic|picture|image)s?\b\.?",)
     # Bylines at the start of a body; group "author" (title words such as "Prime Minister" that
     # run on from a one-line body are trimmed off the name).
     bylines: tuple[str, ...] = (r"^By\s+(?P<author>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})(?:\s*$|[\s,|]+)",)

@@ -23,7 +23,7 @@ def story_records(digest: Digest) -> list[dict[str, Any]]:
             "articles": len(story.articles),
             "article_ids": [a.id for a in story.articles],
             "summary": " ".join(story.summary) or None,
-            "adds": {add.article_id: list(add.sentences) for add in story.adds},
+            "adds": [{"article": add.article_id, "outlet": add.outlet, "sentences": list(add.sentences)} for add in story.adds],
             "region": filing.region,
             "countries": list(filing.countries),
             "theme": filing.theme,

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 from .config import MergeConfig
 from .models import Article, Diagnostic, Story
 from .slugs import slugify, unique_slug
-from .summarize import choose_headline, summarize, what_each_adds
+from .summarize import tell
 
 
 @dataclass
@@ -68,33 +68,24 @@ def merge_stories(articles: Sequence[Article], config: MergeConfig) -> tuple[lis
 
 
 def _scored_pairs(articles: Sequence[Article], config: MergeConfig, stats: MergeStats) -> list[tuple[float, int, int]]:
-    """Candidate pairs from the index with their combined score, strongest first."""
+    """Candidate pairs from the index that reach the threshold, strongest first."""
     import numpy as np
 
-    from .similarity import Corpus, shared_key_pairs
+    from .similarity import Corpus
 
     corpus = Corpus(articles)
     rank = np.arange(len(articles), dtype=np.int64)  # articles are already in first-seen order
-    shingle_keys, shingle_owners = corpus.shingle_keys()
-    shared_shingles = shared_key_pairs(shingle_keys, shingle_owners, rank, max_df=config.max_shared, neighbours=config.neighbours)
-    name_keys, name_owners = corpus.name_keys()
-    shared_names = shared_key_pairs(name_keys, name_owners, rank, max_df=config.max_shared, neighbours=config.neighbours)
-    candidates = shared_shingles.keys() | shared_names.keys()
-    stats.candidates = len(candidates)
-    weights = (config.text_weight, config.words_weight, config.names_weight)
-    window = config.window_days
-    features = corpus.features
-    scored = []
-    for i, j in candidates:
-        a, b = features[i].day, features[j].day
-        if a is not None and b is not None and abs(a - b) > window:
-            continue
-        stats.compared += 1
-        score = corpus.evidence(i, j, shared_shingles.get((i, j), 0)).score(weights)
-        if score >= config.threshold:
-            scored.append((score, i, j))
-    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-    return scored
+    a, b, shared = corpus.candidates(rank, max_shared=config.max_shared, neighbours=config.neighbours)
+    stats.candidates = len(a)
+    day_a, day_b = corpus.day[a], corpus.day[b]
+    in_window = (day_a < 0) | (day_b < 0) | (np.abs(day_a - day_b) <= config.window_days)
+    a, b, shared = a[in_window], b[in_window], shared[in_window]
+    stats.compared = len(a)
+    text, words, names = corpus.evidence(a, b, shared)
+    score = config.text_weight * text + config.words_weight * words + config.names_weight * names
+    keep = np.flatnonzero(score >= config.threshold)
+    order = keep[np.lexsort((b[keep], a[keep], -score[keep]))]
+    return list(zip(score[order].tolist(), a[order].tolist(), b[order].tolist()))
 
 
 # ---------------------------------------------------------------- grouping
@@ -135,40 +126,42 @@ class _Groups:
 
 
 def _apply_apart(articles, index, config: MergeConfig, groups: _Groups, stats: MergeStats) -> None:
-    sets = [(list(ids), "merge.apart") for ids in config.apart]
+    sets = [(list(ids), ("digest.yaml", "merge.apart")) for ids in config.apart]
     for article in articles:
         apart = article.meta.get("apart") if article.meta else None
         if apart:
             ids = [apart] if isinstance(apart, str) else [str(x) for x in apart]
-            sets.append(([article.id, *ids], f"{article.source}: apart"))
+            sets.append(([article.id, *ids], (article.source, "front matter 'apart'")))
     for tag, (ids, where) in enumerate(sets):
         for article_id in _known(ids, index, where, stats):
             groups.keep_apart(index[article_id], tag)
 
 
 def _apply_together(articles, index, config: MergeConfig, groups: _Groups, stats: MergeStats) -> None:
-    sets = [(list(ids), "merge.together") for ids in config.together]
+    sets = [(list(ids), ("digest.yaml", "merge.together")) for ids in config.together]
     by_key: dict[str, list[str]] = {}
     for article in articles:
         if article.story_key:
             by_key.setdefault(article.story_key, []).append(article.id)
-    sets += [(ids, f"story: {key}") for key, ids in by_key.items()]
+    sets += [(ids, ("", f"front matter 'story: {key}'")) for key, ids in by_key.items()]
     for ids, where in sets:
         known = _known(ids, index, where, stats)
         for other in known[1:]:
             if groups.join(index[known[0]], index[other]):
                 stats.forced += 1
             elif groups.find(index[known[0]]) != groups.find(index[other]):
-                stats.diagnostics.append(Diagnostic(where, None, f"'{known[0]}' and '{other}' are forced both together and apart: kept apart (remove one of the two settings)"))
+                path, setting = where
+                stats.diagnostics.append(Diagnostic(path or articles[index[other]].source, None, f"{setting}: '{known[0]}' and '{other}' are forced both together and apart: kept apart (remove one of the two settings)"))
 
 
-def _known(ids: Iterable[str], index, where: str, stats: MergeStats) -> list[str]:
+def _known(ids: Iterable[str], index, where: tuple[str, str], stats: MergeStats) -> list[str]:
     known = []
     for article_id in ids:
         if article_id in index:
             known.append(article_id)
         else:
-            stats.diagnostics.append(Diagnostic(where, None, f"no article has the id '{article_id}' (see `digest list --articles` for the ids): ignored"))
+            path, setting = where
+            stats.diagnostics.append(Diagnostic(path, None, f"{setting}: no article has the id '{article_id}' (`digest list --articles` shows the ids): ignored"))
     return known
 
 
@@ -197,13 +190,8 @@ def _tell(articles: Sequence[Article], groups: list[list[int]]) -> list[Story]:
         slug = base if base not in taken else f"{base}-{hashlib.sha1(first.id.encode()).hexdigest()[:6]}"
         slug = unique_slug(slug, taken)
         ordered = tuple(sorted(versions, key=_date_order))
-        stories.append(Story(
-            slug=slug,
-            title=choose_headline(ordered),
-            articles=ordered,
-            summary=summarize(ordered),
-            adds=what_each_adds(ordered),
-        ))
+        title, summary, adds = tell(ordered)
+        stories.append(Story(slug=slug, title=title, articles=ordered, summary=summary, adds=adds))
     return stories
 
 

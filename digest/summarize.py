@@ -23,93 +23,113 @@ MIN_SENTENCE_WORDS = 6
 MAX_SENTENCE_WORDS = 60
 
 
-def sentences(article: Article) -> list[str]:
-    return [s for paragraph in article.paragraphs for s in split_sentences(paragraph)]
+class _Sentence:
+    __slots__ = ("text", "words", "bigrams")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words = [w for w in tokens(text) if w not in STOP_WORDS]
+        self.bigrams = set(zip(self.words, self.words[1:])) if len(self.words) > 1 else set((w,) for w in self.words)
+
+    @property
+    def length(self) -> int:
+        return self.text.count(" ") + 1
+
+    def repeats(self, other: "_Sentence") -> bool:
+        return len(self.bigrams & other.bigrams) >= SHARED_BIGRAMS * min(len(self.bigrams), len(other.bigrams))
 
 
-def _content(sentence: str) -> list[str]:
-    return [w for w in tokens(sentence) if w not in STOP_WORDS]
+def _sentences(article: Article) -> list[_Sentence]:
+    return [_Sentence(s) for paragraph in article.paragraphs for s in split_sentences(paragraph)]
 
 
-def _bigrams(words: list[str]) -> set[tuple[str, ...]]:
-    if len(words) < 2:
-        return {tuple(words)} if words else set()
-    return set(zip(words, words[1:]))
+def tell(versions: Sequence[Article]) -> tuple[str, tuple[str, ...], tuple[OutletAddition, ...]]:
+    """(headline, summary, what each version adds), reading each version's sentences once."""
+    if len(versions) == 1:
+        return _editor_headline(versions) or versions[0].headline, _editor_summary(versions) or _lead(versions[0]), ()
+    sentences = [_sentences(v) for v in versions]
+    weight: Counter = Counter()  # how many versions use each content word: what the outlets agree the story is about
+    for version, sents in zip(versions, sentences):
+        weight.update({w for s in sents for w in s.words} | {w for w in tokens(version.headline) if w not in STOP_WORDS})
+    headline = _editor_headline(versions) or _informative_headline(versions, weight)
+    summary = _editor_summary(versions) or _central(sentences, weight)
+    return headline, summary, _adds(versions, sentences)
 
 
-def what_each_adds(versions: Sequence[Article]) -> tuple[OutletAddition, ...]:
-    """For each version of a story told more than once, the sentences no other version has."""
-    if len(versions) < 2:
-        return ()
-    per_version = [[(s, _bigrams(_content(s))) for s in sentences(v)] for v in versions]
-    own = [set().union(*(b for _, b in sents)) if sents else set() for sents in per_version]
+def _adds(versions: Sequence[Article], sentences: list[list[_Sentence]]) -> tuple[OutletAddition, ...]:
+    """For each version, the sentences whose wording no other version has."""
+    own = [set().union(*(s.bigrams for s in sents)) for sents in sentences]
     in_versions = Counter(b for bigrams in own for b in bigrams)
     adds = []
-    for version, sents, mine in zip(versions, per_version, own):
+    for version, sents, mine in zip(versions, sentences, own):
         added: list[str] = []
-        for sentence, bigrams in sents:
-            if not bigrams or sentence in added:
+        for s in sents:
+            if not s.bigrams or s.text in added:
                 continue
-            elsewhere = sum(1 for b in bigrams if in_versions[b] > (1 if b in mine else 0))
-            if elsewhere / len(bigrams) < SHARED_BIGRAMS:
-                added.append(sentence)
+            elsewhere = sum(1 for b in s.bigrams if in_versions[b] > (1 if b in mine else 0))
+            if elsewhere < SHARED_BIGRAMS * len(s.bigrams):
+                added.append(s.text)
         adds.append(OutletAddition(version.id, version.outlet, tuple(added)))
     return tuple(adds)
 
 
-def summarize(versions: Sequence[Article]) -> tuple[str, ...]:
-    """2-3 sentences: the lead of the best-told version, then the sentences most versions agree on.
+def _lead(article: Article) -> tuple[str, ...]:
+    """A single version's summary: its opening sentences, as news is written lead first."""
+    chosen: list[str] = []
+    total = 0
+    for paragraph in article.paragraphs:
+        for sentence in split_sentences(paragraph):
+            length = sentence.count(" ") + 1
+            if not MIN_SENTENCE_WORDS <= length <= MAX_SENTENCE_WORDS:
+                continue
+            chosen.append(sentence)
+            total += length
+            if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
+                return tuple(chosen)
+    return tuple(chosen)
 
-    An editor's note in the story with ``summary:`` in its front matter is used instead.
-    """
+
+def _central(sentences: list[list[_Sentence]], weight: Counter) -> tuple[str, ...]:
+    """The leads and the sentences most versions agree on, without saying the same thing twice."""
+    candidates = []
+    for v, sents in enumerate(sentences):
+        for position, s in enumerate(sents):
+            distinct = set(s.words)
+            if not distinct or not MIN_SENTENCE_WORDS <= s.length <= MAX_SENTENCE_WORDS:
+                continue
+            centrality = sum(weight[w] for w in distinct) / math.sqrt(len(distinct) + 4)
+            candidates.append((centrality / (1 + 0.3 * position), v, position, s))
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    chosen: list[tuple[int, int, _Sentence]] = []
+    total = 0
+    for _, v, position, s in candidates:
+        if any(s.repeats(other) for *_, other in chosen):
+            continue
+        chosen.append((v, position, s))
+        total += s.length
+        if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
+            break
+    return tuple(s.text for _, _, s in sorted(chosen, key=lambda c: (c[0], c[1])))
+
+
+def _informative_headline(versions: Sequence[Article], weight: Counter) -> str:
+    """The headline whose words most versions share; ties go to the longer-told version, then the first seen."""
+    def informative(item: tuple[int, Article]) -> tuple:
+        i, article = item
+        words = {w for w in tokens(article.headline) if w not in STOP_WORDS}
+        return (sum(weight[w] for w in words), len(article.text), -i)
+
+    return max(enumerate(versions), key=informative)[1].headline
+
+
+def _editor_headline(versions: Sequence[Article]) -> str | None:
+    """An editor's note in the story (a Markdown document) names it."""
+    return next((v.headline for v in versions if v.kind == "note"), None)
+
+
+def _editor_summary(versions: Sequence[Article]) -> tuple[str, ...]:
     for version in versions:
         written = version.meta.get("summary") if version.kind == "note" and version.meta else None
         if isinstance(written, str) and written.strip():
             return tuple(split_sentences(written))
-    weight = _word_weights(versions)
-    candidates = []
-    for v, version in enumerate(versions):
-        for position, sentence in enumerate(sentences(version)):
-            words = _content(sentence)
-            length = len(sentence.split())
-            if not words or not MIN_SENTENCE_WORDS <= length <= MAX_SENTENCE_WORDS:
-                continue
-            centrality = sum(weight[w] for w in set(words)) / math.sqrt(len(set(words)) + 4)
-            # News is written lead first: the opening sentences carry the event.
-            candidates.append((centrality / (1 + 0.3 * position), v, position, sentence, _bigrams(words)))
-    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-    chosen: list[tuple[int, int, str, set]] = []
-    total = 0
-    for _, v, position, sentence, bigrams in candidates:
-        if any(len(bigrams & other) >= SHARED_BIGRAMS * min(len(bigrams), len(other)) for *_, other in chosen):
-            continue  # says what a chosen sentence already says
-        chosen.append((v, position, sentence, bigrams))
-        total += len(sentence.split())
-        if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
-            break
-    # Read in the order the story is told: by version, then by position.
-    return tuple(sentence for _, _, sentence, _ in sorted(chosen, key=lambda c: (c[0], c[1])))
-
-
-def choose_headline(versions: Sequence[Article]) -> str:
-    """The editor's (a note's) headline, else the one whose words most versions share, else the longest-told's."""
-    notes = [v for v in versions if v.kind == "note"]
-    if notes:
-        return notes[0].headline
-    if len(versions) == 1:
-        return versions[0].headline
-    weight = _word_weights(versions)
-
-    def informative(article: Article) -> tuple:
-        words = set(_content(article.headline))
-        return (sum(weight[w] for w in words), len(article.text), -versions.index(article))
-
-    return max(versions, key=informative).headline
-
-
-def _word_weights(versions: Sequence[Article]) -> Counter:
-    """How many versions use each content word: what the story is about, as its outlets agree."""
-    weight: Counter = Counter()
-    for version in versions:
-        weight.update(set(_content(version.headline + " " + version.text)))
-    return weight
+    return ()

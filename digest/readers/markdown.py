@@ -22,7 +22,8 @@ KNOWN_KEYS = {"title", "date", "outlet", "author", "url", "region", "theme", "ta
 def read_front_matter(doc: SourceDocument) -> tuple[dict[str, Any] | None, str, int, Diagnostic | None]:
     """Split a leading ``---`` YAML block off a document: (meta, body, body's first line, problem).
 
-    ``meta`` is ``{}`` when there is no front matter and None when it is broken (``problem`` says why).
+    ``meta`` is ``{}`` when there is no front matter and None when it is broken (``problem`` says why;
+    the body is then what follows the closing ``---``, or the whole text when there is none).
     """
     match = _FRONT_MATTER.match(doc.text)
     if not match:
@@ -36,9 +37,9 @@ def read_front_matter(doc: SourceDocument) -> tuple[dict[str, Any] | None, str, 
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening ---
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        return None, doc.text, 1, Diagnostic(doc.path, line, f"invalid YAML front matter: {problem}: skipped (check quoting and indentation)")
+        return None, doc.text[match.end():], body_line, Diagnostic(doc.path, line, f"invalid YAML front matter: {problem}: skipped (check quoting and indentation)")
     if not isinstance(loaded, dict):
-        return None, doc.text, 1, Diagnostic(doc.path, 2, "front matter must be a mapping of keys (title: ..., date: ...): skipped")
+        return None, doc.text[match.end():], body_line, Diagnostic(doc.path, 2, "front matter must be a mapping of keys (title: ..., date: ...): skipped")
     return loaded, doc.text[match.end():], body_line, None
 
 

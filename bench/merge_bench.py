@@ -1,0 +1,92 @@
+"""Merge benchmark: quality (pairwise and B-cubed precision/recall) and cost (time, peak memory, comparisons).
+
+    /work/venv/bin/python bench/merge_bench.py                  # N = 1,000, 10,000, 100,000
+    /work/venv/bin/python bench/merge_bench.py 2000 20000       # other sizes
+
+Each size runs in a fresh process so its peak memory is its own. Time and memory are the merge stage's only:
+the synthetic articles are generated first (bench/generate.py) and are the stage's input, not its cost.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGET_SECONDS = {10_000: 3.0, 100_000: 60.0}
+
+
+def pairwise(predicted: dict[str, int], truth: dict[str, int]) -> tuple[float, float]:
+    """Precision and recall over pairs of articles put in one story, counted without listing the pairs."""
+    def pairs(counts) -> int:
+        return sum(c * (c - 1) // 2 for c in counts)
+
+    both = pairs(Counter((predicted[a], truth[a]) for a in truth).values())
+    said = pairs(Counter(predicted[a] for a in truth).values())
+    real = pairs(Counter(truth.values()).values())
+    return (both / said if said else 1.0), (both / real if real else 1.0)
+
+
+def bcubed(predicted: dict[str, int], truth: dict[str, int]) -> tuple[float, float]:
+    """Per article: the share of its story that is truly its event (precision) and of its event in its story (recall)."""
+    cell = Counter((predicted[a], truth[a]) for a in truth)
+    story = Counter(predicted[a] for a in truth)
+    event = Counter(truth.values())
+    precision = sum(cell[predicted[a], truth[a]] / story[predicted[a]] for a in truth) / len(truth)
+    recall = sum(cell[predicted[a], truth[a]] / event[truth[a]] for a in truth) / len(truth)
+    return precision, recall
+
+
+def f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def run_one(n: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    from digest.config import MergeConfig
+    from digest.merge import merge_stories
+
+    data = generate(n)
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    stories, stats = merge_stories(data.articles, MergeConfig())
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    predicted = {a.id: k for k, s in enumerate(stories) for a in s.articles}
+    pp, pr = pairwise(predicted, data.truth)
+    bp, br = bcubed(predicted, data.truth)
+    return {
+        "n": n, "events": len(set(data.truth.values())), "stories": len(stories), "seconds": round(seconds, 2),
+        "peak_rss_mb": round(peak / 1024), "stage_rss_growth_mb": round((peak - before) / 1024),
+        "candidates": stats.candidates, "compared": stats.compared, "all_pairs": n * (n - 1) // 2,
+        "pairwise_p": round(pp, 4), "pairwise_r": round(pr, 4), "pairwise_f1": round(f1(pp, pr), 4),
+        "bcubed_p": round(bp, 4), "bcubed_r": round(br, 4), "bcubed_f1": round(f1(bp, br), 4),
+    }
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'N':>8} {'time':>7} {'RSS peak':>9} {'+merge':>7} {'compared':>10} {'all pairs':>14}  "
+          f"{'pair P':>6} {'pair R':>6} {'pair F1':>7}  {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}")
+    for n in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        target = TARGET_SECONDS.get(n)
+        flag = "" if target is None else (" (target < %g s: %s)" % (target, "met" if r["seconds"] < target else "MISSED"))
+        print(f"{r['n']:>8} {r['seconds']:>6.2f}s {r['peak_rss_mb']:>6} MB {r['stage_rss_growth_mb']:>4} MB {r['compared']:>10,} {r['all_pairs']:>14,}  "
+              f"{r['pairwise_p']:>6.3f} {r['pairwise_r']:>6.3f} {r['pairwise_f1']:>7.3f}  {r['bcubed_p']:>6.3f} {r['bcubed_r']:>6.3f} {r['bcubed_f1']:>6.3f}{flag}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        print(json.dumps(run_one(int(sys.argv[2]))))
+    else:
+        main([int(x) for x in sys.argv[1:]] or [1_000, 10_000, 100_000])

@@ -1,0 +1,181 @@
+"""The merge stage on articles built here: what merges, what stays apart, and what it costs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+from dataclasses import replace
+
+import pytest
+
+from conftest import REPO
+from digest.config import MergeConfig
+from digest.models import Article, ArticleDate, DateSource
+from digest.merge import merge_stories
+
+sys.path.insert(0, str(REPO / "bench"))
+from generate import generate  # noqa: E402
+from merge_bench import bcubed, f1  # noqa: E402
+
+FLOOD = [
+    "Floods in Northern Vellora forced 12,000 people from their homes on Tuesday, the regional disaster agency said.",
+    "The Kessan river burst its banks near Ambrel after three days of monsoon rain.",
+    "Governor Ilse Marrow said emergency shelters had been opened in six schools.",
+    "The army has sent boats and helicopters to reach villages cut off by the water.",
+    "Forecasters expect more heavy rain in the hills above the river until Friday.",
+]
+FLOOD_REREPORT = [
+    "Floods in northern Vellora have forced some 12,000 people from their homes, the regional disaster agency said on Tuesday.",
+    "The Kessan river burst its banks near Ambrel after three days of monsoon rains.",
+    "Governor Ilse Marrow said emergency shelters had been opened in six schools.",
+    "Two fishermen are missing after their boat capsized near the river mouth, police said.",
+    "The army has sent boats and helicopters to reach villages cut off by the floodwater.",
+]
+# Same governor, same province, same week: another event.
+BUDGET = [
+    "Governor Ilse Marrow presented Northern Vellora's budget to the provincial assembly on Wednesday.",
+    "The plan raises spending on schools and hospitals by a tenth and cuts the tax on small farms.",
+    "Opposition members walked out of the assembly before the vote, calling the plan reckless.",
+    "The finance secretary said the deficit would fall to two percent of output by next year.",
+    "Marrow said the province could afford the plan because mining revenue had doubled.",
+]
+
+
+def article(article_id: str, headline: str, sentences: list[str], day: int | None = 10, outlet: str = "Outlet", **extra) -> Article:
+    date = ArticleDate(dt.date(2025, 7, day), DateSource.DATELINE) if day else None
+    return Article(id=article_id, source=f"{article_id}.md", line=1, kind="lead", headline=headline,
+                   paragraphs=(" ".join(sentences),), outlet=outlet, date=date, **extra)
+
+
+def flood(day=10, **extra) -> Article:
+    return article("flood-a", "Floods force 12,000 from their homes in Northern Vellora", FLOOD, day, "Vellora Times", **extra)
+
+
+def flood_rereport(day=10, **extra) -> Article:
+    return article("flood-b", "Thousands flee as Kessan river floods Vellora", FLOOD_REREPORT, day, "Wire", **extra)
+
+
+def budget(day=10, **extra) -> Article:
+    return article("budget", "Marrow's budget raises school spending", BUDGET, day, "Vellora Times", **extra)
+
+
+def groups(stories) -> set[frozenset[str]]:
+    return {frozenset(a.id for a in s.articles) for s in stories}
+
+
+def test_rereport_merges_and_each_version_adds_its_own_facts():
+    stories, stats = merge_stories([flood(), flood_rereport(), budget()], MergeConfig())
+    assert groups(stories) == {frozenset({"flood-a", "flood-b"}), frozenset({"budget"})}
+    story = next(s for s in stories if len(s.articles) == 2)
+    adds = {add.article_id: add.sentences for add in story.adds}
+    assert adds["flood-b"] == ("Two fishermen are missing after their boat capsized near the river mouth, police said.",)
+    assert adds["flood-a"] == ("Forecasters expect more heavy rain in the hills above the river until Friday.",)
+    # Reworded sentences ("monsoon rains", "floodwater") are shared, not added.
+    assert not any("Kessan river burst" in s for sentences in adds.values() for s in sentences)
+    assert 2 <= len(story.summary) <= 3
+    every_sentence = set(FLOOD) | set(FLOOD_REREPORT)
+    assert set(story.summary) <= every_sentence  # extractive: taken from the versions, never written
+    assert story.title in {flood().headline, flood_rereport().headline}
+    assert stats.merged == 1 and stats.stories == 2
+
+
+def test_stories_sharing_people_and_places_stay_apart():
+    # Same governor, province, outlet and day: the names agree, the event does not.
+    stories, stats = merge_stories([flood(), budget()], MergeConfig())
+    assert groups(stories) == {frozenset({"flood-a"}), frozenset({"budget"})}
+    assert stats.compared == 1  # they were compared (they share rare names) and judged apart
+
+
+def test_time_window_keeps_distant_dates_apart_but_not_missing_ones():
+    far = [flood(day=1), flood_rereport(day=20)]
+    assert len(merge_stories(far, MergeConfig())[0]) == 2
+    assert len(merge_stories(far, MergeConfig(window_days=30))[0]) == 1
+    undated = [flood(day=1), flood_rereport(day=None)]
+    assert len(merge_stories(undated, MergeConfig())[0]) == 1
+    approximate = replace(flood_rereport(), date=ArticleDate(dt.datetime(2025, 11, 3, 9, 0), DateSource.FILE_MTIME))
+    assert len(merge_stories([flood(day=1), approximate], MergeConfig())[0]) == 1
+
+
+def test_editor_forces_together_by_front_matter_key_and_by_config():
+    by_key = [flood(story_key="vellora"), budget(story_key="vellora")]
+    assert groups(merge_stories(by_key, MergeConfig())[0]) == {frozenset({"flood-a", "budget"})}
+    by_config = MergeConfig(together=(("flood-a", "budget"),))
+    stories, stats = merge_stories([flood(), budget()], by_config)
+    assert groups(stories) == {frozenset({"flood-a", "budget"})}
+    assert stats.forced == 1
+
+
+def test_editor_forces_apart_by_config_and_by_front_matter():
+    stories, stats = merge_stories([flood(), flood_rereport(), budget()], MergeConfig(apart=(("flood-a", "flood-b"),)))
+    assert len(stories) == 3 and stats.refused == 1
+    noted = flood_rereport(meta={"apart": ["flood-a"]})
+    assert len(merge_stories([flood(), noted], MergeConfig())[0]) == 2
+
+
+def test_apart_also_blocks_a_chain_through_a_third_version():
+    third = article("flood-c", "Vellora floods: 12,000 displaced", FLOOD[:3] + FLOOD_REREPORT[3:], 10, "Daily")
+    stories, _ = merge_stories([flood(), flood_rereport(), third], MergeConfig(apart=(("flood-a", "flood-b"),)))
+    story_of = {a.id: s.slug for s in stories for a in s.articles}
+    assert story_of["flood-a"] != story_of["flood-b"]
+    assert len(stories) == 2
+
+
+def test_unknown_ids_and_contradictions_are_reported_not_ignored():
+    config = MergeConfig(together=(("flood-a", "nope"),), apart=(("flood-a", "flood-b"),))
+    _, stats = merge_stories([flood(), flood_rereport(story_key="k"), replace(flood(), id="x", story_key="k")], config)
+    messages = [str(d) for d in stats.diagnostics]
+    assert any("merge.together: no article has the id 'nope'" in m for m in messages), messages
+    config = MergeConfig(together=(("flood-a", "flood-b"),), apart=(("flood-a", "flood-b"),))
+    stories, stats = merge_stories([flood(), flood_rereport()], config)
+    assert len(stories) == 2
+    assert any("forced both together and apart" in str(d) for d in stats.diagnostics)
+
+
+def test_slug_is_stable_when_a_later_version_arrives_and_independent_of_order():
+    first = merge_stories([flood(day=10), budget()], MergeConfig())[0]
+    slug = next(s.slug for s in first if s.articles[0].id == "flood-a")
+    later = flood_rereport(day=11)
+    for articles in ([flood(day=10), budget(), later], [later, budget(), flood(day=10)]):
+        stories = merge_stories(articles, MergeConfig())[0]
+        merged = next(s for s in stories if len(s.articles) == 2)
+        assert merged.slug == slug
+    # Two different stories under one headline: the first seen keeps the plain slug.
+    twin = replace(budget(day=12), id="budget-2")
+    slugs = {s.articles[0].id: s.slug for s in merge_stories([twin, budget(day=10)], MergeConfig(window_days=0))[0]}
+    assert slugs["budget"] == "marrows-budget-raises-school-spending"
+    assert slugs["budget-2"].startswith("marrows-budget-raises-school-spending-") and slugs["budget-2"] != slugs["budget"]
+
+
+def test_single_version_story_summary_is_its_lead():
+    stories, _ = merge_stories([budget()], MergeConfig())
+    assert stories[0].summary == tuple(BUDGET[:3])
+    assert stories[0].adds == ()
+
+
+def test_never_compares_all_pairs_and_stays_near_linear():
+    small, large = generate(1000, seed=3), generate(2000, seed=3)
+    compared = {}
+    for data in (small, large):
+        n = len(data.articles)
+        articles = list(data.articles)
+        random.Random(1).shuffle(articles)
+        stories, stats = merge_stories(articles, MergeConfig())
+        assert stats.articles == n
+        assert stats.compared <= stats.candidates < n * (n - 1) / 2 / 50  # a tiny share of all pairs
+        compared[n] = stats.compared
+        predicted = {a.id: k for k, s in enumerate(stories) for a in s.articles}
+        assert f1(*bcubed(predicted, data.truth)) >= 0.95
+    # Twice the articles, about twice the comparisons (all pairs would be four times).
+    assert compared[2000] < 2.6 * compared[1000]
+
+
+@pytest.mark.parametrize("shuffle_seed", [1, 2])
+def test_result_does_not_depend_on_input_order(shuffle_seed):
+    data = generate(300, seed=5)
+    articles = list(data.articles)
+    baseline = merge_stories(articles, MergeConfig())[0]
+    random.Random(shuffle_seed).shuffle(articles)
+    shuffled = merge_stories(articles, MergeConfig())[0]
+    assert [(s.slug, s.title, [a.id for a in s.articles], s.summary) for s in baseline] == \
+           [(s.slug, s.title, [a.id for a in s.articles], s.summary) for s in shuffled]
