@@ -7,7 +7,6 @@ Chromium missing: skipped locally, a failure with DIGEST_REQUIRE_QUALITY_TOOLS=1
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,15 +38,14 @@ def page(chromium):
 
 def visible_links(page, folder: str) -> list[tuple[object, str]]:
     """Visible links whose resolved address is a page in ``folder`` (``stories``, ``sections``...)."""
-    found = []
-    pattern = re.compile(rf"/{folder}/[^/]+/(index\.html)?$")
+    found = page.evaluate(
+        """(pattern) => [...document.querySelectorAll('a[href]')]
+            .map((a, i) => [i, a.href, a.checkVisibility()])
+            .filter(([i, href, visible]) => visible && new RegExp(pattern).test(new URL(href).pathname))
+            .map(([i, href]) => [i, href])""",
+        rf"/{folder}/[^/]+/(index\.html)?$")
     links = page.locator("a[href]")
-    for i in range(links.count()):
-        link = links.nth(i)
-        href = link.evaluate("a => a.href")
-        if pattern.search(urlsplit(href).path) and link.is_visible():
-            found.append((link, href))
-    return found
+    return [(links.nth(i), href) for i, href in found]
 
 
 def follow(page, folder: str, avoid: set[str] = frozenset()) -> str:
