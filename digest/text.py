@@ -33,8 +33,8 @@ SENTENCE_STARTERS = {
     "Most", "Other", "Others", "Several", "Both", "Such", "During", "Since", "Until", "In", "On", "At", "For",
 }
 
-_BOUNDARY = re.compile(r"""(?<=[.!?])(?:["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
-_CLOSING = re.compile(r"""["'”’)\]]*""")
+# Sentence punctuation, closing quotes or brackets, white space, then a capital or digit.
+_BOUNDARY = re.compile(r"""[.!?](["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _LEADING_PUNCT = "\"'“‘([«"
 _FIRST_WORD = re.compile(r"""["'“‘(\[]?([A-Za-z]+)""")
 
@@ -55,7 +55,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """The (start, end) offsets of the sentences of ``text``, surrounding white space excluded."""
     spans, start = [], 0
     for match in _BOUNDARY.finditer(text):
-        end = match.start()
+        end = match.start() + 1
         # Only the last word matters; look at a bounded window so long runs stay linear.
         last_word = text[max(start, end - 40):end].rsplit(None, 1)[-1].lstrip(_LEADING_PUNCT).rstrip(".!?").lower()
         if last_word in NUMBER_ABBREVIATIONS and text[match.end():match.end() + 1].isdigit():
@@ -63,8 +63,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if last_word in ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             if last_word not in CAN_END_SENTENCE or not _opens_sentence(text, match.end()):
                 continue
-        closing = _CLOSING.match(text, end).group(0)
-        spans.append((start, end + len(closing)))
+        spans.append((start, end + len(match.group(1))))
         start = match.end()
     spans.append((start, len(text)))
     return [_strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
@@ -139,9 +138,8 @@ def quote_state(text: str, open_kind: str | None = None) -> str | None:
     """
     kind = open_kind
     last = len(text) - 1
-    for i, ch in enumerate(text):
-        if ch not in _QUOTE_MARKS:
-            continue
+    for mark in _QUOTE_MARK.finditer(text):
+        i, ch = mark.start(), mark.group()
         before = text[i - 1] if i else " "
         after = text[i + 1] if i < last else " "
         after_space = before.isspace() or before in _OPENERS
@@ -158,5 +156,5 @@ def quote_state(text: str, open_kind: str | None = None) -> str | None:
 
 
 MAX_QUOTE_SENTENCES = 8
-_QUOTE_MARKS = frozenset("\"“”«»'‘’")
+_QUOTE_MARK = re.compile("[\"“”«»'‘’]")
 _OPENERS = "([—–-\"“"

@@ -228,3 +228,39 @@ def test_no_rendered_page_contains_chrome(site):
     assert story_pages, "the Star's article is rendered"
     html = story_pages[0].read_text(encoding="utf-8")
     assert html.count("<p>") >= 10  # its one-line body is shown as paragraphs
+
+
+def _page(tmp_path, text: str):
+    (tmp_path / "p.txt").write_text(text, encoding="utf-8")
+    return read("p.txt", folder=tmp_path)
+
+
+def test_title_case_promo_ends_where_lower_case_begins(tmp_path):
+    parsed = _page(tmp_path, "Headline here\nFirst line.\nRelated Articles\n\nOutlet\n2 hours ago\n- Outlet\nHead\n"
+                   "Talks went on. ALSO READ: Pakistan Says Deal Made With US The deal lowers tariffs. Markets rose.\n")
+    related = parsed.articles[1]
+    assert related.text == "Talks went on. The deal lowers tariffs. Markets rose."
+    assert not parsed.diagnostics
+
+
+def test_promo_whose_end_cannot_be_told_is_cut_to_the_sentence_end_with_a_warning(tmp_path):
+    parsed = _page(tmp_path, "Headline here\nFirst line.\nRelated Articles\n\nOutlet\n2 hours ago\n- Outlet\nHead\n"
+                   "Talks went on. ALSO READ: " + "word " * 45 + "end. Prices fell.\n")
+    related = parsed.articles[1]
+    assert related.text == "Talks went on. Prices fell."
+    [warning] = parsed.diagnostics
+    assert warning.line == 5 and "promoted headline" in warning.message
+
+
+def test_broken_page_header_loses_only_the_metadata(tmp_path):
+    parsed = _page(tmp_path, "---\ncaptured: [2025\n---\nHeadline here\nBody line.\n")
+    [article] = parsed.articles
+    assert (article.headline, article.line) == ("Headline here", 4)
+    [warning] = parsed.diagnostics
+    assert warning.line in (2, 3) and "read without it" in warning.message
+
+
+def test_hashtags_in_the_chrome_become_tags(tmp_path):
+    parsed = _page(tmp_path, "Headline here\nBody line.\nHashtags\n#Pakistan #Taliban\nComments\n")
+    assert parsed.articles[0].tags == ("Pakistan", "Taliban")
+    assert parsed.articles[0].paragraphs == ("Body line.",)

@@ -122,7 +122,7 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
     diagnostics: list[Diagnostic] = []
     if meta is None:  # a broken header loses only the metadata, never the page
         diagnostics.append(Diagnostic(problem.path, problem.line, problem.message.replace(": skipped", ": the page is read without it")))
-        meta, body, first_line = {}, doc.text, 1
+        meta = {}
     for key in meta:
         if key not in METADATA_KEYS:
             diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, key), f"unknown header key '{key}' is ignored (known: {', '.join(sorted(METADATA_KEYS))})"))
@@ -146,11 +146,12 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
                  outlet=_text(meta.get("outlet")), tags=_hashtags(chrome))
     drafts = [lead, *_related(lines, related_at + 1, offset, rules)]
 
-    articles_ok = []
-    for draft in drafts:
+    articles_ok, numbers = [], []
+    for number, draft in enumerate(drafts):
         _clean(draft, rules, diagnostics, doc.path)
         if draft.paragraphs:
             articles_ok.append(draft)
+            numbers.append(number)
         elif draft is lead:
             diagnostics.append(Diagnostic(doc.path, draft.line, "no article text under the headline: the lead article is skipped"))
         else:
@@ -166,8 +167,7 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
 
     stem = doc.path.rsplit(".", 1)[0]
     articles = []
-    for draft, date in zip(articles_ok, dates):
-        number = drafts.index(draft)
+    for draft, number, date in zip(articles_ok, numbers, dates):
         articles.append(Article(
             id=stem if draft is lead else f"{stem}#{number}",
             source=doc.path,

@@ -168,7 +168,7 @@ def resolve_dates(
             if found:
                 dates[i] = ArticleDate(found, DateSource.DATELINE_WEEKDAY)
 
-    anchors = [d.day for d in dates if d is not None]
+    anchor = max((d.day for d in dates if d is not None), default=None)
     for i, day in enumerate(days):
         if day is None or dates[i] is not None:
             continue
@@ -176,8 +176,8 @@ def resolve_dates(
             found = _latest_not_after(day, capture.date())
             if found:
                 dates[i] = ArticleDate(found, DateSource.DATELINE_CAPTURE)
-        elif anchors:
-            found = _nearest(day, max(anchors))
+        elif anchor is not None:
+            found = _nearest(day, anchor)
             if found:
                 dates[i] = ArticleDate(found, DateSource.DATELINE_PAGE)
 
