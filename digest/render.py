@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import posixpath
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -98,10 +97,12 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
 
 
 def relative_url(from_page: str, target: str) -> str:
-    """A link from one output file to another (or to a folder, ending in '/')."""
-    start = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target, start)
-    return rel + "/" if target.endswith("/") and not rel.endswith("/") else rel
+    """A link from one output file to another (or to a folder, ending in '/'): up to the root, then down.
+
+    Both are output paths relative to the root, so no filesystem call is needed (posixpath.relpath
+    asks for the working directory on every call: a third of the render time of a large site).
+    """
+    return "../" * from_page.count("/") + target or "./"
 
 
 def render_site(graph: SiteGraph, config: Config, previous: Memo | None = None) -> dict[str, bytes]:

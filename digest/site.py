@@ -380,66 +380,66 @@ def generated_date() -> dt.date:
 
 def fingerprint(page: Page, site_key: str, hasher: "Hasher") -> str:
     """A hash of the template and every value the page shows."""
-    h = hashlib.sha256(site_key.encode())
-    hasher.feed(h, (page.path, page.template, page.title, page.description, page.kind, page.breadcrumbs,
-                    page.pager, page.feeds, page.in_sitemap, page.root_relative, page.lastmod, page.context))
-    return h.hexdigest()[:32]
+    parts = [site_key]
+    hasher.feed(parts, (page.path, page.template, page.title, page.description, page.kind, page.breadcrumbs,
+                        page.pager, page.feeds, page.in_sitemap, page.root_relative, page.lastmod, page.context))
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 class Hasher:
-    """Feeds values into a hash; each frozen dataclass is hashed once and remembered, so a story shown on
-    many pages costs one hash, and a page's fingerprint costs what it shows."""
+    """Turns values into text to hash; each frozen dataclass is hashed once and remembered, so a story
+    shown on many pages costs one hash, and a page's fingerprint costs what it shows."""
 
-    _ATOMS = (str, int, float, bool, type(None), dt.date, dt.datetime)
+    _ATOMS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, DateSource, Level})
     _MODELS = (ClassifiedStory, Article, EntityRef)  # their repr is complete: hash it in one go
 
     def __init__(self) -> None:
-        self._memo: dict[int, tuple[Any, bytes]] = {}
+        self._memo: dict[int, tuple[Any, str]] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
-        self._enums = {DateSource, Level}
 
-    def feed(self, h, value: Any) -> None:
+    def feed(self, parts: list[str], value: Any) -> None:
         kind = type(value)
-        if kind in self._ATOMS or kind in self._enums:
-            h.update(repr(value).encode("utf-8") + b"\x00")
+        if kind in self._ATOMS:
+            parts.append(repr(value))
         elif kind is tuple or kind is list:
-            h.update(b"[")
+            parts.append("[")
             for inner in value:
-                self.feed(h, inner)
-            h.update(b"]")
+                self.feed(parts, inner)
+            parts.append("]")
         elif hasattr(kind, "__dataclass_fields__"):
-            h.update(self.key(value))
+            parts.append(self.key(value))
         elif kind is dict or isinstance(value, abc.Mapping):
-            h.update(b"{")
+            parts.append("{")
             for key, inner in value.items():
-                self.feed(h, key)
-                self.feed(h, inner)
-            h.update(b"}")
+                self.feed(parts, key)
+                self.feed(parts, inner)
+            parts.append("}")
         else:
-            h.update(repr(value).encode("utf-8"))
+            parts.append(repr(value))
 
-    def key(self, obj: Any) -> bytes:
+    def key(self, obj: Any) -> str:
         hit = self._memo.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1]
         if isinstance(obj, self._MODELS):
-            digest = hashlib.sha256(repr(obj).encode("utf-8")).digest()
+            text = repr(obj)
         else:
             names = self._fields.get(type(obj))
             if names is None:
                 names = self._fields[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
-            inner = hashlib.sha256(type(obj).__name__.encode())
+            parts = [type(obj).__name__]
             for name in names:
-                self.feed(inner, getattr(obj, name))
-            digest = inner.digest()
+                self.feed(parts, getattr(obj, name))
+            text = "\x00".join(parts)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self._memo[id(obj)] = (obj, digest)  # keeps obj alive, so its id is not reused
         return digest
 
 
 def _hash_of(value: Any) -> str:
-    h = hashlib.sha256()
-    Hasher().feed(h, value)
-    return h.hexdigest()[:32]
+    parts: list[str] = []
+    Hasher().feed(parts, value)
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 # ---------------------------------------------------------------- words and order
