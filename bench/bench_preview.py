@@ -118,8 +118,8 @@ class Preview:
         saved = time.perf_counter()
         path.write_text(text, encoding="utf-8")
         with self._arrived:
-            if not self._arrived.wait_for(lambda: target in self.announced, timeout=60):
-                raise SystemExit("no reload within 60 s:\n" + "\n".join(self.lines[-5:]))
+            if not self._arrived.wait_for(lambda: target in self.announced, timeout=600):
+                raise SystemExit("no reload within 600 s:\n" + "\n".join(self.lines[-5:]))
             announced = self.announced[target] - saved
         with urllib.request.urlopen(self.url + page) as response:
             response.read()
@@ -129,7 +129,11 @@ class Preview:
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def preview_times(site: Path) -> dict:

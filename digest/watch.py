@@ -128,7 +128,7 @@ class ChangeWatcher(FileSystemEventHandler):
         self._wake.set()
         self._observer.stop()
         self._observer.join(timeout=5)
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=1)  # a rebuild under way is abandoned: its thread is a daemon, nothing is written
 
 
 def _nearest_existing(path: Path) -> Path:
