@@ -47,6 +47,9 @@ def take(site: Path, out: Path, story: str | None) -> list[Path]:
                         response = page.goto(url + path, wait_until="networkidle")
                         if response is None or response.status != 200:
                             raise SystemExit(f"screenshots: /digest/{path} answered {response and response.status}")
+                        # content-visibility: auto leaves off-screen parts unpainted in a full-page capture;
+                        # a reader scrolling there sees them, so the screenshot shows them too.
+                        page.add_style_tag(content="* { content-visibility: visible !important; }")
                         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                         if overflow > 0:
                             print(f"screenshots: {name} at {width} px ({scheme}) is {overflow} px wider than the screen", file=sys.stderr)
