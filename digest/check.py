@@ -35,6 +35,7 @@ LINK_ATTRIBUTES = {
 CONNECTION_HINTS = {"preconnect", "dns-prefetch"}
 # <meta property/name=...> whose content is a URL of the site (Open Graph, Twitter cards).
 URL_METAS = {"og:url", "og:image", "og:image:url", "og:image:secure_url", "og:audio", "og:video", "twitter:image", "twitter:url"}
+SPECIAL_TAGS = {*LINK_ATTRIBUTES, "svg", "title", "style", "base", "meta"}
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""")
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -89,9 +90,17 @@ class _PageParser(HTMLParser):
         self._svg_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        scan = self.scan
+        # Most tags (div, span, p, li) only matter for their id; keep that path short.
+        if tag not in SPECIAL_TAGS:
+            for name, value in attrs:
+                if name == "id" and value is not None:
+                    scan.ids.add(value)
+                elif name == "style" and value:
+                    scan.refs.extend((self.getpos()[0], url) for url in css_urls(value))
+            return
         line = self.getpos()[0]
         values = {name: value for name, value in attrs if value is not None}
-        scan = self.scan
         if "id" in values:
             scan.ids.add(values["id"])
         if tag == "a" and "name" in values:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from ghp_import import GhpError, ghp_import
 
@@ -24,6 +26,8 @@ from .cache import CACHE_DIR
 from .config import Config
 from .errors import DeployError
 
+PLACEHOLDER_HOSTS = {"example.org", "example.com", "example.net", "www.example.org", "www.example.com"}
+GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?$")
 # Changes here mean the published site no longer matches the commit named in the message.
 WATCHED_INPUTS = ("content_dir", "templates_dir", "source_file")
 
@@ -62,6 +66,10 @@ def deploy(
     _check_identity(repo)
     for text in _uncommitted_input_warnings(repo, config):
         warn(text)
+    if urlsplit(config.site.base_url).hostname in PLACEHOLDER_HOSTS:
+        suggestion = pages_url(_git(repo.top, "remote", "get-url", remote, check=False).stdout.strip()) or "https://USER.github.io/REPO/"
+        warn(f"site.base_url is {config.site.base_url}, a placeholder: feeds, sitemap and canonical links will point there; "
+             f"set base_url: {suggestion} in digest.yaml (or pass --base-url)")
     full_message = commit_message(repo.top, message)
 
     report = build(config)
@@ -105,6 +113,17 @@ def stage_site(output_dir: Path, staging: Path) -> int:
                 link(source, target)
             count += 1
     return count
+
+
+def pages_url(remote_url: str) -> str | None:
+    """Where GitHub Pages serves a repository's site, from its GitHub remote address."""
+    match = GITHUB_REMOTE.search(remote_url)
+    if not match:
+        return None
+    owner, name = match["owner"], match["repo"]
+    if name.lower() == f"{owner.lower()}.github.io":
+        return f"https://{name.lower()}/"  # a user or organisation site lives at the domain root
+    return f"https://{owner.lower()}.github.io/{name}/"
 
 
 def commit_message(top: Path, message: str | None) -> str:

@@ -42,7 +42,8 @@ def remote(tmp_path) -> Path:
 def repo(site, remote) -> Path:
     """The shipped site committed on main, with the bare repository as origin."""
     config = site / "digest.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("site:\n", "site:\n  cname: news.example.com\n", 1), encoding="utf-8")
+    settings = config.read_text(encoding="utf-8").replace("https://example.org/digest/", "https://news.example.com/")
+    config.write_text(settings.replace("site:\n", "site:\n  cname: news.example.com\n", 1), encoding="utf-8")
     (site / ".gitignore").write_text("output/\n")
     git(site, "init", "--quiet")
     git(site, "add", ".")
@@ -119,19 +120,22 @@ def test_deploy_from_another_clone_builds_on_the_remote_branch(repo, remote, tmp
     assert git(remote, "rev-list", "--count", "gh-pages") == "2"
 
 
-def test_no_push_commits_locally_and_warns_about_uncommitted_site_inputs(repo, remote):
+def test_no_push_commits_locally_and_warns_about_uncommitted_inputs_and_a_placeholder_address(repo, remote):
     story = sorted((repo / "content").iterdir())[0]
     story.write_text(story.read_text(encoding="utf-8") + "\nAn unsaved correction.\n", encoding="utf-8")
     (repo / "templates").mkdir()
     (repo / "templates" / "extra.html").write_text("<p>new</p>\n")
     config = repo / "digest.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("https://news.example.com/", "https://example.org/"), encoding="utf-8")
+    git(repo, "remote", "add", "github", "git@github.com:alice/news-digest.git")  # never contacted: --no-push
     before = snapshot(repo)
 
-    result = run_digest("deploy", "--no-push", "--branch", "site", cwd=repo, check=True)
+    result = run_digest("deploy", "--no-push", "--remote", "github", "--branch", "site", cwd=repo, check=True)
 
     warning = next(line for line in result.stderr.splitlines() if line.startswith("Warning: uncommitted changes"))
     assert f"content/{story.name}" in warning and "templates/extra.html" in warning and "digest.yaml" in warning
+    placeholder = next(line for line in result.stderr.splitlines() if line.startswith("Warning: site.base_url"))
+    assert "https://example.org/, a placeholder" in placeholder and "set base_url: https://alice.github.io/news-digest/" in placeholder
     assert "not pushed" in result.stdout
     assert branch_files(repo, "site") == published_files(repo / "output")  # a warning, not a refusal
     assert subprocess.run(["git", "rev-parse", "--verify", "--quiet", "site"], cwd=remote).returncode != 0
