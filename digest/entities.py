@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .models import ClassifiedStory, EntityRef, Story
@@ -101,9 +102,8 @@ def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxono
 
     people: dict[str, _Found] = {}
     acronyms: dict[str, _Found | None] = {}  # None: two entities share it in this story
-    texts = [(where, text) for where, text in _texts(story)]
-    for where, text in texts:
-        tokens = _TOKEN.findall(text)
+    texts = [(where, _TOKEN.findall(text)) for where, text in _texts(story)]  # each text tokenized once
+    for where, tokens in texts:
         # In a Title Case headline every word looks like a name ("PM Narendra Modi Has Skillfully ..."):
         # only known names count there.
         title_case = where == "headline" and _title_case(tokens)
@@ -133,13 +133,13 @@ def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxono
         for part in (parts[0], parts[-1]):
             if len(part) > 2:
                 by_part[part].add(name)
-    if by_part or acronyms:
-        for where, text in texts:
-            tokens = _TOKEN.findall(text)
-            for i, token in enumerate(tokens):
-                if not token[:1].isupper():
-                    continue
-                word = _strip_possessive(token)
+    wanted = by_part.keys() | acronyms.keys()
+    if wanted:
+        for where, tokens in texts:
+            # Only capitalised words that are a known part or acronym (most words cost one lookup).
+            for i in compress(range(len(tokens)), map(wanted.__contains__, map(_BARE.__getitem__, tokens))):
+                token = tokens[i]
+                word = _BARE[token]
                 neighbours = (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "")
                 if any(_is_name_word(n) for n in neighbours):
                     continue  # part of a longer name, counted above
@@ -179,6 +179,18 @@ def _title_case(tokens: Sequence[str]) -> bool:
     return len(words) >= 3 and sum(t[:1].isupper() for t in words) >= 0.8 * len(words)
 
 
+class _WordCache(dict):
+    """token -> function(token), worked out once per distinct word: words repeat across stories."""
+
+    def __init__(self, function) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, token: str):
+        value = self[token] = self.function(token)
+        return value
+
+
 def _strip_possessive(token: str) -> str:
     for suffix in ("'s", "’s", "'", "’"):
         if token.endswith(suffix) and len(token) > len(suffix) + 1:
@@ -192,14 +204,11 @@ def _is_name_word(token: str) -> bool:
 
 def titled_names(tokens: Sequence[str]) -> Iterable[str]:
     """Names that follow a title or an honorific: "Prime Minister Datuk Seri Anwar Ibrahim's" -> "Anwar Ibrahim"."""
-    i, n = 0, len(tokens)
-    while i < n:
-        folded = tokens[i].casefold()
-        if folded not in TITLE_HEADS and not (folded in HONORIFICS and tokens[i][:1].isupper()):
-            i += 1
-            continue
+    n, after = len(tokens), 0
+    for i in compress(range(n), map(_OPENS_TITLE.__getitem__, tokens)):
+        if i < after:
+            continue  # inside the previous title and name
         if tokens[i] != _strip_possessive(tokens[i]):  # "the Prime Minister's party": not followed by a name
-            i += 1
             continue
         j = i + 1
         while j < n:  # the rest of the title: its portfolio, honorifics and their full stops
@@ -222,14 +231,15 @@ def titled_names(tokens: Sequence[str]) -> Iterable[str]:
                 break
         if name and not (len(name) == 1 and len(name[0]) == 1):
             yield " ".join(name)
-        i = max(j, i + 1)
+        after = max(j, i + 1)
 
 
 def defined_acronyms(tokens: Sequence[str]) -> Iterable[tuple[str, str]]:
     """(long form, acronym) for "Balochistan Liberation Army, or BLA" and "Perikatan Nasional (PN)"."""
-    for k, token in enumerate(tokens):
-        if not _ACRONYM.fullmatch(token) or k < 2:
+    for k in compress(range(len(tokens)), map(_IS_ACRONYM.__getitem__, tokens)):
+        if k < 2:
             continue
+        token = tokens[k]
         j = k - 1
         if tokens[j] == "(" and (k + 1 >= len(tokens) or tokens[k + 1] == ")"):
             j -= 1
@@ -257,6 +267,20 @@ def defined_acronyms(tokens: Sequence[str]) -> Iterable[tuple[str, str]]:
             if candidate[0][:1].isupper() and _initials_match(candidate, token):
                 yield " ".join(candidate), token
                 break
+
+
+def _opens_title(token: str) -> bool:
+    folded = token.casefold()
+    return folded in TITLE_HEADS or (folded in HONORIFICS and token[:1].isupper())
+
+
+def _bare(token: str) -> str:
+    return _strip_possessive(token) if token[:1].isupper() else ""
+
+
+_OPENS_TITLE = _WordCache(_opens_title)
+_IS_ACRONYM = _WordCache(lambda token: _ACRONYM.fullmatch(token) is not None)
+_BARE = _WordCache(_bare)  # a capitalised word without its possessive; "" for other words
 
 
 def _initials_match(words: Sequence[str], acronym: str) -> bool:

@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, fields
+from itertools import compress
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -207,12 +208,49 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+class _Keys(dict):
+    """A word as it appears -> its key (casefolded singular), worked out once per distinct word."""
+
+    def __missing__(self, token: str) -> str:
+        key = self[token] = singular(token.casefold())
+        return key
+
+
+class _Firsts(dict):
+    """A word as it appears -> its key if some term starts with it, else "": one lookup for most words."""
+
+    def __init__(self, keys: _Keys, by_first: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._keys, self._by_first = keys, by_first
+
+    def __missing__(self, token: str) -> str:
+        key = self._keys[token]
+        first = self[token] = key if key in self._by_first else ""
+        return first
+
+
 class TermIndex:
-    """Every term of the taxonomy, found in one left-to-right pass over a text (longest match wins)."""
+    """Every term of the taxonomy, found in one left-to-right pass over a text (longest match wins).
+
+    The cost is one dictionary lookup per word of the text (``_Firsts``, cached per distinct word);
+    only words that start some term are looked at further.
+    """
 
     def __init__(self) -> None:
-        self._by_first: dict[str, dict[tuple[str, ...], list[Meaning]]] = defaultdict(dict)
+        self._by_first: dict[str, Any] = defaultdict(dict)
         self._forms: dict[tuple[str, ...], tuple[str, ...]] = {}  # normalised -> original words
+        self._caches()
+
+    def _caches(self) -> None:
+        self._keys = _Keys()
+        self._firsts = _Firsts(self._keys, self._by_first)
+
+    def __getstate__(self) -> dict:  # the word caches are rebuilt, not sent to worker processes
+        return {k: v for k, v in self.__dict__.items() if k not in ("_keys", "_firsts", "_known_aliases")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._caches()
 
     def add(self, term: str, meaning: Meaning) -> None:
         original = tuple(words(term))
@@ -226,56 +264,64 @@ class TermIndex:
         self._forms.setdefault(key, original)
 
     def freeze(self) -> None:
-        # Longest terms first, so "Balochistan Liberation Army" wins over "Balochistan".
-        self._by_first = {k: dict(sorted(v.items(), key=lambda kv: -len(kv[0]))) for k, v in self._by_first.items()}
+        # Longest terms first, so "Balochistan Liberation Army" wins over "Balochistan". Each candidate
+        # is (key, size, its meanings with the spellings an "exact" one accepts).
+        def checks(key: tuple[str, ...], meanings: list[Meaning]) -> tuple:
+            out = []
+            for m in meanings:
+                exact = None
+                if m.case == "exact":
+                    configured = words(m.term) if m.term else list(self._forms[key])
+                    exact = (configured, [w.upper() for w in configured])
+                out.append((m, exact))
+            return tuple(out)
+
+        self._by_first = {first: tuple((key, len(key), checks(key, meanings)) for key, meanings in sorted(v.items(), key=lambda kv: -len(kv[0])))
+                          for first, v in self._by_first.items()}
+        self._caches()
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_first.values())
 
     def scan(self, text: str) -> list[Hit]:
-        matches = list(_WORD.finditer(text))
-        tokens = [m.group(0) for m in matches]
-        keys = [singular(t.casefold()) for t in tokens]
-        starts = _sentence_positions(text, matches)
-        hits: list[Hit] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            found = None
-            for key, meanings in self._by_first.get(keys[i], {}).items():
-                size = len(key)
-                if tuple(keys[i:i + size]) != key:
-                    continue
-                seen = tokens[i:i + size]
-                allowed = tuple(m for m in meanings if _case_ok(m, seen, self._forms[key], tokens, i, size))
-                if allowed:
-                    found = (size, Hit(" ".join(seen), allowed, i, starts[i] <= 3))
-                    break
+        # Sentences first, so each word knows how many words precede it in its sentence.
+        tokens: list[str] = []
+        starts: list[int] = []
+        for piece in _BOUNDARY.split(text):
+            found = _WORD.findall(piece)
             if found:
-                hits.append(found[1])
-                i += found[0]
-            else:
-                i += 1
+                tokens += found
+                starts += range(len(found))
+        firsts = list(map(self._firsts.__getitem__, tokens))
+        keys, by_first = self._keys, self._by_first
+        hits: list[Hit] = []
+        n, free = len(tokens), 0
+        for i in compress(range(n), firsts):
+            if i < free:
+                continue  # inside the previous match
+            for key, size, checks in by_first[firsts[i]]:
+                if size > 1:
+                    if i + size > n:
+                        continue
+                    k = 1
+                    while k < size and keys[tokens[i + k]] == key[k]:
+                        k += 1
+                    if k < size:
+                        continue
+                seen = tokens[i:i + size]
+                allowed = tuple(m for m, exact in checks if _case_ok(m, exact, seen, tokens, i, size))
+                if allowed:
+                    hits.append(Hit(" ".join(seen), allowed, i, starts[i] <= 3))
+                    free = i + size
+                    break
         return hits
 
 
-def _sentence_positions(text: str, matches: list[re.Match]) -> list[int]:
-    """For each word, how many words precede it in its sentence."""
-    positions, count, previous_end = [], 0, 0
-    for match in matches:
-        if _BOUNDARY.search(text, previous_end, match.start()) or previous_end == 0:
-            count = 0
-        positions.append(count)
-        count += 1
-        previous_end = match.end()
-    return positions
-
-
-def _case_ok(meaning: Meaning, seen: list[str], form: tuple[str, ...], tokens: list[str], i: int, size: int) -> bool:
+def _case_ok(meaning: Meaning, exact, seen: list[str], tokens: list[str], i: int, size: int) -> bool:
     if meaning.case == "any":
         return True
     if meaning.case == "exact":
-        configured = words(meaning.term) if meaning.term else list(form)
-        return seen == configured or seen == [w.upper() for w in configured]
+        return seen == exact[0] or seen == exact[1]
     if not (seen[0][:1].isupper() or seen[0][:1].isdigit()):
         return False
     before = tokens[i - 1] if i > 0 else ""
