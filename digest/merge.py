@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -181,18 +183,47 @@ def _tell(articles: Sequence[Article], groups: list[list[int]]) -> list[Story]:
     would share a slug, the one seen first keeps it and the others get a short hash of their first article's id.
     """
     groups = sorted(groups, key=min)  # articles are in first-seen order, so min() is each story's first article
+    told = _tell_all([tuple(sorted((articles[i] for i in members), key=_date_order)) for members in groups])
     taken: set[str] = set()
     stories = []
-    for members in groups:
-        versions = [articles[i] for i in members]
-        first = versions[0]
+    for members, (ordered, (title, summary, adds)) in zip(groups, told):
+        first = articles[members[0]]
         base = slugify(first.headline)
         slug = base if base not in taken else f"{base}-{hashlib.sha1(first.id.encode()).hexdigest()[:6]}"
         slug = unique_slug(slug, taken)
-        ordered = tuple(sorted(versions, key=_date_order))
-        title, summary, adds = tell(ordered)
         stories.append(Story(slug=slug, title=title, articles=ordered, summary=summary, adds=adds))
     return stories
+
+
+# Stories told more than once hold the expensive part (comparing every sentence of every version); past this
+# many of their versions, a second process halves the wait. Below it, starting one costs more than it saves.
+PARALLEL_TELL_MIN = 3000
+_TELLING: list[tuple[Article, ...]] = []  # the stories being told, inherited by forked workers (never pickled)
+
+
+def _tell_all(stories: list[tuple[Article, ...]]) -> list[tuple[tuple[Article, ...], tuple]]:
+    global _TELLING
+    multi = [k for k, versions in enumerate(stories) if len(versions) > 1]
+    workers = min(os.cpu_count() or 1, 2)
+    if sum(len(stories[k]) for k in multi) < PARALLEL_TELL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [(versions, tell(versions)) for versions in stories]
+    _TELLING = stories
+    try:
+        with mp.get_context("fork").Pool(workers - 1) as pool:
+            pending = pool.map_async(_tell_one, multi, chunksize=64)
+            told: list = [None] * len(stories)
+            for k, versions in enumerate(stories):  # single versions here, meanwhile
+                if len(versions) == 1:
+                    told[k] = tell(versions)
+            for k, result in zip(multi, pending.get()):
+                told[k] = result
+    finally:
+        _TELLING = []
+    return list(zip(stories, told))
+
+
+def _tell_one(k: int) -> tuple:
+    return tell(_TELLING[k])
 
 
 def _date_order(article: Article) -> tuple:
