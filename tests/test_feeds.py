@@ -75,8 +75,9 @@ def test_pages_advertise_their_feeds(output):
     front = (output / "index.html").read_text(encoding="utf-8")
     assert '<link rel="alternate" type="application/atom+xml"' in front and 'href="feed.xml"' in front
     assert 'type="application/feed+json"' in front and 'href="feed.json"' in front
-    section = next((output / "sections").glob("*/index.html")).read_text(encoding="utf-8")
-    assert 'href="feed.xml"' in section  # its own feed, next to it
+    section_page = next((output / "sections").glob("*/index.html"))
+    own_feed = f'href="../../sections/{section_page.parent.name}/feed.xml"'
+    assert own_feed in section_page.read_text(encoding="utf-8")  # its own feed, next to it
 
 
 def test_sitemap_lists_every_public_page_absolutely(output):
