@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min", type=int, default=95, help="lowest acceptable score per category (default 95)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "digest-lighthouse", help="where the JSON reports go")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per Lighthouse run")
+    parser.add_argument("--runs", type=int, default=3, help="runs per page and preset; the median performance run is judged (default 3)")
     args = parser.parse_args(argv)
 
     for needed in (sitecheck.LIGHTHOUSE, sitecheck.CHROMIUM):
@@ -75,24 +76,33 @@ def main(argv: list[str] | None = None) -> int:
             for name, path in pages.items():
                 for preset in ("mobile", "desktop"):
                     started = time.perf_counter()
+                    results = []
                     try:
-                        lhr = run_lighthouse(url + path, preset, args.out / f"{name}-{preset}.json", args.timeout)
+                        for run in range(args.runs):
+                            report = args.out / f"{name}-{preset}-{run + 1}.json"
+                            results.append((run_lighthouse(url + path, preset, report, args.timeout), report))
                     except (RuntimeError, subprocess.TimeoutExpired) as error:
                         failures.append(f"{name} {preset}: {error}")
                         continue
+                    # Performance varies from run to run with the machine's load: judge the median run, as Lighthouse advises.
+                    results.sort(key=lambda r: r[0]["categories"]["performance"]["score"] or 0)
+                    lhr, report = results[len(results) // 2]
                     scores = {c: round(100 * (lhr["categories"][c]["score"] or 0)) for c in CATEGORIES}
+                    performance = ", ".join(str(round(100 * (r["categories"]["performance"]["score"] or 0))) for r, _ in results)
                     rows.append(f"{name:6} {preset:8} " + "  ".join(f"{c} {scores[c]:3}" for c in CATEGORIES)
-                                + f"   ({time.perf_counter() - started:.0f} s, /digest/{path})")
+                                + f"   (performance of the {len(results)} runs: {performance}; machine benchmark index"
+                                f" {lhr['environment']['benchmarkIndex']:.0f}; {time.perf_counter() - started:.0f} s; {report.name})")
                     for category in CATEGORIES:
                         if scores[category] < args.min:
                             failures.append(f"{name} {preset} {category} {scores[category]} < {args.min}:\n    "
                                             + "\n    ".join(shortfalls(lhr, category)[:8]))
+    print(f"front page /digest/, story page /digest/{pages['story']}")
     print("\n".join(rows))
     print(f"reports: {args.out}")
     if failures:
         print(f"\nLighthouse below {args.min}:", *failures, sep="\n", file=sys.stderr)
         return 1
-    print(f"lighthouse: every category >= {args.min} on {len(rows)} runs")
+    print(f"lighthouse: every category >= {args.min} on both pages with both presets")
     return 0
 
 
