@@ -54,15 +54,27 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
     sections = tuple(s for s in sections if isinstance(s, Section))
     workers = min(os.cpu_count() or 1, 4)
     if len(stories) >= PARALLEL_CLASSIFY_MIN and workers > 1:
-        chunks = [stories[i:i + 250] for i in range(0, len(stories), 250)]
-        with ProcessPoolExecutor(workers) as pool:
-            filings = [f for chunk in pool.map(_classify_chunk, chunks, [taxonomy] * len(chunks), [sections] * len(chunks)) for f in chunk]
+        # The taxonomy goes to each worker once (not with every chunk); a few chunks per worker even out their load.
+        size = max(50, -(-len(stories) // (workers * 4)))
+        chunks = [stories[i:i + size] for i in range(0, len(stories), size)]
+        with ProcessPoolExecutor(workers, initializer=_worker_setup, initargs=(taxonomy, sections)) as pool:
+            filings = [f for chunk in pool.map(_classify_chunk, chunks) for f in chunk]
     else:
         filings = [classify_story(story, taxonomy, sections) for story in stories]
     return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, filings)])
 
 
-def _classify_chunk(stories: Sequence[Story], taxonomy: Taxonomy, sections: Sequence[Section]) -> list[Classification]:
+_worker: tuple[Taxonomy, tuple[Section, ...]] | None = None
+
+
+def _worker_setup(taxonomy: Taxonomy, sections: tuple[Section, ...]) -> None:
+    global _worker
+    _worker = (taxonomy, sections)
+
+
+def _classify_chunk(stories: Sequence[Story]) -> list[Classification]:
+    assert _worker is not None, "_worker_setup runs first in each worker process"
+    taxonomy, sections = _worker
     return [classify_story(story, taxonomy, sections) for story in stories]
 
 
@@ -198,6 +210,9 @@ def scan_story(story: Story, taxonomy: Taxonomy) -> list[Mention]:
     return mentions
 
 
+_PLAIN_KINDS = frozenset(("cue", "country", "place", "region"))  # meanings _with_context never drops
+
+
 def _with_context(mentions: list[Mention], taxonomy: Taxonomy) -> list[Mention]:
     """Drop ambiguous aliases ("PH", "Pas", "X") unless the story gives them context."""
     named, contexts, codes = set(), set(), set()
@@ -213,6 +228,9 @@ def _with_context(mentions: list[Mention], taxonomy: Taxonomy) -> list[Mention]:
                 codes.update(taxonomy.places[meaning.target].countries)
     kept = []
     for mention in mentions:
+        if all(m.kind in _PLAIN_KINDS for m in mention.hit.meanings):
+            kept.append(mention)  # nothing to drop: most mentions (cue words, countries, places)
+            continue
         meanings = tuple(m for m in mention.hit.meanings if m.kind != "context" and not (
             m.kind == "entity" and m.term in taxonomy.entities[m.target].ambiguous
             and m.target not in named and m.target not in contexts and taxonomy.entities[m.target].country not in codes))

@@ -8,9 +8,10 @@ in time among stories of the same region and theme.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from .models import ClassifiedStory
@@ -25,47 +26,64 @@ MIN_SCORE = 1.0  # below this, one common entity ("Facebook") is all two stories
 
 
 def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED) -> list[ClassifiedStory]:
+    entity_slugs = [{ref.slug for ref in item.classification.entities} for item in items]
     postings: dict[str, list[int]] = defaultdict(list)
-    for i, item in enumerate(items):
-        for slug in {ref.slug for ref in item.classification.entities}:
+    for i, slugs in enumerate(entity_slugs):
+        for slug in slugs:
             postings[slug].append(i)
     total = len(items)
     rarity = {slug: math.log(total / len(found)) for slug, found in postings.items()}
     buckets = _neighbour_buckets(items)
+    facets = [_Facets.of(item) for item in items]  # what the theme bonus compares, worked out once per story
 
     result = []
     for i, item in enumerate(items):
         scores: dict[int, float] = defaultdict(float)
-        for slug in {ref.slug for ref in item.classification.entities}:
+        for slug in entity_slugs[i]:
             found = postings[slug]
             if len(found) > MAX_POSTINGS:
                 continue
+            weight = rarity[slug]
             for j in found:
                 if j != i:
-                    scores[j] += rarity[slug]
+                    scores[j] += weight
+        mine = facets[i]
         for j in list(scores):
-            scores[j] += _theme_bonus(item, items[j])
+            scores[j] += mine.bonus(facets[j])
             if scores[j] < MIN_SCORE:
                 del scores[j]
         if len(scores) < limit:
             for j in buckets.get(i, ()):
                 if j not in scores:
-                    scores[j] = _theme_bonus(item, items[j]) * 0.5
-        best = sorted(scores, key=lambda j: (-scores[j], items[j].slug))[:limit]
+                    scores[j] = mine.bonus(facets[j]) * 0.5
+        best = heapq.nsmallest(limit, scores, key=lambda j: (-scores[j], items[j].slug))
         result.append(replace(item, related=tuple(items[j].slug for j in best)))
     return result
 
 
-def _theme_bonus(a: ClassifiedStory, b: ClassifiedStory) -> float:
-    fa, fb = a.classification, b.classification
-    bonus = SAME_THEME if fa.theme and fa.theme == fb.theme else 0.0
-    shared = {s.name for s in fa.themes} & {s.name for s in fb.themes} - {fa.theme}
-    bonus += SHARED_THEME * len(shared)
-    if fa.region and fa.region == fb.region:
-        bonus += SAME_REGION
-    if fa.countries and fb.countries and fa.countries[0] == fb.countries[0]:
-        bonus += SAME_COUNTRY
-    return bonus
+@dataclass(frozen=True)
+class _Facets:
+    theme: str | None
+    other_themes: frozenset[str]  # its themes but the primary one
+    themes: frozenset[str]
+    region: str | None
+    country: str | None  # the primary country
+
+    @classmethod
+    def of(cls, item: ClassifiedStory) -> "_Facets":
+        filing = item.classification
+        themes = frozenset(s.name for s in filing.themes)
+        return cls(filing.theme, themes - {filing.theme}, themes, filing.region, filing.countries[0] if filing.countries else None)
+
+    def bonus(self, other: "_Facets") -> float:
+        """How much sharing a theme, a region and a primary country adds to what two stories share."""
+        bonus = SAME_THEME if self.theme and self.theme == other.theme else 0.0
+        bonus += SHARED_THEME * len(self.other_themes & other.themes)
+        if self.region and self.region == other.region:
+            bonus += SAME_REGION
+        if self.country is not None and self.country == other.country:
+            bonus += SAME_COUNTRY
+        return bonus
 
 
 def _neighbour_buckets(items: Sequence[ClassifiedStory], reach: int = RELATED) -> dict[int, list[int]]:
