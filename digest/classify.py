@@ -16,12 +16,16 @@ every reason, for ``digest explain`` and for "why it is filed here" on story pag
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 import os
 import re
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from .entities import find_entities
@@ -48,20 +52,98 @@ class Mention:
     article: int  # index of the article within the story
 
 
-def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None, sections: Sequence[Section] = ()) -> list[ClassifiedStory]:
-    """Classify every story (one scan each), then link related stories through shared entities."""
+@dataclass
+class ClassifyStats:
+    """What one ``classify_stories`` run did: which stories it classified, how many it took from the memo."""
+
+    classified: list[str] = field(default_factory=list)  # slugs of the stories classified afresh
+    reused: int = 0  # stories whose classification came from the memo
+
+
+def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None, sections: Sequence[Section] = (),
+                     memo: dict[tuple[str, str], Classification] | None = None,
+                     stats: ClassifyStats | None = None) -> list[ClassifiedStory]:
+    """Classify every story (one scan each), then link related stories through shared entities.
+
+    ``memo`` is a plain dict the caller keeps between runs (``digest serve``, a build cache):
+    ``{(taxonomy fingerprint, story fingerprint): Classification}``, both keys hex strings. A story
+    whose content (its articles' ids, headlines, datelines, paragraphs, region/theme overrides) and
+    taxonomy and sections are unchanged takes its classification from the memo; the others are
+    classified. The dict is updated in place and afterwards holds exactly the given stories' entries,
+    so it never grows beyond one site. Its values are frozen dataclasses of text and numbers: it can be
+    pickled. Related stories depend on all stories and are always worked out again (fast: an inverted index).
+    """
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else default_taxonomy()
     sections = tuple(s for s in sections if isinstance(s, Section))
+    filings: list[Classification | None] = [None] * len(stories)
+    keys: list[tuple[str, str]] = []
+    if memo is not None:
+        fingerprint = taxonomy_fingerprint(taxonomy, sections)
+        keys = [(fingerprint, story_fingerprint(story)) for story in stories]
+        filings = [memo.get(key) for key in keys]
+    todo = [i for i, filing in enumerate(filings) if filing is None]
+    for i, filing in zip(todo, _classify_all([stories[i] for i in todo], taxonomy, sections)):
+        filings[i] = filing
+    if memo is not None:
+        memo.clear()
+        memo.update(zip(keys, filings))
+    if stats is not None:
+        stats.classified += [stories[i].slug for i in todo]
+        stats.reused += len(stories) - len(todo)
+    return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, filings)])
+
+
+def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[Section, ...]) -> list[Classification]:
     workers = min(os.cpu_count() or 1, 4)
     if len(stories) >= PARALLEL_CLASSIFY_MIN and workers > 1:
         # The taxonomy goes to each worker once (not with every chunk); a few chunks per worker even out their load.
         size = max(50, -(-len(stories) // (workers * 4)))
         chunks = [stories[i:i + size] for i in range(0, len(stories), size)]
         with ProcessPoolExecutor(workers, initializer=_worker_setup, initargs=(taxonomy, sections)) as pool:
-            filings = [f for chunk in pool.map(_classify_chunk, chunks) for f in chunk]
-    else:
-        filings = [classify_story(story, taxonomy, sections) for story in stories]
-    return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, filings)])
+            return [f for chunk in pool.map(_classify_chunk, chunks) for f in chunk]
+    return [classify_story(story, taxonomy, sections) for story in stories]
+
+
+def story_fingerprint(story: Story) -> str:
+    """A hash of everything classifying a story reads: each article's id, headline, dateline, paragraphs, overrides."""
+    digest = hashlib.sha1()
+    for article in story.articles:
+        parts = (article.id, article.headline, article.dateline or "", article.region or "", article.theme or "", *article.paragraphs)
+        # Lengths first, so no two different articles (or paragraph splits) hash alike.
+        digest.update(f"{len(parts)}:{','.join(str(len(p)) for p in parts)}\n".encode())
+        digest.update("".join(parts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def taxonomy_fingerprint(taxonomy: Taxonomy, sections: Sequence[Section] = ()) -> str:
+    """A hash of the taxonomy, the sections and the classifier's own code: what every memo entry depends on.
+
+    Worked out once per taxonomy object (a large taxonomy takes ~0.1 s to describe).
+    """
+    cached = getattr(taxonomy.index, "_fingerprints", None)
+    if cached is None:
+        cached = taxonomy.index._fingerprints = {}
+    sections = tuple(sections)
+    if sections not in cached:
+        if "" not in cached:
+            digest = hashlib.sha1(_code_version().encode())
+            for value in (taxonomy.countries, taxonomy.regions, taxonomy.region_of, taxonomy.places, taxonomy.themes,
+                          taxonomy.entities, taxonomy.weights, sorted(taxonomy.index.terms())):
+                digest.update(repr(value).encode("utf-8", "surrogatepass"))
+            cached[""] = digest.hexdigest()
+        cached[sections] = hashlib.sha1((cached[""] + repr(sections)).encode("utf-8", "surrogatepass")).hexdigest()
+    return cached[sections]
+
+
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """The classifier's source: a memo written by other code is not reused."""
+    from . import entities, models, slugs, taxonomy
+
+    digest = hashlib.sha1()
+    for module in (sys.modules[__name__], entities, models, slugs, taxonomy):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
 
 
 _worker: tuple[Taxonomy, tuple[Section, ...]] | None = None

@@ -246,7 +246,7 @@ class TermIndex:
         self._firsts = _Firsts(self._keys, self._by_first)
 
     def __getstate__(self) -> dict:  # the word caches are rebuilt, not sent to worker processes
-        return {k: v for k, v in self.__dict__.items() if k not in ("_keys", "_firsts", "_known_aliases")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_keys", "_firsts", "_known_aliases", "_fingerprints")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -282,6 +282,12 @@ class TermIndex:
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_first.values())
+
+    def terms(self) -> Iterator[tuple[tuple[str, ...], tuple[Meaning, ...]]]:
+        """Every term (its normalised words) and its meanings: what a fingerprint of the index hashes."""
+        for candidates in self._by_first.values():
+            for key, _size, checks in candidates:
+                yield key, tuple(m for m, _exact in checks)
 
     def scan(self, text: str) -> list[Hit]:
         # Sentences first, so each word knows how many words precede it in its sentence.

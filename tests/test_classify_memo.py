@@ -1,0 +1,116 @@
+"""The per-story memo: a second classify run re-classifies only the stories whose content changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+
+from digest.classify import ClassifyStats, classify_stories, story_fingerprint, taxonomy_fingerprint
+from digest.models import Article, Story
+from digest.taxonomy import Section, build_taxonomy
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from digest.config import load_config
+
+    config = load_config(REPO / "digest.yaml")
+    return config.taxonomy, config.sections
+
+
+def story(slug: str, headline: str, *paragraphs: str, region: str | None = None) -> Story:
+    article = Article(id=slug, source=f"{slug}.md", line=1, kind="note", headline=headline, paragraphs=paragraphs, region=region)
+    return Story(slug=slug, title=headline, articles=(article,))
+
+
+STORIES = [
+    story("quetta", "Militants attack police post in Quetta",
+          "QUETTA: Militants of the Balochistan Liberation Army, or BLA, attacked a police post, Interior Minister "
+          "Mohsin Naqvi said. The BLA said it carried out the attack.", "Security forces killed three militants."),
+    story("tariffs", "Pakistan says deal made with US on tariffs",
+          "ISLAMABAD: Pakistan and the United States agreed a trade deal that lowers tariffs on textiles, Finance "
+          "Minister Muhammad Aurangzeb said.", "Exports to the US rose by a fifth last year."),
+    story("sabah", "GRS and PH to work together in Sabah polls",
+          "KOTA KINABALU: Gabungan Rakyat Sabah (GRS) and Pakatan Harapan will cooperate in the state election, "
+          "Chief Minister Datuk Seri Hajiji Noor said.", "Prime Minister Datuk Seri Anwar Ibrahim welcomed the move."),
+    story("budget", "German parliament passes budget after long debate",
+          "BERLIN: The Bundestag approved the 2025 budget, Finance Minister Christian Lindner said, after the "
+          "coalition agreed on spending cuts.", "The opposition voted against the budget."),
+]
+
+
+def test_second_run_takes_every_story_from_the_memo(shipped):
+    memo: dict = {}
+    first_stats, second_stats = ClassifyStats(), ClassifyStats()
+    first = classify_stories(STORIES, *shipped, memo=memo, stats=first_stats)
+    second = classify_stories(STORIES, *shipped, memo=memo, stats=second_stats)
+    assert sorted(first_stats.classified) == sorted(s.slug for s in STORIES) and first_stats.reused == 0
+    assert second_stats.classified == [] and second_stats.reused == len(STORIES)
+    assert second == first == classify_stories(STORIES, *shipped)
+    assert len(memo) == len(STORIES)
+
+
+def test_an_edit_reclassifies_only_that_story_and_matches_a_fresh_run(shipped):
+    memo: dict = {}
+    classify_stories(STORIES, *shipped, memo=memo)
+    edited = list(STORIES)
+    article = edited[3].articles[0]
+    edited[3] = dataclasses.replace(edited[3], articles=(dataclasses.replace(
+        article, headline="Storm floods Berlin as hurricane-force winds hit Germany",
+        paragraphs=("BERLIN: A storm flooded streets and cut power, the fire service said; rescuers evacuated homes.",)),))
+    stats = ClassifyStats()
+    incremental = classify_stories(edited, *shipped, memo=memo, stats=stats)
+    assert stats.classified == ["budget"] and stats.reused == 3
+    assert incremental == classify_stories(edited, *shipped)  # related stories included
+    assert incremental[3].classification.theme != classify_stories(STORIES, *shipped)[3].classification.theme
+    assert len(memo) == len(edited)  # the old entry of the edited story is gone
+
+
+def test_a_front_matter_override_or_a_removed_story_counts_as_a_change(shipped):
+    memo: dict = {}
+    classify_stories(STORIES, *shipped, memo=memo)
+    overridden = [dataclasses.replace(STORIES[0], articles=(dataclasses.replace(STORIES[0].articles[0], region="Middle East"),)), *STORIES[1:3]]
+    stats = ClassifyStats()
+    result = classify_stories(overridden, *shipped, memo=memo, stats=stats)
+    assert stats.classified == ["quetta"] and stats.reused == 2
+    assert result[0].classification.region == "Middle East"
+    assert len(memo) == 3
+
+
+def test_other_sections_or_taxonomy_do_not_reuse_entries(shipped):
+    taxonomy, sections = shipped
+    memo: dict = {}
+    classify_stories(STORIES, taxonomy, sections, memo=memo)
+    stats = ClassifyStats()
+    only_trade = (Section("Trade", themes=("trade",)),)
+    result = classify_stories(STORIES, taxonomy, only_trade, memo=memo, stats=stats)
+    assert len(stats.classified) == len(STORIES)
+    assert result[0].classification.section == "Other news" and result[1].classification.section == "Trade"
+    other, _ = build_taxonomy({"themes": {"trade": {"cues": {"textile": 5}}}})
+    assert taxonomy_fingerprint(other) != taxonomy_fingerprint(taxonomy)
+    assert taxonomy_fingerprint(taxonomy, sections) == taxonomy_fingerprint(taxonomy, sections)
+    stats = ClassifyStats()
+    classify_stories(STORIES, other, only_trade, memo=memo, stats=stats)
+    assert len(stats.classified) == len(STORIES)
+
+
+def test_the_memo_pickles_and_a_fingerprint_covers_each_field(shipped):
+    memo: dict = {}
+    expected = classify_stories(STORIES, *shipped, memo=memo)
+    restored = pickle.loads(pickle.dumps(memo))
+    stats = ClassifyStats()
+    assert classify_stories(STORIES, *shipped, memo=restored, stats=stats) == expected and stats.reused == len(STORIES)
+    base = STORIES[0]
+    article = base.articles[0]
+    changes = [dict(id="other"), dict(headline="x"), dict(dateline="LAHORE"), dict(theme="trade"), dict(region="Asia"),
+               dict(paragraphs=article.paragraphs[:1]), dict(paragraphs=(article.paragraphs[0] + article.paragraphs[1],))]
+    prints = {story_fingerprint(base)}
+    for change in changes:
+        prints.add(story_fingerprint(dataclasses.replace(base, articles=(dataclasses.replace(article, **change),))))
+    assert len(prints) == len(changes) + 1
+    # What classifying does not read (the slug, the title) does not change the fingerprint.
+    assert story_fingerprint(dataclasses.replace(base, slug="renamed", title="Renamed")) == story_fingerprint(base)
