@@ -15,15 +15,14 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing as mp
-import os
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .config import MergeConfig
 from .models import Article, Diagnostic, Story
 from .slugs import slugify, unique_slug
-from .summarize import tell
+from .similarity import Reading, read
+from .summarize import tell_all
 
 
 @dataclass
@@ -54,14 +53,15 @@ def merge_stories(articles: Sequence[Article], config: MergeConfig) -> tuple[lis
     groups = _Groups(len(articles))
     _apply_apart(articles, index, config, groups, stats)
     _apply_together(articles, index, config, groups, stats)
-    for score, i, j in _scored_pairs(articles, config, stats):
+    reading = read(articles, PARALLEL_TELL_MIN)
+    for score, i, j in _scored_pairs(articles, reading, config, stats):
         if score < config.threshold:
             break
         if groups.join(i, j):
             stats.merged += 1
         elif groups.find(i) != groups.find(j):
             stats.refused += 1
-    stories = _tell(articles, groups.members())
+    stories = _tell(articles, reading, groups.members())
     stats.stories = len(stories)
     return stories, stats
 
@@ -69,13 +69,13 @@ def merge_stories(articles: Sequence[Article], config: MergeConfig) -> tuple[lis
 # ---------------------------------------------------------------- judging pairs
 
 
-def _scored_pairs(articles: Sequence[Article], config: MergeConfig, stats: MergeStats) -> list[tuple[float, int, int]]:
+def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeConfig, stats: MergeStats) -> list[tuple[float, int, int]]:
     """Candidate pairs from the index that reach the threshold, strongest first."""
     import numpy as np
 
     from .similarity import Corpus
 
-    corpus = Corpus(articles)
+    corpus = Corpus(articles, reading)
     rank = np.arange(len(articles), dtype=np.int64)  # articles are already in first-seen order
     a, b, shared = corpus.candidates(rank, max_shared=config.max_shared, neighbours=config.neighbours)
     stats.candidates = len(a)
@@ -176,54 +176,31 @@ def _seen_key(article: Article) -> tuple:
     return (day, article.id)
 
 
-def _tell(articles: Sequence[Article], groups: list[list[int]]) -> list[Story]:
+def _tell(articles: Sequence[Article], reading: Reading, groups: list[list[int]]) -> list[Story]:
     """Stories with slugs that never change when a version is added later.
 
     The slug comes from the story's first-seen article, which a later addition does not replace; when two stories
     would share a slug, the one seen first keeps it and the others get a short hash of their first article's id.
     """
     groups = sorted(groups, key=min)  # articles are in first-seen order, so min() is each story's first article
-    told = _tell_all([tuple(sorted((articles[i] for i in members), key=_date_order)) for members in groups])
+    versions = [sorted(members, key=lambda i: _date_order(articles[i])) for members in groups]
+    told = tell_all(articles, reading, versions)
     taken: set[str] = set()
     stories = []
-    for members, (ordered, (title, summary, adds)) in zip(groups, told):
+    for members, ordered, (title, summary, adds) in zip(groups, versions, told):
         first = articles[members[0]]
         base = slugify(first.headline)
         slug = base if base not in taken else f"{base}-{hashlib.sha1(first.id.encode()).hexdigest()[:6]}"
         slug = unique_slug(slug, taken)
-        stories.append(Story(slug=slug, title=title, articles=ordered, summary=summary, adds=adds))
+        stories.append(Story(slug=slug, title=title, articles=tuple(articles[i] for i in ordered), summary=summary, adds=adds))
     return stories
 
 
-# Stories told more than once hold the expensive part (comparing every sentence of every version); past this
-# many of their versions, a second process halves the wait. Below it, starting one costs more than it saves.
+# Reading the articles (tokens, sentences, names: the stage's one Python pass over the text) runs on two cores
+# when at least this many articles are new to it; below, starting a second process costs more than it saves.
+# It includes cutting every version into sentences, the part of telling the stories that is not array arithmetic
+# (hence the name).
 PARALLEL_TELL_MIN = 3000
-_TELLING: list[tuple[Article, ...]] = []  # the stories being told, inherited by forked workers (never pickled)
-
-
-def _tell_all(stories: list[tuple[Article, ...]]) -> list[tuple[tuple[Article, ...], tuple]]:
-    global _TELLING
-    multi = [k for k, versions in enumerate(stories) if len(versions) > 1]
-    workers = min(os.cpu_count() or 1, 2)
-    if sum(len(stories[k]) for k in multi) < PARALLEL_TELL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [(versions, tell(versions)) for versions in stories]
-    _TELLING = stories
-    try:
-        with mp.get_context("fork").Pool(workers - 1) as pool:
-            pending = pool.map_async(_tell_one, multi, chunksize=64)
-            told: list = [None] * len(stories)
-            for k, versions in enumerate(stories):  # single versions here, meanwhile
-                if len(versions) == 1:
-                    told[k] = tell(versions)
-            for k, result in zip(multi, pending.get()):
-                told[k] = result
-    finally:
-        _TELLING = []
-    return list(zip(stories, told))
-
-
-def _tell_one(k: int) -> tuple:
-    return tell(_TELLING[k])
 
 
 def _date_order(article: Article) -> tuple:

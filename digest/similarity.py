@@ -16,14 +16,18 @@ Python; everything after that is array arithmetic, so 100,000 articles take seco
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import re
 import zlib
+from array import array
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from .models import Article
+from .text import sentence_spans
 
 STOP_WORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below between both
@@ -46,7 +50,7 @@ chief general gen barrister sir lord king queen prince sheikh the a an former
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # A capitalised phrase: "Balochistan Liberation Army", "Tehrik-e-Taliban Pakistan", "GRS", "Gabungan Rakyat Sabah".
-_NAME = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*(?:\s+(?:(?:of|bin|binti|al|de|la|van|von|der|e)\s+)?[A-Z][\w'’-]*)*")
+_NAME = re.compile(r"[A-Z](?<![\w'’][A-Z])[\w'’-]*(?:\s+(?:(?:of|bin|binti|al|de|la|van|von|der|e)\s+)?[A-Z][\w'’-]*)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 # Multipliers that turn three word hashes into one shingle hash (odd 64-bit constants, wrapping arithmetic).
@@ -139,61 +143,60 @@ class _Table:
 
 
 class Corpus:
-    """The features of every article, as arrays: tokenised once, then compared by array arithmetic."""
+    """The features of every article, as arrays: read once (``Reading``), then compared by array arithmetic."""
 
-    def __init__(self, articles: Sequence[Article]):
+    def __init__(self, articles: Sequence[Article], reading: "Reading"):
         n = self.n = len(articles)
-        words, name_ids = _Ids(), _Ids()
-        token_ids: list[int] = []
-        lengths = np.empty(n, dtype=np.int64)
-        name_owner: list[int] = []
-        name_feature: list[int] = []
-        for i, article in enumerate(articles):
-            text = article_text(article)
-            ids = list(map(words.__getitem__, tokens(text)))
-            token_ids.extend(ids)
-            lengths[i] = len(ids)
-            found = list(map(name_ids.__getitem__, names(text)))
-            name_feature.extend(found)
-            name_owner.extend([i] * len(found))
-        vocabulary = list(words)
+        vocabulary = reading.vocabulary
+        width = max(len(vocabulary), 1)
         stop = np.fromiter((w in STOP_WORDS or len(w) < 2 for w in vocabulary), dtype=bool, count=len(vocabulary))
         word_hash = np.fromiter((zlib.crc32(w.encode()) | (len(w) << 32) for w in vocabulary), dtype=np.uint64, count=len(vocabulary))
-        ids = np.asarray(token_ids, dtype=np.int64)
-        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        ids = reading.ids
+        owner = reading.owner
         self.day = np.array([_exact_day(a) for a in articles], dtype=np.int64)  # -1: undated or approximate
 
         # Content words, weighted TF-IDF: 1 + log(tf), times log((n + 1) / (df + 1)) + 1.
-        content = ~stop[ids]
-        codes, tf = _distinct(owner[content] * len(vocabulary) + ids[content], counts=True)
-        w_feature = codes % max(len(vocabulary), 1)
+        content = np.flatnonzero(~stop[ids])
+        codes, tf = _distinct(owner[content].astype(np.int64) * width + ids[content], counts=True)
+        del content
+        w_feature = codes % width
         df = np.bincount(w_feature, minlength=len(vocabulary))
         idf = np.log((n + 1) / (df + 1)) + 1.0
-        self.words = _Table.build(codes, len(vocabulary), n, (1.0 + np.log(tf)) * idf[w_feature])
+        self.words = _Table.build(codes, width, n, (1.0 + np.log(tf)) * idf[w_feature])
+        del codes, tf, w_feature
         self.word_norm = np.sqrt(np.bincount(self.words.owner, weights=self.words.weight ** 2, minlength=n))
 
         # Word 3-shingles inside one article, not all stop words, each counted once per article.
-        h = word_hash[ids]
-        end = np.repeat(np.cumsum(lengths), lengths)
-        position = np.arange(len(ids))
-        valid = position + 2 < end
-        valid[-2:] = False
-        valid &= ~(stop[ids] & np.r_[stop[ids][1:], True] & np.r_[stop[ids][2:], True, True])
-        keep = np.flatnonzero(valid)
-        shingles = h[keep] * _MIX[0] + h[keep + 1] * _MIX[1] + h[keep + 2] * _MIX[2]
+        if len(ids) >= 3:
+            is_stop = stop[ids]
+            valid = owner[:-2] == owner[2:]  # the three words are in one article
+            valid &= ~(is_stop[:-2] & is_stop[1:-1] & is_stop[2:])
+            del is_stop
+            keep = np.flatnonzero(valid)
+            del valid
+            h = word_hash[ids]
+            shingles = h[keep] * _MIX[0] + h[keep + 1] * _MIX[1] + h[keep + 2] * _MIX[2]
+            del h
+        else:
+            keep, shingles = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)
         order = np.argsort(shingles, kind="stable")
-        new = np.r_[True, shingles[order][1:] != shingles[order][:-1]] if len(order) else np.empty(0, dtype=bool)
+        shingles = shingles[order]
+        new = np.r_[True, shingles[1:] != shingles[:-1]] if len(order) else np.empty(0, dtype=bool)
+        del shingles
         shingle_id = np.empty(len(order), dtype=np.int64)
         shingle_id[order] = np.cumsum(new) - 1
+        del order
         width = int(new.sum())
-        self.shingles = _Table.build(_distinct(owner[keep] * width + shingle_id), width, n)
+        self.shingles = _Table.build(_distinct(owner[keep].astype(np.int64) * width + shingle_id), width, n)
+        del keep, shingle_id
 
         # Names, each counted once per article, weighted by rarity.
-        codes = _distinct(np.asarray(name_owner, dtype=np.int64) * max(len(name_ids), 1) + np.asarray(name_feature, dtype=np.int64))
-        n_feature = codes % max(len(name_ids), 1)
-        name_df = np.bincount(n_feature, minlength=len(name_ids))
+        name_width = max(len(reading.name_vocabulary), 1)
+        codes = _distinct(reading.name_owner.astype(np.int64) * name_width + reading.name_ids)
+        n_feature = codes % name_width
+        name_df = np.bincount(n_feature, minlength=name_width)
         name_idf = np.log((n + 1) / (name_df + 1)) + 1.0
-        self.names = _Table.build(codes, len(name_ids), n, name_idf[n_feature])
+        self.names = _Table.build(codes, name_width, n, name_idf[n_feature])
         self.name_weight = np.bincount(self.names.owner, weights=self.names.weight, minlength=n)
 
     def candidates(self, rank: np.ndarray, *, max_shared: int, neighbours: int, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -220,6 +223,217 @@ class Corpus:
         shared = self.names.overlap(a, b, b_weight=np.ones(len(self.names.owner)))
         named = np.divide(shared, lighter, out=np.zeros(len(a)), where=lighter > 0)
         return np.minimum(text, 1.0), np.minimum(words, 1.0), np.minimum(named, 1.0)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Every article read once: its words as ids, its sentences, its names.
+
+    Tokens of an article are its headline's, then each sentence's in order (the words of the whole text, as
+    sentences never split a word); each sentence row says how many tokens it has, how many words it is long and
+    where it is in its paragraph (with white space normalised, as ``split_sentences`` returns it).
+    """
+
+    ids: np.ndarray  # int32: dense word id of every token, words numbered in order of first use
+    vocabulary: list[str]
+    owner: np.ndarray  # int32: article of every token
+    token_start: np.ndarray  # int64, n + 1: first token of each article
+    headline_tokens: np.ndarray  # int32: tokens of each article's headline (they come first)
+    sentence_start: np.ndarray  # int64, n + 1: first sentence row of each article
+    sentences: np.ndarray  # int32 rows (tokens, words, paragraph, begin, end)
+    name_ids: np.ndarray  # int32: dense name id of each (article, name) entry
+    name_owner: np.ndarray  # int32
+    name_vocabulary: list[str]
+
+    def sentence_text(self, article: Article, row: int) -> str:
+        _, _, paragraph, begin, end = self.sentences[row].tolist()
+        return " ".join(article.paragraphs[paragraph].split())[begin:end]
+
+
+# What earlier calls read: the arrays of the last call (ids in the persistent vocabularies below) and, by article
+# id, (hash of headline and paragraphs, its place in them). The preview server merges everything again after every
+# save; with this, only the edited documents are read again. Kept for archives up to CACHE_ARTICLES only.
+CACHE_ARTICLES = 20_000
+_CACHE: dict[str, tuple[int, int]] = {}
+_PREVIOUS: list["_Arrays"] = []
+_WORDS = _Ids()
+_WORD_LIST: list[str] = []
+_NAMES = _Ids()
+_NAME_LIST: list[str] = []
+_READING: Sequence[Article] = ()  # the articles being read, inherited by forked workers (never pickled)
+_ROW = 5
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """Some articles read, with persistent word and name ids."""
+
+    words: np.ndarray  # int32
+    headline_tokens: np.ndarray  # int32 per article
+    token_start: np.ndarray  # int64, articles + 1
+    sentences: np.ndarray  # int32 rows
+    sentence_start: np.ndarray  # int64, articles + 1
+    names: np.ndarray  # int32
+    name_start: np.ndarray  # int64, articles + 1
+
+    @classmethod
+    def join(cls, parts: list["_Arrays"]) -> "_Arrays":
+        if len(parts) == 1:
+            return parts[0]
+        empty = np.empty(0, dtype=np.int32)
+
+        def starts(name: str) -> np.ndarray:
+            return np.r_[0, np.cumsum(np.concatenate([np.diff(getattr(p, name)) for p in parts] or [empty]), dtype=np.int64)]
+        return cls(np.concatenate([p.words for p in parts] or [empty]), np.concatenate([p.headline_tokens for p in parts] or [empty]),
+                   starts("token_start"), np.concatenate([p.sentences for p in parts] or [np.empty((0, _ROW), dtype=np.int32)]),
+                   starts("sentence_start"), np.concatenate([p.names for p in parts] or [empty]), starts("name_start"))
+
+    def take(self, which: np.ndarray) -> "_Arrays":
+        """These articles, in this order."""
+        def gather(values, start):
+            index, owner = _ranges(start[which], start[which + 1])
+            return values[index], np.r_[0, np.cumsum(start[which + 1] - start[which], dtype=np.int64)]
+        words, token_start = gather(self.words, self.token_start)
+        sentences, sentence_start = gather(self.sentences, self.sentence_start)
+        names, name_start = gather(self.names, self.name_start)
+        return _Arrays(words, self.headline_tokens[which], token_start, sentences, sentence_start, names, name_start)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All indices start..end of each range, concatenated, and the range each belongs to."""
+    lengths = ends - starts
+    which = np.repeat(np.arange(len(starts)), lengths)
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]] if len(lengths) else lengths
+    return np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths), which
+
+
+def read(articles: Sequence[Article], parallel_min: int) -> Reading:
+    """Read every article (on two cores when at least ``parallel_min`` articles are new)."""
+    n = len(articles)
+    if len(_WORDS) > 5_000_000:  # a long-running server that has seen many edits: start afresh
+        _forget()
+    fresh_vocabulary = not _WORDS
+    keys = [hash((a.headline, a.paragraphs)) for a in articles]
+    known = [_CACHE.get(a.id, (None, -1)) for a in articles]
+    todo = [i for i, (key, _) in enumerate(known) if key != keys[i]]
+    fresh = _Arrays.join([_globalise(chunk) for chunk in _read_all(articles, todo, parallel_min)])
+    if len(todo) == n:
+        arrays = fresh
+    else:  # cached articles from the last call's arrays, new ones from this call's, in article order
+        previous = _PREVIOUS[0]
+        where = np.array([place for _, place in known], dtype=np.int64)
+        where[todo] = len(previous.headline_tokens) + np.arange(len(todo))
+        arrays = _Arrays.join([previous, fresh]).take(where)
+    _forget()
+    if n <= CACHE_ARTICLES:
+        _CACHE.update((a.id, (keys[i], i)) for i, a in enumerate(articles))
+        _PREVIOUS.append(arrays)
+    if fresh_vocabulary:  # ids were handed out in order of first use in this very call
+        ids, vocabulary = arrays.words, list(_WORD_LIST)
+        name_ids, name_vocabulary = arrays.names, list(_NAME_LIST)
+    else:
+        ids, vocabulary = _dense(arrays.words, _WORD_LIST)
+        name_ids, name_vocabulary = _dense(arrays.names, _NAME_LIST)
+    tokens_each, names_each = np.diff(arrays.token_start), np.diff(arrays.name_start)
+    return Reading(
+        ids=ids, vocabulary=vocabulary, owner=np.repeat(np.arange(n, dtype=np.int32), tokens_each),
+        token_start=arrays.token_start, headline_tokens=arrays.headline_tokens, sentence_start=arrays.sentence_start,
+        sentences=arrays.sentences, name_ids=name_ids, name_owner=np.repeat(np.arange(n, dtype=np.int32), names_each),
+        name_vocabulary=name_vocabulary)
+
+
+def _forget() -> None:
+    _CACHE.clear()
+    _PREVIOUS.clear()
+
+
+def _dense(gids: np.ndarray, words: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Persistent ids -> ids numbered in order of first use in this call (the result never depends on history)."""
+    if not len(gids):
+        return np.empty(0, dtype=np.int32), []
+    unique, first = np.unique(gids, return_index=True)
+    unique = unique[np.argsort(first)]
+    dense = np.empty(int(unique.max()) + 1, dtype=np.int32)
+    dense[unique] = np.arange(len(unique), dtype=np.int32)
+    return dense[gids], [words[g] for g in unique.tolist()]
+
+
+def _globalise(chunk: tuple) -> _Arrays:
+    """A worker's chunk with its local word and name ids replaced by the persistent ones."""
+    vocabulary, ids, heads, counts, tokens_each, rows, name_vocabulary, names_each, name_ids = chunk
+
+    def starts(sizes: np.ndarray) -> np.ndarray:
+        return np.r_[0, np.cumsum(sizes, dtype=np.int64)]
+    return _Arrays(_to_global(vocabulary, ids, _WORDS, _WORD_LIST), heads, starts(tokens_each), rows, starts(counts),
+                   _to_global(name_vocabulary, name_ids, _NAMES, _NAME_LIST), starts(names_each))
+
+
+def _to_global(local: list[str], ids: np.ndarray, table: "_Ids", listing: list[str]) -> np.ndarray:
+    before = len(table)
+    mapping = np.fromiter(map(table.__getitem__, local), dtype=np.int32, count=len(local))
+    if len(table) > before:  # words never seen before got the next ids, in this order
+        listing.extend(w for w, g in zip(local, mapping.tolist()) if g >= before)
+    return mapping[ids] if len(ids) else np.empty(0, dtype=np.int32)
+
+
+_CHUNK = 500
+
+
+def _chunked(todo: list[int]) -> list[list[int]]:
+    """Up to _CHUNK articles a chunk, at least eight chunks: a worker's share arrives in pieces."""
+    size = max(1, min(_CHUNK, -(-len(todo) // 8)))
+    return [todo[k:k + size] for k in range(0, len(todo), size)]
+
+
+def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -> list[tuple]:
+    global _READING
+    chunks = _chunked(todo)
+    _READING = articles
+    try:
+        if len(todo) < parallel_min or len(chunks) < 2 or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+            return [_read_chunk(c) for c in chunks]
+        with mp.get_context("fork").Pool(1) as pool:  # this process reads the first half, a worker the second
+            half = len(chunks) // 2
+            pending = pool.map_async(_read_chunk, chunks[half:], chunksize=1)
+            mine = [_read_chunk(c) for c in chunks[:half]]
+            return mine + pending.get()
+    finally:
+        _READING = ()
+
+
+def _read_chunk(positions: list[int]) -> tuple:
+    """Tokens, sentences and names of some articles, with word and name ids local to the chunk (cheap to pickle)."""
+    words, found_names = _Ids(), _Ids()
+    word_id, name_id = words.__getitem__, found_names.__getitem__
+    ids, heads, counts, tokens_each, rows, names_each, name_ids = (array("i") for _ in range(7))
+    find, sentences_of = _WORD.findall, sentence_spans
+    for i in positions:
+        article = _READING[i]
+        before = len(ids)
+        ids.extend(map(word_id, find(article.headline.lower())))
+        heads.append(len(ids) - before)
+        count = 0
+        for p, paragraph in enumerate(article.paragraphs):
+            text = " ".join(paragraph.split())
+            lowered = text.lower()
+            if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): lower each sentence
+                lowered = None
+            for begin, end in sentences_of(text):
+                said = find(lowered[begin:end] if lowered is not None else text[begin:end].lower())
+                ids.extend(map(word_id, said))
+                rows.extend((len(said), text.count(" ", begin, end) + 1, p, begin, end))
+                count += 1
+        counts.append(count)
+        tokens_each.append(len(ids) - before)
+        named = names(article_text(article))
+        name_ids.extend(map(name_id, named))
+        names_each.append(len(named))
+    return (list(words), np.frombuffer(ids, dtype=np.int32), np.frombuffer(heads, dtype=np.int32), np.frombuffer(counts, dtype=np.int32),
+            np.frombuffer(tokens_each, dtype=np.int32), np.frombuffer(rows, dtype=np.int32).reshape(-1, _ROW),
+            list(found_names), np.frombuffer(names_each, dtype=np.int32), np.frombuffer(name_ids, dtype=np.int32))
 
 
 def shared_key_pairs(keys: np.ndarray, owners: np.ndarray, rank: np.ndarray, *, max_df: int, neighbours: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -3,16 +3,20 @@
 Everything here is taken from the versions, never written up. Sentences are compared by their content-word
 bigrams ("aqeel malik", "481 accounts"), so a sentence another outlet reworded ("Daesh group" for "Islamic State
 group") still counts as shared, while one that brings a new fact or figure does not.
+
+The articles were read once by the merge stage (``digest.similarity.Reading``: word ids per sentence); every
+multi-version story is told at once with array arithmetic, and only the few sentences that end up in a summary
+or an addition are cut out of their paragraphs. A single version's summary is its lead: no comparing at all.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from typing import Sequence
 
+import numpy as np
+
 from .models import Article, OutletAddition
-from .similarity import STOP_WORDS, tokens
+from .similarity import STOP_WORDS, Reading, _distinct, _ranges
 from .text import split_sentences
 
 # A sentence is shared when at least this share of its content-word bigrams appears in another version.
@@ -22,104 +26,170 @@ SUMMARY_WORDS = 75  # stop adding sentences once the summary is this long
 MIN_SENTENCE_WORDS = 6
 MAX_SENTENCE_WORDS = 60
 
-
-class _Sentence:
-    __slots__ = ("text", "words", "bigrams")
-
-    def __init__(self, text: str):
-        self.text = text
-        self.words = [w for w in tokens(text) if w not in STOP_WORDS]
-        self.bigrams = set(zip(self.words, self.words[1:])) if len(self.words) > 1 else set((w,) for w in self.words)
-
-    @property
-    def length(self) -> int:
-        return self.text.count(" ") + 1
-
-    def repeats(self, other: "_Sentence") -> bool:
-        return len(self.bigrams & other.bigrams) >= SHARED_BIGRAMS * min(len(self.bigrams), len(other.bigrams))
+Told = tuple[str, tuple[str, ...], tuple[OutletAddition, ...]]  # (headline, summary, what each version adds)
 
 
-def _sentences(article: Article) -> list[_Sentence]:
-    return [_Sentence(s) for paragraph in article.paragraphs for s in split_sentences(paragraph)]
+def tell_all(articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]) -> list[Told]:
+    """(headline, summary, adds) of each story, given as indices of its versions in date order."""
+    told: list[Told | None] = [None] * len(stories)
+    multi = [k for k, versions in enumerate(stories) if len(versions) > 1]
+    for k, versions in enumerate(stories):
+        if len(versions) == 1:
+            article = articles[versions[0]]
+            told[k] = (_editor_headline([article]) or article.headline, _editor_summary([article]) or _lead(article, versions[0], reading), ())
+    if multi:
+        for k, result in zip(multi, _Versions(articles, reading, [stories[k] for k in multi]).tell()):
+            told[k] = result
+    return told  # type: ignore[return-value]
 
 
-def tell(versions: Sequence[Article]) -> tuple[str, tuple[str, ...], tuple[OutletAddition, ...]]:
-    """(headline, summary, what each version adds), reading each version's sentences once."""
-    if len(versions) == 1:
-        return _editor_headline(versions) or versions[0].headline, _editor_summary(versions) or _lead(versions[0]), ()
-    sentences = [_sentences(v) for v in versions]
-    weight: Counter = Counter()  # how many versions use each content word: what the outlets agree the story is about
-    for version, sents in zip(versions, sentences):
-        weight.update({w for s in sents for w in s.words} | {w for w in tokens(version.headline) if w not in STOP_WORDS})
-    headline = _editor_headline(versions) or _informative_headline(versions, weight)
-    summary = _editor_summary(versions) or _central(sentences, weight)
-    return headline, summary, _adds(versions, sentences)
-
-
-def _adds(versions: Sequence[Article], sentences: list[list[_Sentence]]) -> tuple[OutletAddition, ...]:
-    """For each version, the sentences whose wording no other version has."""
-    own = [set().union(*(s.bigrams for s in sents)) for sents in sentences]
-    in_versions = Counter(b for bigrams in own for b in bigrams)
-    adds = []
-    for version, sents, mine in zip(versions, sentences, own):
-        added: list[str] = []
-        for s in sents:
-            if not s.bigrams or s.text in added:
-                continue
-            elsewhere = sum(1 for b in s.bigrams if in_versions[b] > (1 if b in mine else 0))
-            if elsewhere < SHARED_BIGRAMS * len(s.bigrams):
-                added.append(s.text)
-        adds.append(OutletAddition(version.id, version.outlet, tuple(added)))
-    return tuple(adds)
-
-
-def _lead(article: Article) -> tuple[str, ...]:
+def _lead(article: Article, index: int, reading: Reading) -> tuple[str, ...]:
     """A single version's summary: its opening sentences, as news is written lead first."""
     chosen: list[str] = []
     total = 0
-    for paragraph in article.paragraphs:
-        for sentence in split_sentences(paragraph):
-            length = sentence.count(" ") + 1
-            if not MIN_SENTENCE_WORDS <= length <= MAX_SENTENCE_WORDS:
-                continue
-            chosen.append(sentence)
-            total += length
-            if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
-                return tuple(chosen)
+    first, last = int(reading.sentence_start[index]), int(reading.sentence_start[index + 1])
+    for row, length in enumerate(reading.sentences[first:last, 1].tolist(), start=first):
+        if not MIN_SENTENCE_WORDS <= length <= MAX_SENTENCE_WORDS:
+            continue
+        chosen.append(reading.sentence_text(article, row))
+        total += length
+        if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
+            break
     return tuple(chosen)
 
 
-def _central(sentences: list[list[_Sentence]], weight: Counter) -> tuple[str, ...]:
-    """The leads and the sentences most versions agree on, without saying the same thing twice."""
-    candidates = []
-    for v, sents in enumerate(sentences):
-        for position, s in enumerate(sents):
-            distinct = set(s.words)
-            if not distinct or not MIN_SENTENCE_WORDS <= s.length <= MAX_SENTENCE_WORDS:
-                continue
-            centrality = sum(weight[w] for w in distinct) / math.sqrt(len(distinct) + 4)
-            candidates.append((centrality / (1 + 0.3 * position), v, position, s))
-    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-    chosen: list[tuple[int, int, _Sentence]] = []
-    total = 0
-    for _, v, position, s in candidates:
-        if any(s.repeats(other) for *_, other in chosen):
-            continue
-        chosen.append((v, position, s))
-        total += s.length
-        if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
-            break
-    return tuple(s.text for _, _, s in sorted(chosen, key=lambda c: (c[0], c[1])))
+class _Versions:
+    """Every version of every multi-version story, as arrays over their tokens and sentences."""
 
+    def __init__(self, articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]):
+        self.articles, self.reading, self.stories = articles, reading, stories
+        version = np.fromiter((i for versions in stories for i in versions), dtype=np.int64)  # article of each version
+        self.version = version
+        self.story = np.repeat(np.arange(len(stories)), [len(v) for v in stories])  # story of each version
+        vocabulary = reading.vocabulary
+        width = self.width = max(len(vocabulary), 1)
+        stop = np.fromiter((w in STOP_WORDS for w in vocabulary), dtype=bool, count=len(vocabulary))
 
-def _informative_headline(versions: Sequence[Article], weight: Counter) -> str:
-    """The headline whose words most versions share; ties go to the longer-told version, then the first seen."""
-    def informative(item: tuple[int, Article]) -> tuple:
-        i, article = item
-        words = {w for w in tokens(article.headline) if w not in STOP_WORDS}
-        return (sum(weight[w] for w in words), len(article.text), -i)
+        # Tokens: each version's headline, then its sentences; the sentence of each token (-1: the headline).
+        token, token_version = _ranges(reading.token_start[version], reading.token_start[version + 1])
+        word = reading.ids[token].astype(np.int64)
+        row, row_version = _ranges(reading.sentence_start[version], reading.sentence_start[version + 1])
+        self.row, self.row_version = row, row_version  # sentence rows of the versions, in order
+        self.position = row - reading.sentence_start[version][row_version]  # sentence's place in its version
+        self.length = reading.sentences[row, 1].astype(np.int64)
+        heads = reading.headline_tokens[version].astype(np.int64)
+        segments = np.empty(len(version) + len(row), dtype=np.int64)  # per version: headline, then sentences
+        labels = np.empty(len(segments), dtype=np.int64)
+        head_at = np.arange(len(version)) + np.r_[0, np.cumsum(reading.sentence_start[version + 1] - reading.sentence_start[version])[:-1]]
+        is_head = np.zeros(len(segments), dtype=bool)
+        is_head[head_at] = True
+        segments[is_head], segments[~is_head] = heads, reading.sentences[row, 0]
+        labels[is_head], labels[~is_head] = -1, np.arange(len(row))
+        sentence = np.repeat(labels, segments)
+        content = ~stop[word]
 
-    return max(enumerate(versions), key=informative)[1].headline
+        # How many versions of its story use each content word: what the outlets agree the story is about.
+        used = _distinct(token_version[content] * width + word[content])
+        story_word, self.agree = _distinct(self.story[used // width] * width + used % width, counts=True)
+        self.story_word = story_word
+
+        # Each sentence's distinct content words, and how much its story's versions agree on them.
+        in_sentence = content & (sentence >= 0)
+        cs, cw = sentence[in_sentence], word[in_sentence]
+        words = _distinct(cs * width + cw)
+        ws = words // width
+        self.distinct_words = np.bincount(ws, minlength=len(row))
+        self.agreement = np.bincount(ws, weights=self._weight(self.story[row_version[ws]], words % width), minlength=len(row))
+
+        # Headline words, scored the same way.
+        in_head = content & (sentence < 0)
+        heads_used = _distinct(token_version[in_head] * width + word[in_head])
+        hv = heads_used // width
+        self.headline_agreement = np.bincount(hv, weights=self._weight(self.story[hv], heads_used % width), minlength=len(version))
+
+        # Content-word bigrams of each sentence (a single content word stands for itself), numbered densely.
+        count = np.bincount(cs, minlength=len(row))
+        follows = np.flatnonzero(cs[1:] == cs[:-1])
+        alone = np.flatnonzero(count[cs] == 1)
+        codes = np.concatenate([cw[follows] * width + cw[follows + 1], width * width + cw[alone]])
+        owners = np.concatenate([cs[follows], cs[alone]])
+        bigram_codes, bigram = np.unique(codes, return_inverse=True)
+        b_width = max(len(bigram_codes), 1)
+        entries = _distinct(owners * b_width + bigram.reshape(-1))
+        self.bigram_sentence, self.bigram = entries // b_width, entries % b_width
+        self.bigram_start = np.r_[0, np.cumsum(np.bincount(self.bigram_sentence, minlength=len(row)))]
+        self.bigrams = self.bigram_start[1:] - self.bigram_start[:-1]
+
+        # A sentence adds to its version when most of its bigrams are in no other version of the story.
+        held = _distinct(row_version[self.bigram_sentence] * b_width + self.bigram)  # (version, bigram)
+        in_story = self.story[held // b_width] * b_width + held % b_width
+        keys, versions_with = _distinct(in_story, counts=True)
+        lookup = np.searchsorted(keys, self.story[row_version[self.bigram_sentence]] * b_width + self.bigram)
+        elsewhere = np.bincount(self.bigram_sentence, weights=(versions_with[lookup] > 1).astype(np.float64), minlength=len(row))
+        self.adds = (self.bigrams > 0) & (elsewhere < SHARED_BIGRAMS * self.bigrams)
+
+    def _weight(self, story: np.ndarray, word: np.ndarray) -> np.ndarray:
+        return self.agree[np.searchsorted(self.story_word, story * self.width + word)].astype(np.float64)
+
+    def tell(self) -> list[Told]:
+        reading, articles = self.reading, self.articles
+        version_start = np.r_[0, np.cumsum([len(v) for v in self.stories])]
+        row_start = np.searchsorted(self.row_version, np.arange(len(self.version) + 1))
+        central = self._central()
+        added = np.flatnonzero(self.adds).tolist()
+        added_at = 0
+        told = []
+        for k, members in enumerate(self.stories):
+            versions = [articles[i] for i in members]
+            first = int(version_start[k])
+            headline = _editor_headline(versions) or self._informative_headline(versions, first)
+            summary = _editor_summary(versions) or tuple(reading.sentence_text(articles[self.version[v]], self.row[r]) for v, r in central[k])
+            adds = []
+            for v, article in enumerate(versions, start=first):
+                texts: list[str] = []
+                end = int(row_start[v + 1])
+                while added_at < len(added) and added[added_at] < end:
+                    text = reading.sentence_text(article, int(self.row[added[added_at]]))
+                    if text not in texts:
+                        texts.append(text)
+                    added_at += 1
+                adds.append(OutletAddition(article.id, article.outlet, tuple(texts)))
+            told.append((headline, summary, tuple(adds)))
+        return told
+
+    def _informative_headline(self, versions: list[Article], first: int) -> str:
+        """The headline whose words most versions share; ties go to the longer-told version, then the first seen."""
+        scores = self.headline_agreement[first:first + len(versions)].tolist()
+        best = max(range(len(versions)), key=lambda i: (scores[i], len(versions[i].text), -i))
+        return versions[best].headline
+
+    def _central(self) -> list[list[tuple[int, int]]]:
+        """Per story: the leads and the sentences most versions agree on, without saying the same thing twice,
+        as (version, sentence) in reading order."""
+        candidate = np.flatnonzero((self.distinct_words > 0) & (self.length >= MIN_SENTENCE_WORDS) & (self.length <= MAX_SENTENCE_WORDS))
+        centrality = self.agreement[candidate] / np.sqrt(self.distinct_words[candidate] + 4)
+        score = centrality / (1 + 0.3 * self.position[candidate])
+        story = self.story[self.row_version[candidate]]
+        order = np.lexsort((self.position[candidate], self.row_version[candidate], -score, story))
+        candidate, story = candidate[order], story[order]
+        bounds = np.searchsorted(story, np.arange(len(self.stories) + 1)).tolist()
+        sentences, lengths, versions = candidate.tolist(), self.length.tolist(), self.row_version.tolist()
+        starts = self.bigram_start.tolist()
+        bigram = self.bigram
+        chosen_all = []
+        for k in range(len(self.stories)):
+            chosen: list[tuple[int, set]] = []
+            total = 0
+            for s in sentences[bounds[k]:bounds[k + 1]]:
+                mine = set(bigram[starts[s]:starts[s + 1]].tolist())
+                if any(len(mine & other) >= SHARED_BIGRAMS * min(len(mine), len(other)) for _, other in chosen):
+                    continue
+                chosen.append((s, mine))
+                total += lengths[s]
+                if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
+                    break
+            chosen_all.append([(versions[s], s) for s, _ in sorted(chosen)])
+        return chosen_all
 
 
 def _editor_headline(versions: Sequence[Article]) -> str | None:

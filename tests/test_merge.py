@@ -190,3 +190,36 @@ def test_telling_stories_on_a_second_core_gives_the_same_stories(monkeypatch):
     parallel = merge_stories(articles, MergeConfig())[0]
     assert parallel == serial
     assert any(s.adds for s in parallel)
+
+
+def test_reading_on_a_second_core_gives_the_same_stories(monkeypatch):
+    import digest.merge
+    import digest.similarity
+
+    articles = generate(400, seed=9).articles
+    digest.similarity._forget()
+    serial = merge_stories(articles, MergeConfig())[0]
+    digest.similarity._forget()  # read everything again, this time on two cores
+    monkeypatch.setattr(digest.merge, "PARALLEL_TELL_MIN", 0)
+    parallel = merge_stories(articles, MergeConfig())[0]
+    assert parallel == serial
+    assert any(s.adds for s in parallel)
+
+
+def test_merging_again_after_one_edit_reads_only_that_article_and_equals_a_fresh_merge(monkeypatch):
+    import digest.similarity
+
+    articles = generate(300, seed=4).articles
+    digest.similarity._forget()
+    merge_stories(articles, MergeConfig())
+    edited = replace(articles[7], paragraphs=articles[7].paragraphs[:1] + ("A new paragraph about the harbour strike.",))
+    again = [edited if a.id == edited.id else a for a in articles] + [flood()]
+    read = []
+    real = digest.similarity._read_chunk
+    monkeypatch.setattr(digest.similarity, "_read_chunk", lambda positions: read.extend(positions) or real(positions))
+    remerged = merge_stories(again, MergeConfig())[0]
+    assert len(read) == 2  # the edited article and the new one
+    digest.similarity._forget()
+    fresh = merge_stories(again, MergeConfig())[0]
+    assert remerged == fresh
+    assert any(edited in story.articles for story in remerged)
