@@ -114,3 +114,27 @@ def test_the_memo_pickles_and_a_fingerprint_covers_each_field(shipped):
     assert len(prints) == len(changes) + 1
     # What classifying does not read (the slug, the title) does not change the fingerprint.
     assert story_fingerprint(dataclasses.replace(base, slug="renamed", title="Renamed")) == story_fingerprint(base)
+
+
+def test_related_stories_match_a_plain_pairwise_ranking(shipped):
+    """The vectorised ranking equals the definition: shared entities by rarity, plus shared facets, best first."""
+    import math
+
+    from digest.related import MIN_SCORE, _Facets, related_stories
+
+    items = classify_stories(STORIES + [dataclasses.replace(s, slug=s.slug + "-2", articles=tuple(
+        dataclasses.replace(a, id=a.id + "-2") for a in s.articles)) for s in STORIES], *shipped)
+    related = related_stories(items)
+    entities = [{ref.slug for ref in item.classification.entities} for item in items]
+    counts = {slug: sum(slug in e for e in entities) for e_ in entities for slug in e_}
+    for i, item in enumerate(items):
+        scores = {}
+        for j, other in enumerate(items):
+            shared = entities[i] & entities[j]
+            if j != i and shared:
+                score = sum(math.log(len(items) / counts[s]) for s in shared) + _Facets.of(item).bonus(_Facets.of(other))
+                if score >= MIN_SCORE:
+                    scores[other.slug] = score
+        expected = sorted(scores, key=lambda slug: (-scores[slug], slug))[:5]
+        assert list(related[i].related[:len(expected)]) == expected
+    assert related[0].related[0] == "quetta-2"  # its copy shares every entity
