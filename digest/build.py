@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
-from .cache import ParseCache
+from .cache import ParseCache, gather_key
 from .classify import classify_stories
-from .config import CaptureConfig, Config
+from .config import Config
 from .errors import StrictModeError
-from .load import _display, load_documents
+from .load import KnownDocument, _display, load_documents, scan_documents
 from .merge import merge_stories
 from .models import Article, ClassifiedStory, Diagnostic, ParsedDocument, SourceDocument
 from .readers import parse_document
@@ -63,37 +63,72 @@ class Digest:
 
 
 def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None) -> Digest:
-    """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with."""
+    """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
+
+    With a cache, files whose stat is unchanged are not read again, and when no document, setting or
+    code changed since the cache's last gather, its articles and stories are reused as they are."""
     timings = timings or Timings()
+    remember = cache is not None
     cache = cache if cache is not None else ParseCache()
     diagnostics: list[Diagnostic] = list(config.warnings)
     with timings.stage("load"):
-        docs, load_problems = load_documents(config.content_dir)
+        if remember:
+            docs, load_problems, stats = scan_documents(config.content_dir, cache.stats)
+            cache.update_stats(stats)
+        else:
+            docs, load_problems = load_documents(config.content_dir)
         diagnostics += load_problems
+        key = gather_key(config, [(doc.path, doc.sha256) for doc in docs]) if remember else ""
+        reused = cache.gathered(key) if remember else None
+    content = _display(config.content_dir)
+    if reused is not None:
+        articles, stories, parse_problems, merge_problems = reused
+        cache.hits += len(docs)  # every document's parse result is known (and none was read)
+        diagnostics += [_under(content, d) for d in parse_problems] + list(merge_problems)
+        return Digest(config, articles, stories, tuple(diagnostics))
     with timings.stage("parse"):
-        parsed = parse_all(docs, config.capture, cache)
-        content = _display(config.content_dir)
-        for result in parsed:
-            diagnostics += [_under(content, d) for d in result.diagnostics]
+        parsed, as_promised = parse_all(docs, config, cache, diagnostics)
+        parse_problems = tuple(d for result in parsed for d in result.diagnostics)
+        diagnostics += [_under(content, d) for d in parse_problems]
         articles = [a for result in parsed for a in result.articles]
     with timings.stage("merge"):
         stories, merge_stats = merge_stories(articles, config.merge)
         diagnostics += merge_stats.diagnostics
     with timings.stage("classify"):
         classified = classify_stories(stories, config.taxonomy, config.sections)
+    if remember and as_promised:
+        cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)))
     return Digest(config, tuple(articles), tuple(classified), tuple(diagnostics))
 
 
-def parse_all(docs: Sequence[SourceDocument], capture: CaptureConfig, cache: ParseCache) -> list[ParsedDocument]:
-    """Parse each document once: cached results by content hash, the rest on every core."""
+def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, cache: ParseCache,
+              diagnostics: list[Diagnostic]) -> tuple[list[ParsedDocument], bool]:
+    """Parse each document once: cached results by content hash, the rest on every core.
+    A ``KnownDocument`` (stat unchanged) is read only when its result is not in the cache; the flag
+    returned says whether every such document still had the bytes its stat promised."""
+    capture = config.capture
     results: dict[str, ParsedDocument] = {}
     todo = []
+    as_promised = True
     for doc in docs:
         hit = cache.get(doc, capture)
-        if hit is None:
-            todo.append(doc)
-        else:
+        if hit is not None:
             results[doc.path] = hit
+            continue
+        if isinstance(doc, KnownDocument):
+            promised = doc.sha256
+            doc, problems = doc.read(config.content_dir)
+            diagnostics += problems
+            if doc is None or doc.sha256 != promised:  # changed while this build ran
+                as_promised = False
+            if doc is None:
+                continue
+            hit = cache.entries.get(cache._key(doc, capture))
+            if hit is not None:
+                results[doc.path] = hit
+                cache.used.add(cache._key(doc, capture))
+                continue
+        todo.append(doc)
     workers = min(os.cpu_count() or 1, 4)
     if len(todo) >= PARALLEL_PARSE_MIN and workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -103,7 +138,7 @@ def parse_all(docs: Sequence[SourceDocument], capture: CaptureConfig, cache: Par
     for doc, result in zip(todo, fresh):
         cache.put(doc, capture, result)
         results[doc.path] = result
-    return [results[doc.path] for doc in docs]
+    return [results[doc.path] for doc in docs if doc.path in results], as_promised
 
 
 @dataclass(frozen=True)
@@ -122,9 +157,10 @@ class BuildReport:
 
 def build(config: Config, *, strict: bool = False, clean: bool = False, search: bool = True) -> BuildReport:
     """The whole build. Raises before writing anything if any stage fails (or, with strict, warns)."""
-    from .render import render_site
+    from .cache import CACHE_DIR
+    from .render import render_pages
     from .site import build_site_graph
-    from .write import load_cache, run_search_indexer, write_output
+    from .write import kept_pages, load_cache, run_search_indexer, write_output
 
     timings = Timings()
     cache = ParseCache() if clean else load_cache(config.output_dir)
@@ -135,9 +171,12 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
     with timings.stage("graph"):
         graph = build_site_graph(digest)
     with timings.stage("render"):
-        files = render_site(graph, config)
+        # Pages whose render key is unchanged and whose file is still in output/ are not rendered again.
+        kept = kept_pages(config.output_dir, cache)
+        bytecode = config.output_dir / CACHE_DIR / "templates" if (config.output_dir / CACHE_DIR).is_dir() else None
+        files, memo = render_pages(graph, config, kept=kept, bytecode_dir=bytecode)
     with timings.stage("write"):
-        written, deleted = write_output(files, config.output_dir, cache)
+        written, deleted = write_output(files, config.output_dir, cache, {path: key for path, (key, _) in memo.items()})
     if search:
         with timings.stage("search"):
             run_search_indexer(config.output_dir)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from .errors import ContentError
 from .models import Diagnostic, SourceDocument
@@ -80,6 +82,78 @@ def load_documents(content_dir: Path) -> tuple[list[SourceDocument], list[Diagno
         if doc is not None:
             docs.append(doc)
     return docs, diagnostics
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """A file whose size and modification time are those of a version read before (its hash is known):
+    not read again unless its text is needed (a parse-cache miss)."""
+
+    path: str  # relative to the content folder, as SourceDocument.path
+    sha256: str
+    mtime: float
+
+    def read(self, content_dir: Path) -> tuple[SourceDocument | None, list[Diagnostic]]:
+        return read_document(content_dir / self.path, content_dir)
+
+
+def scan_documents(content_dir: Path, known: Mapping[str, tuple[int, int, str]]) -> tuple[list[SourceDocument | KnownDocument], list[Diagnostic], dict[str, tuple[int, int, str]]]:
+    """Like ``load_documents``, but a file whose (mtime_ns, size) is in ``known`` is not read: it comes back
+    as a ``KnownDocument``. Also returns the stat map for the next scan: path -> (mtime_ns, size, sha256),
+    for the documents that read cleanly (a file with a problem is read again, to report it again)."""
+    docs: list[SourceDocument | KnownDocument] = []
+    diagnostics: list[Diagnostic] = []
+    stats: dict[str, tuple[int, int, str]] = {}
+    for rel, st in _walk(content_dir):
+        seen = known.get(rel)
+        if st is not None and seen is not None and seen[0] == st.st_mtime_ns and seen[1] == st.st_size:
+            docs.append(KnownDocument(rel, seen[2], st.st_mtime))
+            stats[rel] = seen
+            continue
+        doc, problems = read_document(content_dir / rel, content_dir)
+        diagnostics.extend(problems)
+        if doc is not None:
+            docs.append(doc)
+            if st is not None and not problems:  # stat taken before the read: a later change shows
+                stats[rel] = (st.st_mtime_ns, st.st_size, doc.sha256)
+    return docs, diagnostics, stats
+
+
+def _walk(content_dir: Path) -> list[tuple[str, os.stat_result | None]]:
+    """(path relative to ``content_dir``, its stat) of every file ``find_documents`` finds, in its order,
+    with plain strings and ``os.scandir`` (whose entries carry the stat on most systems)."""
+    if not content_dir.is_dir():
+        find_documents(content_dir)  # raises the usual error
+    found: list[tuple[str, os.stat_result | None]] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not name.startswith(".") and not entry.is_symlink():  # as os.walk: links to folders are not followed
+                    subfolders.append(entry)
+                continue
+            if name.startswith(".") or name.endswith("~") or name in IGNORED_NAMES:
+                continue
+            try:
+                st = entry.stat()
+            except OSError:
+                st = None
+            found.append((prefix + name, st))
+        for entry in subfolders:
+            visit(entry.path, f"{prefix}{entry.name}/")
+
+    visit(str(content_dir), "")
+    return found
 
 
 def _display(path: Path) -> str:

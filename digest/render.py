@@ -24,6 +24,7 @@ from .config import Config
 from .errors import TemplateError
 from .feeds import feed_files
 from .site import Page, SiteGraph, public_url
+from .write import KEPT
 from .theme import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir
 
 STATIC_DIR = "static"
@@ -75,16 +76,26 @@ def theme_key(dirs: list[Path]) -> str:
 _ENVIRONMENTS: dict[str, jinja2.Environment] = {}  # theme key -> environment: a long-lived server compiles templates once
 
 
-def environment_for(dirs: list[Path], theme: str) -> jinja2.Environment:
+def environment_for(dirs: list[Path], theme: str, bytecode_dir: Path | None = None) -> jinja2.Environment:
     env = _ENVIRONMENTS.get(theme)
     if env is None:
         _ENVIRONMENTS.clear()
-        env = _ENVIRONMENTS[theme] = make_environment(dirs)
+        env = _ENVIRONMENTS[theme] = make_environment(dirs, bytecode_dir)
     return env
 
 
-def make_environment(dirs: list[Path]) -> jinja2.Environment:
+def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """``bytecode_dir``: where compiled templates are kept between runs (``digest build`` passes a folder in
+    ``output/.digest-cache/``; each entry is checked against its template's source, so it is never stale)."""
+    cache = None
+    if bytecode_dir is not None:
+        try:
+            bytecode_dir.mkdir(exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        except OSError:
+            cache = None  # no place for it: compile as usual
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -110,8 +121,12 @@ def render_site(graph: SiteGraph, config: Config, previous: Memo | None = None) 
     return render_pages(graph, config, previous)[0]
 
 
-def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
-    """(files, memo): ``memo`` maps each page path to (fingerprint, bytes) for the next call."""
+def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
+                 kept: Mapping[str, str] | None = None, bytecode_dir: Path | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
+    """(files, memo): ``memo`` maps each page path to (render key, bytes) for the next call.
+
+    ``kept`` maps the paths of pages already in ``output/`` to the render key they were made with; a page
+    whose key is unchanged is not rendered, and its bytes are ``KEPT``: the writer leaves the file alone."""
     dirs = theme_dirs(config)
     assets = collect_assets(dirs)
     theme = theme_key(dirs)
@@ -123,9 +138,11 @@ def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None)
         old = previous.get(page.path)
         if old is not None and old[0] == key:
             memo[page.path] = old
+        elif kept is not None and kept.get(page.path) == key:
+            memo[page.path] = (key, KEPT)
         else:
             todo.append(page)
-    env = environment_for(dirs, theme)
+    env = environment_for(dirs, theme, bytecode_dir) if todo else None
     for page, data in zip(todo, _render_all(todo, graph, config, env, assets)):
         memo[page.path] = (_page_key(page, theme), data)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from .build import Digest
-from .models import Article, ClassifiedStory, DateSource, EntityRef, Level
+from .models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Level, Story
 from .slugs import slugify, unique_slug
 
 OTHER_NEWS = "Other news"
@@ -388,10 +388,15 @@ def fingerprint(page: Page, site_key: str, hasher: "Hasher") -> str:
 
 class Hasher:
     """Turns values into text to hash; each frozen dataclass is hashed once and remembered, so a story
-    shown on many pages costs one hash, and a page's fingerprint costs what it shows."""
+    shown on many pages costs one hash, and a page's fingerprint costs what it shows.
+
+    The keys of stories and articles are also kept on the objects themselves (they are frozen, so a key
+    stays true): the stories a build reuses from the cache (see cache.py) come with their keys."""
 
     _ATOMS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, DateSource, Level})
-    _MODELS = (ClassifiedStory, Article, EntityRef)  # their repr is complete: hash it in one go
+    _MODELS = (Article, EntityRef)  # their repr is complete: hash it in one go
+    _KEPT = (ClassifiedStory, Story, Classification, Article)  # objects that live from build to build
+    _STAMP = "_digest_content_key"
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, str]] = {}
@@ -403,8 +408,15 @@ class Hasher:
             parts.append(repr(value))
         elif kind is tuple or kind is list:
             parts.append("[")
-            for inner in value:
-                self.feed(parts, inner)
+            atoms = self._ATOMS
+            for inner in value:  # the common items inline: a large site feeds hundreds of thousands
+                inner_kind = type(inner)
+                if inner_kind in atoms:
+                    parts.append(repr(inner))
+                elif hasattr(inner_kind, "__dataclass_fields__"):
+                    parts.append(self.key(inner))
+                else:
+                    self.feed(parts, inner)
             parts.append("]")
         elif hasattr(kind, "__dataclass_fields__"):
             parts.append(self.key(value))
@@ -421,17 +433,22 @@ class Hasher:
         hit = self._memo.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1]
-        if isinstance(obj, self._MODELS):
-            text = repr(obj)
-        else:
-            names = self._fields.get(type(obj))
-            if names is None:
-                names = self._fields[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
-            parts = [type(obj).__name__]
-            for name in names:
-                self.feed(parts, getattr(obj, name))
-            text = "\x00".join(parts)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        kept = isinstance(obj, self._KEPT) and hasattr(obj, "__dict__")
+        digest = obj.__dict__.get(self._STAMP) if kept else None
+        if digest is None:
+            if isinstance(obj, self._MODELS):
+                text = repr(obj)
+            else:
+                names = self._fields.get(type(obj))
+                if names is None:
+                    names = self._fields[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
+                parts = [type(obj).__name__]
+                for name in names:
+                    self.feed(parts, getattr(obj, name))
+                text = "\x00".join(parts)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if kept:
+                object.__setattr__(obj, self._STAMP, digest)  # not a field: equality and repr ignore it
         self._memo[id(obj)] = (obj, digest)  # keeps obj alive, so its id is not reused
         return digest
 
