@@ -95,7 +95,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         stories, merge_stats = merge_stories(articles, config.merge)
         diagnostics += merge_stats.diagnostics
     with timings.stage("classify"):
-        classified = classify_stories(stories, config.taxonomy, config.sections)
+        classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None)
     if remember and as_promised:
         cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)))
     return Digest(config, tuple(articles), tuple(classified), tuple(diagnostics))

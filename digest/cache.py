@@ -31,6 +31,7 @@ CACHE_FILE = "parse.pickle"
 STAT_FILE = "stat.pickle"
 GATHER_FILE = "gather.pickle"
 PAGES_FILE = "pages.pickle"
+CLASSIFY_FILE = "classify.pickle"
 
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
 
@@ -88,6 +89,7 @@ class ParseCache:
         self.stats_changed = False
         self._gathered: tuple[str, Any] | None = None
         self.gathered_changed = False
+        self._classify_memo: dict | None = None
         self._pages: dict[str, tuple[str, str, int]] | None = None
 
     # -- the parse results
@@ -166,6 +168,18 @@ class ParseCache:
 
     def gathered_dumps(self) -> bytes:
         return pickle.dumps(self._gathered, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @property
+    def classify_memo(self) -> dict:
+        """Per-story classifications (see ``classify_stories(memo=...)``): after an edit, only the
+        stories whose content changed are classified again. Updated in place by the classify stage."""
+        if self._classify_memo is None:
+            loaded = self._read(CLASSIFY_FILE)
+            self._classify_memo = loaded if isinstance(loaded, dict) else {}
+        return self._classify_memo
+
+    def classify_memo_dumps(self) -> bytes:
+        return pickle.dumps(self.classify_memo, protocol=pickle.HIGHEST_PROTOCOL)
 
     @property
     def pages(self) -> dict[str, tuple[str, str, int]]:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Mapping
 
-from .cache import CACHE_DIR, CACHE_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
+from .cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
 from .errors import BuildError
 
 MANIFEST = "manifest.json"
@@ -100,6 +100,7 @@ def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache
             _replace(cache_dir / STAT_FILE, cache.stats_dumps())
         if cache.gathered_changed:
             _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
+            _replace(cache_dir / CLASSIFY_FILE, cache.classify_memo_dumps())
         if page_keys is not None:
             pages = {rel: (key, manifest[rel], sizes[rel]) for rel, key in page_keys.items() if rel in manifest}
             if pages != old_pages:

@@ -1,0 +1,85 @@
+"""The build cache (output/.digest-cache/): a rebuild does only the work an edit calls for, and is never stale."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from digest.build import build
+from digest.classify import ClassifyStats
+from digest.config import load_config
+
+NOTE = """---
+title: Harbour reopens in Karachi after the storm
+date: 2025-07-27
+outlet: Dawn
+---
+KARACHI: The port reopened on Sunday after a storm closed it for two days, officials said.
+Ships queued overnight to enter the harbour.
+"""
+
+
+def _build(site: Path):
+    return build(load_config(site / "digest.yaml"), search=False)
+
+
+def test_a_second_build_with_nothing_changed_reads_and_writes_nothing(site):
+    first = _build(site)
+    assert first.written > 0
+    second = _build(site)
+    assert second.written == 0 and second.deleted == 0
+    assert second.parse_cache == (2, 0)
+    assert [s.slug for s in second.digest.stories] == [s.slug for s in first.digest.stories]
+
+
+def test_an_edited_document_is_read_again_and_shown(site):
+    (site / "content" / "harbour.md").write_text(NOTE, encoding="utf-8")
+    _build(site)
+    edited = NOTE.replace("Harbour reopens in Karachi", "Port of Karachi reopens")
+    path = site / "content" / "harbour.md"
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    report = _build(site)
+    assert report.parse_cache == (2, 1)  # the two shipped pages from the cache, the note read again
+    titles = [s.story.title for s in report.digest.stories]
+    assert "Port of Karachi reopens after the storm" in titles
+    assert "Harbour reopens in Karachi after the storm" not in titles
+    pages = "".join(p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html"))
+    assert "Port of Karachi reopens" in pages and "Harbour reopens in Karachi" not in pages
+
+
+def test_an_edit_classifies_only_the_stories_it_changed(site, monkeypatch):
+    (site / "content" / "harbour.md").write_text(NOTE, encoding="utf-8")
+    _build(site)
+    seen: list[ClassifyStats] = []
+    import digest.build as pipeline
+
+    original = pipeline.classify_stories
+
+    def counting(stories, taxonomy, sections, memo=None, stats=None):
+        stats = ClassifyStats()
+        seen.append(stats)
+        return original(stories, taxonomy, sections, memo=memo, stats=stats)
+
+    monkeypatch.setattr(pipeline, "classify_stories", counting)
+    (site / "content" / "harbour.md").write_text(NOTE.replace("two days", "three days"), encoding="utf-8")
+    report = _build(site)
+    assert len(seen) == 1
+    assert len(seen[0].classified) == 1  # only the edited note's story
+    assert seen[0].reused == len(report.digest.stories) - 1
+
+
+def test_a_deleted_document_leaves_every_page(site):
+    (site / "content" / "harbour.md").write_text(NOTE, encoding="utf-8")
+    _build(site)
+    (site / "content" / "harbour.md").unlink()
+    report = _build(site)
+    assert all("Karachi after the storm" not in s.story.title for s in report.digest.stories)
+    pages = "".join(p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html"))
+    assert "Harbour reopens in Karachi" not in pages
+
+
+def test_clean_ignores_the_cache(site):
+    _build(site)
+    report = build(load_config(site / "digest.yaml"), search=False, clean=True)
+    assert report.parse_cache == (0, 2)
