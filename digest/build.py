@@ -17,13 +17,10 @@ from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
 from .cache import ParseCache, gather_key
-from .classify import classify_stories
 from .config import Config
 from .errors import StrictModeError
 from .load import KnownDocument, _display, load_documents, scan_documents
-from .merge import merge_stories
 from .models import Article, ClassifiedStory, Diagnostic, ParsedDocument, SourceDocument
-from .readers import parse_document
 
 # Below this many documents to parse, starting worker processes costs more than it saves.
 PARALLEL_PARSE_MIN = 200
@@ -86,6 +83,10 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         cache.hits += len(docs)  # every document's parse result is known (and none was read)
         diagnostics += [_under(content, d) for d in parse_problems] + list(merge_problems)
         return Digest(config, articles, stories, tuple(diagnostics))
+    # Imported here, not at the top: a build whose memo matches never needs them (nor numpy).
+    from .classify import classify_stories
+    from .merge import merge_stories
+
     with timings.stage("parse"):
         parsed, as_promised = parse_all(docs, config, cache, diagnostics)
         parse_problems = tuple(d for result in parsed for d in result.diagnostics)
@@ -106,6 +107,8 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
     """Parse each document once: cached results by content hash, the rest on every core.
     A ``KnownDocument`` (stat unchanged) is read only when its result is not in the cache; the flag
     returned says whether every such document still had the bytes its stat promised."""
+    from .readers import parse_document
+
     capture = config.capture
     results: dict[str, ParsedDocument] = {}
     todo = []

@@ -52,16 +52,16 @@ def test_an_edit_classifies_only_the_stories_it_changed(site, monkeypatch):
     (site / "content" / "harbour.md").write_text(NOTE, encoding="utf-8")
     _build(site)
     seen: list[ClassifyStats] = []
-    import digest.build as pipeline
+    import digest.classify as classify_module
 
-    original = pipeline.classify_stories
+    original = classify_module.classify_stories
 
     def counting(stories, taxonomy, sections, memo=None, stats=None):
         stats = ClassifyStats()
         seen.append(stats)
         return original(stories, taxonomy, sections, memo=memo, stats=stats)
 
-    monkeypatch.setattr(pipeline, "classify_stories", counting)
+    monkeypatch.setattr(classify_module, "classify_stories", counting)
     (site / "content" / "harbour.md").write_text(NOTE.replace("two days", "three days"), encoding="utf-8")
     report = _build(site)
     assert len(seen) == 1
