@@ -1,5 +1,8 @@
 """Merge stage: articles -> stories, one per event, however many outlets reported it.
 
+0. Read: every article is tokenised, cut into sentences and searched for names once, into arrays
+   (``digest.similarity.read``), on two cores for large archives; articles unchanged since the last call are not
+   read again, so the preview server's re-merge after a save reads only what was edited.
 1. Index: the pairs worth comparing are those sharing a rare word 3-shingle or a rare name (``digest.similarity``);
    never every pair, so the stage stays near-linear as the archive grows. ``MergeStats.compared`` counts them.
 2. Judge: each candidate pair is one event when its combined evidence (shared wording, similar vocabulary, shared
@@ -9,7 +12,7 @@
    its members (``merge.apart``, front matter ``apart:``), and editor groups (``merge.together``, front matter
    ``story:``) are joined before anything else.
 4. Tell: each group becomes a ``Story`` with a stable slug, a headline, a summary and what each version adds
-   (``digest.summarize``).
+   (``digest.summarize``): every multi-version story at once, by array arithmetic on what was read.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Candidate pairs come from an inverted index over rare keys (shingles and names s
 articles), built and joined with numpy sorts: the work grows with the number of articles, not its square. Keys
 that much of the archive shares ("Prime Minister", "said on Friday") say nothing about one event; within a key
 shared by many articles, each is paired only with its nearest neighbours in time. The text is tokenised once in
-Python; everything after that is array arithmetic, so 100,000 articles take seconds, not hours.
+Python (``read``); everything after that is array arithmetic.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 import zlib
 from array import array
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -48,18 +48,15 @@ datuk seri dato tan sri tun tunku dr mr mrs ms madam prof president prime minist
 chief general gen barrister sir lord king queen prince sheikh the a an former
 """.split())
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# A word (letters and digits, "pakistan's" whole), or the end mark the reader puts after each sentence.
+_WORD_OR_END = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\x01")
 # A capitalised phrase: "Balochistan Liberation Army", "Tehrik-e-Taliban Pakistan", "GRS", "Gabungan Rakyat Sabah".
 _NAME = re.compile(r"[A-Z](?<![\w'’][A-Z])[\w'’-]*(?:\s+(?:(?:of|bin|binti|al|de|la|van|von|der|e)\s+)?[A-Z][\w'’-]*)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 # Multipliers that turn three word hashes into one shingle hash (odd 64-bit constants, wrapping arithmetic).
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
-_PAIRS_PER_BATCH = 50_000  # bounds the memory of the vectorised overlap
-
-
-def tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+_PAIRS_PER_BATCH = 10_000  # bounds the memory of the vectorised overlap
 
 
 # Phrase -> its name keys. Names recur across thousands of articles: working each out once halves the cost.
@@ -103,11 +100,13 @@ class _Ids(dict):
 
 @dataclass(frozen=True)
 class _Table:
-    """One kind of feature as (article, feature) entries sorted by article then feature, with weights."""
+    """One kind of feature as (article, feature) entries sorted by article then feature, with weights.
 
-    owner: np.ndarray  # article of each entry
-    feature: np.ndarray  # dense feature id
-    weight: np.ndarray  # float64
+    Entries are held as one int64 code each, ``article * width + feature``: owner and feature are worked out
+    when needed, so 100,000 articles' shingles take one array, not three."""
+
+    codes: np.ndarray  # int64, sorted, distinct
+    weight: np.ndarray | None  # float64, or None: every entry weighs 1
     start: np.ndarray  # first entry of each article; start[n] == len(entries)
     width: int  # number of distinct features
 
@@ -115,19 +114,22 @@ class _Table:
     def build(cls, codes: np.ndarray, width: int, n: int, weight: np.ndarray | None = None) -> "_Table":
         """From sorted, distinct codes ``article * width + feature``."""
         width = max(width, 1)
-        owner, feature = codes // width, codes % width
-        weight = np.ones(len(codes)) if weight is None else weight
-        return cls(owner, feature, weight, np.searchsorted(owner, np.arange(n + 1)), width)
+        return cls(codes, weight, np.searchsorted(codes, np.arange(n + 1, dtype=np.int64) * width), width)
 
     def sizes(self) -> np.ndarray:
         return np.diff(self.start)
 
-    def overlap(self, a: np.ndarray, b: np.ndarray, b_weight: np.ndarray | None = None) -> np.ndarray:
-        """For each pair (a[k], b[k]): sum over their shared features of weight(a) * weight(b) (or b_weight)."""
-        b_weight = self.weight if b_weight is None else b_weight
+    def owner(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.start) - 1, dtype=np.int32), self.sizes())
+
+    def feature(self) -> np.ndarray:
+        return (self.codes % self.width).astype(np.int32)
+
+    def overlap(self, a: np.ndarray, b: np.ndarray, weigh_b: bool = True) -> np.ndarray:
+        """For each pair (a[k], b[k]): sum over their shared features of weight(a) * weight(b) (or weight(a) only)."""
         sizes = self.sizes()
         a, b = np.where(sizes[a] <= sizes[b], a, b), np.where(sizes[a] <= sizes[b], b, a)  # expand the smaller
-        codes = self.owner.astype(np.int64) * self.width + self.feature
+        codes, width = self.codes, self.width
         out = np.zeros(len(a))
         for lo in range(0, len(a), _PAIRS_PER_BATCH):
             pa, pb = a[lo:lo + _PAIRS_PER_BATCH], b[lo:lo + _PAIRS_PER_BATCH]
@@ -135,10 +137,11 @@ class _Table:
             pair = np.repeat(np.arange(len(pa)), counts)
             first = np.repeat(self.start[pa] - np.r_[0, np.cumsum(counts)[:-1]], counts)
             entry = first + np.arange(len(pair))
-            probe = pb[pair].astype(np.int64) * self.width + self.feature[entry]
+            probe = pb[pair].astype(np.int64) * width + codes[entry] % width
             pos = np.minimum(np.searchsorted(codes, probe), len(codes) - 1)
             hit = codes[pos] == probe
-            out[lo:lo + len(pa)] = np.bincount(pair[hit], weights=self.weight[entry[hit]] * b_weight[pos[hit]], minlength=len(pa))
+            weights = self.weight[entry[hit]] * self.weight[pos[hit]] if weigh_b else self.weight[entry[hit]]
+            out[lo:lo + len(pa)] = np.bincount(pair[hit], weights=weights, minlength=len(pa))
         return out
 
 
@@ -164,7 +167,7 @@ class Corpus:
         idf = np.log((n + 1) / (df + 1)) + 1.0
         self.words = _Table.build(codes, width, n, (1.0 + np.log(tf)) * idf[w_feature])
         del codes, tf, w_feature
-        self.word_norm = np.sqrt(np.bincount(self.words.owner, weights=self.words.weight ** 2, minlength=n))
+        self.word_norm = np.sqrt(np.bincount(self.words.owner(), weights=self.words.weight ** 2, minlength=n))
 
         # Word 3-shingles inside one article, not all stop words, each counted once per article.
         if len(ids) >= 3:
@@ -179,7 +182,7 @@ class Corpus:
             del h
         else:
             keep, shingles = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)
-        order = np.argsort(shingles, kind="stable")
+        order = np.argsort(shingles)
         shingles = shingles[order]
         new = np.r_[True, shingles[1:] != shingles[:-1]] if len(order) else np.empty(0, dtype=bool)
         del shingles
@@ -197,14 +200,14 @@ class Corpus:
         name_df = np.bincount(n_feature, minlength=name_width)
         name_idf = np.log((n + 1) / (name_df + 1)) + 1.0
         self.names = _Table.build(codes, name_width, n, name_idf[n_feature])
-        self.name_weight = np.bincount(self.names.owner, weights=self.names.weight, minlength=n)
+        self.name_weight = np.bincount(self.names.owner(), weights=self.names.weight, minlength=n)
 
     def candidates(self, rank: np.ndarray, *, max_shared: int, neighbours: int, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs (a < b) sharing at least ``min_keys`` rare shingles or rare names, never all pairs; and how
         many rare shingles each pair shares (the ``text`` evidence: common phrases say nothing of an event)."""
         found = []
         for table in (self.shingles, self.names):
-            a, b, count = shared_key_pairs(table.feature, table.owner, rank, max_df=max_shared, neighbours=neighbours)
+            a, b, count = shared_key_pairs(table.feature(), table.owner(), rank, max_df=max_shared, neighbours=neighbours)
             found.append((a * self.n + b, count))
         shingle_codes, shingle_counts = found[0]
         codes = _distinct(np.concatenate([c[k >= min_keys] for c, k in found]))
@@ -220,7 +223,7 @@ class Corpus:
         norms = self.word_norm[a] * self.word_norm[b]
         words = np.divide(self.words.overlap(a, b), norms, out=np.zeros(len(a)), where=norms > 0)
         lighter = np.minimum(self.name_weight[a], self.name_weight[b])
-        shared = self.names.overlap(a, b, b_weight=np.ones(len(self.names.owner)))
+        shared = self.names.overlap(a, b, weigh_b=False)
         named = np.divide(shared, lighter, out=np.zeros(len(a)), where=lighter > 0)
         return np.minimum(text, 1.0), np.minimum(words, 1.0), np.minimum(named, 1.0)
 
@@ -248,9 +251,16 @@ class Reading:
     name_owner: np.ndarray  # int32
     name_vocabulary: list[str]
 
-    def sentence_text(self, article: Article, row: int) -> str:
+    def sentence_text(self, article: Article, row: int, normalised: dict | None = None) -> str:
+        """The sentence's text; ``normalised`` keeps each paragraph's normalised text for its next sentences."""
         _, _, paragraph, begin, end = self.sentences[row].tolist()
-        return " ".join(article.paragraphs[paragraph].split())[begin:end]
+        if normalised is None:
+            return " ".join(article.paragraphs[paragraph].split())[begin:end]
+        key = (article.id, paragraph)
+        text = normalised.get(key)
+        if text is None:
+            text = normalised[key] = " ".join(article.paragraphs[paragraph].split())
+        return text[begin:end]
 
 
 # What earlier calls read: the arrays of the last call (ids in the persistent vocabularies below) and, by article
@@ -294,7 +304,7 @@ class _Arrays:
     def take(self, which: np.ndarray) -> "_Arrays":
         """These articles, in this order."""
         def gather(values, start):
-            index, owner = _ranges(start[which], start[which + 1])
+            index, _ = _ranges(start[which], start[which + 1])
             return values[index], np.r_[0, np.cumsum(start[which + 1] - start[which], dtype=np.int64)]
         words, token_start = gather(self.words, self.token_start)
         sentences, sentence_start = gather(self.sentences, self.sentence_start)
@@ -388,51 +398,74 @@ def _chunked(todo: list[int]) -> list[list[int]]:
     return [todo[k:k + size] for k in range(0, len(todo), size)]
 
 
-def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -> list[tuple]:
+def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -> Iterator[tuple]:
+    """Each chunk read, in order; on two cores when it pays. A generator: each chunk can be dropped once used."""
     global _READING
     chunks = _chunked(todo)
     _READING = articles
     try:
         if len(todo) < parallel_min or len(chunks) < 2 or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
-            return [_read_chunk(c) for c in chunks]
+            yield from map(_read_chunk, chunks)
+            return
         with mp.get_context("fork").Pool(1) as pool:  # this process reads the first half, a worker the second
             half = len(chunks) // 2
-            pending = pool.map_async(_read_chunk, chunks[half:], chunksize=1)
-            mine = [_read_chunk(c) for c in chunks[:half]]
-            return mine + pending.get()
+            theirs = pool.imap(_read_chunk, chunks[half:], chunksize=1)
+            yield from map(_read_chunk, chunks[:half])
+            yield from theirs
     finally:
         _READING = ()
 
 
+_END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word
+
+
 def _read_chunk(positions: list[int]) -> tuple:
-    """Tokens, sentences and names of some articles, with word and name ids local to the chunk (cheap to pickle)."""
-    words, found_names = _Ids(), _Ids()
+    """Tokens, sentences and names of some articles, with word and name ids local to the chunk (cheap to pickle).
+
+    Each paragraph is tokenised by one regex call over its sentences joined by ``_END``, which the tokeniser
+    returns as a token of its own (word id 0): where those fall says how many words each sentence has.
+    """
+    words, found_names = _Ids({_END: 0}), _Ids()
     word_id, name_id = words.__getitem__, found_names.__getitem__
-    ids, heads, counts, tokens_each, rows, names_each, name_ids = (array("i") for _ in range(7))
-    find, sentences_of = _WORD.findall, sentence_spans
+    ids, counts, rows, names_each, name_ids = array("i"), array("i"), array("i"), array("i"), array("i")
+    find, sentences_of, end_mark = _WORD_OR_END.findall, sentence_spans, _END
     for i in positions:
         article = _READING[i]
-        before = len(ids)
-        ids.extend(map(word_id, find(article.headline.lower())))
-        heads.append(len(ids) - before)
+        ids.extend(map(word_id, find(article.headline.lower().replace(end_mark, " ") + end_mark)))
         count = 0
         for p, paragraph in enumerate(article.paragraphs):
             text = " ".join(paragraph.split())
+            spans = sentences_of(text)
             lowered = text.lower()
-            if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): lower each sentence
-                lowered = None
-            for begin, end in sentences_of(text):
-                said = find(lowered[begin:end] if lowered is not None else text[begin:end].lower())
-                ids.extend(map(word_id, said))
-                rows.extend((len(said), text.count(" ", begin, end) + 1, p, begin, end))
-                count += 1
+            if end_mark in text:  # not a word character either way
+                text, lowered = text.replace(end_mark, " "), lowered.replace(end_mark, " ")
+            if len(lowered) == len(text):
+                joined = end_mark.join([lowered[b:e] for b, e in spans])
+            else:  # a letter whose lower case is longer ("İ"): lower each sentence
+                joined = end_mark.join([text[b:e].lower() for b, e in spans])
+            ids.extend(map(word_id, find(joined + end_mark)))
+            for b, e in spans:
+                rows.extend((p, b, e, text.count(" ", b, e) + 1))
+            count += len(spans)
         counts.append(count)
-        tokens_each.append(len(ids) - before)
         named = names(article_text(article))
         name_ids.extend(map(name_id, named))
         names_each.append(len(named))
-    return (list(words), np.frombuffer(ids, dtype=np.int32), np.frombuffer(heads, dtype=np.int32), np.frombuffer(counts, dtype=np.int32),
-            np.frombuffer(tokens_each, dtype=np.int32), np.frombuffer(rows, dtype=np.int32).reshape(-1, _ROW),
+    ids_array = np.frombuffer(ids, dtype=np.int32)
+    counts_array = np.frombuffer(counts, dtype=np.int32)
+    ends = np.flatnonzero(ids_array == 0)
+    segment = np.diff(np.r_[-1, ends]) - 1  # tokens of each headline and sentence, in order
+    head_at = np.r_[0, np.cumsum(counts_array + 1)[:-1]].astype(np.int64)
+    heads = segment[head_at].astype(np.int32)
+    tokens_each = np.add.reduceat(segment, head_at).astype(np.int32) if len(head_at) else np.empty(0, dtype=np.int32)
+    is_head = np.zeros(len(segment), dtype=bool)
+    is_head[head_at] = True
+    place = np.frombuffer(rows, dtype=np.int32).reshape(-1, 4)
+    table = np.empty((len(place), _ROW), dtype=np.int32)
+    table[:, 0] = segment[~is_head]
+    table[:, 1] = place[:, 3]
+    table[:, 2:] = place[:, :3]
+    return (list(words)[1:], ids_array[ids_array != 0] - 1, heads, counts_array, tokens_each, table,
             list(found_names), np.frombuffer(names_each, dtype=np.int32), np.frombuffer(name_ids, dtype=np.int32))
 
 
@@ -446,13 +479,13 @@ def shared_key_pairs(keys: np.ndarray, owners: np.ndarray, rank: np.ndarray, *, 
     empty = np.empty(0, dtype=np.int64)
     if len(keys) == 0:
         return empty, empty, empty
-    order = np.lexsort((rank[owners], keys))
-    keys, owners = keys[order], owners[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    lengths = np.diff(np.r_[starts, len(keys)])
-    run_length = np.repeat(lengths, lengths)
-    usable = (run_length >= 2) & (run_length <= max_df)
-    keys, owners = keys[usable], owners[usable]
+    held = np.bincount(keys)  # articles holding each key: most keys are one article's only, and propose nothing
+    usable = np.flatnonzero((held[keys] >= 2) & (held[keys] <= max_df))
+    order = np.sort(keys[usable].astype(np.int64) * len(rank) + rank[owners[usable]])  # by key, then first seen
+    keys = order // len(rank)
+    owners = np.empty(len(rank), dtype=np.int64)
+    owners[rank] = np.arange(len(rank))
+    owners = owners[order % len(rank)]
     n = np.int64(len(rank))
     codes = []
     for d in range(1, neighbours + 1):

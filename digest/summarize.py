@@ -138,18 +138,19 @@ class _Versions:
         central = self._central()
         added = np.flatnonzero(self.adds).tolist()
         added_at = 0
+        normalised: dict = {}  # (article id, paragraph) -> its text as the sentences were cut from it
         told = []
         for k, members in enumerate(self.stories):
             versions = [articles[i] for i in members]
             first = int(version_start[k])
             headline = _editor_headline(versions) or self._informative_headline(versions, first)
-            summary = _editor_summary(versions) or tuple(reading.sentence_text(articles[self.version[v]], self.row[r]) for v, r in central[k])
+            summary = _editor_summary(versions) or tuple(reading.sentence_text(articles[self.version[v]], self.row[r], normalised) for v, r in central[k])
             adds = []
             for v, article in enumerate(versions, start=first):
                 texts: list[str] = []
                 end = int(row_start[v + 1])
                 while added_at < len(added) and added[added_at] < end:
-                    text = reading.sentence_text(article, int(self.row[added[added_at]]))
+                    text = reading.sentence_text(article, int(self.row[added[added_at]]), normalised)
                     if text not in texts:
                         texts.append(text)
                     added_at += 1
