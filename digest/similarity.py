@@ -16,6 +16,7 @@ Python (``read``); everything after that is array arithmetic.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import re
@@ -66,8 +67,9 @@ _NAME_KEYS: dict[str, tuple[str, ...]] = {}
 def names(text: str) -> set[str]:
     """Capitalised phrases without titles, plus their words: "salleh said keruak", "salleh", "keruak"."""
     found: set[str] = set()
-    for phrase in _NAME.findall(text):
-        keys = _NAME_KEYS.get(phrase)
+    known = _NAME_KEYS.get
+    for phrase in dict.fromkeys(_NAME.findall(text)):  # a name recurs in an article: look it up once (in order)
+        keys = known(phrase)
         if keys is None:
             keys = _name_keys(phrase)
             if len(_NAME_KEYS) < 500_000:
@@ -418,20 +420,41 @@ def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -
 
 _END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word
 
+# The tokeniser's fast path, exactly ``_WORD_OR_END`` on ASCII text: every byte that is not a letter, a digit, an
+# apostrophe or the end mark becomes a space (bytes >= 128 are kept: they only occur in words the regex already
+# cut out), then an apostrophe not between two word bytes becomes a space too, and ``bytes.split`` does the rest.
+_TO_SPACE = bytes(c if (chr(c).isalnum() or c in (1, 39) or c >= 128) else 32 for c in range(256))
+_LONE_APOSTROPHE = re.compile(rb"(?<![^ \x01'])'|'(?![^ \x01'])")
+
+
+def _tokens(pieces: list[str]) -> list[bytes]:
+    """The tokens of each piece (words, UTF-8, and each end mark), in order: ``_WORD_OR_END.findall`` on them all."""
+    text = "".join(pieces)
+    if not text.isascii():  # the regex for pieces with non-ASCII letters (its \w is Unicode), bytes.split for the rest
+        find = _WORD_OR_END.findall
+        text = " ".join(" ".join(find(piece)) if not piece.isascii() else piece for piece in pieces)
+    blob = text.encode().replace(b"\x01", b" \x01 ").translate(_TO_SPACE)
+    if b"'" in blob:
+        blob = _LONE_APOSTROPHE.sub(b" ", blob)
+    return blob.split()
+
 
 def _read_chunk(positions: list[int]) -> tuple:
     """Tokens, sentences and names of some articles, with word and name ids local to the chunk (cheap to pickle).
 
-    Each paragraph is tokenised by one regex call over its sentences joined by ``_END``, which the tokeniser
-    returns as a token of its own (word id 0): where those fall says how many words each sentence has.
+    The chunk's headlines and sentences, each closed by ``_END``, are tokenised together (``_tokens``); the end
+    mark is a token of its own (word id 0): where those fall says how many words each sentence has.
     """
-    words, found_names = _Ids({_END: 0}), _Ids()
-    word_id, name_id = words.__getitem__, found_names.__getitem__
-    ids, counts, rows, names_each, name_ids = array("i"), array("i"), array("i"), array("i"), array("i")
-    find, sentences_of, end_mark = _WORD_OR_END.findall, sentence_spans, _END
+    end_mark = _END
+    pieces: list[str] = []
+    piece = pieces.append
+    counts, spans_flat, spans_each, paragraph_of, names_each, name_ids = array("i"), array("i"), array("i"), array("i"), array("i"), array("i")
+    found_names = _Ids()
+    name_id = found_names.__getitem__
+    sentences_of, chain = sentence_spans, itertools.chain.from_iterable
     for i in positions:
         article = _READING[i]
-        ids.extend(map(word_id, find(article.headline.lower().replace(end_mark, " ") + end_mark)))
+        piece(article.headline.lower().replace(end_mark, " ") + end_mark)
         count = 0
         for p, paragraph in enumerate(article.paragraphs):
             text = " ".join(paragraph.split())
@@ -440,18 +463,25 @@ def _read_chunk(positions: list[int]) -> tuple:
             if end_mark in text:  # not a word character either way
                 text, lowered = text.replace(end_mark, " "), lowered.replace(end_mark, " ")
             if len(lowered) == len(text):
-                joined = end_mark.join([lowered[b:e] for b, e in spans])
+                piece(end_mark.join([lowered[b:e] for b, e in spans]) + end_mark)
             else:  # a letter whose lower case is longer ("İ"): lower each sentence
-                joined = end_mark.join([text[b:e].lower() for b, e in spans])
-            ids.extend(map(word_id, find(joined + end_mark)))
-            for b, e in spans:
-                rows.extend((p, b, e, text.count(" ", b, e) + 1))
+                piece(end_mark.join([text[b:e].lower() for b, e in spans]) + end_mark)
+            spans_flat.extend(chain(spans))
+            spans_each.append(len(spans))
+            paragraph_of.append(p)
             count += len(spans)
         counts.append(count)
         named = names(article_text(article))
         name_ids.extend(map(name_id, named))
         names_each.append(len(named))
-    ids_array = np.frombuffer(ids, dtype=np.int32)
+    words = _Ids({end_mark.encode(): 0})
+    ids_array = np.fromiter(map(words.__getitem__, _tokens(pieces)), dtype=np.int32)
+    # Words of each headline and sentence: the spaces between two end marks, plus one (UTF-8 keeps both one byte).
+    marks = np.frombuffer("".join(pieces).encode(), dtype=np.uint8)
+    del pieces
+    spaces_before = np.searchsorted(np.flatnonzero(marks == 32), np.flatnonzero(marks == 1))
+    del marks
+    word_counts = np.diff(np.r_[0, spaces_before]) + 1
     counts_array = np.frombuffer(counts, dtype=np.int32)
     ends = np.flatnonzero(ids_array == 0)
     segment = np.diff(np.r_[-1, ends]) - 1  # tokens of each headline and sentence, in order
@@ -460,12 +490,13 @@ def _read_chunk(positions: list[int]) -> tuple:
     tokens_each = np.add.reduceat(segment, head_at).astype(np.int32) if len(head_at) else np.empty(0, dtype=np.int32)
     is_head = np.zeros(len(segment), dtype=bool)
     is_head[head_at] = True
-    place = np.frombuffer(rows, dtype=np.int32).reshape(-1, 4)
+    place = np.frombuffer(spans_flat, dtype=np.int32).reshape(-1, 2)
     table = np.empty((len(place), _ROW), dtype=np.int32)
     table[:, 0] = segment[~is_head]
-    table[:, 1] = place[:, 3]
-    table[:, 2:] = place[:, :3]
-    return (list(words)[1:], ids_array[ids_array != 0] - 1, heads, counts_array, tokens_each, table,
+    table[:, 1] = word_counts[~is_head]
+    table[:, 2] = np.repeat(np.frombuffer(paragraph_of, dtype=np.int32), np.frombuffer(spans_each, dtype=np.int32))
+    table[:, 3:] = place
+    return ([w.decode() for w in list(words)[1:]], ids_array[ids_array != 0] - 1, heads, counts_array, tokens_each, table,
             list(found_names), np.frombuffer(names_each, dtype=np.int32), np.frombuffer(name_ids, dtype=np.int32))
 
 
