@@ -215,7 +215,7 @@ def build_site_graph(digest: Digest) -> SiteGraph:
     )
     site_feed = feeds[:1]
     section_feeds = dict(zip((g.name for g in sections), feeds[1:]))
-    dates = [d for item in stories for d in (item.story.date, item.story.latest) if d]
+    dates = [d for item in stories for d in story_dates(item.story) if d]
     edition = (min(d.day for d in dates), max(d.day for d in dates)) if dates else (None, None)
 
     pages: list[Page] = []
@@ -316,7 +316,7 @@ def _story_page(item, group, newer, older, by_slug, paths, home, section_feed) -
         kinds[ref.kind].append(ref)
     entity_groups = tuple((ENTITY_KINDS.get(kind, label(kind) + "s"), tuple(refs)) for kind, refs in sorted(kinds.items(), key=lambda kv: _kind_order(kv[0])))
     related = tuple(by_slug[slug] for slug in item.related if slug in by_slug and slug != item.slug)
-    date = story.date
+    date, latest = story_dates(story)
     return Page(
         paths.story(item.slug), "story.html", story.title, {
             "item": item, "story": story, "filing": filing, "section": group, "versions": versions,
@@ -325,7 +325,7 @@ def _story_page(item, group, newer, older, by_slug, paths, home, section_feed) -
         },
         description=clip(teaser(story), 200) or story.title, kind="story",
         breadcrumbs=(home, Crumb(group.name, group.path), Crumb(story.title, None)),
-        feeds=(section_feed,) if section_feed else (), lastmod=(story.latest or date).day if (story.latest or date) else None,
+        feeds=(section_feed,) if section_feed else (), lastmod=(latest or date).day if (latest or date) else None,
     )
 
 
@@ -520,8 +520,18 @@ def version_anchor(n: int) -> str:
 
 
 def newest_first(item: ClassifiedStory) -> tuple:
-    date = item.story.date
+    date = story_dates(item.story)[0]
     return (date is None, -(date.day.toordinal()) if date else 0, item.story.title.lower(), item.slug)
+
+
+def story_dates(story: Story) -> tuple:
+    """(earliest, latest) date of a story, worked out once per story object: each is a pass over its
+    articles, and the graph asks for them several times per story."""
+    kept = story.__dict__.get("_digest_dates")
+    if kept is None:
+        kept = (story.date, story.latest)
+        object.__setattr__(story, "_digest_dates", kept)  # not a field: equality and repr ignore it
+    return kept
 
 
 def _stories(n: int) -> str:
