@@ -56,7 +56,7 @@ def merge_stories(articles: Sequence[Article], config: MergeConfig) -> tuple[lis
     groups = _Groups(len(articles))
     _apply_apart(articles, index, config, groups, stats)
     _apply_together(articles, index, config, groups, stats)
-    reading = read(articles, PARALLEL_TELL_MIN)
+    reading = read(articles, PARALLEL_READ_MIN)
     for score, i, j in _scored_pairs(articles, reading, config, stats):
         if score < config.threshold:
             break
@@ -201,9 +201,8 @@ def _tell(articles: Sequence[Article], reading: Reading, groups: list[list[int]]
 
 # Reading the articles (tokens, sentences, names: the stage's one Python pass over the text) runs on two cores
 # when at least this many articles are new to it; below, starting a second process costs more than it saves.
-# It includes cutting every version into sentences, the part of telling the stories that is not array arithmetic
-# (hence the name).
-PARALLEL_TELL_MIN = 3000
+# It includes cutting every version into sentences, the part of telling the stories that is not array arithmetic.
+PARALLEL_READ_MIN = 3000
 
 
 def _date_order(article: Article) -> tuple:

@@ -181,17 +181,6 @@ def test_result_does_not_depend_on_input_order(shuffle_seed):
            [(s.slug, s.title, [a.id for a in s.articles], s.summary) for s in shuffled]
 
 
-def test_telling_stories_on_a_second_core_gives_the_same_stories(monkeypatch):
-    import digest.merge
-
-    articles = generate(400, seed=9).articles
-    serial = merge_stories(articles, MergeConfig())[0]
-    monkeypatch.setattr(digest.merge, "PARALLEL_TELL_MIN", 0)
-    parallel = merge_stories(articles, MergeConfig())[0]
-    assert parallel == serial
-    assert any(s.adds for s in parallel)
-
-
 def test_reading_on_a_second_core_gives_the_same_stories(monkeypatch):
     import digest.merge
     import digest.similarity
@@ -200,7 +189,7 @@ def test_reading_on_a_second_core_gives_the_same_stories(monkeypatch):
     digest.similarity._forget()
     serial = merge_stories(articles, MergeConfig())[0]
     digest.similarity._forget()  # read everything again, this time on two cores
-    monkeypatch.setattr(digest.merge, "PARALLEL_TELL_MIN", 0)
+    monkeypatch.setattr(digest.merge, "PARALLEL_READ_MIN", 0)
     parallel = merge_stories(articles, MergeConfig())[0]
     assert parallel == serial
     assert any(s.adds for s in parallel)
