@@ -126,10 +126,9 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
                 as_promised = False
             if doc is None:
                 continue
-            hit = cache.entries.get(cache._key(doc, capture))
+            hit = cache.get(doc, capture, count=False)  # its bytes changed to ones parsed before
             if hit is not None:
                 results[doc.path] = hit
-                cache.used.add(cache._key(doc, capture))
                 continue
         todo.append(doc)
     workers = min(os.cpu_count() or 1, 4)

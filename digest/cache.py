@@ -110,11 +110,14 @@ class ParseCache:
         # The path is part of the key: article ids and diagnostics name the file.
         return (f"{doc.path}\0{doc.sha256}", f"{code_fingerprint()}{_settings_key(capture)}")
 
-    def get(self, doc: Any, capture: CaptureConfig) -> ParsedDocument | None:
-        """``doc`` needs only ``path`` and ``sha256``: a document known by its stat need not be read."""
+    def get(self, doc: Any, capture: CaptureConfig, *, count: bool = True) -> ParsedDocument | None:
+        """``doc`` needs only ``path`` and ``sha256``: a document known by its stat need not be read.
+        ``count=False`` for a second look-up of a document already counted as a miss."""
         key = self._key(doc, capture)
         result = self.entries.get(key)
         self.used.add(key)
+        if not count:
+            return result
         if result is None:
             self.misses += 1
         else:
