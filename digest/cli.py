@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .config import load_config
 from .errors import DigestError
+from .load import _display as display_path
 
 CONFIG_HELP = "The site's settings file. Default: digest.yaml in the current folder (built-in defaults if there is none)."
 
@@ -194,11 +195,9 @@ def check(ctx, config_path, output, base_url) -> None:
     click.echo(f"Checked {counts} under {config.site.base_url}: no problems.")
 
 
-def _display(path: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd()).as_posix() + "/"
-    except ValueError:
-        return str(path)
+def _display(folder: Path) -> str:
+    """A folder as the user would type it (see load.display_path), with a final slash."""
+    return display_path(folder).rstrip("/") + "/"
 
 
 def main() -> None:
