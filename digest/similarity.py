@@ -154,8 +154,7 @@ class Corpus:
         n = self.n = len(articles)
         vocabulary = reading.vocabulary
         width = max(len(vocabulary), 1)
-        stop = np.fromiter((w in STOP_WORDS or len(w) < 2 for w in vocabulary), dtype=bool, count=len(vocabulary))
-        word_hash = np.fromiter((zlib.crc32(w.encode()) | (len(w) << 32) for w in vocabulary), dtype=np.uint64, count=len(vocabulary))
+        stop, word_hash = vocabulary_tables(vocabulary)
         ids = reading.ids
         owner = reading.owner
         self.day = np.array([_exact_day(a) for a in articles], dtype=np.int64)  # -1: undated or approximate
@@ -172,25 +171,14 @@ class Corpus:
         self.word_norm = np.sqrt(np.bincount(self.words.owner(), weights=self.words.weight ** 2, minlength=n))
 
         # Word 3-shingles inside one article, not all stop words, each counted once per article.
-        if len(ids) >= 3:
-            is_stop = stop[ids]
-            valid = owner[:-2] == owner[2:]  # the three words are in one article
-            valid &= ~(is_stop[:-2] & is_stop[1:-1] & is_stop[2:])
-            del is_stop
-            keep = np.flatnonzero(valid)
-            del valid
-            h = word_hash[ids]
-            shingles = h[keep] * _MIX[0] + h[keep + 1] * _MIX[1] + h[keep + 2] * _MIX[2]
-            del h
-        else:
-            keep, shingles = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)
+        keep, shingles = word_shingles(ids, owner, stop, word_hash)
         order = np.argsort(shingles)
         shingles = shingles[order]
         new = np.r_[True, shingles[1:] != shingles[:-1]] if len(order) else np.empty(0, dtype=bool)
-        del shingles
         shingle_id = np.empty(len(order), dtype=np.int64)
         shingle_id[order] = np.cumsum(new) - 1
-        del order
+        self.shingle_hashes = shingles[new]  # sorted: the hash of each shingle id (a preview re-merge looks ids up)
+        del order, shingles
         width = int(new.sum())
         self.shingles = _Table.build(_distinct(owner[keep].astype(np.int64) * width + shingle_id), width, n)
         del keep, shingle_id
@@ -228,6 +216,27 @@ class Corpus:
         shared = self.names.overlap(a, b, weigh_b=False)
         named = np.divide(shared, lighter, out=np.zeros(len(a)), where=lighter > 0)
         return np.minimum(text, 1.0), np.minimum(words, 1.0), np.minimum(named, 1.0)
+
+
+def vocabulary_tables(vocabulary: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per word id: whether it is a stop word (or one letter), and its hash (the same in every call)."""
+    stop = np.fromiter((w in STOP_WORDS or len(w) < 2 for w in vocabulary), dtype=bool, count=len(vocabulary))
+    word_hash = np.fromiter((zlib.crc32(w.encode()) | (len(w) << 32) for w in vocabulary), dtype=np.uint64, count=len(vocabulary))
+    return stop, word_hash
+
+
+def word_shingles(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Word 3-shingles inside one article, not all stop words: (position of each shingle's first token, its hash)."""
+    if len(ids) < 3:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)
+    is_stop = stop[ids]
+    valid = owner[:-2] == owner[2:]  # the three words are in one article
+    valid &= ~(is_stop[:-2] & is_stop[1:-1] & is_stop[2:])
+    del is_stop
+    keep = np.flatnonzero(valid)
+    del valid
+    h = word_hash[ids]
+    return keep, h[keep] * _MIX[0] + h[keep + 1] * _MIX[1] + h[keep + 2] * _MIX[2]
 
 
 # ---------------------------------------------------------------- reading
@@ -343,6 +352,18 @@ def read(articles: Sequence[Article], parallel_min: int) -> Reading:
     if n <= CACHE_ARTICLES:
         _CACHE.update((a.id, (keys[i], i)) for i, a in enumerate(articles))
         _PREVIOUS.append(arrays)
+    return _reading_of(arrays, n, fresh_vocabulary)
+
+
+def read_fresh(articles: Sequence[Article]) -> Reading:
+    """These articles read in this process, without using or changing what ``read`` keeps between calls:
+    the few articles a preview re-merge must read (``digest.remerge``)."""
+    fresh_vocabulary = not _WORDS
+    chunks = _read_all(articles, list(range(len(articles))), parallel_min=len(articles) + 1)
+    return _reading_of(_Arrays.join([_globalise(chunk) for chunk in chunks]), len(articles), fresh_vocabulary)
+
+
+def _reading_of(arrays: "_Arrays", n: int, fresh_vocabulary: bool) -> Reading:
     if fresh_vocabulary:  # ids were handed out in order of first use in this very call
         ids, vocabulary = arrays.words, list(_WORD_LIST)
         name_ids, name_vocabulary = arrays.names, list(_NAME_LIST)
