@@ -14,13 +14,16 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from .cache import ParseCache, gather_key
 from .config import Config
 from .errors import StrictModeError
 from .load import KnownDocument, _display, load_documents, scan_documents
 from .models import Article, ClassifiedStory, Diagnostic, ParsedDocument, SourceDocument
+
+if TYPE_CHECKING:
+    from .remerge import Remerger
 
 # Below this many documents to parse, starting worker processes costs more than it saves.
 PARALLEL_PARSE_MIN = 200
@@ -59,11 +62,12 @@ class Digest:
         return {a.id: s.slug for s in self.stories for a in s.story.articles}
 
 
-def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None) -> Digest:
+def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: "Remerger | None" = None) -> Digest:
     """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
 
     With a cache, files whose stat is unchanged are not read again, and when no document, setting or
-    code changed since the cache's last gather, its articles and stories are reused as they are."""
+    code changed since the cache's last gather, its articles and stories are reused as they are.
+    With a ``Remerger`` (the preview server's), merging redoes only what changed since its last call."""
     timings = timings or Timings()
     remember = cache is not None
     cache = cache if cache is not None else ParseCache()
@@ -76,7 +80,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
             docs, load_problems = load_documents(config.content_dir)
         diagnostics += load_problems
         key = gather_key(config, [(doc.path, doc.sha256) for doc in docs]) if remember else ""
-        reused = cache.gathered(key) if remember else None
+        # A remerger that has not merged yet must see every article once, even when nothing changed.
+        reused = cache.gathered(key) if remember and (remerger is None or remerger.ready) else None
     content = _display(config.content_dir)
     if reused is not None:
         articles, stories, parse_problems, merge_problems = reused
@@ -93,7 +98,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         diagnostics += [_under(content, d) for d in parse_problems]
         articles = [a for result in parsed for a in result.articles]
     with timings.stage("merge"):
-        stories, merge_stats = merge_stories(articles, config.merge)
+        stories, merge_stats = remerger.merge(articles, config.merge) if remerger else merge_stories(articles, config.merge)
         diagnostics += merge_stats.diagnostics
     with timings.stage("classify"):
         classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None)

@@ -47,39 +47,69 @@ def merge_articles(articles: Sequence[Article], config: MergeConfig) -> list[Sto
 
 
 def merge_stories(articles: Sequence[Article], config: MergeConfig) -> tuple[list[Story], MergeStats]:
+    run = full_merge(articles, config)
+    return run.stories, run.stats
+
+
+@dataclass(frozen=True)
+class MergeRun:
+    """A full merge and what it worked out on the way: what ``digest.remerge`` keeps to re-merge a few edits."""
+
+    stories: list[Story]
+    stats: MergeStats
+    articles: Sequence[Article]  # in first-seen order: the indices below are places in it
+    reading: Reading | None
+    corpus: object | None  # digest.similarity.Corpus
+    pairs: list[tuple[float, int, int]]  # (score, a, b), a < b: every pair that reached the threshold
+
+
+def full_merge(articles: Sequence[Article], config: MergeConfig) -> MergeRun:
     stats = MergeStats(articles=len(articles))
     if not articles:
-        return [], stats
+        return MergeRun([], stats, (), None, None, [])
     # Work in first-seen order (see ``_seen_key``) so the result never depends on the order articles arrive in.
     articles = sorted(articles, key=_seen_key)
     index = {a.id: i for i, a in enumerate(articles)}
-    groups = _Groups(len(articles))
-    _apply_apart(articles, index, config, groups, stats)
-    _apply_together(articles, index, config, groups, stats)
     reading = read(articles, PARALLEL_READ_MIN)
-    for score, i, j in _scored_pairs(articles, reading, config, stats):
+    pairs, corpus = _scored_pairs(articles, reading, config, stats)
+    groups = group(articles, index, pairs, config, stats)
+    stories = _tell(articles, reading, groups)
+    stats.stories = len(stories)
+    return MergeRun(stories, stats, articles, reading, corpus, pairs)
+
+
+def group(articles: Sequence[Article], index: dict[str, int], pairs: Iterable[tuple[float, int, int]], config: MergeConfig, stats: MergeStats) -> list[list[int]]:
+    """Editor groups first, then the strongest pairs (strongest first), never joining what the editor keeps apart."""
+    groups = editor_groups(articles, index, config, stats)
+    for score, i, j in pairs:
         if score < config.threshold:
             break
         if groups.join(i, j):
             stats.merged += 1
         elif groups.find(i) != groups.find(j):
             stats.refused += 1
-    stories = _tell(articles, reading, groups.members())
-    stats.stories = len(stories)
-    return stories, stats
+    return groups.members()
+
+
+def editor_groups(articles: Sequence[Article], index: dict[str, int], config: MergeConfig, stats: MergeStats) -> "_Groups":
+    """The groups the editor forces (``together``, ``story:``) and keeps apart (``apart``), with their diagnostics."""
+    groups = _Groups(len(articles))
+    _apply_apart(articles, index, config, groups, stats)
+    _apply_together(articles, index, config, groups, stats)
+    return groups
 
 
 # ---------------------------------------------------------------- judging pairs
 
 
-def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeConfig, stats: MergeStats) -> list[tuple[float, int, int]]:
-    """Candidate pairs from the index that reach the threshold, strongest first."""
+def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeConfig, stats: MergeStats) -> tuple[list[tuple[float, int, int]], object]:
+    """Candidate pairs from the index that reach the threshold, strongest first; and the corpus they came from."""
     import numpy as np
 
     from .similarity import Corpus
 
-    corpus = Corpus(articles, reading)
     rank = np.arange(len(articles), dtype=np.int64)  # articles are already in first-seen order
+    corpus = Corpus(articles, reading)
     a, b, shared = corpus.candidates(rank, max_shared=config.max_shared, neighbours=config.neighbours)
     stats.candidates = len(a)
     day_a, day_b = corpus.day[a], corpus.day[b]
@@ -90,7 +120,7 @@ def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeCo
     score = config.text_weight * text + config.words_weight * words + config.names_weight * names
     keep = np.flatnonzero(score >= config.threshold)
     order = keep[np.lexsort((b[keep], a[keep], -score[keep]))]
-    return list(zip(score[order].tolist(), a[order].tolist(), b[order].tolist()))
+    return list(zip(score[order].tolist(), a[order].tolist(), b[order].tolist())), corpus
 
 
 # ---------------------------------------------------------------- grouping
@@ -187,16 +217,26 @@ def _tell(articles: Sequence[Article], reading: Reading, groups: list[list[int]]
     """
     groups = sorted(groups, key=min)  # articles are in first-seen order, so min() is each story's first article
     versions = [sorted(members, key=lambda i: _date_order(articles[i])) for members in groups]
-    told = tell_all(articles, reading, versions)
+    return name_stories(articles, versions, tell_all(articles, reading, versions))
+
+
+def name_stories(articles: Sequence[Article], versions: Sequence[Sequence[int]], told: Sequence) -> list[Story]:
+    """Stories from their versions (in first-seen order of their first article) and what ``tell_all`` said of them."""
+    slugs = story_slugs([articles[min(ordered)] for ordered in versions])
+    return [Story(slug=slug, title=title, articles=tuple(articles[i] for i in ordered), summary=summary, adds=adds)
+            for slug, ordered, (title, summary, adds) in zip(slugs, versions, told)]
+
+
+def story_slugs(firsts: Iterable[Article]) -> list[str]:
+    """The slug of each story, given its first-seen article, stories in first-seen order: the first to want a
+    slug gets it; another story wanting it gets a short hash of its first article's id."""
     taken: set[str] = set()
-    stories = []
-    for members, ordered, (title, summary, adds) in zip(groups, versions, told):
-        first = articles[members[0]]
+    slugs = []
+    for first in firsts:
         base = slugify(first.headline)
         slug = base if base not in taken else f"{base}-{hashlib.sha1(first.id.encode()).hexdigest()[:6]}"
-        slug = unique_slug(slug, taken)
-        stories.append(Story(slug=slug, title=title, articles=tuple(articles[i] for i in ordered), summary=summary, adds=adds))
-    return stories
+        slugs.append(unique_slug(slug, taken))
+    return slugs
 
 
 # Reading the articles (tokens, sentences, names: the stage's one Python pass over the text) runs on two cores

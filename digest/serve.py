@@ -2,6 +2,8 @@
 
 What makes a rebuild cheap, kept in memory between builds:
 - the parse cache (by content hash): only documents whose bytes changed are read again;
+- the merge (``Remerger``): only the edited articles are read and compared again, and
+  every story they do not touch comes back as the same object (so classify reuses it);
 - the render memo (page path -> fingerprint of the data it shows plus the theme's hash,
   bytes): only pages whose data changed are rendered again; a template or asset edit
   changes the theme's hash, so every page is rendered again. A settings change empties
@@ -24,6 +26,7 @@ from .cache import ParseCache
 from .config import CONFIG_FILE, Config, load_config
 from .errors import DigestError, ServeError, StrictModeError
 from .preview import BuildFailure, PreviewServer, PreviewState
+from .remerge import Remerger
 from .render import render_pages, theme_dirs
 from .site import build_site_graph
 from .watch import ChangeWatcher
@@ -55,6 +58,7 @@ class Previewer:
         self.config: Config | None = None
         self.cache: ParseCache | None = None
         self.memo: dict[str, tuple[str, bytes]] = {}
+        self.remerger = Remerger()  # merges again only what a save changed (see digest/remerge.py)
         self._settings: tuple[bytes | None, Config] | None = None  # (file bytes, config parsed from them)
 
     @property
@@ -94,7 +98,7 @@ class Previewer:
                 self.config = config
             cache = self.cache
             misses_before = cache.misses
-            digest = gather(config, cache, timings)
+            digest = gather(config, cache, timings, self.remerger)
             if self.strict and digest.diagnostics:
                 listed = "\n".join(str(d) for d in digest.diagnostics)
                 raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set:\n{listed}", hint="fix the documents above, or serve without --strict")

@@ -1,0 +1,80 @@
+"""The preview's re-merge (digest/remerge.py): after each save, the same stories a full merge gives, for less."""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import replace
+
+from conftest import REPO
+from digest.config import MergeConfig
+from digest.merge import merge_stories
+from digest.remerge import Remerger
+from test_merge import budget, flood, flood_rereport
+
+sys.path.insert(0, str(REPO / "bench"))
+from generate import generate  # noqa: E402
+
+
+def told(stories) -> list:
+    """Everything a story shows (its versions compared by value), by slug."""
+    return sorted(((s.slug, s.title, s.articles, s.summary, s.adds) for s in stories), key=lambda t: t[0])
+
+
+def test_every_kind_of_edit_gives_what_a_full_merge_gives():
+    articles = list(generate(600, seed=11).articles)
+    remerger, config, rng = Remerger(), MergeConfig(), random.Random(5)
+    remerger.merge(articles, config)
+    for step in range(12):
+        k = rng.randrange(len(articles))
+        kind = step % 4
+        if kind == 0:  # a headline edited
+            articles[k] = replace(articles[k], headline=articles[k].headline + " as talks resume")
+        elif kind == 1:  # a document deleted
+            del articles[k]
+        elif kind == 2:  # a re-report of another article arrives
+            source = articles[k]
+            articles.append(replace(source, id=f"new-{step}", outlet="Another outlet", paragraphs=source.paragraphs[: max(1, len(source.paragraphs) // 2)]))
+        else:  # the body rewritten
+            articles[k] = replace(articles[k], paragraphs=articles[k].paragraphs[1:] + ("An entirely different closing line about the weather.",))
+        incremental, stats = remerger.merge(articles, config)
+        full, _ = merge_stories(articles, config)
+        assert told(incremental) == told(full), f"step {step} (edit kind {kind})"
+        assert [s.slug for s in incremental] == [s.slug for s in full]  # and in the same order
+        assert stats.compared < 100  # only the edited article's candidates were judged
+    assert remerger.full_merges == 1
+
+
+def test_a_re_report_joins_and_leaves_and_untouched_stories_stay_the_same_objects():
+    remerger, config = Remerger(), MergeConfig()
+    first, _ = remerger.merge([flood(), budget()], config)
+    assert len(first) == 2
+    joined, stats = remerger.merge([flood(), budget(), flood_rereport()], config)
+    assert remerger.full_merges == 1 and stats.compared >= 1
+    assert sorted(len(s.articles) for s in joined) == [1, 2]
+    budget_story = next(s for s in first if s.articles[0].id == "budget")
+    assert any(s is budget_story for s in joined)  # untouched: the very same object
+    left, _ = remerger.merge([flood(), budget()], config)
+    assert told(left) == told(first)
+    gone, _ = remerger.merge([budget()], config)  # the only version of a story deleted: the story goes
+    assert [s.articles[0].id for s in gone] == ["budget"]
+    assert remerger.full_merges == 1
+
+
+def test_editor_settings_and_large_changes_merge_in_full():
+    remerger = Remerger()
+    remerger.merge([flood(), flood_rereport(), budget()], MergeConfig())
+    apart = MergeConfig(apart=(("flood-a", "flood-b"),))
+    stories, _ = remerger.merge([flood(), flood_rereport(), budget()], apart)
+    assert remerger.full_merges == 2 and len(stories) == 3  # a settings change merges everything again
+    forced, _ = remerger.merge([flood(), flood_rereport(), budget(story_key="vellora-floods")], apart)
+    full, _ = merge_stories([flood(), flood_rereport(), budget(story_key="vellora-floods")], apart)
+    assert told(forced) == told(full)
+
+    articles = list(generate(300, seed=2).articles)
+    remerger = Remerger()
+    remerger.merge(articles, MergeConfig())
+    bulk = [replace(a, headline=a.headline + " (updated)") for a in articles[:40]] + articles[40:]
+    stories, _ = remerger.merge(bulk, MergeConfig())
+    assert remerger.full_merges == 2  # 40 of 300 changed at once: cheaper and exact to merge in full
+    assert told(stories) == told(merge_stories(bulk, MergeConfig())[0])
