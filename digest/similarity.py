@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import os
+import pickle
 import re
 import zlib
 from array import array
@@ -150,13 +151,20 @@ class _Table:
 class Corpus:
     """The features of every article, as arrays: read once (``Reading``), then compared by array arithmetic."""
 
-    def __init__(self, articles: Sequence[Article], reading: "Reading"):
+    def __init__(self, articles: Sequence[Article], reading: "Reading", index: tuple[np.ndarray, int, int] | None = None):
+        """``index``: (rank, max_shared, neighbours) of the ``candidates`` call to come. Given, the candidate pairs
+        are found now, for large archives on two cores: a second process builds the shingle table and its pairs
+        while this one builds the word and name tables and the name pairs."""
         n = self.n = len(articles)
         vocabulary = reading.vocabulary
         width = max(len(vocabulary), 1)
         stop, word_hash = vocabulary_tables(vocabulary)
         ids = reading.ids
         owner = reading.owner
+        self._found: dict[str, tuple] = {}  # table -> (settings, pair codes a * n + b, keys shared)
+        shingle_part = None
+        if index is not None and n >= PARALLEL_INDEX_MIN:
+            shingle_part = forked(_shingle_part, ids, owner, stop, word_hash, n, index)
         self.day = np.array([_exact_day(a) for a in articles], dtype=np.int64)  # -1: undated or approximate
 
         # Content words, weighted TF-IDF: 1 + log(tf), times log((n + 1) / (df + 1)) + 1.
@@ -170,19 +178,6 @@ class Corpus:
         del codes, tf, w_feature
         self.word_norm = np.sqrt(np.bincount(self.words.owner(), weights=self.words.weight ** 2, minlength=n))
 
-        # Word 3-shingles inside one article, not all stop words, each counted once per article.
-        keep, shingles = word_shingles(ids, owner, stop, word_hash)
-        order = np.argsort(shingles)
-        shingles = shingles[order]
-        new = np.r_[True, shingles[1:] != shingles[:-1]] if len(order) else np.empty(0, dtype=bool)
-        shingle_id = np.empty(len(order), dtype=np.int64)
-        shingle_id[order] = np.cumsum(new) - 1
-        self.shingle_hashes = shingles[new]  # sorted: the hash of each shingle id (a preview re-merge looks ids up)
-        del order, shingles
-        width = int(new.sum())
-        self.shingles = _Table.build(_distinct(owner[keep].astype(np.int64) * width + shingle_id), width, n)
-        del keep, shingle_id
-
         # Names, each counted once per article, weighted by rarity.
         name_width = max(len(reading.name_vocabulary), 1)
         codes = _distinct(reading.name_owner.astype(np.int64) * name_width + reading.name_ids)
@@ -191,14 +186,30 @@ class Corpus:
         name_idf = np.log((n + 1) / (name_df + 1)) + 1.0
         self.names = _Table.build(codes, name_width, n, name_idf[n_feature])
         self.name_weight = np.bincount(self.names.owner(), weights=self.names.weight, minlength=n)
+        if index is not None:
+            self._pairs("names", self.names, *index)
+
+        # Word 3-shingles inside one article, not all stop words, each counted once per article.
+        if shingle_part is None:
+            self.shingles, self.shingle_hashes = _shingle_table(ids, owner, stop, word_hash, n)
+            if index is not None:
+                self._pairs("shingles", self.shingles, *index)
+        else:
+            self.shingles, self.shingle_hashes, self._found["shingles"] = shingle_part()
+
+    def _pairs(self, which: str, table: "_Table", rank: np.ndarray, max_shared: int, neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs sharing keys of this table (codes a * n + b) and how many keys each shares; found once per settings."""
+        settings, *found = self._found.get(which, (None,))
+        if settings is None or settings[1:] != (max_shared, neighbours) or not np.array_equal(settings[0], rank):
+            settings = (rank, max_shared, neighbours)
+            self._found[which] = (settings, *_table_pairs(table, self.n, rank, max_shared, neighbours))
+            settings, *found = self._found[which]
+        return found[0], found[1]
 
     def candidates(self, rank: np.ndarray, *, max_shared: int, neighbours: int, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs (a < b) sharing at least ``min_keys`` rare shingles or rare names, never all pairs; and how
         many rare shingles each pair shares (the ``text`` evidence: common phrases say nothing of an event)."""
-        found = []
-        for table in (self.shingles, self.names):
-            a, b, count = shared_key_pairs(table.feature(), table.owner(), rank, max_df=max_shared, neighbours=neighbours)
-            found.append((a * self.n + b, count))
+        found = [self._pairs(which, table, rank, max_shared, neighbours) for which, table in (("shingles", self.shingles), ("names", self.names))]
         shingle_codes, shingle_counts = found[0]
         codes = _distinct(np.concatenate([c[k >= min_keys] for c, k in found]))
         pos = np.minimum(np.searchsorted(shingle_codes, codes), max(len(shingle_codes) - 1, 0))
@@ -216,6 +227,61 @@ class Corpus:
         shared = self.names.overlap(a, b, weigh_b=False)
         named = np.divide(shared, lighter, out=np.zeros(len(a)), where=lighter > 0)
         return np.minimum(text, 1.0), np.minimum(words, 1.0), np.minimum(named, 1.0)
+
+
+# Archives from this many articles build their shingle table and its pairs in a second process (``Corpus``).
+PARALLEL_INDEX_MIN = 3000
+
+
+def _table_pairs(table: "_Table", n: int, rank: np.ndarray, max_shared: int, neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+    a, b, count = shared_key_pairs(table.feature(), table.owner(), rank, max_df=max_shared, neighbours=neighbours)
+    return a * n + b, count
+
+
+def _shingle_part(ids, owner, stop, word_hash, n: int, index: tuple[np.ndarray, int, int]) -> tuple:
+    """What a second process builds for ``Corpus``: the shingle table, each shingle id's hash, the shingle pairs."""
+    shingles, hashes = _shingle_table(ids, owner, stop, word_hash, n)
+    rank, max_shared, neighbours = index
+    return shingles, hashes, ((rank, max_shared, neighbours), *_table_pairs(shingles, n, rank, max_shared, neighbours))
+
+
+def _shingle_table(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_hash: np.ndarray, n: int) -> tuple["_Table", np.ndarray]:
+    """Word 3-shingles inside one article, not all stop words, each counted once per article, numbered in hash
+    order; and the hash of each shingle id (sorted: a preview re-merge looks ids up)."""
+    keep, shingles = word_shingles(ids, owner, stop, word_hash)
+    order, shingles = _hash_order(shingles)
+    new = np.r_[True, shingles[1:] != shingles[:-1]] if len(order) else np.empty(0, dtype=bool)
+    hashes = shingles[new]
+    del shingles
+    width = len(hashes)
+    # The codes' order before _distinct sorts them does not matter: no need to put the ids back in token order.
+    codes = owner[keep[order]].astype(np.int64) * width
+    del keep, order
+    codes += np.cumsum(new) - 1
+    return _Table.build(_distinct(codes), width, n), hashes
+
+
+def _hash_order(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.argsort(hashes)`` (an order that sorts them) and the sorted hashes, several times faster than argsort
+    of uint64, which numpy does without its vectorised sort: the position is packed into the low bits of each
+    hash, the packed int64 values sorted by the vectorised sort, and the few places where two hashes differ only
+    in the bits given up are put right by a stable sort of an almost sorted array."""
+    m = len(hashes)
+    if m < 2:
+        return np.arange(m, dtype=np.int64), hashes.copy()
+    bits = np.uint64(int(m - 1).bit_length())
+    packed = hashes >> bits
+    packed <<= bits
+    packed |= np.arange(m, dtype=np.uint64)
+    packed ^= np.uint64(1 << 63)  # uint64 order as int64 order
+    packed = np.sort(packed.view(np.int64)).view(np.uint64)
+    packed &= np.uint64((1 << int(bits)) - 1)
+    order = packed.view(np.int64)
+    ordered = hashes[order]
+    if (ordered[1:] < ordered[:-1]).any():
+        fix = np.argsort(ordered, kind="stable")
+        order, ordered = order[fix], ordered[fix]
+    return order, ordered
 
 
 def vocabulary_tables(vocabulary: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -437,6 +503,61 @@ def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -
             yield from theirs
     finally:
         _READING = ()
+
+
+def forked(function, *args):
+    """Start ``function(*args)`` in a forked child process and return a call that waits for its result.
+
+    The child sees this process's memory as it is now (nothing is pickled on the way in; only the result comes
+    back): the way to use the second core for work that needs everything read so far. Without a second core or
+    without fork, the function runs here and now."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        result = function(*args)
+        return lambda: result
+    context = mp.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_run_forked, args=(send, function, args), daemon=True)
+    child.start()
+    send.close()
+
+    def wait():
+        try:
+            ok, value = _receive(receive)
+        except EOFError:
+            raise RuntimeError(f"the worker process running {function.__name__} ended without a result (exit code {child.exitcode})") from None
+        finally:
+            receive.close()
+            child.join()
+        if not ok:
+            raise value
+        return value
+    return wait
+
+
+def _run_forked(send, function, args) -> None:
+    try:
+        result = (True, function(*args))
+    except BaseException as error:  # handed back to the parent, which raises it
+        result = (False, error)
+    buffers: list[pickle.PickleBuffer] = []  # numpy arrays travel as raw bytes, not copied into the pickle
+    data = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
+    send.send((data, [memoryview(b).nbytes for b in buffers]))
+    for buffer in buffers:
+        send.send_bytes(buffer.raw())
+    send.close()
+
+
+def _receive(receive) -> tuple:
+    data, sizes = receive.recv()
+    buffers = []
+    for size in sizes:
+        buffer = bytearray(size)  # writable: arrays unpickled from it are ordinary arrays
+        if size:
+            receive.recv_bytes_into(buffer)
+        else:
+            receive.recv_bytes()
+        buffers.append(buffer)
+    return pickle.loads(data, buffers=buffers)
 
 
 _END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word

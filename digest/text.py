@@ -63,10 +63,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if last_word in ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             if last_word not in CAN_END_SENTENCE or not _opens_sentence(text, match.end()):
                 continue
-        spans.append((start, end + len(match.group(1))))
+        spans.append((start, match.end(1)))
         start = match.end()
     spans.append((start, len(text)))
-    return [_strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
+    # A sentence found here starts at a non-space (the boundary's look-ahead) and ends at its mark or closing
+    # quote: only the first can start with white space, only the last end with it or be nothing else.
+    if len(spans) == 1:
+        return [_strip_span(text, 0, len(text))] if text.strip() else []
+    if text[:1].isspace():
+        spans[0] = _strip_span(text, *spans[0])
+    if text[-1:].isspace():
+        spans[-1] = _strip_span(text, *spans[-1])
+    return spans
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
