@@ -222,18 +222,22 @@ def _tell(articles: Sequence[Article], reading: Reading, groups: list[list[int]]
 
 def name_stories(articles: Sequence[Article], versions: Sequence[Sequence[int]], told: Sequence) -> list[Story]:
     """Stories from their versions (in first-seen order of their first article) and what ``tell_all`` said of them."""
-    slugs = story_slugs([articles[min(ordered)] for ordered in versions])
+    slugs = story_slugs([(articles[min(ordered)], [articles[i] for i in ordered]) for ordered in versions])
     return [Story(slug=slug, title=title, articles=tuple(articles[i] for i in ordered), summary=summary, adds=adds)
             for slug, ordered, (title, summary, adds) in zip(slugs, versions, told)]
 
 
-def story_slugs(firsts: Iterable[Article]) -> list[str]:
-    """The slug of each story, given its first-seen article, stories in first-seen order: the first to want a
+def story_slugs(stories: Iterable[tuple[Article, Sequence[Article]]]) -> list[str]:
+    """The slug of each story, given its first-seen article and its versions, stories in first-seen order.
+
+    An editor's note among the versions may set it (front matter ``slug:``, which keeps the address when the
+    headline is edited); otherwise it comes from the first-seen article's headline. The first story to want a
     slug gets it; another story wanting it gets a short hash of its first article's id."""
     taken: set[str] = set()
     slugs = []
-    for first in firsts:
-        base = slugify(first.headline)
+    for first, versions in stories:
+        chosen = next((v.meta["slug"] for v in versions if v.kind == "note" and v.meta and isinstance(v.meta.get("slug"), str)), None)
+        base = slugify(chosen or first.headline)
         slug = base if base not in taken else f"{base}-{hashlib.sha1(first.id.encode()).hexdigest()[:6]}"
         slugs.append(unique_slug(slug, taken))
     return slugs

@@ -60,6 +60,7 @@ class Snapshot:
     generation: int = 0  # bumps whenever what a browser would see changes
     failure: BuildFailure | None = None
     built: bool = False  # False until the first build succeeds
+    moved: Mapping[str, str] = field(default_factory=dict)  # a story page's old path -> its new one (see serve.py)
 
 
 class PreviewState:
@@ -72,7 +73,8 @@ class PreviewState:
         self._changed = threading.Condition()
         self.closing = False
 
-    def publish(self, files: Mapping[str, bytes] | None, failure: BuildFailure | None, base_path: str | None = None) -> bool:
+    def publish(self, files: Mapping[str, bytes] | None, failure: BuildFailure | None, base_path: str | None = None,
+                moved: Mapping[str, str] | None = None) -> bool:
         """Swap in a build's result; ``files`` None keeps the last good files. Returns whether browsers reload."""
         with self._changed:
             old = self.snapshot
@@ -83,7 +85,7 @@ class PreviewState:
             if not changed:
                 return False
             self.base_path = new_base
-            self.snapshot = Snapshot(new_files, old.generation + 1, failure, old.built or files is not None)
+            self.snapshot = Snapshot(new_files, old.generation + 1, failure, old.built or files is not None, old.moved if moved is None else moved)
             self._changed.notify_all()
             return True
 
@@ -106,8 +108,9 @@ class Response:
     location: str | None = None
 
 
-def resolve(files: Mapping[str, bytes], base_path: str, url_path: str) -> Response:
-    """What GitHub Pages answers for ``url_path`` on a site published under ``base_path``."""
+def resolve(files: Mapping[str, bytes], base_path: str, url_path: str, moved: Mapping[str, str] | None = None) -> Response:
+    """What GitHub Pages answers for ``url_path`` on a site published under ``base_path``; and, for a page the
+    preview has ``moved`` (a story whose headline edit changed its address), a redirect to where it is now."""
     path = posixpath.normpath(unquote(url_path))
     if url_path.endswith("/") and not path.endswith("/"):
         path += "/"
@@ -128,6 +131,9 @@ def resolve(files: Mapping[str, bytes], base_path: str, url_path: str) -> Respon
         return Response(HTTPStatus.MOVED_PERMANENTLY, location=quote(path) + "/")
     if f"{rel}.html" in files:  # GitHub Pages serves /about from about.html
         return Response(HTTPStatus.OK, files[f"{rel}.html"], _content_type(".html"))
+    target = (moved or {}).get(rel)
+    if target in files:
+        return Response(HTTPStatus.FOUND, location=quote(base_path + target.removesuffix("index.html")))
     return _not_found(files, base_path)
 
 
@@ -193,7 +199,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not snapshot.built:
             body = BUILDING.encode() if snapshot.failure is None else b"<!DOCTYPE html><html><head><title>Build failed</title></head><body></body></html>"
             return self._send(Response(HTTPStatus.SERVICE_UNAVAILABLE if snapshot.failure is None else HTTPStatus.INTERNAL_SERVER_ERROR, decorate(body, snapshot, base_path)), head)
-        response = resolve(snapshot.files, base_path, path)
+        response = resolve(snapshot.files, base_path, path, snapshot.moved)
         if response.content_type.startswith("text/html") and response.body:
             response = Response(response.status, decorate(response.body, snapshot, base_path), response.content_type)
         self._send(response, head)

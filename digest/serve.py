@@ -28,7 +28,7 @@ from .errors import DigestError, ServeError, StrictModeError
 from .preview import BuildFailure, PreviewServer, PreviewState
 from .remerge import Remerger
 from .render import render_pages, theme_dirs
-from .site import build_site_graph
+from .site import build_site_graph, story_path
 from .watch import ChangeWatcher
 from .write import load_cache
 
@@ -44,6 +44,7 @@ class BuildOutcome:
     parse_misses: int = 0  # documents read afresh
     rendered: int = 0  # pages rendered afresh ...
     pages: int = 0  # ... out of this many
+    moved: dict[str, str] | None = None  # story pages whose address changed: old path -> new path
     reloaded: bool = False  # set by the caller: did browsers reload?
 
 
@@ -59,6 +60,8 @@ class Previewer:
         self.cache: ParseCache | None = None
         self.memo: dict[str, tuple[str, bytes]] = {}
         self.remerger = Remerger()  # merges again only what a save changed (see digest/remerge.py)
+        self.story_page: dict[str, str] = {}  # article id -> its story's page, as last built
+        self.moved: dict[str, str] = {}
         self._settings: tuple[bytes | None, Config] | None = None  # (file bytes, config parsed from them)
 
     @property
@@ -109,11 +112,26 @@ class Previewer:
                 files, self.memo = render_pages(graph, config, previous)
                 rendered = sum(1 for path, entry in self.memo.items() if previous.get(path) is not entry)
             _forget_unused(cache)
-            return BuildOutcome(files, None, config, len(digest.stories), digest.diagnostics, timings, cache.misses - misses_before, rendered, len(self.memo))
+            moved = self._follow_moves({article: story_path(slug) for article, slug in digest.story_of().items()}, files)
+            return BuildOutcome(files, None, config, len(digest.stories), digest.diagnostics, timings, cache.misses - misses_before, rendered, len(self.memo), moved=moved)
         except DigestError as exc:
             return BuildOutcome(None, BuildFailure.from_exception(exc), self.config, timings=timings)
         except Exception as exc:  # a bug must not take the preview down: show it, keep serving
             return BuildOutcome(None, BuildFailure.from_exception(exc, traceback.format_exc()), self.config, timings=timings)
+
+
+    def _follow_moves(self, story_page: dict[str, str], files: dict[str, bytes]) -> dict[str, str]:
+        """Old story page -> new one, for stories whose address changed (a story's slug comes from its first
+        version's headline, so editing that headline moves it): a browser showing the old page reloads into
+        the new one instead of a 404. A story is followed by its articles."""
+        moved = {old: story_page.get(article) for article, old in self.story_page.items() if old not in files}
+        moved = {old: new for old, new in moved.items() if new is not None and new != old}
+        for old, new in self.moved.items():  # earlier moves now lead where their target went
+            target = moved.get(new, new)
+            if old not in files and target in files:
+                moved.setdefault(old, target)
+        self.story_page, self.moved = story_page, moved
+        return moved
 
 
 def _forget_unused(cache: ParseCache) -> None:
@@ -153,7 +171,7 @@ class PreviewSession:
         with self._build_lock:
             outcome = self.previewer.build()
             base_path = outcome.config.site.base_path if outcome.config else None
-            reloaded = self.state.publish(outcome.files, outcome.failure, base_path)
+            reloaded = self.state.publish(outcome.files, outcome.failure, base_path, outcome.moved)
             self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
         outcome = BuildOutcome(**{**outcome.__dict__, "reloaded": reloaded})
         self.report(outcome)

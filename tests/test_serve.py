@@ -155,6 +155,9 @@ def test_resolve_follows_github_pages_rules():
         response = resolve(files, "/repo/", missing)
         assert (response.status, response.body) == (404, b"missing"), missing
     assert resolve(files, "/", "/stories/a/index.html").body == b"story a"
+    moved = {"stories/old/index.html": "stories/a/index.html", "stories/gone/index.html": "stories/nowhere/index.html"}
+    assert (resolve(files, "/repo/", "/repo/stories/old/", moved).status, resolve(files, "/repo/", "/repo/stories/old/", moved).location) == (302, "/repo/stories/a/")
+    assert resolve(files, "/repo/", "/repo/stories/gone/", moved).status == 404  # moved to a page that is gone too
 
 
 # ---------------------------------------------------------------- the server, over HTTP
@@ -373,10 +376,11 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
         story_url = page.url
         page.evaluate("window.notReloaded = true")
 
-        # Edit the headline (in a way that keeps the story's address: its slug comes from the headline's words).
-        note.write_text(NOTE.format(title="Harbour Bridge Reopens After Repairs", body=BRIDGE), encoding="utf-8")
-        expect(heading).to_have_text("Harbour Bridge Reopens After Repairs", timeout=20_000)
-        assert page.url == story_url
+        # Edit the headline. The story's address comes from its headline's words, so it moves: the open page
+        # reloads into the story's new address instead of a 404.
+        note.write_text(NOTE.format(title="Harbour Bridge Reopens To Traffic After Repairs", body=BRIDGE), encoding="utf-8")
+        expect(heading).to_have_text("Harbour Bridge Reopens To Traffic After Repairs", timeout=20_000)
+        assert page.url != story_url and page.url.endswith("/stories/harbour-bridge-reopens-to-traffic-after-repairs/")
         assert page.evaluate("window.notReloaded") is None  # the script reloaded it; nobody else did
 
         # Break the template: the page shows where and what, over the last good page.
@@ -391,11 +395,11 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
         # Fix it: the overlay goes, the story is back.
         story_template.write_text(good_template, encoding="utf-8")
         expect(overlay).to_have_count(0, timeout=20_000)
-        expect(heading).to_have_text("Harbour Bridge Reopens After Repairs")
+        expect(heading).to_have_text("Harbour Bridge Reopens To Traffic After Repairs")
 
         # Delete the document: its story leaves the open front page.
         page.goto(served.url)
-        link = page.get_by_role("link", name="Harbour Bridge Reopens After Repairs")
+        link = page.get_by_role("link", name="Harbour Bridge Reopens To Traffic After Repairs")
         expect(link.first).to_be_visible()
         note.unlink()
         expect(link).to_have_count(0, timeout=20_000)
