@@ -326,7 +326,7 @@ class Remerger:
                 told[k] = Story(slug="", title=title, articles=tuple(sub[i] for i in versions[k]), summary=summary, adds=adds)
         kept = [s for s in self.stories if all(a.id not in dropped for a in s.articles)]
         stories = sorted(kept + told, key=lambda s: min(rank[a.id] for a in s.articles))
-        slugs = story_slugs(min(s.articles, key=lambda a: rank[a.id]) for s in stories)
+        slugs = story_slugs((min(s.articles, key=lambda a: rank[a.id]), s.articles) for s in stories)
         stories = [s if s.slug == slug else replace(s, slug=slug) for s, slug in zip(stories, slugs)]
         stories = [self._same(s) for s in stories]
         self._keep(stories)

@@ -83,3 +83,14 @@ def test_unclosed_front_matter_and_missing_title_are_skipped_with_a_reason(tmp_p
 
 def test_draft_is_left_out(tmp_path):
     assert parse(tmp_path, "---\ntitle: T\ndraft: true\n---\nBody.\n").articles == ()
+
+
+def test_slug_is_kept_when_it_is_one_and_reported_with_a_fix_when_not(tmp_path):
+    [article] = parse(tmp_path, "---\ntitle: Harbour reopens\nslug: harbour-reopens\n---\nText.\n").articles
+    assert article.meta["slug"] == "harbour-reopens"
+    (tmp_path / "bad.md").write_text("---\ntitle: Harbour reopens\nslug: Harbour Reopens!\n---\nText.\n", encoding="utf-8")
+    doc, _ = read_document(tmp_path / "bad.md", tmp_path)
+    parsed = read_markdown(doc)
+    [problem] = parsed.diagnostics
+    assert problem.line == 3 and "use 'slug: harbour-reopens'" in problem.message
+    assert "slug" not in parsed.articles[0].meta  # ignored: the story's slug comes from its headline

@@ -147,6 +147,19 @@ def test_slug_is_stable_when_a_later_version_arrives_and_independent_of_order():
     assert slugs["budget-2"].startswith("marrows-budget-raises-school-spending-") and slugs["budget-2"] != slugs["budget"]
 
 
+
+def test_an_editor_note_can_pin_the_slug_so_headline_edits_keep_the_address():
+    note = replace(flood_rereport(day=11), kind="note", meta={"slug": "vellora-floods"})
+    for headline in ("Thousands flee as Kessan river floods Vellora", "Kessan river floods: thousands flee"):
+        stories = merge_stories([flood(day=10), replace(note, headline=headline), budget()], MergeConfig())[0]
+        merged = next(s for s in stories if len(s.articles) == 2)
+        assert merged.slug == "vellora-floods"
+    # Two stories pinned to one slug: the first seen keeps it.
+    other = replace(budget(), kind="note", meta={"slug": "vellora-floods"})
+    slugs = sorted(s.slug for s in merge_stories([flood(day=10), note, other], MergeConfig())[0])
+    assert slugs[0] == "vellora-floods" and slugs[1].startswith("vellora-floods-")
+
+
 def test_single_version_story_summary_is_its_lead():
     stories, _ = merge_stories([budget()], MergeConfig())
     assert stories[0].summary == tuple(BUDGET[:3])

@@ -11,12 +11,13 @@ from markdown_it import MarkdownIt
 
 from ..config import CaptureConfig
 from ..models import Article, ArticleDate, DateSource, Diagnostic, ParsedDocument, SourceDocument
+from ..slugs import slugify
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 # "commonmark" with html disabled: raw HTML in a note is shown as text, never injected into the page.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
-KNOWN_KEYS = {"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft"}
+KNOWN_KEYS = {"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft", "slug"}
 
 
 def read_front_matter(doc: SourceDocument) -> tuple[dict[str, Any] | None, str, int, Diagnostic | None]:
@@ -62,6 +63,12 @@ def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> 
     if not title or not str(title).strip():
         return ParsedDocument(doc.path, (), (Diagnostic(doc.path, 1, "no headline: add 'title:' to the front matter or start the body with '# Headline': skipped"),))
     title = str(title).strip()
+
+    if "slug" in meta and (not isinstance(meta["slug"], str) or slugify(meta["slug"]) != meta["slug"].strip()):
+        wanted = meta.pop("slug")
+        fixed = slugify(str(wanted)) if isinstance(wanted, (str, int, float)) else None
+        hint = f" (use 'slug: {fixed}')" if fixed and fixed != "untitled" else ""
+        diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, "slug"), f"slug {wanted!r} is not a slug: lowercase letters, digits and hyphens only{hint}: ignored"))
 
     date = None
     if "date" in meta:
