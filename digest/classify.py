@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .entities import find_entities
-from .models import Classification, ClassifiedStory, Evidence, Score, Story
+from .models import Article, Classification, ClassifiedStory, Evidence, Score, Story
 from .related import related_stories
 from .taxonomy import OTHER_NEWS, Hit, Section, Taxonomy, default_taxonomy
 
@@ -104,15 +104,32 @@ def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[
     return [classify_story(story, taxonomy, sections) for story in stories]
 
 
+_KEY = "_digest_classify_key"  # where a story's or an article's fingerprint is kept on the object (not a field)
+
+
 def story_fingerprint(story: Story) -> str:
-    """A hash of everything classifying a story reads: each article's id, headline, dateline, paragraphs, overrides."""
-    digest = hashlib.sha1()
-    for article in story.articles:
+    """A hash of everything classifying a story reads: each article's id, headline, dateline, paragraphs, overrides.
+
+    Made from its articles' fingerprints, each worked out once per article object and kept on it (articles
+    live from build to build in the parse cache, and are pickled with their key): after an edit, only the
+    edited articles are hashed again. Stories and articles are frozen, so a kept key stays true."""
+    kept = story.__dict__.get(_KEY)
+    if kept is None:
+        kept = hashlib.sha1("\n".join([article_fingerprint(article) for article in story.articles]).encode()).hexdigest()
+        object.__setattr__(story, _KEY, kept)
+    return kept
+
+
+def article_fingerprint(article: Article) -> str:
+    kept = article.__dict__.get(_KEY)
+    if kept is None:
         parts = (article.id, article.headline, article.dateline or "", article.region or "", article.theme or "", *article.paragraphs)
         # Lengths first, so no two different articles (or paragraph splits) hash alike.
-        digest.update(f"{len(parts)}:{','.join(str(len(p)) for p in parts)}\n".encode())
+        digest = hashlib.sha1(f"{len(parts)}:{','.join(str(len(p)) for p in parts)}\n".encode())
         digest.update("".join(parts).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+        kept = digest.hexdigest()
+        object.__setattr__(article, _KEY, kept)
+    return kept
 
 
 def taxonomy_fingerprint(taxonomy: Taxonomy, sections: Sequence[Section] = ()) -> str:

@@ -73,7 +73,25 @@ def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED) -> l
                 if j not in found:
                     found[j] = mine.bonus(facets[j]) * 0.5
             chosen[i] = heapq.nsmallest(limit, found, key=lambda j: (-found[j], slugs[j]))
-    return [ClassifiedStory(item.story, item.classification, tuple([slugs[j] for j in chosen[i]])) for i, item in enumerate(items)]
+    return _reused([(item.story, item.classification, tuple([slugs[j] for j in chosen[i]])) for i, item in enumerate(items)])
+
+
+# The last call's results by (story, classification) object: a story whose story, classification and related
+# stories are what they were comes back as the same object, so later stages (the site graph) can tell what
+# did not change by identity. Holds only the last call's stories, so it never grows beyond one site.
+_LAST: dict[tuple[int, int], ClassifiedStory] = {}
+
+
+def _reused(made: list[tuple]) -> list[ClassifiedStory]:
+    out = []
+    for story, classification, related in made:
+        old = _LAST.get((id(story), id(classification)))
+        if old is None or old.story is not story or old.classification is not classification or old.related != related:
+            old = ClassifiedStory(story, classification, related)
+        out.append(old)
+    _LAST.clear()
+    _LAST.update(((id(item.story), id(item.classification)), item) for item in out)
+    return out
 
 
 def _shared_entity_pairs(flat, sizes, rarity, n: int, facets: Sequence["_Facets"], items) -> tuple:

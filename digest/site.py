@@ -6,7 +6,11 @@ from a domain root and from a sub-path. Public addresses (canonical, feeds, site
 the folder form, absolute from ``site.base_url``: see ``public_url``.
 
 Every page carries a ``fingerprint``: a hash of the template name and every value it
-shows, so a renderer can reuse the bytes of pages whose fingerprint did not change.
+shows, so a renderer can reuse the bytes of pages whose fingerprint did not change. A story
+page's values are mostly worked out from its story (its versions, why it is filed where it
+is, its entities by kind): its ``Context`` hashes only what they are worked out from, digest's
+code is part of every fingerprint, and the worked-out values are made only when the page is
+rendered, so a rebuild that renders a few pages works out a few pages' values.
 Building the graph is one pass over the stories plus one over their links (entities,
 outlets, related slugs): no pass compares stories with each other.
 """
@@ -16,11 +20,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import operator
 from collections import Counter, abc, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from .build import Digest
+from .cache import pipeline_fingerprint
 from .models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Level, Story
 from .slugs import slugify, unique_slug
 
@@ -83,7 +89,7 @@ class Contribution:
     item: ClassifiedStory
     article: Article
     anchor: str  # the version's id on the story page
-    adds: tuple[str, ...]
+    adds: tuple[str, ...]  # (anchor and adds follow from item and article: fingerprints hash only those, see Hasher)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,45 @@ class Page:
     def folder(self) -> str:
         """The public form of the path: "stories/x/" for "stories/x/index.html", "" for the front page."""
         return self.path[: -len("index.html")] if self.path.endswith("index.html") else self.path
+
+
+class Context(abc.Mapping):
+    """A page's values: the ``given`` ones, and those ``derive(**given)`` works out from them, made on first read.
+
+    A fingerprint hashes only the given values (see ``fingerprint``): the others follow from them and
+    from digest's code, which every fingerprint includes."""
+
+    __slots__ = ("given", "_derive", "_values")
+
+    def __init__(self, given: Mapping[str, Any], derive: abc.Callable[..., Mapping[str, Any]]):
+        self.given = given
+        self._derive = derive
+        self._values: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = {**self.given, **self._derive(**self.given)}
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        values = self._values
+        if values is None:
+            if key in self.given:  # no need to work the rest out
+                return self.given[key]
+            values = self._all()
+        return values[key]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getstate__(self):
+        return (self.given, self._derive, self._values)
+
+    def __setstate__(self, state) -> None:
+        self.given, self._derive, self._values = state
 
 
 @dataclass(frozen=True)
@@ -186,23 +231,27 @@ def build_site_graph(digest: Digest) -> SiteGraph:
     entities: dict[str, list[ClassifiedStory]] = defaultdict(list)
     entity_refs: dict[str, EntityRef] = {}
     contributions: dict[str, list[Contribution]] = defaultdict(list)
+    story_links: dict[str, tuple[ClassifiedStory, tuple]] = {}
     for item in stories:  # one pass over stories and their links
+        kept = _LAST.links.get(item.slug)
+        if kept is None or kept[0] is not item:  # the last graph's, for the very same story
+            kept = (item, _links(item))
+        story_links[item.slug] = kept
+        countries, refs, contributed, outlets = kept[1]
         filing = item.classification
         groups["section"][filing.section or OTHER_NEWS].append(item)
         if filing.region:
             groups["region"][filing.region].append(item)
-        for country in dict.fromkeys(filing.countries):
+        for country in countries:
             groups["country"][country].append(item)
         if filing.theme:
             groups["theme"][filing.theme].append(item)
-        for ref in {ref.slug: ref for ref in filing.entities}.values():
+        for ref in refs:
             entities[ref.slug].append(item)
             entity_refs.setdefault(ref.slug, ref)
-        adds = {add.article_id: add.sentences for add in item.story.adds}
-        for n, article in enumerate(item.story.articles, 1):
-            if article.outlet:
-                contributions[article.outlet].append(Contribution(item, article, version_anchor(n), adds.get(article.id, ())))
-        for outlet in item.story.outlets:
+        for outlet, contribution in contributed:
+            contributions[outlet].append(contribution)
+        for outlet in outlets:
             groups["outlet"][outlet].append(item)
 
     paths = Paths({kind: _slugs(names) for kind, names in groups.items()})
@@ -213,6 +262,12 @@ def build_site_graph(digest: Digest) -> SiteGraph:
         Feed(f"{site.title}: {group.name}", _folder(group.path) + "feed.xml", _folder(group.path) + "feed.json", group.path, listed(group)[:FEED_ENTRIES])
         for group in sections
     )
+    nav = tuple((g.name, g.path) for g in sections)
+    # digest's own code is part of it: a page's derived values (and the templates' filters) change with it.
+    site_key = _hash_of((dataclasses.astuple(site), nav, digest.config.sections, pipeline_fingerprint()))
+    last = _LAST if _LAST.site_key == site_key else _Last()
+    hasher = Hasher()
+    feeds = tuple(_same_feed(feed, last.feeds.get(feed.atom), hasher) for feed in feeds)  # the last graph's object when unchanged
     site_feed = feeds[:1]
     section_feeds = dict(zip((g.name for g in sections), feeds[1:]))
     dates = [d for item in stories for d in story_dates(item.story) if d]
@@ -228,13 +283,24 @@ def build_site_graph(digest: Digest) -> SiteGraph:
         description=site.description, kind="front", feeds=site_feed, lastmod=edition[1],
     ))
 
-    # Stories: previous/next within their section.
+    # Stories: previous/next within their section. A page made from the very same values as in the last
+    # graph is that graph's page (with its fingerprint): after an edit, most stories are the same objects.
+    story_pages: dict[str, tuple[tuple, Page]] = {}
     for group in sections:
         members = listed(group)
+        feed = section_feeds.get(group.name)
         for i, item in enumerate(members):
             newer = members[i - 1] if i > 0 else None
             older = members[i + 1] if i + 1 < len(members) else None
-            pages.append(_story_page(item, group, newer, older, by_slug, paths, home, section_feeds.get(group.name)))
+            related = tuple(by_slug[slug] for slug in item.related if slug in by_slug and slug != item.slug)
+            made_from = (item, newer, older, feed, related, group)
+            old = last.story_pages.get(item.slug)
+            if old is not None and _made_alike(old[0], made_from):
+                page = old[1]
+            else:
+                page = _story_page(item, group, newer, older, related, paths, home, feed)
+            story_pages[item.slug] = (made_from, page)
+            pages.append(page)
 
     regions, countries, themes = (_sorted_groups(kind, groups, paths) for kind in ("region", "country", "theme"))
     hubs = {"region": Crumb("Regions and countries", "regions/index.html"), "country": Crumb("Regions and countries", "regions/index.html"),
@@ -297,14 +363,115 @@ def build_site_graph(digest: Digest) -> SiteGraph:
     pages.append(Page("404.html", "404.html", "Page not found", {}, description="This page does not exist.", kind="404",
                       in_sitemap=False, root_relative=True))
 
-    nav = tuple((g.name, g.path) for g in sections)
-    site_key = _hash_of((dataclasses.astuple(site), nav, digest.config.sections))
-    hasher = Hasher()
-    pages = [replace(page, fingerprint=fingerprint(page, site_key, hasher)) for page in _unique_titles(pages)]
+    pages = _unique_titles(pages)
+    for page in pages:
+        if page.fingerprint:  # a story page of the last graph, made from the same values
+            continue
+        old = last.pages.get(page.path)
+        known = old.fingerprint if old is not None and old.fingerprint and _same_page(old, page) else None
+        # Made above and not yet handed out: the fingerprint is set in place (replace() costs more).
+        object.__setattr__(page, "fingerprint", known or fingerprint(page, site_key, hasher))
+    _LAST.remember(site_key, pages, feeds, story_pages, story_links)
     return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key)
 
 
-def _story_page(item, group, newer, older, by_slug, paths, home, section_feed) -> Page:
+# ---------------------------------------------------------------- what the last graph made
+
+
+class _Last:
+    """The last graph's pages and feeds, so the next graph (a preview rebuilds after every save) reuses the pages
+    made from the same values, and the fingerprints of pages that show the same values. Stories and articles
+    count as the same only when they are the very same objects (the parse cache, merge and classify hand the
+    unchanged ones back as they were): comparing them by value would cost what hashing them does."""
+
+    def __init__(self) -> None:
+        self.site_key = ""
+        self.pages: dict[str, Page] = {}
+        self.feeds: dict[str, Feed] = {}
+        self.story_pages: dict[str, tuple[tuple, Page]] = {}  # slug -> (what its page was made from, the page)
+        self.links: dict[str, tuple[ClassifiedStory, tuple]] = {}  # slug -> (story, what _links made of it)
+
+    def remember(self, site_key: str, pages: list[Page], feeds: tuple[Feed, ...], story_pages: dict, links: dict) -> None:
+        self.site_key = site_key
+        self.pages = {page.path: page for page in pages}
+        self.feeds = {feed.atom: feed for feed in feeds}
+        self.story_pages = story_pages
+        self.links = links
+
+
+_LAST = _Last()  # one site's: each graph replaces it
+
+
+def _made_alike(old: tuple, new: tuple) -> bool:
+    """(item, newer, older, feed, related, group) of a story page: the same objects, and an equal group."""
+    return (old[0] is new[0] and old[1] is new[1] and old[2] is new[2] and old[3] is new[3] and old[5] == new[5]
+            and len(old[4]) == len(new[4]) and all(map(operator.is_, old[4], new[4])))
+
+
+def _same_feed(feed: Feed, old: Feed | None, hasher: "Hasher") -> Feed:
+    """The last graph's feed if it shows the same: every story page of its section links to it. A story told
+    again with the same content (a re-merge's neighbour of an edit) is a new object with the same key."""
+    if old is None or (feed.title, feed.atom, feed.json, feed.home) != (old.title, old.atom, old.json, old.home):
+        return feed
+    if len(feed.stories) == len(old.stories) and all(map(operator.is_, feed.stories, old.stories)):
+        return old
+    return old if hasher.key(feed) == hasher.key(old) else feed
+
+
+def _same_page(old: Page, new: Page) -> bool:
+    return _same((old.path, old.template, old.title, old.description, old.kind, old.breadcrumbs, old.pager, old.feeds,
+                  old.in_sitemap, old.root_relative, old.lastmod, old.context),
+                 (new.path, new.template, new.title, new.description, new.kind, new.breadcrumbs, new.pager, new.feeds,
+                  new.in_sitemap, new.root_relative, new.lastmod, new.context))
+
+
+_BY_VALUE = frozenset({str, int, float, bool, dt.date, dt.datetime, Crumb, Pager, Group, EntityRef})
+_BY_FIELDS = {Feed: ("title", "atom", "json", "home", "stories"), EntityEntry: ("ref", "path", "count", "related", "see_also"),
+              Contribution: ("item", "article")}  # a contribution's anchor and adds follow from these
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values show the same: the same object, equal plain values, or containers of such."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind in _BY_VALUE:
+        return a == b
+    if kind is tuple or kind is list:  # mostly the very same items: checked at C speed first
+        return len(a) == len(b) and (all(map(operator.is_, a, b)) or all(map(_same, a, b)))
+    if kind is dict:
+        return a.keys() == b.keys() and all(_same(value, b[key]) for key, value in a.items())
+    if kind is Context:
+        return a._derive is b._derive and _same(a.given, b.given)
+    names = _BY_FIELDS.get(kind)
+    return names is not None and all(_same(getattr(a, name), getattr(b, name)) for name in names)
+
+
+def _links(item: ClassifiedStory) -> tuple:
+    """(countries, entities, (outlet, contribution) for each version, outlets) of a story, each once."""
+    filing, story = item.classification, item.story
+    adds = {add.article_id: add.sentences for add in story.adds}
+    contributed = tuple((article.outlet, Contribution(item, article, version_anchor(n), adds.get(article.id, ())))
+                        for n, article in enumerate(story.articles, 1) if article.outlet)
+    return tuple(dict.fromkeys(filing.countries)), tuple({ref.slug: ref for ref in filing.entities}.values()), contributed, story.outlets
+
+
+def _story_page(item, group, newer, older, related, paths, home, section_feed) -> Page:
+    story = item.story
+    date, latest = story_dates(story)
+    return Page(
+        paths.story(item.slug), "story.html", story.title,
+        Context({"item": item, "section": group, "related": related, "newer": newer, "older": older}, _story_values),
+        description=clip(teaser(story), 200) or story.title, kind="story",
+        breadcrumbs=(home, Crumb(group.name, group.path), Crumb(story.title, None)),
+        feeds=(section_feed,) if section_feed else (), lastmod=(latest or date).day if (latest or date) else None,
+    )
+
+
+def _story_values(item: ClassifiedStory, **_) -> dict[str, Any]:
+    """What a story page shows that follows from its story alone: worked out when the page is rendered."""
     story, filing = item.story, item.classification
     adds = {add.article_id: add.sentences for add in story.adds}
     versions = tuple((version_anchor(n), article, adds.get(article.id, ())) for n, article in enumerate(story.articles, 1))
@@ -315,18 +482,8 @@ def _story_page(item, group, newer, older, by_slug, paths, home, section_feed) -
     for ref in {ref.slug: ref for ref in filing.entities}.values():
         kinds[ref.kind].append(ref)
     entity_groups = tuple((ENTITY_KINDS.get(kind, label(kind) + "s"), tuple(refs)) for kind, refs in sorted(kinds.items(), key=lambda kv: _kind_order(kv[0])))
-    related = tuple(by_slug[slug] for slug in item.related if slug in by_slug and slug != item.slug)
-    date, latest = story_dates(story)
-    return Page(
-        paths.story(item.slug), "story.html", story.title, {
-            "item": item, "story": story, "filing": filing, "section": group, "versions": versions,
-            "why_region": why_region, "why_theme": why_theme, "entity_groups": entity_groups,
-            "related": related, "newer": newer, "older": older,
-        },
-        description=clip(teaser(story), 200) or story.title, kind="story",
-        breadcrumbs=(home, Crumb(group.name, group.path), Crumb(story.title, None)),
-        feeds=(section_feed,) if section_feed else (), lastmod=(latest or date).day if (latest or date) else None,
-    )
+    return {"story": story, "filing": filing, "versions": versions, "why_region": why_region, "why_theme": why_theme,
+            "entity_groups": entity_groups}
 
 
 def _list_pages(first: str, template: str, title: str, items: Sequence, per_page: int, crumbs: tuple[Crumb, ...], kind: str,
@@ -379,10 +536,17 @@ def generated_date() -> dt.date:
 
 
 def fingerprint(page: Page, site_key: str, hasher: "Hasher") -> str:
-    """A hash of the template and every value the page shows."""
-    parts = [site_key]
-    hasher.feed(parts, (page.path, page.template, page.title, page.description, page.kind, page.breadcrumbs,
-                        page.pager, page.feeds, page.in_sitemap, page.root_relative, page.lastmod, page.context))
+    """A hash of the template and every value the page shows (of a ``Context``, the values the rest is worked out from)."""
+    pager = page.pager
+    # The page's own fields in one repr (of plain values: a dataclass's repr is slow), then its context.
+    parts = [site_key, repr((page.path, page.template, page.title, page.description, page.kind, page.in_sitemap, page.root_relative,
+                             page.lastmod, tuple((c.title, c.path) for c in page.breadcrumbs),
+                             (pager.number, pager.count, pager.paths) if pager else None))]
+    parts += [hasher.key(feed) for feed in page.feeds]
+    context = page.context.given if isinstance(page.context, Context) else page.context
+    for name, value in context.items():
+        parts.append(name)
+        hasher.feed(parts, value)
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
@@ -397,6 +561,10 @@ class Hasher:
     _MODELS = (Article, EntityRef)  # their repr is complete: hash it in one go
     _KEPT = (ClassifiedStory, Story, Classification, Article)  # objects that live from build to build
     _STAMP = "_digest_content_key"
+    # Small values made for one page (a crumb, a pager, an outlet's version of a story): the fields that
+    # make them are fed in place, which costs less than hashing each one apart (a large site makes tens of
+    # thousands). A contribution's anchor and added sentences follow from its story and article.
+    _INLINE = {Crumb: ("title", "path"), Pager: ("number", "count", "paths"), Contribution: ("item", "article")}
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, str]] = {}
@@ -408,16 +576,20 @@ class Hasher:
             parts.append(repr(value))
         elif kind is tuple or kind is list:
             parts.append("[")
-            atoms = self._ATOMS
+            atoms, inline = self._ATOMS, self._INLINE
             for inner in value:  # the common items inline: a large site feeds hundreds of thousands
                 inner_kind = type(inner)
                 if inner_kind in atoms:
                     parts.append(repr(inner))
+                elif inner_kind in inline:
+                    self._feed_fields(parts, inner)
                 elif hasattr(inner_kind, "__dataclass_fields__"):
                     parts.append(self.key(inner))
                 else:
                     self.feed(parts, inner)
             parts.append("]")
+        elif kind in self._INLINE:
+            self._feed_fields(parts, value)
         elif hasattr(kind, "__dataclass_fields__"):
             parts.append(self.key(value))
         elif kind is dict or isinstance(value, abc.Mapping):
@@ -429,7 +601,24 @@ class Hasher:
         else:
             parts.append(repr(value))
 
+    def _feed_fields(self, parts: list[str], obj: Any) -> None:
+        parts.append(f"({type(obj).__name__}")
+        for name in self._INLINE[type(obj)]:
+            self.feed(parts, getattr(obj, name))
+        parts.append(")")
+
+    def _names(self, kind: type) -> tuple[str, ...]:
+        names = self._fields.get(kind)
+        if names is None:
+            names = self._fields[kind] = tuple(f.name for f in dataclasses.fields(kind))
+        return names
+
     def key(self, obj: Any) -> str:
+        stamped = getattr(obj, "__dict__", None)
+        if stamped:  # a story, classification or article keeps its key (see below): the common case first
+            kept = stamped.get(self._STAMP)
+            if kept is not None:
+                return kept
         hit = self._memo.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1]
@@ -439,11 +628,8 @@ class Hasher:
             if isinstance(obj, self._MODELS):
                 text = repr(obj)
             else:
-                names = self._fields.get(type(obj))
-                if names is None:
-                    names = self._fields[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
                 parts = [type(obj).__name__]
-                for name in names:
+                for name in self._names(type(obj)):
                     self.feed(parts, getattr(obj, name))
                 text = "\x00".join(parts)
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -576,7 +762,7 @@ def _unique_titles(pages: list[Page]) -> list[Page]:
         title = page.title
         if seen[title] > 1 or title in taken:
             if page.kind == "story":
-                story = page.context["story"]
+                story = page.context["item"].story
                 hint = ", ".join(story.outlets) or (story.date.isoformat() if story.date else "")
                 title = f"{title} ({hint})" if hint else title
             n = 2
@@ -584,5 +770,5 @@ def _unique_titles(pages: list[Page]) -> list[Page]:
             while title in taken:
                 title, n = f"{base} ({n})", n + 1
         taken.add(title)
-        out.append(page if title == page.title else replace(page, title=title))
+        out.append(page if title == page.title else replace(page, title=title, fingerprint=""))
     return out

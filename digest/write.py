@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +83,7 @@ def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache
         manifest[rel] = digest
         sizes[rel] = len(data)
         target = output_dir / rel
-        if previous.get(rel) == digest and target.is_file():
+        if previous.get(rel) == digest and _size(target) == len(data):  # a file changed by hand is written again
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
@@ -106,6 +107,14 @@ def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache
             if pages != old_pages:
                 _replace(cache_dir / PAGES_FILE, pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
     return written, deleted
+
+
+def _size(path: Path) -> int:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return -1
+    return info.st_size if stat.S_ISREG(info.st_mode) else -1
 
 
 def _replace(path: Path, data: bytes) -> None:

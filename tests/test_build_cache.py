@@ -83,3 +83,16 @@ def test_clean_ignores_the_cache(site):
     _build(site)
     report = build(load_config(site / "digest.yaml"), search=False, clean=True)
     assert report.parse_cache == (0, 2)
+
+
+def test_a_page_deleted_by_hand_is_written_again_and_nothing_else(site):
+    _build(site)
+    output = site / "output"
+    story = next((output / "stories").glob("*/index.html"))
+    original = story.read_bytes()
+    story.unlink()
+    (output / "index.html").write_bytes(b"changed by hand")  # same page memo, other size: rendered again
+    report = _build(site)
+    assert story.read_bytes() == original
+    assert b"changed by hand" not in (output / "index.html").read_bytes()
+    assert report.written == 2 and report.deleted == 0

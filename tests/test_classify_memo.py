@@ -138,3 +138,37 @@ def test_related_stories_match_a_plain_pairwise_ranking(shipped):
         expected = sorted(scores, key=lambda slug: (-scores[slug], slug))[:5]
         assert list(related[i].related[:len(expected)]) == expected
     assert related[0].related[0] == "quetta-2"  # its copy shares every entity
+
+
+def test_each_article_is_hashed_once_and_its_fingerprint_travels_with_it():
+    """A story's fingerprint is made from its articles' (kept on each article, and pickled with it): a new Story
+    object around the same articles, as merging makes after an edit, costs no hashing of their text."""
+    from digest import classify
+
+    base = STORIES[1]
+    expected = story_fingerprint(base)
+    article = base.articles[0]
+    assert article.__dict__[classify._KEY] == classify.article_fingerprint(article)
+    rebuilt = Story(slug=base.slug, title=base.title, articles=tuple(dataclasses.replace(a) for a in base.articles))
+    assert story_fingerprint(rebuilt) == expected  # equal content, other objects: the same fingerprint
+    restored = pickle.loads(pickle.dumps(base))
+    assert restored.__dict__.get(classify._KEY) == expected and story_fingerprint(restored) == expected
+    two = Story(slug="two", title="Two", articles=(STORIES[0].articles[0], article))
+    assert story_fingerprint(two) not in (expected, story_fingerprint(STORIES[0]))
+
+
+def test_an_unchanged_story_comes_back_as_the_same_object(shipped):
+    """So the site graph can tell what did not change by identity: a story whose story, classification and related
+    stories are what they were is the last run's ClassifiedStory object; an edited one (and those whose related
+    stories changed) are new."""
+    memo: dict = {}
+    first = classify_stories(STORIES, *shipped, memo=memo)
+    second = classify_stories(STORIES, *shipped, memo=memo)
+    assert all(a is b for a, b in zip(first, second))
+    edited = list(STORIES)
+    edited[3] = story("budget", "German parliament passes budget", *STORIES[3].articles[0].paragraphs)
+    third = classify_stories(edited, *shipped, memo=memo)
+    assert third[3] is not second[3] and third[3].story is edited[3]
+    assert third == classify_stories(edited, *shipped)  # the same values as a run with no memo
+    for before, after in zip(second[:3], third[:3]):
+        assert (after is before) == (after.related == before.related)

@@ -167,3 +167,79 @@ def test_public_urls_use_the_folder_form():
     assert public_url("https://example.org/digest/", "stories/x/index.html") == "https://example.org/digest/stories/x/"
     assert public_url("https://example.org/", "index.html") == "https://example.org/"
     assert public_url("https://example.org/", "feed.xml") == "https://example.org/feed.xml"
+
+
+def _linked_stories() -> list[ClassifiedStory]:
+    """Stories with entities, related stories, two outlets and additions: every kind of page has something to show."""
+    refs = [EntityRef(f"e{i}", f"Entity {i}", "person" if i % 2 else "organisation") for i in range(4)]
+    stories = [make_story(n, day=1 + n, section="A" if n % 2 else "B", entities=(refs[n % 4], refs[(n + 1) % 4]),
+                          outlet="Alpha" if n % 3 else "Beta", related=(f"story-{(n + 1) % 8}", f"story-{(n + 3) % 8}"))
+               for n in range(8)]
+    item = stories[2]
+    second = dataclasses.replace(item.story.articles[0], id="doc2b", outlet="Gamma")
+    story = dataclasses.replace(item.story, articles=item.story.articles + (second,),
+                                adds=(OutletAddition("doc2b", "Gamma", ("Only Gamma says this.",)),))
+    filing = dataclasses.replace(item.classification, countries=("Pakistan",),
+                                 evidence=(Evidence("Karachi", "Pakistan", ("headline",), 2, 3.0, "country"),))
+    stories[2] = ClassifiedStory(story, filing, item.related)
+    return stories
+
+
+def _fresh_graph(digest: Digest, monkeypatch) -> dict[str, str]:
+    """The fingerprints a graph makes with nothing remembered from an earlier graph."""
+    import digest.site as site_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(site_module, "_LAST", site_module._Last())
+        return {p.path: p.fingerprint for p in build_site_graph(digest).pages}
+
+
+def test_a_rebuild_reuses_what_did_not_change_and_agrees_with_a_fresh_graph(monkeypatch):
+    stories = _linked_stories()
+    sections = ("A", "B")
+    first = build_site_graph(make_digest(stories, sections=sections, per_page=3))
+    again = build_site_graph(make_digest(list(stories), sections=sections, per_page=3))
+    assert [p.fingerprint for p in again.pages] == [p.fingerprint for p in first.pages]
+    old_pages = {p.path: p for p in first.pages}
+    assert all(p is old_pages[p.path] for p in again.pages if p.kind == "story")  # the very same pages
+
+    edited = list(stories)
+    edited[4] = make_story(4, day=5, section="B", entities=stories[4].classification.entities, outlet="Alpha",
+                           text="A corrected body.", related=stories[4].related)
+    digest = make_digest(edited, sections=sections, per_page=3)
+    after = {p.path: p for p in build_site_graph(digest).pages}
+    assert {path: p.fingerprint for path, p in after.items()} == _fresh_graph(digest, monkeypatch)
+    changed = {path for path, p in after.items() if p.fingerprint != old_pages[path].fingerprint}
+    assert "stories/story-4/index.html" in changed
+    assert "stories/story-3/index.html" in changed  # story 4 is related to it: its title and date are shown there
+    assert "stories/story-2/index.html" in changed  # its "older in B" link is story 4
+    assert after["stories/story-5/index.html"] is old_pages["stories/story-5/index.html"]
+    assert "outlets/alpha/index.html" in changed and "outlets/beta/index.html" not in changed
+
+
+def test_a_story_page_works_out_its_versions_when_read_and_hashes_what_they_come_from():
+    stories = _linked_stories()
+    graph = build_site_graph(make_digest(stories, sections=("A", "B")))
+    page = next(p for p in graph.pages if p.path == "stories/story-2/index.html")
+    assert "versions" not in page.context.given and "item" in page.context.given
+    values = dict(page.context)
+    assert [(anchor, article.outlet, adds) for anchor, article, adds in values["versions"]] == [
+        ("version-1", "Alpha", ()), ("version-2", "Gamma", ("Only Gamma says this.",))]
+    assert values["why_region"] == (describe_evidence(stories[2].classification.evidence[0]),)
+    assert [name for name, _ in values["entity_groups"]] == ["People", "Organisations"]
+    # What the versions and reasons are made from is in the fingerprint: other evidence, another fingerprint.
+    changed = list(stories)
+    changed[2] = dataclasses.replace(stories[2], classification=dataclasses.replace(stories[2].classification, evidence=()))
+    again = build_site_graph(make_digest(changed, sections=("A", "B")))
+    assert next(p for p in again.pages if p.path == page.path).fingerprint != page.fingerprint
+
+
+def test_digest_code_is_part_of_every_fingerprint(monkeypatch):
+    """A wording change in site.py (or a template filter) changes pages without changing any story."""
+    import digest.site as site_module
+
+    stories = _linked_stories()
+    before = {p.path: p.fingerprint for p in build_site_graph(make_digest(stories)).pages}
+    monkeypatch.setattr(site_module, "pipeline_fingerprint", lambda: "other code")
+    after = {p.path: p.fingerprint for p in build_site_graph(make_digest(stories)).pages}
+    assert before.keys() == after.keys() and all(before[path] != after[path] for path in before)
