@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .models import Article, OutletAddition
-from .similarity import STOP_WORDS, Reading, _distinct, _ranges, forked
+from .similarity import STOP_WORDS, Reading, _dense_ids, _distinct, _ranges, forked
 from .text import split_sentences
 
 # A sentence is shared when at least this share of its content-word bigrams appears in another version.
@@ -33,35 +33,35 @@ def tell_all(articles: Sequence[Article], reading: Reading, stories: Sequence[Se
     """(headline, summary, adds) of each story, given as indices of its versions in date order."""
     told: list[Told | None] = [None] * len(stories)
     multi = [k for k, versions in enumerate(stories) if len(versions) > 1]
+    # Many multi-version stories: the later ones are told by a second process while this one tells the rest.
+    split = _split(reading, [stories[k] for k in multi]) if len(multi) >= PARALLEL_TELL_MIN else len(multi)
+    theirs = forked(_tell_part, articles, reading, [stories[k] for k in multi[split:]]) if split < len(multi) else None
     for k, versions in enumerate(stories):
         if len(versions) == 1:
             article = articles[versions[0]]
             told[k] = (_editor_headline([article]) or article.headline, _editor_summary([article]) or _lead(article, versions[0], reading), ())
-    if multi:
-        for k, result in zip(multi, _tell_many(articles, reading, [stories[k] for k in multi])):
-            told[k] = result
+    mine = _tell_part(articles, reading, [stories[k] for k in multi[:split]]) if split else []
+    for k, result in zip(multi, mine + (theirs() if theirs else [])):
+        told[k] = result
     return told  # type: ignore[return-value]
 
 
 # Multi-version stories are told on two cores when there are at least this many: each story is told from its own
-# versions only, so two halves told apart give exactly what one pass gives.
+# versions only, so two parts told apart give exactly what one pass gives.
 PARALLEL_TELL_MIN = 1000
 
 
-def _tell_many(articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]) -> list[Told]:
-    if len(stories) < PARALLEL_TELL_MIN:
-        return _Versions(articles, reading, stories).tell()
-    # Halves of about equal work: the tokens of their versions.
+def _split(reading: Reading, stories: Sequence[Sequence[int]]) -> int:
+    """Where to cut the stories so that this process (which also tells the single versions, about a tenth of
+    the work) and the second one get about equal work: the tokens of their versions."""
     tokens = reading.token_start[1:] - reading.token_start[:-1]
-    work = np.cumsum([int(tokens[list(versions)].sum()) for versions in stories])
-    half = int(np.searchsorted(work, work[-1] / 2)) + 1
-    theirs = forked(_tell_part, articles, reading, stories[half:])
-    mine = _Versions(articles, reading, stories[:half]).tell()
-    return mine + theirs()
+    work = np.cumsum(tokens[np.fromiter((i for versions in stories for i in versions), dtype=np.int64)])
+    work = work[np.cumsum([len(versions) for versions in stories]) - 1]  # after each story
+    return int(np.searchsorted(work, work[-1] * 0.45)) + 1
 
 
 def _tell_part(articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]) -> list[Told]:
-    return _Versions(articles, reading, stories).tell()
+    return _Versions(articles, reading, stories).tell() if stories else []
 
 
 def _lead(article: Article, index: int, reading: Reading) -> tuple[str, ...]:
@@ -134,7 +134,7 @@ class _Versions:
         alone = np.flatnonzero(count[cs] == 1)
         codes = np.concatenate([cw[follows] * width + cw[follows + 1], width * width + cw[alone]])
         owners = np.concatenate([cs[follows], cs[alone]])
-        bigram_codes, bigram = np.unique(codes, return_inverse=True)
+        bigram_codes, bigram = _dense_ids(codes)
         b_width = max(len(bigram_codes), 1)
         entries = _distinct(owners * b_width + bigram.reshape(-1))
         self.bigram_sentence, self.bigram = entries // b_width, entries % b_width
@@ -153,25 +153,35 @@ class _Versions:
         return self.agree[np.searchsorted(self.story_word, story * self.width + word)].astype(np.float64)
 
     def tell(self) -> list[Told]:
-        reading, articles = self.reading, self.articles
+        articles = self.articles
         version_start = np.r_[0, np.cumsum([len(v) for v in self.stories])]
-        row_start = np.searchsorted(self.row_version, np.arange(len(self.version) + 1))
+        row_end = np.searchsorted(self.row_version, np.arange(1, len(self.version) + 1)).tolist()
         central = self._central()
         added = np.flatnonzero(self.adds).tolist()
         added_at = 0
+        place = self.reading.sentences[self.row, 2:].tolist()  # (paragraph, begin, end) of each version's sentence
         normalised: dict = {}  # (article id, paragraph) -> its text as the sentences were cut from it
+
+        def sentence(article: Article, r: int) -> str:
+            paragraph, begin, end = place[r]
+            key = (article.id, paragraph)
+            text = normalised.get(key)
+            if text is None:
+                text = normalised[key] = " ".join(article.paragraphs[paragraph].split())
+            return text[begin:end]
+
         told = []
         for k, members in enumerate(self.stories):
             versions = [articles[i] for i in members]
             first = int(version_start[k])
             headline = _editor_headline(versions) or self._informative_headline(versions, first)
-            summary = _editor_summary(versions) or tuple(reading.sentence_text(articles[self.version[v]], self.row[r], normalised) for v, r in central[k])
+            summary = _editor_summary(versions) or tuple(sentence(versions[v - first], r) for v, r in central[k])
             adds = []
             for v, article in enumerate(versions, start=first):
                 texts: list[str] = []
-                end = int(row_start[v + 1])
+                end = row_end[v]
                 while added_at < len(added) and added[added_at] < end:
-                    text = reading.sentence_text(article, int(self.row[added[added_at]]), normalised)
+                    text = sentence(article, added[added_at])
                     if text not in texts:
                         texts.append(text)
                     added_at += 1
