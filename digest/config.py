@@ -155,8 +155,7 @@ def load_config(path: Path | str | None = None, *, root: Path | None = None) -> 
 def parse_config(text: str, path: Path) -> Config:
     display = str(path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
+        node, data = _compose_and_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -334,6 +333,20 @@ def _base_url_problems(url: str) -> str | None:
 
 def _normalise_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+# libyaml's loader when the installed PyYAML has it (the wheels do): parsing digest.yaml is part of every command's start.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML's node tree (for line numbers) and its data, from one parse."""
+    loader = YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else {})
+    finally:
+        loader.dispose()
 
 
 def _line_index(node: yaml.Node | None, prefix: KeyPath = ()) -> dict[KeyPath, int]:

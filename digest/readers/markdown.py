@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
-from ..config import CaptureConfig
+from ..config import YAML_LOADER, CaptureConfig
 from ..models import Article, ArticleDate, DateSource, Diagnostic, ParsedDocument, SourceDocument
 from ..slugs import slugify
 
@@ -33,7 +33,7 @@ def read_front_matter(doc: SourceDocument) -> tuple[dict[str, Any] | None, str, 
         return {}, doc.text, 1, None
     body_line = doc.text[: match.end()].count("\n") + 1
     try:
-        loaded = yaml.safe_load(match.group(1) or "") or {}
+        loaded = yaml.load(match.group(1) or "", Loader=YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening ---
