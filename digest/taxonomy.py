@@ -26,7 +26,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, fields
 from itertools import compress
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 
@@ -239,17 +239,30 @@ class TermIndex:
     def __init__(self) -> None:
         self._by_first: dict[str, Any] = defaultdict(dict)
         self._forms: dict[tuple[str, ...], tuple[str, ...]] = {}  # normalised -> original words
+        self._pending: Callable[[], None] | None = None
         self._caches()
+
+    def fill_later(self, fill: Callable[[], None]) -> None:
+        """Run ``fill`` (which adds the terms and freezes) when the index is first used: a build whose
+        classifications are all remembered never needs it, and filling it is a third of start-up."""
+        self._pending = fill
+
+    def _ready(self) -> None:
+        if self._pending is not None:
+            fill, self._pending = self._pending, None
+            fill()
 
     def _caches(self) -> None:
         self._keys = _Keys()
         self._firsts = _Firsts(self._keys, self._by_first)
 
     def __getstate__(self) -> dict:  # the word caches are rebuilt, not sent to worker processes
-        return {k: v for k, v in self.__dict__.items() if k not in ("_keys", "_firsts", "_known_aliases", "_fingerprints")}
+        self._ready()
+        return {k: v for k, v in self.__dict__.items() if k not in ("_keys", "_firsts", "_known_aliases", "_fingerprints", "_pending")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._pending = None
         self._caches()
 
     def add(self, term: str, meaning: Meaning) -> None:
@@ -281,15 +294,19 @@ class TermIndex:
         self._caches()
 
     def __len__(self) -> int:
+        self._ready()
         return sum(len(v) for v in self._by_first.values())
 
     def terms(self) -> Iterator[tuple[tuple[str, ...], tuple[Meaning, ...]]]:
         """Every term (its normalised words) and its meanings: what a fingerprint of the index hashes."""
+        self._ready()
         for candidates in self._by_first.values():
             for key, _size, checks in candidates:
                 yield key, tuple(m for m, _exact in checks)
 
     def scan(self, text: str) -> list[Hit]:
+        if self._pending is not None:
+            self._ready()
         # Sentences first, so each word knows how many words precede it in its sentence.
         tokens: list[str] = []
         starts: list[int] = []
@@ -762,6 +779,10 @@ def _lookup(value: Any, keys, ctx, find, what: str, hint: str) -> list[str]:
 
 
 def _fill_index(taxonomy: Taxonomy) -> None:
+    taxonomy.index.fill_later(lambda: _fill_now(taxonomy))
+
+
+def _fill_now(taxonomy: Taxonomy) -> None:
     index = taxonomy.index
     names = _country_names()
     for code in taxonomy.countries:
