@@ -16,6 +16,7 @@ Python (``read``); everything after that is array arithmetic.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing as mp
 import os
@@ -522,8 +523,8 @@ def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -
         if len(todo) < parallel_min or len(chunks) < 2 or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
             yield from map(_read_chunk, chunks)
             return
-        with mp.get_context("fork").Pool(1) as pool:  # this process reads the first half, a worker the second
-            half = len(chunks) // 2
+        with mp.get_context("fork").Pool(1) as pool:  # this process reads the first part, a worker the rest
+            half = round(len(chunks) * 0.45)  # this process also puts every chunk's words into the vocabulary
             theirs = pool.imap(_read_chunk, chunks[half:], chunksize=1)
             yield from map(_read_chunk, chunks[:half])
             yield from theirs
@@ -543,6 +544,10 @@ def forked(function, *args):
     context = mp.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_run_forked, args=(send, function, args), daemon=True)
+    # Objects the garbage collector would walk in either process while the child lives (writing to every page it
+    # visits, which makes the kernel copy pages both processes still share): out of its reach until the child ends.
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
     child.start()
     send.close()
 
@@ -554,6 +559,8 @@ def forked(function, *args):
         finally:
             receive.close()
             child.join()
+            if not frozen_before:  # what the caller froze itself stays frozen
+                gc.unfreeze()
         if not ok:
             raise value
         return value
@@ -561,6 +568,7 @@ def forked(function, *args):
 
 
 def _run_forked(send, function, args) -> None:
+    gc.disable()  # a short life: nothing to collect that matters, and collecting would copy shared pages
     try:
         result = (True, function(*args))
     except BaseException as error:  # handed back to the parent, which raises it
