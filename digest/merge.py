@@ -109,7 +109,7 @@ def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeCo
     from .similarity import Corpus
 
     rank = np.arange(len(articles), dtype=np.int64)  # articles are already in first-seen order
-    corpus = Corpus(articles, reading)
+    corpus = Corpus(articles, reading, index=(rank, config.max_shared, config.neighbours))  # pairs found while building
     a, b, shared = corpus.candidates(rank, max_shared=config.max_shared, neighbours=config.neighbours)
     stats.candidates = len(a)
     day_a, day_b = corpus.day[a], corpus.day[b]
