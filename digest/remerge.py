@@ -127,7 +127,11 @@ class Remerger:
         if (tables is None or config != self.config or len(edited) + len(removed) > max(8, FULL_AGAIN_AT_ONCE * len(articles))
                 or len(self.changed) + len(edited) > max(8, FULL_AGAIN_SHARE * tables.n)):
             return self._full(articles, config)
-        return self._again(articles, edited, removed, config)
+        try:
+            return self._again(articles, edited, removed, config)
+        except BaseException:
+            self.tables = None  # half-updated: the next call merges in full
+            raise
 
     # -- a full merge, kept
 

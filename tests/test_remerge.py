@@ -78,3 +78,22 @@ def test_editor_settings_and_large_changes_merge_in_full():
     stories, _ = remerger.merge(bulk, MergeConfig())
     assert remerger.full_merges == 2  # 40 of 300 changed at once: cheaper and exact to merge in full
     assert told(stories) == told(merge_stories(bulk, MergeConfig())[0])
+
+
+def test_a_re_merge_that_fails_half_way_is_followed_by_a_full_merge(monkeypatch):
+    remerger, config = Remerger(), MergeConfig()
+    remerger.merge([flood(), budget()], config)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+    with monkeypatch.context() as patch:
+        patch.setattr(remerger, "_judge", broken)
+        try:
+            remerger.merge([flood(), budget(), flood_rereport()], config)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("the failure was swallowed")
+    stories, _ = remerger.merge([flood(), budget(), flood_rereport()], config)
+    assert remerger.full_merges == 2
+    assert told(stories) == told(merge_stories([flood(), budget(), flood_rereport()], config)[0])
