@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from html import escape as _escape
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
 from .site import public_url, source_name, teaser
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as entities (what xml.sax.saxutils.escape does, without importing urllib)."""
+    return _escape(text, quote=False)
+
 
 if TYPE_CHECKING:
     from .config import Config

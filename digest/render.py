@@ -11,10 +11,8 @@ re-renders only what an edit touched. Large sites render on both cores.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -166,7 +164,12 @@ _JOB: tuple | None = None
 def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
     global _JOB
     workers = min(os.cpu_count() or 1, 4)
-    if len(pages) < PARALLEL_RENDER_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if len(pages) < PARALLEL_RENDER_MIN or workers < 2:
+        return _render_chunk_with(pages, graph, config, env, assets)
+    import multiprocessing  # here, not at the top: most builds render few pages (~35 ms of start-up)
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return _render_chunk_with(pages, graph, config, env, assets)
     for name in {page.template for page in pages}:  # compile once, before the workers fork
         try:
