@@ -5,8 +5,10 @@
 
 Each size runs in a fresh process so its peak memory is its own. "time" is wall-clock; "CPU" adds up the CPU
 seconds of the process and its worker, which is what to compare when others share the machine. "again" is the
-wall time of merging the same archive again after one article was edited: what the preview server pays after a
-save (only the edited article is read again, for archives up to digest.similarity.CACHE_ARTICLES articles).
+wall time of merging the same archive again in full after one article was edited (only the edited article is read
+again, for archives up to digest.similarity.CACHE_ARTICLES articles); "re-merge" is what the preview server pays
+for that edit with its re-merger (digest/remerge.py), and whether it gave the same stories as the full merge
+(up to 20,000 articles).
 Time and memory are the merge stage's only: the synthetic articles are generated first (bench/generate.py) and
 are the stage's input, not its cost.
 """
@@ -58,6 +60,13 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+REMERGE_MAX = 20_000  # above, the re-merger's own full merge would double the benchmark's time
+
+
+def _told(stories) -> list:
+    return sorted((s.slug, s.title, tuple(a.id for a in s.articles), s.summary, s.adds) for s in stories)
+
+
 def run_one(n: int) -> dict:
     sys.path.insert(0, str(HERE))
     from generate import generate
@@ -77,13 +86,25 @@ def run_one(n: int) -> dict:
     # What the preview server pays after a save: the same archive with one article edited, merged again.
     edited = replace(data.articles[0], paragraphs=data.articles[0].paragraphs + ("An editor added this sentence to the story.",))
     again_start = time.perf_counter()
-    merge_stories([edited, *data.articles[1:]], MergeConfig())
+    full_again, _ = merge_stories([edited, *data.articles[1:]], MergeConfig())
     again = time.perf_counter() - again_start
+    # What it pays with the preview's re-merger (digest/remerge.py), and whether that gives the same stories.
+    remerge, remerge_same = None, None
+    if n <= REMERGE_MAX:
+        from digest.remerge import Remerger
+
+        remerger = Remerger()
+        remerger.merge(data.articles, MergeConfig())
+        remerge_start = time.perf_counter()
+        re_merged, _ = remerger.merge([edited, *data.articles[1:]], MergeConfig())
+        remerge = round(time.perf_counter() - remerge_start, 3)
+        remerge_same = _told(re_merged) == _told(full_again)
     predicted = {a.id: k for k, s in enumerate(stories) for a in s.articles}
     pp, pr = pairwise(predicted, data.truth)
     bp, br = bcubed(predicted, data.truth)
     return {
         "n": n, "events": len(set(data.truth.values())), "stories": len(stories), "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "again_seconds": round(again, 2),
+        "remerge_seconds": remerge, "remerge_same": remerge_same,
         "peak_rss_mb": round(peak / 1024), "stage_rss_growth_mb": round((peak - before) / 1024),
         "candidates": stats.candidates, "compared": stats.compared, "all_pairs": n * (n - 1) // 2,
         "pairwise_p": round(pp, 4), "pairwise_r": round(pr, 4), "pairwise_f1": round(f1(pp, pr), 4),
@@ -92,14 +113,15 @@ def run_one(n: int) -> dict:
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'N':>8} {'time':>7} {'CPU':>7} {'again':>7} {'RSS peak':>9} {'+merge':>7} {'compared':>10} {'all pairs':>14}  "
+    print(f"{'N':>8} {'time':>7} {'CPU':>7} {'again':>7} {'re-merge':>13} {'RSS peak':>9} {'+merge':>7} {'compared':>10} {'all pairs':>14}  "
           f"{'pair P':>6} {'pair R':>6} {'pair F1':>7}  {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}")
     for n in sizes:
         out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         target = TARGET_SECONDS.get(n)
         flag = "" if target is None else (" (target < %g s: %s)" % (target, "met" if r["seconds"] < target else "MISSED"))
-        print(f"{r['n']:>8} {r['seconds']:>6.2f}s {r['cpu_seconds']:>6.2f}s {r['again_seconds']:>6.2f}s {r['peak_rss_mb']:>6} MB {r['stage_rss_growth_mb']:>4} MB {r['compared']:>10,} {r['all_pairs']:>14,}  "
+        remerge = "-" if r["remerge_seconds"] is None else f"{r['remerge_seconds']:.2f}s " + ("same" if r["remerge_same"] else "DIFF")
+        print(f"{r['n']:>8} {r['seconds']:>6.2f}s {r['cpu_seconds']:>6.2f}s {r['again_seconds']:>6.2f}s {remerge:>13} {r['peak_rss_mb']:>6} MB {r['stage_rss_growth_mb']:>4} MB {r['compared']:>10,} {r['all_pairs']:>14,}  "
               f"{r['pairwise_p']:>6.3f} {r['pairwise_r']:>6.3f} {r['pairwise_f1']:>7.3f}  {r['bcubed_p']:>6.3f} {r['bcubed_r']:>6.3f} {r['bcubed_f1']:>6.3f}{flag}")
 
 
