@@ -14,7 +14,7 @@ import hashlib
 import os
 import traceback
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import jinja2
 
@@ -61,7 +61,8 @@ def collect_assets(dirs: list[Path]) -> dict[str, tuple[str, bytes]]:
 
 
 def theme_key(dirs: list[Path]) -> str:
-    """A hash of every template and asset in the search path: a theme edit re-renders every page."""
+    """A hash of every template and asset in the search path: names the compiled environment, and is the key of
+    a template whose references cannot be followed (see ``template_keys``)."""
     h = hashlib.sha256()
     for base in dirs:
         h.update(str(base).encode())
@@ -131,8 +132,11 @@ def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
     previous = previous or {}
     memo: dict[str, tuple[str, bytes]] = {}
     todo: list[Page] = []
+    env = environment_for(dirs, theme, bytecode_dir)
+    template_key = template_keys(env, theme, assets)
+    keys = {page.path: _page_key(page, template_key(page.template)) for page in graph.pages}
     for page in graph.pages:
-        key = _page_key(page, theme)
+        key = keys[page.path]
         old = previous.get(page.path)
         if old is not None and old[0] == key:
             memo[page.path] = old
@@ -140,9 +144,8 @@ def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
             memo[page.path] = (key, KEPT)
         else:
             todo.append(page)
-    env = environment_for(dirs, theme, bytecode_dir) if todo else None
     for page, data in zip(todo, _render_all(todo, graph, config, env, assets)):
-        memo[page.path] = (_page_key(page, theme), data)
+        memo[page.path] = (keys[page.path], data)
 
     files: dict[str, bytes] = {hashed: data for hashed, data in assets.values()}
     files.update((page.path, memo[page.path][1]) for page in graph.pages)
@@ -153,8 +156,52 @@ def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
     return files, memo
 
 
-def _page_key(page: Page, theme: str) -> str:
-    return hashlib.sha256(f"{theme}:{page.fingerprint}".encode()).hexdigest()[:32]
+def _page_key(page: Page, template: str) -> str:
+    return hashlib.sha256(f"{template}:{page.fingerprint}".encode()).hexdigest()[:32]
+
+
+_TEMPLATE_KEYS: dict[str, dict[str, str]] = {}  # theme key -> template name -> its key (the last theme only)
+
+
+def template_keys(env: jinja2.Environment, theme: str, assets: Mapping[str, tuple[str, bytes]]) -> Callable[[str], str]:
+    """Per template name: a hash of its source and of every template it extends, includes or imports, as the
+    search path finds them, plus the assets' names (pages link to them): a template edit re-renders only the
+    pages that use that template. A template whose references cannot be followed (a name worked out at render
+    time, a syntax error) gets the whole theme's key: every page using it is rendered, as is safe."""
+    if theme not in _TEMPLATE_KEYS:
+        _TEMPLATE_KEYS.clear()
+        _TEMPLATE_KEYS[theme] = {}
+    known = _TEMPLATE_KEYS[theme]
+    linked = "|".join(sorted(hashed for hashed, _ in assets.values()))
+
+    def key(name: str) -> str:
+        found = known.get(name)
+        if found is None:
+            found = known[name] = _template_key(env, name, linked) or theme
+        return found
+    return key
+
+
+def _template_key(env: jinja2.Environment, name: str, linked: str) -> str | None:
+    from jinja2 import meta
+
+    h = hashlib.sha256(linked.encode())
+    todo, seen = [name], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source, filename, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+            references = list(meta.find_referenced_templates(env.parse(source, current, filename)))
+        except jinja2.TemplateError:
+            return None
+        if any(reference is None for reference in references):
+            return None
+        h.update(f"{current}\x00{filename}\x00".encode() + hashlib.sha256(source.encode()).digest())
+        todo.extend(references)
+    return h.hexdigest()[:32]
 
 
 # Set just before worker processes fork, so they inherit the graph instead of unpickling it.

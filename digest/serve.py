@@ -4,10 +4,11 @@ What makes a rebuild cheap, kept in memory between builds:
 - the parse cache (by content hash): only documents whose bytes changed are read again;
 - the merge (``Remerger``): only the edited articles are read and compared again, and
   every story they do not touch comes back as the same object (so classify reuses it);
-- the render memo (page path -> fingerprint of the data it shows plus the theme's hash,
-  bytes): only pages whose data changed are rendered again; a template or asset edit
-  changes the theme's hash, so every page is rendered again. A settings change empties
-  the memo (every page shows them).
+- the render memo (page path -> fingerprint of the data it shows plus its template's key,
+  bytes): only pages whose data or template changed are rendered again. A template's key
+  covers the templates it extends, includes and imports, so editing ``story.html`` renders
+  the story pages and editing ``base.html`` every page; an asset edit renders every page
+  (they link to assets by hashed name). A settings change empties the memo.
 
 Nothing is written to disk: a finished build is handed to the preview server whole.
 """

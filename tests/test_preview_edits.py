@@ -96,3 +96,26 @@ def test_the_preview_after_many_saves_shows_what_a_fresh_build_shows(site):
     # Full merges: the first build, and the save that took the articles changed since it past 5 % of this small
     # archive (remerge.FULL_AGAIN_SHARE); every other save was re-merged.
     assert previewer.remerger.full_merges == 2
+
+
+def test_a_template_edit_renders_again_only_the_pages_that_use_it(site):
+    previewer = Previewer(None, site)
+    first = previewer.build()
+    story_pages = [path for path in first.files if path.startswith("stories/") and path.endswith("/index.html")]
+    assert story_pages and first.pages > len(story_pages)
+    own = site / "templates"
+    own.mkdir()
+
+    touch(own / "story.html", (REPO / "templates" / "story.html").read_text(encoding="utf-8").replace("</article>", "<p>Story edit.</p></article>", 1))
+    after_story = previewer.build()
+    assert after_story.failure is None
+    assert after_story.rendered == len(story_pages)  # story pages only: the others do not use story.html
+    assert all(b"Story edit." in after_story.files[path] for path in story_pages)
+
+    touch(own / "_macros.html", (REPO / "templates" / "_macros.html").read_text(encoding="utf-8") + "\n{# edited #}\n")
+    after_macros = previewer.build()
+    assert len(story_pages) < after_macros.rendered < after_macros.pages  # the pages whose templates import the macros
+
+    touch(own / "base.html", (REPO / "templates" / "base.html").read_text(encoding="utf-8").replace("</footer>", "<p>Base edit.</p></footer>", 1))
+    after_base = previewer.build()
+    assert after_base.rendered == after_base.pages  # every page extends base.html
