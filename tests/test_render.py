@@ -239,3 +239,25 @@ def test_rendering_on_both_cores_gives_the_same_bytes(shipped, monkeypatch):
     serial = render_site(graph, config)
     monkeypatch.setattr(render, "PARALLEL_RENDER_MIN", 1)
     assert render_site(graph, config) == serial
+
+
+def test_template_keys_follow_plain_references_and_give_up_on_expressions(tmp_path):
+    from digest.render import make_environment, template_keys
+
+    (tmp_path / "base.html").write_text("<main>{% block main %}{% endblock %}</main>", encoding="utf-8")
+    (tmp_path / "part.html").write_text("part", encoding="utf-8")
+    (tmp_path / "page.html").write_text('{% extends "base.html" %}{% block main %}{%- include "part.html" -%}{% endblock %}', encoding="utf-8")
+    (tmp_path / "other.html").write_text("{% extends 'base.html' %}", encoding="utf-8")
+    (tmp_path / "dynamic.html").write_text('{% extends "base.html" %}{% include "part" ~ ".html" %}', encoding="utf-8")
+    env = make_environment([tmp_path])
+
+    def keys() -> dict[str, str]:
+        key = template_keys(env, str(sorted(p.read_bytes() for p in tmp_path.iterdir())), {})
+        return {name: key(name) for name in ("page.html", "other.html", "dynamic.html")}
+
+    before = keys()
+    (tmp_path / "part.html").write_text("part, edited", encoding="utf-8")
+    after = keys()
+    assert after["page.html"] != before["page.html"]  # it includes part.html
+    assert after["other.html"] == before["other.html"]  # it does not
+    assert after["dynamic.html"] == str(sorted(p.read_bytes() for p in tmp_path.iterdir()))  # an expression: the whole theme's key
