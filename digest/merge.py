@@ -174,11 +174,7 @@ def _apply_apart(articles, index, config: MergeConfig, groups: _Groups, stats: M
 
 def _apply_together(articles, index, config: MergeConfig, groups: _Groups, stats: MergeStats) -> None:
     sets = [(list(ids), ("digest.yaml", "merge.together")) for ids in config.together]
-    by_key: dict[str, list[str]] = {}
-    for article in articles:
-        if article.story_key:
-            by_key.setdefault(article.story_key, []).append(article.id)
-    sets += [(ids, ("", f"front matter 'story: {key}'")) for key, ids in by_key.items()]
+    sets += [(ids, ("", f"front matter 'story: {key}'")) for key, ids in story_key_groups(articles).items()]
     for ids, where in sets:
         known = _known(ids, index, where, stats)
         for other in known[1:]:
@@ -187,6 +183,15 @@ def _apply_together(articles, index, config: MergeConfig, groups: _Groups, stats
             elif groups.find(index[known[0]]) != groups.find(index[other]):
                 path, setting = where
                 stats.diagnostics.append(Diagnostic(path or articles[index[other]].source, None, f"{setting}: '{known[0]}' and '{other}' are forced both together and apart: kept apart (remove one of the two settings)"))
+
+
+def story_key_groups(articles: Iterable[Article]) -> dict[str, list[str]]:
+    """Front matter ``story:`` key -> the ids of the articles that carry it."""
+    by_key: dict[str, list[str]] = {}
+    for article in articles:
+        if article.story_key:
+            by_key.setdefault(article.story_key, []).append(article.id)
+    return by_key
 
 
 def _known(ids: Iterable[str], index, where: tuple[str, str], stats: MergeStats) -> list[str]:

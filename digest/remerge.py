@@ -28,9 +28,9 @@ from typing import Sequence
 import numpy as np
 
 from .config import MergeConfig
-from .merge import MergeRun, MergeStats, _date_order, _seen_key, editor_groups, full_merge, group, story_slugs
+from .merge import MergeRun, MergeStats, _date_order, _seen_key, editor_groups, full_merge, group, story_key_groups, story_slugs
 from .models import Article, Story
-from .similarity import Corpus, Reading, read_fresh, vocabulary_tables, word_shingles
+from .similarity import Corpus, Reading, inverse_frequency, read_fresh, vocabulary_tables, word_shingles
 from .summarize import tell_all
 
 FULL_AGAIN_SHARE = 0.05  # of the archive changed since the last full merge: merge in full again
@@ -63,18 +63,10 @@ class _Tables:
         self.corpus = corpus
         self.word_id = {w: i for i, w in enumerate(reading.vocabulary)}
         self.name_id = {w: i for i, w in enumerate(reading.name_vocabulary)}
-        words, names = corpus.words, corpus.names
-        self.word_idf = _idf(words.feature(), words.width, self.n)
-        self.name_idf = _idf(names.feature(), names.width, self.n)
-        self.unseen_idf = float(np.log((self.n + 1) / 2) + 1.0)  # a word or name one article holds
-        # Inverted index: shingle id -> its holders, in first-seen order (the articles are in that order).
-        shingles = corpus.shingles
-        order = np.argsort(shingles.feature(), kind="stable")
-        self.shingle_holders = shingles.owner()[order]
-        self.shingle_start = np.searchsorted(shingles.feature()[order], np.arange(shingles.width + 1))
-        order = np.argsort(names.feature(), kind="stable")
-        self.name_holders = names.owner()[order]
-        self.name_start = np.searchsorted(names.feature()[order], np.arange(names.width + 1))
+        self.word_idf, self.name_idf = corpus.word_idf, corpus.name_idf
+        self.unseen_idf = float(inverse_frequency(1, self.n))  # a word or name one article holds
+        self.shingle_holders, self.shingle_start = _holders(corpus.shingles)
+        self.name_holders, self.name_start = _holders(corpus.names)
         self._features: dict[int, _Features] = {}
 
     def features(self, i: int) -> _Features:
@@ -92,8 +84,12 @@ class _Tables:
         return found
 
 
-def _idf(feature: np.ndarray, width: int, n: int) -> np.ndarray:
-    return np.log((n + 1) / (np.bincount(feature, minlength=width) + 1)) + 1.0
+def _holders(table) -> tuple[np.ndarray, np.ndarray]:
+    """Inverted index: the articles holding each feature (in first-seen order, as the articles are), and where
+    each feature's run starts."""
+    feature = table.feature()
+    order = np.argsort(feature, kind="stable")
+    return table.owner()[order], np.searchsorted(feature[order], np.arange(table.width + 1))
 
 
 class Remerger:
@@ -201,19 +197,16 @@ class Remerger:
     def _reach(self, seeds: set[str], articles: Sequence[Article], config: MergeConfig) -> set[str]:
         """Every article joined to the seeds by a pair, an editor's group or a story: all that may regroup."""
         forced: dict[str, set[str]] = {}
-        groups = [list(ids) for ids in config.together]
-        by_key: dict[str, list[str]] = {}
-        for article in articles:
-            if article.story_key:
-                by_key.setdefault(article.story_key, []).append(article.id)
-        for ids in groups + list(by_key.values()):
+        for ids in [*config.together, *story_key_groups(articles).values()]:
             for article_id in ids:
                 forced.setdefault(article_id, set()).update(ids)
         reached, todo = set(seeds), list(seeds)
         while todo:
             article_id = todo.pop()
+            linked = [*self.pairs.get(article_id, ()), *forced.get(article_id, ())]
             story = self.story_of.get(article_id)
-            linked = [*self.pairs.get(article_id, ()), *forced.get(article_id, ()), *(a.id for a in story.articles if a.id in self.articles)] if story else [*self.pairs.get(article_id, ()), *forced.get(article_id, ())]
+            if story is not None:
+                linked += [a.id for a in story.articles]
             for other in linked:
                 if other not in reached and other in self.articles:
                     reached.add(other)

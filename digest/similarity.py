@@ -174,7 +174,7 @@ class Corpus:
         del content
         w_feature = codes % width
         df = np.bincount(w_feature, minlength=len(vocabulary))
-        idf = np.log((n + 1) / (df + 1)) + 1.0
+        idf = self.word_idf = inverse_frequency(df, n)
         self.words = _Table.build(codes, width, n, (1.0 + np.log(tf)) * idf[w_feature])
         del codes, tf, w_feature
         self.word_norm = np.sqrt(np.bincount(self.words.owner(), weights=self.words.weight ** 2, minlength=n))
@@ -184,7 +184,7 @@ class Corpus:
         codes = _distinct(reading.name_owner.astype(np.int64) * name_width + reading.name_ids)
         n_feature = codes % name_width
         name_df = np.bincount(n_feature, minlength=name_width)
-        name_idf = np.log((n + 1) / (name_df + 1)) + 1.0
+        name_idf = self.name_idf = inverse_frequency(name_df, n)
         self.names = _Table.build(codes, name_width, n, name_idf[n_feature])
         self.name_weight = np.bincount(self.names.owner(), weights=self.names.weight, minlength=n)
         if index is not None:
@@ -200,12 +200,10 @@ class Corpus:
 
     def _pairs(self, which: str, table: "_Table", rank: np.ndarray, max_shared: int, neighbours: int) -> tuple[np.ndarray, np.ndarray]:
         """Pairs sharing keys of this table (codes a * n + b) and how many keys each shares; found once per settings."""
-        settings, *found = self._found.get(which, (None,))
-        if settings is None or settings[1:] != (max_shared, neighbours) or not np.array_equal(settings[0], rank):
-            settings = (rank, max_shared, neighbours)
-            self._found[which] = (settings, *_table_pairs(table, self.n, rank, max_shared, neighbours))
-            settings, *found = self._found[which]
-        return found[0], found[1]
+        found = self._found.get(which)
+        if found is None or found[0][1:] != (max_shared, neighbours) or not np.array_equal(found[0][0], rank):
+            found = self._found[which] = ((rank, max_shared, neighbours), *_table_pairs(table, self.n, rank, max_shared, neighbours))
+        return found[1], found[2]
 
     def candidates(self, rank: np.ndarray, *, max_shared: int, neighbours: int, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs (a < b) sharing at least ``min_keys`` rare shingles or rare names, never all pairs; and how
@@ -311,6 +309,11 @@ def _dense_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[new], ids
 
 
+def inverse_frequency(df, n: int):
+    """The weight of a word or name held by ``df`` of ``n`` articles: log((n + 1) / (df + 1)) + 1."""
+    return np.log((n + 1) / (df + 1)) + 1.0
+
+
 def vocabulary_tables(vocabulary: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per word id: whether it is a stop word (or one letter), and its hash (the same in every call)."""
     stop = np.fromiter((w in STOP_WORDS or len(w) < 2 for w in vocabulary), dtype=bool, count=len(vocabulary))
@@ -358,13 +361,19 @@ class Reading:
     def sentence_text(self, article: Article, row: int, normalised: dict | None = None) -> str:
         """The sentence's text; ``normalised`` keeps each paragraph's normalised text for its next sentences."""
         _, _, paragraph, begin, end = self.sentences[row].tolist()
-        if normalised is None:
-            return " ".join(article.paragraphs[paragraph].split())[begin:end]
-        key = (article.id, paragraph)
-        text = normalised.get(key)
-        if text is None:
-            text = normalised[key] = " ".join(article.paragraphs[paragraph].split())
-        return text[begin:end]
+        return cut_sentence(article, paragraph, begin, end, normalised)
+
+
+def cut_sentence(article: Article, paragraph: int, begin: int, end: int, normalised: dict | None = None) -> str:
+    """A sentence by its place in its paragraph, white space normalised as when it was read; ``normalised``
+    keeps each paragraph's normalised text, (article id, paragraph) -> text, for its next sentences."""
+    if normalised is None:
+        return " ".join(article.paragraphs[paragraph].split())[begin:end]
+    key = (article.id, paragraph)
+    text = normalised.get(key)
+    if text is None:
+        text = normalised[key] = " ".join(article.paragraphs[paragraph].split())
+    return text[begin:end]
 
 
 # What earlier calls read: the arrays of the last call (ids in the persistent vocabularies below) and, by article

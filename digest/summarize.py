@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .models import Article, OutletAddition
-from .similarity import STOP_WORDS, Reading, _dense_ids, _distinct, _ranges, forked
+from .similarity import STOP_WORDS, Reading, _dense_ids, _distinct, _ranges, cut_sentence, forked
 from .text import split_sentences
 
 # A sentence is shared when at least this share of its content-word bigrams appears in another version.
@@ -163,12 +163,7 @@ class _Versions:
         normalised: dict = {}  # (article id, paragraph) -> its text as the sentences were cut from it
 
         def sentence(article: Article, r: int) -> str:
-            paragraph, begin, end = place[r]
-            key = (article.id, paragraph)
-            text = normalised.get(key)
-            if text is None:
-                text = normalised[key] = " ".join(article.paragraphs[paragraph].split())
-            return text[begin:end]
+            return cut_sentence(article, *place[r], normalised)
 
         told = []
         for k, members in enumerate(self.stories):
