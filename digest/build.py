@@ -12,7 +12,6 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from .cache import ParseCache, gather_key

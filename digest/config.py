@@ -144,7 +144,7 @@ def load_config(path: Path | str | None = None, *, root: Path | None = None) -> 
         path = candidate
     path = Path(path)
     if not path.exists():
-        raise ConfigError([DigestError(f"configuration file not found", str(path), hint=f"create {CONFIG_FILE} or pass --config PATH")])
+        raise ConfigError([DigestError("configuration file not found", str(path), hint=f"create {CONFIG_FILE} or pass --config PATH")])
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -26,7 +26,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, fields
 from itertools import compress
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping
 
 import yaml
 

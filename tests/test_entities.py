@@ -6,7 +6,6 @@ import pytest
 
 from digest.classify import classify_stories
 from digest.entities import _TOKEN, defined_acronyms, entity_index, titled_names
-from digest.models import Article, Story
 
 from test_classify import story
 

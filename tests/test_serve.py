@@ -221,7 +221,7 @@ def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
         for i, headline in enumerate(HEADLINES):
             add_note(site, f"burst-{i}.md", headline, f"{headline}, officials said on Tuesday.")
             time.sleep(0.01)
-        after = served.wait_for_rebuild(before)
+        served.wait_for_rebuild(before)
         time.sleep(1.5)  # any second rebuild would have started by now
         final = served.status()
         assert final["builds"] == before["builds"] + 1, served.lines
@@ -333,7 +333,6 @@ def test_new_deleted_and_renamed_documents(site):
         served.wait_for_rebuild(before)
         assert b"Harbour bridge reopens after repairs" not in front_page(served)
         assert get(served.url + story)[0] == 404
-        status = served.status()
         assert not any(b"Harbour bridge" in get(served.url + path)[1] for path in _html_paths(served)), "a deleted story is still shown somewhere"
 
 
