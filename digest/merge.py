@@ -108,9 +108,8 @@ def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeCo
 
     from .similarity import Corpus
 
-    rank = np.arange(len(articles), dtype=np.int64)  # articles are already in first-seen order
-    corpus = Corpus(articles, reading, index=(rank, config.max_shared, config.neighbours))  # pairs found while building
-    a, b, shared = corpus.candidates(rank, max_shared=config.max_shared, neighbours=config.neighbours)
+    corpus = Corpus(articles, reading, max_shared=config.max_shared, neighbours=config.neighbours)
+    a, b, shared = corpus.candidates()
     stats.candidates = len(a)
     day_a, day_b = corpus.day[a], corpus.day[b]
     in_window = (day_a < 0) | (day_b < 0) | (np.abs(day_a - day_b) <= config.window_days)

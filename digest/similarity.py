@@ -16,6 +16,7 @@ Python (``read``); everything after that is array arithmetic.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import multiprocessing as mp
@@ -150,27 +151,26 @@ class _Table:
 
 
 class Corpus:
-    """The features of every article, as arrays: read once (``Reading``), then compared by array arithmetic."""
+    """The features of every article, as arrays, and the pairs of articles worth comparing: read once
+    (``Reading``), then compared by array arithmetic. Articles are in first-seen order."""
 
-    def __init__(self, articles: Sequence[Article], reading: "Reading", index: tuple[np.ndarray, int, int] | None = None):
-        """``index``: (rank, max_shared, neighbours) of the ``candidates`` call to come. Given, the candidate pairs
-        are found now, for large archives on two cores: a second process builds the shingle table and its pairs
-        while this one builds the word and name tables and the name pairs."""
+    def __init__(self, articles: Sequence[Article], reading: "Reading", *, max_shared: int, neighbours: int):
+        """``max_shared`` and ``neighbours``: which keys propose pairs, and how many (``key_pairs``). For large
+        archives on two cores, a second process finds the shingles of one part of the hash range and their pairs
+        while this one builds the word and name tables and then does the other part."""
         n = self.n = len(articles)
         vocabulary = reading.vocabulary
         width = max(len(vocabulary), 1)
         stop, word_hash = vocabulary_tables(vocabulary)
         ids = reading.ids
         owner = reading.owner
-        self._found: dict[str, tuple] = {}  # table -> (settings, pair codes a * n + b, keys shared)
-        shingle_part = None
-        if index is not None and n >= PARALLEL_INDEX_MIN:
-            shingle_part = forked(_shingle_part, ids, owner, stop, word_hash, n, index)
+        shingles = (ids, owner, stop, word_hash, n, max_shared, neighbours)
+        theirs = forked(_shingle_part, *shingles, (0, _SPLIT)) if n >= PARALLEL_INDEX_MIN else None
         self.day = np.array([_exact_day(a) for a in articles], dtype=np.int64)  # -1: undated or approximate
 
         # Content words, weighted TF-IDF: 1 + log(tf), times log((n + 1) / (df + 1)) + 1.
         content = np.flatnonzero(~stop[ids])
-        codes, tf = _distinct(owner[content].astype(np.int64) * width + ids[content], counts=True)
+        codes, tf = _distinct(owner[content].astype(np.int64) * width + ids[content], counts=True, runs=True)
         del content
         w_feature = codes % width
         df = np.bincount(w_feature, minlength=len(vocabulary))
@@ -181,36 +181,42 @@ class Corpus:
 
         # Names, each counted once per article, weighted by rarity.
         name_width = max(len(reading.name_vocabulary), 1)
-        codes = _distinct(reading.name_owner.astype(np.int64) * name_width + reading.name_ids)
+        codes = _distinct(reading.name_owner.astype(np.int64) * name_width + reading.name_ids, runs=True)
         n_feature = codes % name_width
         name_df = np.bincount(n_feature, minlength=name_width)
         name_idf = self.name_idf = inverse_frequency(name_df, n)
         self.names = _Table.build(codes, name_width, n, name_idf[n_feature])
         self.name_weight = np.bincount(self.names.owner(), weights=self.names.weight, minlength=n)
-        if index is not None:
-            self._pairs("names", self.names, *index)
+        by_name = np.sort(n_feature * n + self.names.owner())
+        self._name_pairs = key_pairs(by_name // n, by_name % n, n, max_shared=max_shared, neighbours=neighbours)
+        del codes, n_feature, by_name
 
         # Word 3-shingles inside one article, not all stop words, each counted once per article.
-        if shingle_part is None:
-            self.shingles, self.shingle_hashes = _shingle_table(ids, owner, stop, word_hash, n)
-            if index is not None:
-                self._pairs("shingles", self.shingles, *index)
+        if theirs is None:
+            parts = [_shingle_part(*shingles, (0, _END_OF_HASHES))]
         else:
-            self.shingles, self.shingle_hashes, self._found["shingles"] = shingle_part()
+            parts = [theirs(), _shingle_part(*shingles, (_SPLIT, _END_OF_HASHES))]
+        self._shingle_parts = parts
+        self.shingle_hashes = np.concatenate([p.hashes for p in parts])  # sorted: the parts are ranges in order
+        self.shingle_count = sum(np.bincount(p.owner, minlength=n) for p in parts)
+        self._shingle_pairs = _summed([(p.pairs, p.shared) for p in parts])
 
-    def _pairs(self, which: str, table: "_Table", rank: np.ndarray, max_shared: int, neighbours: int) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs sharing keys of this table (codes a * n + b) and how many keys each shares; found once per settings."""
-        found = self._found.get(which)
-        if found is None or found[0][1:] != (max_shared, neighbours) or not np.array_equal(found[0][0], rank):
-            found = self._found[which] = ((rank, max_shared, neighbours), *_table_pairs(table, self.n, rank, max_shared, neighbours))
-        return found[1], found[2]
+    @functools.cached_property
+    def shingles(self) -> "_Table":
+        """The shingle table, article by article, shingles numbered in hash order: what a preview re-merge
+        looks articles up in (``digest.remerge``); a build never needs it."""
+        width, offset, codes = len(self.shingle_hashes), 0, []
+        for part in self._shingle_parts:
+            codes.append(part.owner.astype(np.int64) * width + (part.key + offset))
+            offset += len(part.hashes)
+        return _Table.build(_distinct(np.concatenate(codes)), width, self.n)
 
-    def candidates(self, rank: np.ndarray, *, max_shared: int, neighbours: int, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def candidates(self, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs (a < b) sharing at least ``min_keys`` rare shingles or rare names, never all pairs; and how
         many rare shingles each pair shares (the ``text`` evidence: common phrases say nothing of an event)."""
-        found = [self._pairs(which, table, rank, max_shared, neighbours) for which, table in (("shingles", self.shingles), ("names", self.names))]
+        found = [self._shingle_pairs, self._name_pairs]
         shingle_codes, shingle_counts = found[0]
-        codes = _distinct(np.concatenate([c[k >= min_keys] for c, k in found]))
+        codes = _distinct(np.concatenate([c[k >= min_keys] for c, k in found]), runs=True)
         pos = np.minimum(np.searchsorted(shingle_codes, codes), max(len(shingle_codes) - 1, 0))
         shared = np.where(shingle_codes[pos] == codes, shingle_counts[pos], 0) if len(shingle_codes) else np.zeros(len(codes), dtype=np.int64)
         return codes // self.n, codes % self.n, shared
@@ -226,7 +232,7 @@ class Corpus:
         return tuple(np.concatenate(parts) for parts in zip(mine, theirs()))  # type: ignore[return-value]
 
     def _evidence(self, a: np.ndarray, b: np.ndarray, shared_shingles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        shingle_count = self.shingles.sizes()
+        shingle_count = self.shingle_count
         shorter = np.minimum(shingle_count[a], shingle_count[b])
         text = np.divide(shared_shingles, shorter, out=np.zeros(len(a)), where=shorter > 0)
         norms = self.word_norm[a] * self.word_norm[b]
@@ -237,38 +243,86 @@ class Corpus:
         return np.minimum(text, 1.0), np.minimum(words, 1.0), np.minimum(named, 1.0)
 
 
-# Archives from this many articles build their shingle table and its pairs in a second process (``Corpus``).
+# Archives from this many articles find their shingles and shingle pairs on two cores (``Corpus``).
 PARALLEL_INDEX_MIN = 3000
 # From this many pairs to judge, ``Corpus.evidence`` judges half of them in a second process.
 PARALLEL_EVIDENCE_MIN = 20_000
+# The second process takes the shingles with hashes below this, this one the rest (after its word and name tables).
+_END_OF_HASHES = 1 << 64
+_SPLIT = int(_END_OF_HASHES * 0.6)
 
 
-def _table_pairs(table: "_Table", n: int, rank: np.ndarray, max_shared: int, neighbours: int) -> tuple[np.ndarray, np.ndarray]:
-    a, b, count = shared_key_pairs(table.feature(), table.owner(), rank, max_df=max_shared, neighbours=neighbours)
-    return a * n + b, count
+@dataclass(frozen=True)
+class _ShinglePart:
+    """The shingles whose hashes fall in one range, and the pairs of articles they propose."""
+
+    hashes: np.ndarray  # uint64: the distinct hashes, sorted; a shingle's key is its place here
+    key: np.ndarray  # int64: one entry per (shingle, article holding it), sorted by key, then article
+    owner: np.ndarray  # int32: the article of each entry
+    pairs: np.ndarray  # int64: codes a * n + b of the pairs proposed, sorted
+    shared: np.ndarray  # int64: how many of these shingles each pair shares
 
 
-def _shingle_part(ids, owner, stop, word_hash, n: int, index: tuple[np.ndarray, int, int]) -> tuple:
-    """What a second process builds for ``Corpus``: the shingle table, each shingle id's hash, the shingle pairs."""
-    shingles, hashes = _shingle_table(ids, owner, stop, word_hash, n)
-    rank, max_shared, neighbours = index
-    return shingles, hashes, ((rank, max_shared, neighbours), *_table_pairs(shingles, n, rank, max_shared, neighbours))
-
-
-def _shingle_table(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_hash: np.ndarray, n: int) -> tuple["_Table", np.ndarray]:
-    """Word 3-shingles inside one article, not all stop words, each counted once per article, numbered in hash
-    order; and the hash of each shingle id (sorted: a preview re-merge looks ids up)."""
-    keep, shingles = word_shingles(ids, owner, stop, word_hash)
-    order, shingles = _hash_order(shingles)
-    new = np.r_[True, shingles[1:] != shingles[:-1]] if len(order) else np.empty(0, dtype=bool)
-    hashes = shingles[new]
-    del shingles
-    width = len(hashes)
-    # The codes' order before _distinct sorts them does not matter: no need to put the ids back in token order.
-    codes = owner[keep[order]].astype(np.int64) * width
+def _shingle_part(ids, owner, stop, word_hash, n: int, max_shared: int, neighbours: int, hash_range: tuple[int, int]) -> _ShinglePart:
+    """Word 3-shingles inside one article, not all stop words, with a hash in ``hash_range`` [lo, hi)."""
+    keep, hashes = word_shingles(ids, owner, stop, word_hash)
+    lo, hi = hash_range
+    if lo > 0 or hi < _END_OF_HASHES:
+        inside = hashes >= np.uint64(lo)
+        if hi < _END_OF_HASHES:
+            inside &= hashes < np.uint64(hi)
+        keep, hashes = keep[inside], hashes[inside]
+    order, hashes = _hash_order(hashes)  # equal hashes keep their token order: their articles in first-seen order
+    owners = owner[keep[order]]
     del keep, order
-    codes += np.cumsum(new) - 1
-    return _Table.build(_distinct(codes), width, n), hashes
+    new = np.r_[True, hashes[1:] != hashes[:-1]] if len(hashes) else np.empty(0, dtype=bool)
+    key = np.cumsum(new) - 1
+    entry = new.copy()
+    entry[1:] |= owners[1:] != owners[:-1]  # a shingle an article repeats counts once
+    key, owners = key[entry], owners[entry]
+    pairs, shared = key_pairs(key, owners, n, max_shared=max_shared, neighbours=neighbours)
+    return _ShinglePart(hashes[new], key, owners, pairs, shared)
+
+
+def key_pairs(key: np.ndarray, owner: np.ndarray, n: int, *, max_shared: int, neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of articles (codes a * n + b, a < b) among keys held by 2..max_shared articles, and how many of those
+    keys each pair shares. Entries (key, article) are distinct and sorted by key, then article (first seen first).
+
+    Within one key each article is paired with the next ``neighbours`` only: a key shared by a long-running story
+    still links its versions in a chain, and no key costs more than ``neighbours`` pairs per article. Counts are
+    exact for keys with at most neighbours + 1 articles.
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if len(key) == 0:
+        return empty, empty
+    held = np.bincount(key)  # articles holding each key: most keys are one article's only, and propose nothing
+    usable = (held[key] >= 2) & (held[key] <= max_shared)
+    key, owner = key[usable], owner[usable].astype(np.int64)
+    codes = []
+    for d in range(1, neighbours + 1):
+        if d >= len(key):
+            break
+        same = key[:-d] == key[d:]
+        if not same.any():
+            break
+        codes.append(owner[:-d][same] * n + owner[d:][same])
+    if not codes:
+        return empty, empty
+    return _distinct(np.concatenate(codes), counts=True)
+
+
+def _summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct codes with counts, from several such lists: counts of a code found in several added up."""
+    if len(parts) == 1:
+        return parts[0]
+    codes = np.concatenate([c for c, _ in parts])
+    counts = np.concatenate([k for _, k in parts])
+    if not len(codes):
+        return codes, counts
+    order = np.argsort(codes, kind="stable")  # runs already sorted: a merge
+    codes, counts = codes[order], counts[order]
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    return codes[first], np.add.reduceat(counts, first)
 
 
 def _hash_order(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -685,42 +739,12 @@ def _read_chunk(positions: list[int]) -> tuple:
             list(found_names), np.frombuffer(names_each, dtype=np.int32), np.frombuffer(name_ids, dtype=np.int32))
 
 
-def shared_key_pairs(keys: np.ndarray, owners: np.ndarray, rank: np.ndarray, *, max_df: int, neighbours: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of articles (a, b, how many keys they share) among keys held by 2..max_df articles.
+def _distinct(values: np.ndarray, counts: bool = False, runs: bool = False):
+    """Sorted distinct values (and how often each occurs), by one sort: numpy's hashing unique is slower here.
 
-    Within one key the owners are ordered by ``rank`` (first seen first) and each is paired with the next
-    ``neighbours`` only: a key shared by a long-running story still links its versions in a chain, and no key
-    costs more than ``neighbours`` pairs per article. Counts are exact for keys with at most neighbours + 1 owners.
-    """
-    empty = np.empty(0, dtype=np.int64)
-    if len(keys) == 0:
-        return empty, empty, empty
-    held = np.bincount(keys)  # articles holding each key: most keys are one article's only, and propose nothing
-    usable = np.flatnonzero((held[keys] >= 2) & (held[keys] <= max_df))
-    order = np.sort(keys[usable].astype(np.int64) * len(rank) + rank[owners[usable]])  # by key, then first seen
-    keys = order // len(rank)
-    owners = np.empty(len(rank), dtype=np.int64)
-    owners[rank] = np.arange(len(rank))
-    owners = owners[order % len(rank)]
-    n = np.int64(len(rank))
-    codes = []
-    for d in range(1, neighbours + 1):
-        if d >= len(keys):
-            break
-        same = keys[:-d] == keys[d:]
-        if not same.any():
-            break
-        a, b = owners[:-d][same], owners[d:][same]
-        codes.append(np.minimum(a, b) * n + np.maximum(a, b))
-    if not codes:
-        return empty, empty, empty
-    unique, counts = _distinct(np.concatenate(codes), counts=True)
-    return unique // n, unique % n, counts
-
-
-def _distinct(values: np.ndarray, counts: bool = False):
-    """Sorted distinct values (and how often each occurs), by one sort: numpy's hashing unique is slower here."""
-    values = np.sort(values)
+    ``runs``: the values arrive mostly in order already (codes ``article * width + feature`` of articles in
+    order, or a few sorted lists joined): numpy's stable sort, a merge sort, is then several times faster."""
+    values = np.sort(values, kind="stable" if runs else None)
     first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.empty(0, dtype=np.int64)
     if not counts:
         return values[first]

@@ -110,21 +110,21 @@ class _Versions:
         content = ~stop[word]
 
         # How many versions of its story use each content word: what the outlets agree the story is about.
-        used = _distinct(token_version[content] * width + word[content])
-        story_word, self.agree = _distinct(self.story[used // width] * width + used % width, counts=True)
+        used = _distinct(token_version[content] * width + word[content], runs=True)
+        story_word, self.agree = _distinct(self.story[used // width] * width + used % width, counts=True, runs=True)
         self.story_word = story_word
 
         # Each sentence's distinct content words, and how much its story's versions agree on them.
         in_sentence = content & (sentence >= 0)
         cs, cw = sentence[in_sentence], word[in_sentence]
-        words = _distinct(cs * width + cw)
+        words = _distinct(cs * width + cw, runs=True)
         ws = words // width
         self.distinct_words = np.bincount(ws, minlength=len(row))
         self.agreement = np.bincount(ws, weights=self._weight(self.story[row_version[ws]], words % width), minlength=len(row))
 
         # Headline words, scored the same way.
         in_head = content & (sentence < 0)
-        heads_used = _distinct(token_version[in_head] * width + word[in_head])
+        heads_used = _distinct(token_version[in_head] * width + word[in_head], runs=True)
         hv = heads_used // width
         self.headline_agreement = np.bincount(hv, weights=self._weight(self.story[hv], heads_used % width), minlength=len(version))
 
@@ -136,15 +136,15 @@ class _Versions:
         owners = np.concatenate([cs[follows], cs[alone]])
         bigram_codes, bigram = _dense_ids(codes)
         b_width = max(len(bigram_codes), 1)
-        entries = _distinct(owners * b_width + bigram.reshape(-1))
+        entries = _distinct(owners * b_width + bigram.reshape(-1), runs=True)
         self.bigram_sentence, self.bigram = entries // b_width, entries % b_width
         self.bigram_start = np.r_[0, np.cumsum(np.bincount(self.bigram_sentence, minlength=len(row)))]
         self.bigrams = self.bigram_start[1:] - self.bigram_start[:-1]
 
         # A sentence adds to its version when most of its bigrams are in no other version of the story.
-        held = _distinct(row_version[self.bigram_sentence] * b_width + self.bigram)  # (version, bigram)
+        held = _distinct(row_version[self.bigram_sentence] * b_width + self.bigram, runs=True)  # (version, bigram)
         in_story = self.story[held // b_width] * b_width + held % b_width
-        keys, versions_with = _distinct(in_story, counts=True)
+        keys, versions_with = _distinct(in_story, counts=True, runs=True)
         lookup = np.searchsorted(keys, self.story[row_version[self.bigram_sentence]] * b_width + self.bigram)
         elsewhere = np.bincount(self.bigram_sentence, weights=(versions_with[lookup] > 1).astype(np.float64), minlength=len(row))
         self.adds = (self.bigrams > 0) & (elsewhere < SHARED_BIGRAMS * self.bigrams)
