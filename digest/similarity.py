@@ -265,13 +265,7 @@ class _ShinglePart:
 
 def _shingle_part(ids, owner, stop, word_hash, n: int, max_shared: int, neighbours: int, hash_range: tuple[int, int]) -> _ShinglePart:
     """Word 3-shingles inside one article, not all stop words, with a hash in ``hash_range`` [lo, hi)."""
-    keep, hashes = word_shingles(ids, owner, stop, word_hash)
-    lo, hi = hash_range
-    if lo > 0 or hi < _END_OF_HASHES:
-        inside = hashes >= np.uint64(lo)
-        if hi < _END_OF_HASHES:
-            inside &= hashes < np.uint64(hi)
-        keep, hashes = keep[inside], hashes[inside]
+    keep, hashes = word_shingles(ids, owner, stop, word_hash, hash_range)
     order, hashes = _hash_order(hashes)  # equal hashes keep their token order: their articles in first-seen order
     owners = owner[keep[order]]
     del keep, order
@@ -375,18 +369,28 @@ def vocabulary_tables(vocabulary: Sequence[str]) -> tuple[np.ndarray, np.ndarray
     return stop, word_hash
 
 
-def word_shingles(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Word 3-shingles inside one article, not all stop words: (position of each shingle's first token, its hash)."""
+def word_shingles(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_hash: np.ndarray,
+                  hash_range: tuple[int, int] = (0, 1 << 64)) -> tuple[np.ndarray, np.ndarray]:
+    """Word 3-shingles inside one article, not all stop words, with a hash in ``hash_range`` [lo, hi): (position
+    of each shingle's first token, its hash)."""
     if len(ids) < 3:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64)
     is_stop = stop[ids]
     valid = owner[:-2] == owner[2:]  # the three words are in one article
     valid &= ~(is_stop[:-2] & is_stop[1:-1] & is_stop[2:])
     del is_stop
-    keep = np.flatnonzero(valid)
-    del valid
     h = word_hash[ids]
-    return keep, h[keep] * _MIX[0] + h[keep + 1] * _MIX[1] + h[keep + 2] * _MIX[2]
+    hashes = h[:-2] * _MIX[0]  # every position's, in contiguous passes: cheaper than gathering the valid ones
+    hashes += h[1:-1] * _MIX[1]
+    hashes += h[2:] * _MIX[2]
+    del h
+    lo, hi = hash_range
+    if lo > 0:
+        valid &= hashes >= np.uint64(lo)
+    if hi < 1 << 64:
+        valid &= hashes < np.uint64(hi)
+    keep = np.flatnonzero(valid)
+    return keep, hashes[keep]
 
 
 # ---------------------------------------------------------------- reading
