@@ -572,17 +572,20 @@ def _to_global(local: list[str], ids: np.ndarray, table: "_Ids", listing: list[s
     return mapping[ids] if len(ids) else np.empty(0, dtype=np.int32)
 
 
-_CHUNK = 500
+_CHUNK = 250
 
 
 def _chunked(todo: list[int]) -> list[list[int]]:
-    """Up to _CHUNK articles a chunk, at least eight chunks: a worker's share arrives in pieces."""
+    """Up to _CHUNK articles a chunk, at least eight chunks: the two processes share the last ones out evenly."""
     size = max(1, min(_CHUNK, -(-len(todo) // 8)))
     return [todo[k:k + size] for k in range(0, len(todo), size)]
 
 
 def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -> Iterator[tuple]:
-    """Each chunk read, in order; on two cores when it pays. A generator: each chunk can be dropped once used."""
+    """Each chunk read, in order; on two cores when it pays. A generator: each chunk can be dropped once used.
+
+    On two cores this process reads chunks from the front and a second one from the back, each taking the next
+    chunk when done with the last, until they meet: however fast each runs, they finish together."""
     global _READING
     chunks = _chunked(todo)
     _READING = articles
@@ -590,13 +593,34 @@ def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -
         if len(todo) < parallel_min or len(chunks) < 2 or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
             yield from map(_read_chunk, chunks)
             return
-        with mp.get_context("fork").Pool(1) as pool:  # this process reads the first part, a worker the rest
-            half = round(len(chunks) * 0.45)  # this process also puts every chunk's words into the vocabulary
-            theirs = pool.imap(_read_chunk, chunks[half:], chunksize=1)
-            yield from map(_read_chunk, chunks[:half])
-            yield from theirs
+        context = mp.get_context("fork")
+        ends, lock = context.RawArray("i", [0, len(chunks)]), context.Lock()  # next from the front, last from the back
+        theirs = forked(_read_from_back, chunks, ends, lock)
+        while (k := _claim(ends, lock, from_back=False)) is not None:
+            yield _read_chunk(chunks[k])
+        yield from (chunk for _, chunk in sorted(theirs(), key=lambda found: found[0]))
     finally:
         _READING = ()
+
+
+def _claim(ends, lock, from_back: bool) -> int | None:
+    """The next chunk to read from one end, or None when every chunk is taken."""
+    with lock:
+        front, back = ends[0], ends[1]
+        if front >= back:
+            return None
+        if from_back:
+            ends[1] = back - 1
+            return back - 1
+        ends[0] = front + 1
+        return front
+
+
+def _read_from_back(chunks: list[list[int]], ends, lock) -> list[tuple[int, tuple]]:
+    found = []
+    while (k := _claim(ends, lock, from_back=True)) is not None:
+        found.append((k, _read_chunk(chunks[k])))
+    return found
 
 
 def forked(function, *args):
