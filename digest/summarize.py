@@ -134,9 +134,11 @@ class _Versions:
         alone = np.flatnonzero(count[cs] == 1)
         codes = np.concatenate([cw[follows] * width + cw[follows + 1], width * width + cw[alone]])
         owners = np.concatenate([cs[follows], cs[alone]])
-        bigram_codes, bigram = _dense_ids(codes)
-        b_width = max(len(bigram_codes), 1)
-        entries = _distinct(owners * b_width + bigram.reshape(-1), runs=True)
+        b_width = width * width + width  # every code: numbering them densely costs a sort of its own
+        if (len(row) * b_width).bit_length() > 62:  # the codes would not fit in int64 beside a sentence number
+            bigram_codes, codes = _dense_ids(codes)
+            b_width = max(len(bigram_codes), 1)
+        entries = _distinct(owners * b_width + codes.reshape(-1), runs=True)
         self.bigram_sentence, self.bigram = entries // b_width, entries % b_width
         self.bigram_start = np.r_[0, np.cumsum(np.bincount(self.bigram_sentence, minlength=len(row)))]
         self.bigrams = self.bigram_start[1:] - self.bigram_start[:-1]
