@@ -60,7 +60,6 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 
 # Multipliers that turn three word hashes into one shingle hash (odd 64-bit constants, wrapping arithmetic).
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
-_PAIRS_PER_BATCH = 10_000  # bounds the memory of the vectorised overlap
 
 
 # Phrase -> its name keys. Names recur across thousands of articles: working each out once halves the cost.
@@ -131,23 +130,36 @@ class _Table:
         return (self.codes % self.width).astype(np.int32)
 
     def overlap(self, a: np.ndarray, b: np.ndarray, weigh_b: bool = True) -> np.ndarray:
-        """For each pair (a[k], b[k]): sum over their shared features of weight(a) * weight(b) (or weight(a) only)."""
+        """For each pair (a[k], b[k]): sum over their shared features of weight(a) * weight(b) (or weight(a) only).
+
+        The smaller article of each pair is walked; the larger ones are laid out as dense rows (feature ->
+        weight), a batch of them at a time, so looking a feature up is one array access, not a binary search."""
         sizes = self.sizes()
-        a, b = np.where(sizes[a] <= sizes[b], a, b), np.where(sizes[a] <= sizes[b], b, a)  # expand the smaller
-        codes, width = self.codes, self.width
+        smaller = sizes[a] <= sizes[b]
+        a, b = np.where(smaller, a, b), np.where(smaller, b, a)
+        feature, weight, start = self.feature(), self.weight, self.start
         out = np.zeros(len(a))
-        for lo in range(0, len(a), _PAIRS_PER_BATCH):
-            pa, pb = a[lo:lo + _PAIRS_PER_BATCH], b[lo:lo + _PAIRS_PER_BATCH]
-            counts = self.start[pa + 1] - self.start[pa]
-            pair = np.repeat(np.arange(len(pa)), counts)
-            first = np.repeat(self.start[pa] - np.r_[0, np.cumsum(counts)[:-1]], counts)
-            entry = first + np.arange(len(pair))
-            probe = pb[pair].astype(np.int64) * width + codes[entry] % width
-            pos = np.minimum(np.searchsorted(codes, probe), len(codes) - 1)
-            hit = codes[pos] == probe
-            weights = self.weight[entry[hit]] * self.weight[pos[hit]] if weigh_b else self.weight[entry[hit]]
-            out[lo:lo + len(pa)] = np.bincount(pair[hit], weights=weights, minlength=len(pa))
+        by_b = np.argsort(b, kind="stable")
+        a, b = a[by_b], b[by_b]
+        first = np.flatnonzero(np.r_[True, b[1:] != b[:-1]]) if len(b) else np.empty(0, dtype=np.int64)
+        rows = max(1, _DENSE_CELLS // self.width, 64)
+        dense = np.zeros((min(rows, len(first)), self.width))
+        for lo in range(0, len(first), rows):
+            p0, p1 = first[lo], (first[lo + rows] if lo + rows < len(first) else len(b))
+            looked_up = b[first[lo:lo + rows]]
+            held, row = _ranges(start[looked_up], start[looked_up + 1])
+            dense[row, feature[held]] = weight[held] if weigh_b else 1.0
+            walked = a[p0:p1]
+            entry, pair = _ranges(start[walked], start[walked + 1])
+            row_of_pair = np.repeat(np.arange(len(looked_up)), np.diff(np.r_[first[lo:lo + rows], p1]))
+            found = dense[row_of_pair[pair], feature[entry]]  # 0 where the larger article lacks the feature
+            out[by_b[p0:p1]] = np.bincount(pair, weights=found * weight[entry], minlength=len(walked))
+            dense[row, feature[held]] = 0.0
         return out
+
+
+# Cells of the dense rows ``_Table.overlap`` lays out at once (float64: 8 MB); at least 64 rows however wide.
+_DENSE_CELLS = 1 << 20
 
 
 class Corpus:
@@ -257,7 +269,7 @@ class _ShinglePart:
     """The shingles whose hashes fall in one range, and the pairs of articles they propose."""
 
     hashes: np.ndarray  # uint64: the distinct hashes, sorted; a shingle's key is its place here
-    key: np.ndarray  # int64: one entry per (shingle, article holding it), sorted by key, then article
+    key: np.ndarray  # int32: one entry per (shingle, article holding it), sorted by key, then article
     owner: np.ndarray  # int32: the article of each entry
     pairs: np.ndarray  # int64: codes a * n + b of the pairs proposed, sorted
     shared: np.ndarray  # int64: how many of these shingles each pair shares
@@ -270,7 +282,7 @@ def _shingle_part(ids, owner, stop, word_hash, n: int, max_shared: int, neighbou
     owners = owner[keep[order]]
     del keep, order
     new = np.r_[True, hashes[1:] != hashes[:-1]] if len(hashes) else np.empty(0, dtype=bool)
-    key = np.cumsum(new) - 1
+    key = np.cumsum(new, dtype=np.int32) - 1
     entry = new.copy()
     entry[1:] |= owners[1:] != owners[:-1]  # a shingle an article repeats counts once
     key, owners = key[entry], owners[entry]
