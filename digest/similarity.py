@@ -382,7 +382,7 @@ def vocabulary_tables(vocabulary: Sequence[str]) -> tuple[np.ndarray, np.ndarray
 
 
 def word_shingles(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_hash: np.ndarray,
-                  hash_range: tuple[int, int] = (0, 1 << 64)) -> tuple[np.ndarray, np.ndarray]:
+                  hash_range: tuple[int, int] = (0, _END_OF_HASHES)) -> tuple[np.ndarray, np.ndarray]:
     """Word 3-shingles inside one article, not all stop words, with a hash in ``hash_range`` [lo, hi): (position
     of each shingle's first token, its hash)."""
     if len(ids) < 3:
@@ -399,7 +399,7 @@ def word_shingles(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_has
     lo, hi = hash_range
     if lo > 0:
         valid &= hashes >= np.uint64(lo)
-    if hi < 1 << 64:
+    if hi < _END_OF_HASHES:
         valid &= hashes < np.uint64(hi)
     keep = np.flatnonzero(valid)
     return keep, hashes[keep]
@@ -608,9 +608,12 @@ def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -
         context = mp.get_context("fork")
         ends, lock = context.RawArray("i", [0, len(chunks)]), context.Lock()  # next from the front, last from the back
         theirs = forked(_read_from_back, chunks, ends, lock)
-        while (k := _claim(ends, lock, from_back=False)) is not None:
-            yield _read_chunk(chunks[k])
-        yield from (chunk for _, chunk in sorted(theirs(), key=lambda found: found[0]))
+        try:
+            while (k := _claim(ends, lock, from_back=False)) is not None:
+                yield _read_chunk(chunks[k])
+        finally:  # the second process is waited for even when the caller stops early
+            found = theirs()
+        yield from (chunk for _, chunk in sorted(found, key=lambda item: item[0]))
     finally:
         _READING = ()
 

@@ -1,0 +1,88 @@
+"""The merge stage's array building blocks, checked against plain Python on small inputs, and its two-core
+paths checked against one core."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sys
+from collections import Counter
+
+import numpy as np
+
+import digest.merge
+import digest.similarity
+import digest.summarize
+from conftest import REPO
+from digest.config import MergeConfig
+from digest.merge import merge_stories
+from digest.similarity import _Table, key_pairs
+
+sys.path.insert(0, str(REPO / "bench"))
+from generate import generate  # noqa: E402
+
+
+def test_key_pairs_counts_shared_keys_and_pairs_each_article_with_its_next_neighbours():
+    rng = random.Random(3)
+    n, keys = 40, 60
+    held = {k: sorted(rng.sample(range(n), rng.choice([1, 2, 3, 5, 12]))) for k in range(keys)}
+    entries = sorted((k, a) for k, owners in held.items() for a in owners)
+    key = np.array([k for k, _ in entries], dtype=np.int32)
+    owner = np.array([a for _, a in entries], dtype=np.int32)
+
+    codes, counts = key_pairs(key, owner, n, max_shared=10, neighbours=3)
+
+    expected: Counter = Counter()
+    for owners in held.values():
+        if 2 <= len(owners) <= 10:  # a key twelve articles hold proposes nothing
+            for i, j in itertools.combinations(range(len(owners)), 2):
+                if j - i <= 3:  # each article with its next three only
+                    expected[owners[i] * n + owners[j]] += 1
+    assert dict(zip(codes.tolist(), counts.tolist())) == dict(expected)
+    assert list(codes) == sorted(expected)
+
+
+def test_overlap_sums_the_weights_of_shared_features_exactly_in_any_number_of_batches(monkeypatch):
+    rng = np.random.default_rng(7)
+    n, width = 300, 500
+    rows = [np.sort(rng.choice(width, size=rng.integers(0, 40), replace=False)) for _ in range(n)]
+    codes = np.concatenate([a * width + r for a, r in enumerate(rows)]).astype(np.int64)
+    weight = rng.random(len(codes)) + 0.5
+    table = _Table.build(codes, width, n, weight)
+    a = rng.integers(0, n, 2000)
+    b = rng.integers(0, n, 2000)
+
+    def by_hand(weigh_b: bool) -> list[float]:
+        w = {int(c): float(x) for c, x in zip(codes, weight)}
+        sums = []
+        for i, j in zip(a.tolist(), b.tolist()):
+            small, large = (i, j) if len(rows[i]) <= len(rows[j]) else (j, i)
+            total = 0.0
+            for f in rows[small].tolist():  # in feature order, as the table sums them
+                if large * width + f in w:
+                    total += w[small * width + f] * (w[large * width + f] if weigh_b else 1.0)
+            sums.append(total)
+        return sums
+
+    for cells in (1 << 20, 1):  # one batch of rows; a batch of 64 rows at a time
+        monkeypatch.setattr(digest.similarity, "_DENSE_CELLS", cells)
+        assert table.overlap(a, b).tolist() == by_hand(True)
+        assert table.overlap(a, b, weigh_b=False).tolist() == by_hand(False)
+
+
+def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
+    articles = generate(1200, seed=11).articles
+
+    def merged():
+        digest.similarity._forget()
+        stories, stats = merge_stories(articles, MergeConfig())
+        return [(s.slug, s.title, [a.id for a in s.articles], s.summary, s.adds) for s in stories], (stats.candidates, stats.compared, stats.merged)
+
+    one_core = merged()
+    for module, name in ((digest.merge, "PARALLEL_READ_MIN"), (digest.similarity, "PARALLEL_INDEX_MIN"),
+                         (digest.similarity, "PARALLEL_EVIDENCE_MIN"), (digest.summarize, "PARALLEL_TELL_MIN")):
+        monkeypatch.setattr(module, name, 0)
+    monkeypatch.setattr(digest.similarity, "_CHUNK", 50)  # many chunks: both processes take some
+    two_cores = merged()
+    assert two_cores == one_core
+    assert one_core[1][2] > 100  # the archive has re-reports to merge
