@@ -325,8 +325,13 @@ def _summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.
     counts = np.concatenate([k for _, k in parts])
     if not len(codes):
         return codes, counts
-    order = np.argsort(codes, kind="stable")  # runs already sorted: a merge
-    codes, counts = codes[order], counts[order]
+    bits = int(counts.max()).bit_length()
+    if int(codes.max()).bit_length() + bits <= 63:  # each count packed below its code: one merge of sorted runs
+        packed = np.sort((codes << bits) | counts, kind="stable")
+        codes, counts = packed >> bits, packed & ((1 << bits) - 1)
+    else:
+        order = np.argsort(codes, kind="stable")
+        codes, counts = codes[order], counts[order]
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     return codes[first], np.add.reduceat(counts, first)
 

@@ -52,12 +52,12 @@ PARALLEL_TELL_MIN = 1000
 
 
 def _split(reading: Reading, stories: Sequence[Sequence[int]]) -> int:
-    """Where to cut the stories so that this process (which also tells the single versions, about a tenth of
-    the work) and the second one get about equal work: the tokens of their versions."""
+    """Where to cut the stories so that this process (which also tells the single versions) and the second one
+    (which also sends its part back) finish together; the work is measured by the tokens of the versions."""
     tokens = reading.token_start[1:] - reading.token_start[:-1]
     work = np.cumsum(tokens[np.fromiter((i for versions in stories for i in versions), dtype=np.int64)])
     work = work[np.cumsum([len(versions) for versions in stories]) - 1]  # after each story
-    return int(np.searchsorted(work, work[-1] * 0.45)) + 1
+    return int(np.searchsorted(work, work[-1] * 0.48)) + 1
 
 
 def _tell_part(articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]) -> list[Told]:
