@@ -25,7 +25,7 @@ import pickle
 import re
 import zlib
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -94,11 +94,19 @@ def article_text(article: Article) -> str:
     return article.headline + ".\n\n" + article.text
 
 
-class _Ids(dict):
-    """Word -> dense id, handing out the next id to a word never seen before."""
+class _Vocabulary(dict):
+    """Word -> id, handing the next id to a word never seen before (ids in order of first use), and ``listing``,
+    the words by id. Keys are what the reader finds (UTF-8 bytes for words, str for names); ``decode`` lists
+    them as str. A key set to -1 beforehand (the end mark) is no word and gets no id."""
 
-    def __missing__(self, key: str) -> int:
-        value = self[key] = len(self)
+    def __init__(self, decode: bool = False, marks: tuple = ()):
+        super().__init__(dict.fromkeys(marks, -1))
+        self.listing: list = []
+        self._decode = decode
+
+    def __missing__(self, key) -> int:
+        value = self[key] = len(self.listing)
+        self.listing.append(key.decode() if self._decode else key)
         return value
 
 
@@ -457,17 +465,16 @@ def cut_sentence(article: Article, paragraph: int, begin: int, end: int, normali
 CACHE_ARTICLES = 20_000
 _CACHE: dict[str, tuple[int, int]] = {}
 _PREVIOUS: list["_Arrays"] = []
-_WORDS = _Ids()
-_WORD_LIST: list[str] = []
-_NAMES = _Ids()
-_NAME_LIST: list[str] = []
+_END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word
+_WORDS = _Vocabulary(decode=True, marks=(_END.encode(),))
+_NAMES = _Vocabulary()
 _READING: Sequence[Article] = ()  # the articles being read, inherited by forked workers (never pickled)
 _ROW = 5
 
 
 @dataclass(frozen=True)
 class _Arrays:
-    """Some articles read, with persistent word and name ids."""
+    """Some articles read: word and name ids (the persistent ones, or the second reading process's own)."""
 
     words: np.ndarray  # int32
     headline_tokens: np.ndarray  # int32 per article
@@ -512,12 +519,12 @@ def read(articles: Sequence[Article], parallel_min: int) -> Reading:
     """Read every article (on two cores when at least ``parallel_min`` articles are new)."""
     n = len(articles)
     if len(_WORDS) > 5_000_000:  # a long-running server that has seen many edits: start afresh
-        _forget()
-    fresh_vocabulary = not _WORDS
+        _forget(vocabulary=True)
+    fresh_vocabulary = not _WORDS.listing
     keys = [hash((a.headline, a.paragraphs)) for a in articles]
     known = [_CACHE.get(a.id, (None, -1)) for a in articles]
     todo = [i for i, (key, _) in enumerate(known) if key != keys[i]]
-    fresh = _Arrays.join([_globalise(chunk) for chunk in _read_all(articles, todo, parallel_min)])
+    fresh = _Arrays.join(list(_read_all(articles, todo, parallel_min)))
     if len(todo) == n:
         arrays = fresh
     else:  # cached articles from the last call's arrays, new ones from this call's, in article order
@@ -535,18 +542,18 @@ def read(articles: Sequence[Article], parallel_min: int) -> Reading:
 def read_fresh(articles: Sequence[Article]) -> Reading:
     """These articles read in this process, without using or changing what ``read`` keeps between calls:
     the few articles a preview re-merge must read (``digest.remerge``)."""
-    fresh_vocabulary = not _WORDS
+    fresh_vocabulary = not _WORDS.listing
     chunks = _read_all(articles, list(range(len(articles))), parallel_min=len(articles) + 1)
-    return _reading_of(_Arrays.join([_globalise(chunk) for chunk in chunks]), len(articles), fresh_vocabulary)
+    return _reading_of(_Arrays.join(list(chunks)), len(articles), fresh_vocabulary)
 
 
 def _reading_of(arrays: "_Arrays", n: int, fresh_vocabulary: bool) -> Reading:
     if fresh_vocabulary:  # ids were handed out in order of first use in this very call
-        ids, vocabulary = arrays.words, list(_WORD_LIST)
-        name_ids, name_vocabulary = arrays.names, list(_NAME_LIST)
+        ids, vocabulary = arrays.words, list(_WORDS.listing)
+        name_ids, name_vocabulary = arrays.names, list(_NAMES.listing)
     else:
-        ids, vocabulary = _dense(arrays.words, _WORD_LIST)
-        name_ids, name_vocabulary = _dense(arrays.names, _NAME_LIST)
+        ids, vocabulary = _dense(arrays.words, _WORDS.listing)
+        name_ids, name_vocabulary = _dense(arrays.names, _NAMES.listing)
     tokens_each, names_each = np.diff(arrays.token_start), np.diff(arrays.name_start)
     return Reading(
         ids=ids, vocabulary=vocabulary, owner=np.repeat(np.arange(n, dtype=np.int32), tokens_each),
@@ -555,38 +562,29 @@ def _reading_of(arrays: "_Arrays", n: int, fresh_vocabulary: bool) -> Reading:
         name_vocabulary=name_vocabulary)
 
 
-def _forget() -> None:
+def _forget(vocabulary: bool = False) -> None:
+    """Forget the articles read (and with ``vocabulary``, the persistent word and name ids too)."""
+    global _WORDS, _NAMES
     _CACHE.clear()
     _PREVIOUS.clear()
+    if vocabulary:
+        _WORDS, _NAMES = _Vocabulary(decode=True, marks=(_END.encode(),)), _Vocabulary()
 
 
 def _dense(gids: np.ndarray, words: list[str]) -> tuple[np.ndarray, list[str]]:
     """Persistent ids -> ids numbered in order of first use in this call (the result never depends on history)."""
     if not len(gids):
         return np.empty(0, dtype=np.int32), []
-    unique, first = np.unique(gids, return_index=True)
-    unique = unique[np.argsort(first)]
+    unique = _first_use(gids)
     dense = np.empty(int(unique.max()) + 1, dtype=np.int32)
     dense[unique] = np.arange(len(unique), dtype=np.int32)
     return dense[gids], [words[g] for g in unique.tolist()]
 
 
-def _globalise(chunk: tuple) -> _Arrays:
-    """A worker's chunk with its local word and name ids replaced by the persistent ones."""
-    vocabulary, ids, heads, counts, tokens_each, rows, name_vocabulary, names_each, name_ids = chunk
-
-    def starts(sizes: np.ndarray) -> np.ndarray:
-        return np.r_[0, np.cumsum(sizes, dtype=np.int64)]
-    return _Arrays(_to_global(vocabulary, ids, _WORDS, _WORD_LIST), heads, starts(tokens_each), rows, starts(counts),
-                   _to_global(name_vocabulary, name_ids, _NAMES, _NAME_LIST), starts(names_each))
-
-
-def _to_global(local: list[str], ids: np.ndarray, table: "_Ids", listing: list[str]) -> np.ndarray:
-    before = len(table)
-    mapping = np.fromiter(map(table.__getitem__, local), dtype=np.int32, count=len(local))
-    if len(table) > before:  # words never seen before got the next ids, in this order
-        listing.extend(w for w, g in zip(local, mapping.tolist()) if g >= before)
-    return mapping[ids] if len(ids) else np.empty(0, dtype=np.int32)
+def _first_use(ids: np.ndarray) -> np.ndarray:
+    """The distinct ids in order of first occurrence."""
+    unique, first = np.unique(ids, return_index=True)
+    return unique[np.argsort(first)]
 
 
 _CHUNK = 250
@@ -598,29 +596,43 @@ def _chunked(todo: list[int]) -> list[list[int]]:
     return [todo[k:k + size] for k in range(0, len(todo), size)]
 
 
-def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -> Iterator[tuple]:
-    """Each chunk read, in order; on two cores when it pays. A generator: each chunk can be dropped once used.
+def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -> Iterator["_Arrays"]:
+    """Each chunk read, in order, with persistent word and name ids; on two cores when it pays. A generator:
+    each chunk can be dropped once used.
 
     On two cores this process reads chunks from the front and a second one from the back, each taking the next
-    chunk when done with the last, until they meet: however fast each runs, they finish together."""
+    chunk when done with the last, until they meet: however fast each runs, they finish together. This process
+    gives its words persistent ids as it reads; the second one numbers them its own way, and its chunks are put
+    in persistent ids after, in order, so that ids are always handed out in order of first use."""
     global _READING
     chunks = _chunked(todo)
     _READING = articles
     try:
         if len(todo) < parallel_min or len(chunks) < 2 or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
-            yield from map(_read_chunk, chunks)
+            yield from (_read_chunk(chunk, _WORDS, _NAMES) for chunk in chunks)
             return
         context = mp.get_context("fork")
         ends, lock = context.RawArray("i", [0, len(chunks)]), context.Lock()  # next from the front, last from the back
         theirs = forked(_read_from_back, chunks, ends, lock)
         try:
             while (k := _claim(ends, lock, from_back=False)) is not None:
-                yield _read_chunk(chunks[k])
+                yield _read_chunk(chunks[k], _WORDS, _NAMES)
         finally:  # the second process is waited for even when the caller stops early
-            found = theirs()
-        yield from (chunk for _, chunk in sorted(found, key=lambda item: item[0]))
+            their_words, their_names, found = theirs()
+        word_ids, name_ids = np.full(len(their_words), -1, dtype=np.int32), np.full(len(their_names), -1, dtype=np.int32)
+        for _, chunk, first_words, first_names in sorted(found, key=lambda item: item[0]):
+            _persist(word_ids, first_words, their_words, _WORDS)
+            _persist(name_ids, first_names, their_names, _NAMES)
+            yield replace(chunk, words=word_ids[chunk.words], names=name_ids[chunk.names])
     finally:
         _READING = ()
+
+
+def _persist(persistent: np.ndarray, first_used: np.ndarray, words: list, vocabulary: _Vocabulary) -> None:
+    """Give the second process's words used first in a chunk (in order) their persistent ids."""
+    new = first_used[persistent[first_used] < 0]
+    if len(new):
+        persistent[new] = np.fromiter(map(vocabulary.__getitem__, [words[i] for i in new.tolist()]), dtype=np.int32, count=len(new))
 
 
 def _claim(ends, lock, from_back: bool) -> int | None:
@@ -636,11 +648,15 @@ def _claim(ends, lock, from_back: bool) -> int | None:
         return front
 
 
-def _read_from_back(chunks: list[list[int]], ends, lock) -> list[tuple[int, tuple]]:
+def _read_from_back(chunks: list[list[int]], ends, lock) -> tuple[list[bytes], list[str], list[tuple]]:
+    """The second process's part: its words and names by its own ids, and per chunk, the chunk read with those
+    ids and the ids in order of first use."""
+    words, names = _Vocabulary(marks=(_END.encode(),)), _Vocabulary()
     found = []
     while (k := _claim(ends, lock, from_back=True)) is not None:
-        found.append((k, _read_chunk(chunks[k])))
-    return found
+        chunk = _read_chunk(chunks[k], words, names)
+        found.append((k, chunk, _first_use(chunk.words), _first_use(chunk.names)))
+    return words.listing, names.listing, found
 
 
 def forked(function, *args):
@@ -705,8 +721,6 @@ def _receive(receive) -> tuple:
     return pickle.loads(data, buffers=buffers)
 
 
-_END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word
-
 # The tokeniser's fast path, exactly ``_WORD_OR_END`` on ASCII text: every byte that is not a letter, a digit, an
 # apostrophe or the end mark becomes a space (bytes >= 128 are kept: they only occur in words the regex already
 # cut out), then an apostrophe not between two word bytes becomes a space too, and ``bytes.split`` does the rest.
@@ -726,17 +740,16 @@ def _tokens(pieces: list[str]) -> list[bytes]:
     return blob.split()
 
 
-def _read_chunk(positions: list[int]) -> tuple:
-    """Tokens, sentences and names of some articles, with word and name ids local to the chunk (cheap to pickle).
+def _read_chunk(positions: list[int], words: _Vocabulary, found_names: _Vocabulary) -> "_Arrays":
+    """Tokens, sentences and names of some articles, with ids from these vocabularies.
 
     The chunk's headlines and sentences, each closed by ``_END``, are tokenised together (``_tokens``); the end
-    mark is a token of its own (word id 0): where those fall says how many words each sentence has.
+    mark is a token of its own (id -1): where those fall says how many words each sentence has.
     """
     end_mark = _END
     pieces: list[str] = []
     piece = pieces.append
     counts, spans_flat, spans_each, paragraph_of, names_each, name_ids = array("i"), array("i"), array("i"), array("i"), array("i"), array("i")
-    found_names = _Ids()
     name_id = found_names.__getitem__
     sentences_of, chain = sentence_spans, itertools.chain.from_iterable
     for i in positions:
@@ -761,7 +774,6 @@ def _read_chunk(positions: list[int]) -> tuple:
         named = names(article_text(article))
         name_ids.extend(map(name_id, named))
         names_each.append(len(named))
-    words = _Ids({end_mark.encode(): 0})
     ids_array = np.fromiter(map(words.__getitem__, _tokens(pieces)), dtype=np.int32)
     # Words of each headline and sentence: the spaces between two end marks, plus one (UTF-8 keeps both one byte).
     marks = np.frombuffer("".join(pieces).encode(), dtype=np.uint8)
@@ -770,7 +782,7 @@ def _read_chunk(positions: list[int]) -> tuple:
     del marks
     word_counts = np.diff(np.r_[0, spaces_before]) + 1
     counts_array = np.frombuffer(counts, dtype=np.int32)
-    ends = np.flatnonzero(ids_array == 0)
+    ends = np.flatnonzero(ids_array < 0)
     segment = np.diff(np.r_[-1, ends]) - 1  # tokens of each headline and sentence, in order
     head_at = np.r_[0, np.cumsum(counts_array + 1)[:-1]].astype(np.int64)
     heads = segment[head_at].astype(np.int32)
@@ -783,8 +795,12 @@ def _read_chunk(positions: list[int]) -> tuple:
     table[:, 1] = word_counts[~is_head]
     table[:, 2] = np.repeat(np.frombuffer(paragraph_of, dtype=np.int32), np.frombuffer(spans_each, dtype=np.int32))
     table[:, 3:] = place
-    return ([w.decode() for w in list(words)[1:]], ids_array[ids_array != 0] - 1, heads, counts_array, tokens_each, table,
-            list(found_names), np.frombuffer(names_each, dtype=np.int32), np.frombuffer(name_ids, dtype=np.int32))
+    return _Arrays(ids_array[ids_array >= 0], heads, _starts(tokens_each), table, _starts(counts_array),
+                   np.frombuffer(name_ids, dtype=np.int32), _starts(np.frombuffer(names_each, dtype=np.int32)))
+
+
+def _starts(sizes: np.ndarray) -> np.ndarray:
+    return np.r_[0, np.cumsum(sizes, dtype=np.int64)]
 
 
 def _distinct(values: np.ndarray, counts: bool = False, runs: bool = False):

@@ -218,7 +218,7 @@ def test_merging_again_after_one_edit_reads_only_that_article_and_equals_a_fresh
     again = [edited if a.id == edited.id else a for a in articles] + [flood()]
     read = []
     real = digest.similarity._read_chunk
-    monkeypatch.setattr(digest.similarity, "_read_chunk", lambda positions: read.extend(positions) or real(positions))
+    monkeypatch.setattr(digest.similarity, "_read_chunk", lambda positions, *vocabularies: read.extend(positions) or real(positions, *vocabularies))
     remerged = merge_stories(again, MergeConfig())[0]
     assert len(read) == 2  # the edited article and the new one
     digest.similarity._forget()
