@@ -311,7 +311,8 @@ def key_pairs(key: np.ndarray, owner: np.ndarray, n: int, *, max_shared: int, ne
         return empty, empty
     held = np.bincount(key)  # articles holding each key: most keys are one article's only, and propose nothing
     usable = (held[key] >= 2) & (held[key] <= max_shared)
-    key, owner = key[usable], owner[usable].astype(np.int64)
+    narrow = n * n <= 1 << 32  # codes fit in 32 bits, which sort about twice as fast as 64
+    key, owner = key[usable], owner[usable].astype(np.uint32 if narrow else np.int64)
     codes = []
     for d in range(1, neighbours + 1):
         if d >= len(key):
@@ -319,10 +320,11 @@ def key_pairs(key: np.ndarray, owner: np.ndarray, n: int, *, max_shared: int, ne
         same = key[:-d] == key[d:]
         if not same.any():
             break
-        codes.append(owner[:-d][same] * n + owner[d:][same])
+        codes.append(owner[:-d][same] * owner.dtype.type(n) + owner[d:][same])
     if not codes:
         return empty, empty
-    return _distinct(np.concatenate(codes), counts=True)
+    unique, counts = _distinct(np.concatenate(codes), counts=True)
+    return unique.astype(np.int64), counts
 
 
 def _summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
