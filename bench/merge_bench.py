@@ -6,7 +6,7 @@
 Each size runs in a fresh process so its peak memory is its own. "time" is wall-clock; "CPU" adds up the CPU
 seconds of the process and its worker, which is what to compare when others share the machine. "again" is the
 wall time of merging the same archive again in full after one article was edited (only the edited article is read
-again, for archives up to digest.similarity.CACHE_ARTICLES articles); "re-merge" is what the preview server pays
+again, for archives up to digest.reading.CACHE_ARTICLES articles); "re-merge" is what the preview server pays
 for that edit with its re-merger (digest/remerge.py), and whether it gave the same stories as the full merge
 (up to 20,000 articles).
 Time and memory are the merge stage's only: the synthetic articles are generated first (bench/generate.py) and

@@ -1,7 +1,7 @@
 """Merge stage: articles -> stories, one per event, however many outlets reported it.
 
 0. Read: every article is tokenised, cut into sentences and searched for names once, into arrays
-   (``digest.similarity.read``), on two cores for large archives; articles unchanged since the last call are not
+   (``digest.reading.read``), on two cores for large archives; articles unchanged since the last call are not
    read again, so the preview server's re-merge after a save reads only what was edited.
 1. Index: the pairs worth comparing are those sharing a rare word 3-shingle or a rare name (``digest.similarity``);
    never every pair, so the stage stays near-linear as the archive grows. ``MergeStats.compared`` counts them.
@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 from .config import MergeConfig
 from .models import Article, Diagnostic, Story
 from .slugs import slugify, unique_slug
-from .similarity import Reading, read
+from .reading import Reading, read
 from .summarize import tell_all
 
 

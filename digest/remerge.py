@@ -4,7 +4,7 @@ A full merge (``digest.merge``) reads every article and builds corpus-wide table
 and name is) before it compares anything: at 10,000 articles that is seconds, too slow to follow an editor's saves.
 ``Remerger`` keeps the last full merge's tables and the pairs it scored. After a save:
 
-- the articles whose content changed, and the new ones, are read (``similarity.read_fresh``, a few milliseconds)
+- the articles whose content changed, and the new ones, are read (``reading.read_fresh``, a few milliseconds)
   and put in the kept tables' terms: their shingles, words and names weighed with the kept rarities;
 - their candidate pairs come from the kept inverted index, by the full merge's rules (a key shared by 2 to
   ``max_shared`` articles, each paired with its ``neighbours`` nearest in first-seen order, two shared keys), and
@@ -30,7 +30,8 @@ import numpy as np
 from .config import MergeConfig
 from .merge import MergeRun, MergeStats, _date_order, _seen_key, editor_groups, full_merge, group, story_key_groups, story_slugs
 from .models import Article, Story
-from .similarity import Corpus, Reading, inverse_frequency, read_fresh, vocabulary_tables, word_shingles
+from .reading import Reading, read_fresh
+from .similarity import Corpus, inverse_frequency, vocabulary_tables, word_shingles
 from .summarize import tell_all
 
 FULL_AGAIN_SHARE = 0.05  # of the archive changed since the last full merge: merge in full again

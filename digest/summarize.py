@@ -4,7 +4,7 @@ Everything here is taken from the versions, never written up. Sentences are comp
 bigrams ("aqeel malik", "481 accounts"), so a sentence another outlet reworded ("Daesh group" for "Islamic State
 group") still counts as shared, while one that brings a new fact or figure does not.
 
-The articles were read once by the merge stage (``digest.similarity.Reading``: word ids per sentence); every
+The articles were read once by the merge stage (``digest.reading.Reading``: word ids per sentence); every
 multi-version story is told at once with array arithmetic, and only the few sentences that end up in a summary
 or an addition are cut out of their paragraphs. A single version's summary is its lead: no comparing at all.
 """
@@ -16,7 +16,9 @@ from typing import Sequence
 import numpy as np
 
 from .models import Article, OutletAddition
-from .similarity import STOP_WORDS, Reading, _dense_ids, _distinct, _ranges, cut_sentence, forked
+from .arrays import dense_ids, distinct, ranges
+from .forking import forked
+from .reading import STOP_WORDS, Reading, cut_sentence
 from .text import split_sentences
 
 # A sentence is shared when at least this share of its content-word bigrams appears in another version.
@@ -92,9 +94,9 @@ class _Versions:
         stop = np.fromiter((w in STOP_WORDS for w in vocabulary), dtype=bool, count=len(vocabulary))
 
         # Tokens: each version's headline, then its sentences; the sentence of each token (-1: the headline).
-        token, token_version = _ranges(reading.token_start[version], reading.token_start[version + 1])
+        token, token_version = ranges(reading.token_start[version], reading.token_start[version + 1])
         word = reading.ids[token].astype(np.int64)
-        row, row_version = _ranges(reading.sentence_start[version], reading.sentence_start[version + 1])
+        row, row_version = ranges(reading.sentence_start[version], reading.sentence_start[version + 1])
         self.row, self.row_version = row, row_version  # sentence rows of the versions, in order
         self.position = row - reading.sentence_start[version][row_version]  # sentence's place in its version
         self.length = reading.sentences[row, 1].astype(np.int64)
@@ -110,21 +112,21 @@ class _Versions:
         content = ~stop[word]
 
         # How many versions of its story use each content word: what the outlets agree the story is about.
-        used = _distinct(token_version[content] * width + word[content], runs=True)
-        story_word, self.agree = _distinct(self.story[used // width] * width + used % width, counts=True, runs=True)
+        used = distinct(token_version[content] * width + word[content], runs=True)
+        story_word, self.agree = distinct(self.story[used // width] * width + used % width, counts=True, runs=True)
         self.story_word = story_word
 
         # Each sentence's distinct content words, and how much its story's versions agree on them.
         in_sentence = content & (sentence >= 0)
         cs, cw = sentence[in_sentence], word[in_sentence]
-        words = _distinct(cs * width + cw, runs=True)
+        words = distinct(cs * width + cw, runs=True)
         ws = words // width
         self.distinct_words = np.bincount(ws, minlength=len(row))
         self.agreement = np.bincount(ws, weights=self._weight(self.story[row_version[ws]], words % width), minlength=len(row))
 
         # Headline words, scored the same way.
         in_head = content & (sentence < 0)
-        heads_used = _distinct(token_version[in_head] * width + word[in_head], runs=True)
+        heads_used = distinct(token_version[in_head] * width + word[in_head], runs=True)
         hv = heads_used // width
         self.headline_agreement = np.bincount(hv, weights=self._weight(self.story[hv], heads_used % width), minlength=len(version))
 
@@ -136,17 +138,17 @@ class _Versions:
         owners = np.concatenate([cs[follows], cs[alone]])
         b_width = width * width + width  # every code: numbering them densely costs a sort of its own
         if (len(row) * b_width).bit_length() > 62:  # the codes would not fit in int64 beside a sentence number
-            bigram_codes, codes = _dense_ids(codes)
+            bigram_codes, codes = dense_ids(codes)
             b_width = max(len(bigram_codes), 1)
-        entries = _distinct(owners * b_width + codes.reshape(-1), runs=True)
+        entries = distinct(owners * b_width + codes.reshape(-1), runs=True)
         self.bigram_sentence, self.bigram = entries // b_width, entries % b_width
         self.bigram_start = np.r_[0, np.cumsum(np.bincount(self.bigram_sentence, minlength=len(row)))]
         self.bigrams = self.bigram_start[1:] - self.bigram_start[:-1]
 
         # A sentence adds to its version when most of its bigrams are in no other version of the story.
-        held = _distinct(row_version[self.bigram_sentence] * b_width + self.bigram, runs=True)  # (version, bigram)
+        held = distinct(row_version[self.bigram_sentence] * b_width + self.bigram, runs=True)  # (version, bigram)
         in_story = self.story[held // b_width] * b_width + held % b_width
-        keys, versions_with = _distinct(in_story, counts=True, runs=True)
+        keys, versions_with = distinct(in_story, counts=True, runs=True)
         lookup = np.searchsorted(keys, self.story[row_version[self.bigram_sentence]] * b_width + self.bigram)
         elsewhere = np.bincount(self.bigram_sentence, weights=(versions_with[lookup] > 1).astype(np.float64), minlength=len(row))
         self.adds = (self.bigrams > 0) & (elsewhere < SHARED_BIGRAMS * self.bigrams)

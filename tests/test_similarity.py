@@ -11,6 +11,7 @@ from collections import Counter
 import numpy as np
 
 import digest.merge
+import digest.reading
 import digest.similarity
 import digest.summarize
 from conftest import REPO
@@ -74,7 +75,7 @@ def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
     articles = generate(1200, seed=11).articles
 
     def merged():
-        digest.similarity._forget()
+        digest.reading._forget()
         stories, stats = merge_stories(articles, MergeConfig())
         return [(s.slug, s.title, [a.id for a in s.articles], s.summary, s.adds) for s in stories], (stats.candidates, stats.compared, stats.merged)
 
@@ -82,7 +83,7 @@ def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
     for module, name in ((digest.merge, "PARALLEL_READ_MIN"), (digest.similarity, "PARALLEL_INDEX_MIN"),
                          (digest.similarity, "PARALLEL_EVIDENCE_MIN"), (digest.summarize, "PARALLEL_TELL_MIN")):
         monkeypatch.setattr(module, name, 0)
-    monkeypatch.setattr(digest.similarity, "_CHUNK", 50)  # many chunks: both processes take some
+    monkeypatch.setattr(digest.reading, "_CHUNK", 50)  # many chunks: both processes take some
     two_cores = merged()
     assert two_cores == one_core
     assert one_core[1][2] > 100  # the archive has re-reports to merge

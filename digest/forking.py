@@ -1,0 +1,80 @@
+"""The second core: part of a stage's work run in a forked process that sees everything computed so far.
+
+Results come back through a pipe, numpy arrays as raw buffers (pickle protocol 5); nothing is pickled on the way
+in. The merge stage uses it to read, index, judge and tell on both cores; each part gives exactly what one pass
+over everything would.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import os
+import pickle
+
+
+def can_fork() -> bool:
+    """Whether a second process can help: two cores or more, and fork (not on Windows or macOS's default)."""
+    return (os.cpu_count() or 1) >= 2 and "fork" in mp.get_all_start_methods()
+
+
+def forked(function, *args):
+    """Start ``function(*args)`` in a forked child process and return a call that waits for its result.
+
+    The child sees this process's memory as it is now (nothing is pickled on the way in; only the result comes
+    back): the way to use the second core for work that needs everything read so far. Without a second core or
+    without fork, the function runs here and now."""
+    if not can_fork():
+        result = function(*args)
+        return lambda: result
+    context = mp.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_run_forked, args=(send, function, args), daemon=True)
+    # Objects the garbage collector would walk in either process while the child lives (writing to every page it
+    # visits, which makes the kernel copy pages both processes still share): out of its reach until the child ends.
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    child.start()
+    send.close()
+
+    def wait():
+        try:
+            ok, value = _receive(receive)
+        except EOFError:
+            raise RuntimeError(f"the worker process running {function.__name__} ended without a result (exit code {child.exitcode})") from None
+        finally:
+            receive.close()
+            child.join()
+            if not frozen_before:  # what the caller froze itself stays frozen
+                gc.unfreeze()
+        if not ok:
+            raise value
+        return value
+    return wait
+
+
+def _run_forked(send, function, args) -> None:
+    gc.disable()  # a short life: nothing to collect that matters, and collecting would copy shared pages
+    try:
+        result = (True, function(*args))
+    except BaseException as error:  # handed back to the parent, which raises it
+        result = (False, error)
+    buffers: list[pickle.PickleBuffer] = []  # numpy arrays travel as raw bytes, not copied into the pickle
+    data = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
+    send.send((data, [memoryview(b).nbytes for b in buffers]))
+    for buffer in buffers:
+        send.send_bytes(buffer.raw())
+    send.close()
+
+
+def _receive(receive) -> tuple:
+    data, sizes = receive.recv()
+    buffers = []
+    for size in sizes:
+        buffer = bytearray(size)  # writable: arrays unpickled from it are ordinary arrays
+        if size:
+            receive.recv_bytes_into(buffer)
+        else:
+            receive.recv_bytes()
+        buffers.append(buffer)
+    return pickle.loads(data, buffers=buffers)
