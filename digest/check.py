@@ -9,6 +9,7 @@ afterwards is set look-ups, so 20,000 pages stay quick.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import posixpath
@@ -235,6 +236,27 @@ class _Resolver:
 
 
 # ---------------------------------------------------------------- the check
+
+
+_CANONICAL = re.compile(r"""<link\s+rel=["']canonical["']\s+href=["']([^"']*)["']""", re.IGNORECASE)
+
+
+def built_base_url(output_dir: Path) -> str | None:
+    """The address the site was built for, as its front page names itself (its canonical link): what
+    ``digest build --base-url`` was given. None when the front page names no absolute http(s) address."""
+    try:
+        with open(output_dir / "index.html", encoding="utf-8", errors="replace") as front:
+            head = front.read(65536)
+    except OSError:
+        return None
+    found = _CANONICAL.search(head)
+    if not found:
+        return None
+    url = html.unescape(found.group(1))
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url if url.endswith("/") else url + "/"
 
 
 def check_site(output_dir: Path, base_url: str) -> CheckReport:

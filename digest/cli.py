@@ -170,19 +170,28 @@ def deploy(config_path, base_url, remote, branch, message, no_push) -> None:
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.option("--output", "-o", type=click.Path(file_okay=False), help="Check the site in this folder instead of output_dir from the settings.")
-@click.option("--base-url", help="The address the site was built for, if digest build was given --base-url.")
+@click.option("--base-url", help="The address the site was built for. Default: the one its front page names (what digest build was given).")
 @click.pass_context
 def check(ctx, config_path, output, base_url) -> None:
     """Check the built site: links, assets, #fragments, titles, feeds and sitemap.
 
     Prints one line per problem (page:line: link: what is wrong) and exits with status 1 if there is any.
     """
-    from .check import check_site
+    from .check import built_base_url, check_site
 
     config = _load(config_path, output, base_url)
     if not (config.output_dir / "index.html").is_file():
         raise DigestError("no built site here (index.html is missing)", _display(config.output_dir), hint="run digest build first, or pass --output DIR")
-    report = check_site(config.output_dir, config.site.base_url)
+    under = config.site.base_url
+    built_for = built_base_url(config.output_dir)
+    if built_for and built_for != under:
+        if base_url is None:  # built with --base-url: check it as it was built
+            under = built_for
+            click.echo(f"note: checking under {built_for}, the address the site was built for (its front page says so)", err=True)
+        else:
+            click.echo(f"warning: the site was built for {built_for}, not {under}: its links will look broken here "
+                       f"(pass --base-url {built_for}, or build again with --base-url {under})", err=True)
+    report = check_site(config.output_dir, under)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
@@ -191,7 +200,7 @@ def check(ctx, config_path, output, base_url) -> None:
     if report.problems:
         click.echo(f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} in {counts}.", err=True)
         ctx.exit(1)
-    click.echo(f"Checked {counts} under {config.site.base_url}: no problems.")
+    click.echo(f"Checked {counts} under {under}: no problems.")
 
 
 def _display(folder: Path) -> str:

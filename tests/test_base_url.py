@@ -224,6 +224,18 @@ def test_every_internal_link_answers_200_under_the_sub_path(served, built):
     assert "no problems" in agreed.stdout
 
 
+def test_digest_check_checks_the_site_under_the_address_it_was_built_for(built):
+    """Built with --base-url while digest.yaml names another address: check needs no flag to agree."""
+    plain = run_digest("check", cwd=built)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "Checked" in plain.stdout and f"under {BASE}: no problems" in plain.stdout
+    assert f"checking under {BASE}, the address the site was built for" in plain.stderr
+
+    other = run_digest("check", "--base-url", CONFIGURED, cwd=built)
+    assert other.returncode == 1  # told to check it as something it is not: the links do look broken
+    assert f"warning: the site was built for {BASE}, not {CONFIGURED}" in other.stderr
+
+
 def test_a_broken_link_is_a_404_there_and_digest_check_reports_it(served, built, tmp_path):
     origin, output = served
     copy = tmp_path / "output"

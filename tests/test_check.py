@@ -206,6 +206,12 @@ def test_cli_exit_status_and_output(good):
 
     elsewhere = run_digest("check", "--base-url", "https://example.org/other/", cwd=good.parent)
     assert elsewhere.returncode == 1 and "outside the site's base path /other/" in elsewhere.stdout
+    assert f"warning: the site was built for {BASE}, not https://example.org/other/" in elsewhere.stderr
+
+    (good.parent / "digest.yaml").write_text("site:\n  base_url: https://example.org/\n", encoding="utf-8")
+    built_for = run_digest("check", cwd=good.parent)  # the front page's canonical link says where it was built for
+    assert built_for.returncode == 1 and f"checking under {BASE}" in built_for.stderr
+    assert built_for.stdout.splitlines() == broken.stdout.splitlines()  # the same one problem, nothing more
 
     missing = run_digest("check", "--output", "nothing-here", cwd=good.parent)
     assert missing.returncode == 2 and "no built site here" in missing.stderr and "digest build" in missing.stderr
