@@ -85,7 +85,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         articles, stories, parse_problems, merge_problems = reused
         cache.hits += len(docs)  # every document's parse result is known (and none was read)
         diagnostics += [_under(content, d) for d in parse_problems] + list(merge_problems)
-        return Digest(config, articles, stories, tuple(diagnostics))
+        return _digest(config, articles, stories, diagnostics)
     # Imported here, not at the top: a build whose memo matches never needs them (nor numpy).
     from .classify import classify_stories
     from .merge import merge_stories
@@ -102,7 +102,16 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None)
     if remember and as_promised:
         cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)))
-    return Digest(config, tuple(articles), tuple(classified), tuple(diagnostics))
+    return _digest(config, tuple(articles), tuple(classified), diagnostics)
+
+
+def _digest(config: Config, articles, stories, diagnostics: list[Diagnostic]) -> Digest:
+    """The digest, with what is wrong with the settings' redirects given the stories' slugs."""
+    from .redirects import usable_redirects
+
+    if config.redirects:
+        diagnostics = diagnostics + usable_redirects(config, {item.slug for item in stories})[1]
+    return Digest(config, articles, stories, tuple(diagnostics))
 
 
 def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, cache: ParseCache,

@@ -16,6 +16,7 @@ import yaml
 
 from .errors import ConfigError, DigestError
 from .models import Diagnostic
+from .slugs import slugify
 from .taxonomy import Section, Taxonomy, build_taxonomy, default_taxonomy
 
 CONFIG_FILE = "digest.yaml"
@@ -104,6 +105,15 @@ class MergeConfig:
 
 
 @dataclass(frozen=True)
+class Redirect:
+    """An old story address kept working: ``stories/<old>/`` sends readers on to the story at ``stories/<to>/``."""
+
+    old: str
+    to: str
+    line: int | None = None  # in digest.yaml
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path  # the folder holding digest.yaml; relative paths are resolved against it
     site: SiteConfig = SiteConfig()
@@ -111,6 +121,7 @@ class Config:
     merge: MergeConfig = MergeConfig()
     taxonomy: Taxonomy = field(default_factory=default_taxonomy, repr=False)  # see digest/taxonomy.py
     sections: tuple[Section, ...] = ()  # in order: the first that matches takes a story
+    redirects: tuple[Redirect, ...] = ()  # old story addresses that keep working (see digest/redirects.py)
     content_dir: Path = Path("content")
     output_dir: Path = Path("output")
     templates_dir: Path = Path("templates")
@@ -169,7 +180,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(ctx.problems)
 
     root = path.resolve().parent
-    known = {"site", "capture", "merge", "taxonomy", "sections", "content_dir", "output_dir", "templates_dir"}
+    known = {"site", "capture", "merge", "taxonomy", "sections", "redirects", "content_dir", "output_dir", "templates_dir"}
     ctx.unknown_keys((), data, known)
     site = _section(SiteConfig, data.get("site"), ("site",), ctx, checks={"base_url": _base_url_problems})
     if not ctx.problems_at(("site", "base_url")):
@@ -179,6 +190,7 @@ def parse_config(text: str, path: Path) -> Config:
     } | {"capture_time": _time_problems})
     merge = _section(MergeConfig, data.get("merge"), ("merge",), ctx)
     taxonomy, sections = build_taxonomy(data.get("taxonomy"), data.get("sections"), ctx)
+    redirects = _redirects(data.get("redirects"), ctx)
     dirs = {}
     for key in ("content_dir", "output_dir", "templates_dir"):
         value = data.get(key, key.removesuffix("_dir") if key != "templates_dir" else "templates")
@@ -191,7 +203,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(ctx.problems)
     config = Config(
         root=root, site=site, capture=capture, merge=merge, taxonomy=taxonomy,
-        sections=tuple(sections), source_file=path, warnings=tuple(ctx.warnings), **dirs,
+        sections=tuple(sections), redirects=redirects, source_file=path, warnings=tuple(ctx.warnings), **dirs,
     )
     return _resolve_paths(config, root)
 
@@ -305,6 +317,33 @@ def _coerce(raw: Any, expected: Any) -> tuple[Any, str | None]:
             return raw.isoformat(), None
         return None, f"must be text, not {raw!r}"
     return raw, None
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _redirects(data: Any, ctx: _Context) -> tuple[Redirect, ...]:
+    """``redirects:`` maps old story slugs to the slugs of the stories now: ``old-slug: new-slug``."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        ctx.error(("redirects",), "must be a mapping of old story slugs to the stories' slugs now",
+                  hint="write one line per old address, e.g. 'floods-in-vellora: floods-force-12000-from-their-homes'")
+        return ()
+    found = []
+    for old, to in data.items():
+        keys = ("redirects", old)
+        bad = [value for value in (old, to) if not isinstance(value, str) or not _SLUG.fullmatch(value)]
+        if bad:
+            value = bad[0]
+            wanted = slugify(str(value).rstrip("/").rsplit("/", 1)[-1]) if isinstance(value, (str, int, float)) else None
+            ctx.error(keys, f"{value!r} is not a story slug: lowercase letters, digits and hyphens only",
+                      hint=f"write {wanted!r}, the last part of the story's address" if wanted else None)
+        elif old == to:
+            ctx.error(keys, "sends the story to itself", hint="remove the line")
+        else:
+            found.append(Redirect(old, to, ctx.line(keys)))
+    return tuple(found)
 
 
 def _regex_problems(patterns: tuple[str, ...]) -> str | None:

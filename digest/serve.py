@@ -210,10 +210,17 @@ def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bo
     import click
 
     previewer = Previewer(Path(config_path) if config_path else None, Path.cwd(), base_url, strict)
+    told_moves: set[tuple[str, str]] = set()
 
     def report(outcome: BuildOutcome) -> None:
         for diagnostic in outcome.warnings:
             click.echo(str(diagnostic), err=True)
+        for old, new in (outcome.moved or {}).items():  # the preview follows a move; a published site needs a redirect
+            if (old, new) not in told_moves:
+                told_moves.add((old, new))
+                before, now = old.split("/")[1], new.split("/")[1]
+                click.echo(f"stories/{before}/ moved to stories/{now}/ (its first headline changed). To keep published links to it "
+                           f"working, add to digest.yaml:\n  redirects:\n    {before}: {now}", err=True)
         took = sum(seconds for _, seconds in outcome.timings.stages) if outcome.timings else 0.0
         if outcome.failure is not None:
             click.echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)

@@ -28,6 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from .build import Digest
 from .cache import pipeline_fingerprint
 from .models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Level, Story
+from .redirects import usable_redirects
 from .slugs import slugify, unique_slug
 
 OTHER_NEWS = "Other news"
@@ -362,6 +363,10 @@ def build_site_graph(digest: Digest) -> SiteGraph:
                       kind="about", breadcrumbs=(home, Crumb("About", None))))
     pages.append(Page("404.html", "404.html", "Page not found", {}, description="This page does not exist.", kind="404",
                       in_sitemap=False, root_relative=True))
+    for redirect in usable_redirects(digest.config, by_slug)[0]:  # old addresses of stories (digest.yaml redirects:)
+        item = by_slug[redirect.to]
+        pages.append(Page(story_path(redirect.old), "redirect.html", f"Moved: {item.story.title}", {"item": item, "target": story_path(redirect.to)},
+                          description=f"This story has moved to a new address: {item.story.title}.", kind="redirect", in_sitemap=False))
 
     pages = _unique_titles(pages)
     for page in pages:

@@ -381,6 +381,8 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
         expect(heading).to_have_text("Harbour Bridge Reopens To Traffic After Repairs", timeout=20_000)
         assert page.url != story_url and page.url.endswith("/stories/harbour-bridge-reopens-to-traffic-after-repairs/")
         assert page.evaluate("window.notReloaded") is None  # the script reloaded it; nobody else did
+        served.wait_for_line(r"^stories/harbour-bridge-reopens-after-repairs/ moved to stories/harbour-bridge-reopens-to-traffic-after-repairs/")
+        served.wait_for_line(r"^    harbour-bridge-reopens-after-repairs: harbour-bridge-reopens-to-traffic-after-repairs$")  # what to add
 
         # Break the template: the page shows where and what, over the last good page.
         lines = good_template.splitlines()

@@ -1,0 +1,72 @@
+"""``redirects:`` in digest.yaml: an old story address keeps working after a headline edit moved the story."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_digest
+
+from digest.config import parse_config
+from digest.errors import ConfigError
+
+STORY = "pakistan-urges-global-social-media-platforms-to-block-accounts-run"
+OTHER = "liew-pn-must-offer-vision-not-just-angry-noise"
+
+
+def with_redirects(site: Path, lines: str) -> None:
+    settings = site / "digest.yaml"
+    settings.write_text("redirects:\n" + lines + settings.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def test_settings_name_each_bad_line_with_the_slug_to_write():
+    text = "redirects:\n  old-one: new-one\n  stories/Old Two/: x\n  same: same\n"
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, Path("digest.yaml"))
+    messages = [str(p) for p in raised.value.problems]
+    assert any(m.startswith("digest.yaml:3: redirects.stories/Old Two/: 'stories/Old Two/' is not a story slug") and "'old-two'" in m for m in messages)
+    assert any(m.startswith("digest.yaml:4: redirects.same: sends the story to itself") for m in messages)
+    assert len(messages) == 2  # the good line is not a problem
+
+    config = parse_config("redirects:\n  old-one: new-one\n", Path("digest.yaml"))
+    assert [(r.old, r.to, r.line) for r in config.redirects] == [("old-one", "new-one", 2)]
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        parse_config("redirects: [old-one]\n", Path("digest.yaml"))
+
+
+def test_an_old_address_gets_a_page_that_sends_readers_on_and_is_checked(site):
+    with_redirects(site, f"  pakistan-platforms: {STORY}\n  gone: no-such-story\n  {OTHER}: {STORY}\n")
+
+    built = run_digest("build", "--no-search", cwd=site, check=True)
+
+    out = site / "output"
+    page = (out / "stories/pakistan-platforms/index.html").read_text(encoding="utf-8")
+    assert f'<meta http-equiv="refresh" content="0; url=../../stories/{STORY}/index.html">' in page
+    assert f'<link rel="canonical" href="https://example.org/digest/stories/{STORY}/">' in page
+    assert '<meta name="robots" content="noindex">' in page
+    assert f'href="../../stories/{STORY}/index.html">Pakistan urges global social media platforms' in page  # a link for readers too
+    assert "pakistan-platforms" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert not (out / "stories/gone").exists()
+    assert "<h1>This story has moved</h1>" not in (out / f"stories/{OTHER}/index.html").read_text(encoding="utf-8")  # a story keeps its page
+    warnings = [line for line in built.stderr.splitlines() if "redirects." in line]
+    assert any("digest.yaml:3: warning: redirects.gone: no story has the slug 'no-such-story'" in w for w in warnings), built.stderr
+    assert any(f"digest.yaml:4: warning: redirects.{OTHER}: a story has this address now" in w for w in warnings), built.stderr
+
+    checked = run_digest("check", cwd=site)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    strict = run_digest("build", "--no-search", "--strict", cwd=site)
+    assert strict.returncode != 0 and "redirects.gone" in strict.stderr
+
+
+def test_the_old_address_opened_from_disk_lands_on_the_story(site, browser):
+    with_redirects(site, f"  pakistan-platforms: {STORY}\n")
+    run_digest("build", "--no-search", cwd=site, check=True)
+
+    page = browser.new_page()
+    try:
+        page.goto((site / "output/stories/pakistan-platforms/index.html").as_uri())
+        page.wait_for_url(f"**/stories/{STORY}/index.html")
+        assert page.locator("h1").first.inner_text().startswith("Pakistan urges global social media platforms")
+    finally:
+        page.close()
