@@ -364,6 +364,8 @@ def _read_chunk(positions: list[int], words: _Vocabulary, found_names: _Vocabula
         for p, paragraph in enumerate(article.paragraphs):
             text = " ".join(paragraph.split())
             spans = sentences_of(text)
+            if not spans:  # an empty paragraph: no sentence, so no end mark either (each end mark closes one)
+                continue
             lowered = text.lower()
             if end_mark in text:  # not a word character either way
                 text, lowered = text.replace(end_mark, " "), lowered.replace(end_mark, " ")

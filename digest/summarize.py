@@ -56,6 +56,8 @@ PARALLEL_TELL_MIN = 1000
 def _split(reading: Reading, stories: Sequence[Sequence[int]]) -> int:
     """Where to cut the stories so that this process (which also tells the single versions) and the second one
     (which also sends its part back) finish together; the work is measured by the tokens of the versions."""
+    if not stories:
+        return 0
     tokens = reading.token_start[1:] - reading.token_start[:-1]
     work = np.cumsum(tokens[np.fromiter((i for versions in stories for i in versions), dtype=np.int64)])
     work = work[np.cumsum([len(versions) for versions in stories]) - 1]  # after each story

@@ -87,3 +87,29 @@ def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
     two_cores = merged()
     assert two_cores == one_core
     assert one_core[1][2] > 100  # the archive has re-reports to merge
+
+
+def test_an_empty_paragraph_is_no_sentence_and_spoils_nothing_after_it():
+    from dataclasses import replace
+
+    from digest.models import Article
+    from digest.reading import read
+
+    gap = Article(id="gap", source="gap.md", line=1, kind="lead", headline="Floods in Vellora",
+                  paragraphs=("Floods forced 12,000 people from their homes.", "", "   ", "The river burst its banks near Ambrel."))
+    after = Article(id="after", source="after.md", line=1, kind="lead", headline="İstanbul café reopens",
+                    paragraphs=("The café on the Bosphorus reopened on Monday. Queues formed early.",))
+    digest.reading._forget()
+    reading = read([gap, after, replace(gap, id="plain", paragraphs=tuple(p for p in gap.paragraphs if p.strip()))], parallel_min=10**9)
+
+    def rows(k):
+        return reading.sentences[reading.sentence_start[k]:reading.sentence_start[k + 1]]
+
+    assert [reading.sentence_text(gap, r) for r in range(reading.sentence_start[0], reading.sentence_start[1])] == [
+        "Floods forced 12,000 people from their homes.", "The river burst its banks near Ambrel."]
+    assert rows(0)[:, 2].tolist() == [0, 3]  # each sentence knows its paragraph, the empty ones counted
+    assert rows(0)[:, [0, 1, 3, 4]].tolist() == rows(2)[:, [0, 1, 3, 4]].tolist()  # as if the gap were not there
+    assert [reading.sentence_text(after, r) for r in range(reading.sentence_start[1], reading.sentence_start[2])] == [
+        "The café on the Bosphorus reopened on Monday.", "Queues formed early."]
+    tokens = np.diff(reading.token_start).tolist()
+    assert tokens[0] == tokens[2]  # the same words, with or without the gap
