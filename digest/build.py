@@ -165,6 +165,7 @@ class BuildReport:
     pages: int
     timings: Timings
     parse_cache: tuple[int, int] = (0, 0)  # (hits, misses): a second build with nothing changed only hits
+    moved: tuple[tuple[str, str], ...] = ()  # (old slug, new slug) of stories whose address changed since the last build
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -180,6 +181,7 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
 
     timings = Timings()
     cache = ParseCache() if clean else load_cache(config.output_dir)
+    before = cache.last_stories()
     digest = gather(config, cache, timings)
     if strict and digest.diagnostics:
         listed = "\n".join(str(d) for d in digest.diagnostics)
@@ -196,7 +198,10 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
     if search:
         with timings.stage("search"):
             run_search_indexer(config.output_dir)
-    return BuildReport(digest, written, deleted, len(graph.pages), timings, (cache.hits, cache.misses))
+    from .redirects import moved_stories
+
+    moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
+    return BuildReport(digest, written, deleted, len(graph.pages), timings, (cache.hits, cache.misses), moved)
 
 
 def _under(content: str, diagnostic: Diagnostic) -> Diagnostic:

@@ -165,6 +165,13 @@ class ParseCache:
             self._gathered = loaded if isinstance(loaded, tuple) and len(loaded) == 2 else ("", None)
         return self._gathered[1] if self._gathered[0] == key else None
 
+    def last_stories(self) -> tuple:
+        """The stories the last build gathered, whatever has changed since; () when it left none. Asked for
+        before this build gathers (which replaces them)."""
+        self.gathered("")
+        value = self._gathered[1] if self._gathered else None
+        return value[1] if isinstance(value, tuple) and len(value) == 4 else ()
+
     def remember_gathered(self, key: str, value: Any) -> None:
         self._gathered = (key, value)
         self.gathered_changed = True

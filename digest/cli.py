@@ -72,6 +72,11 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
         f"{report.pages} pages in {_display(config.output_dir)} ({report.written} written, {report.deleted} removed) "
         f"in {total:.2f} s; {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}."
     )
+    if report.moved:
+        from .redirects import move_advice
+
+        for old, new in report.moved:
+            click.echo(move_advice(old, new), err=True)
     if verbose:
         click.echo(f"Stages: {report.timings}")
         click.echo(f"Parse cache: {report.parse_cache[0]} hits, {report.parse_cache[1]} misses.")

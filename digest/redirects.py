@@ -8,10 +8,10 @@ canonical link); it is left out of the sitemap and the search index.
 
 from __future__ import annotations
 
-from typing import Collection
+from typing import Collection, Sequence
 
 from .config import Config, Redirect
-from .models import Diagnostic
+from .models import ClassifiedStory, Diagnostic
 
 
 def usable_redirects(config: Config, slugs: Collection[str]) -> tuple[list[Redirect], list[Diagnostic]]:
@@ -31,3 +31,25 @@ def usable_redirects(config: Config, slugs: Collection[str]) -> tuple[list[Redir
         else:
             usable.append(redirect)
     return usable, problems
+
+
+def moved_stories(before: Sequence[ClassifiedStory], now: Sequence[ClassifiedStory], config: Config) -> list[tuple[str, str]]:
+    """Stories of the last build whose address is gone, and the slug each is at now: (old, new), for the
+    addresses no redirect keeps yet. A story is where all of its versions still here went (a story whose
+    versions went to several stories has no one new address)."""
+    story_of = {article.id: item.slug for item in now for article in item.story.articles}
+    kept = {item.slug for item in now} | {redirect.old for redirect in config.redirects}
+    moved = []
+    for item in before:
+        if item.slug in kept:
+            continue
+        went = {story_of[a.id] for a in item.story.articles if a.id in story_of}
+        if len(went) == 1:
+            moved.append((item.slug, went.pop()))
+    return moved
+
+
+def move_advice(old: str, new: str) -> str:
+    """What to tell the editor when a story's address changed."""
+    return (f"stories/{old}/ moved to stories/{new}/ (a story's address comes from its first headline). To keep published links "
+            f"to it working, add to digest.yaml:\n  redirects:\n    {old}: {new}")

@@ -27,6 +27,7 @@ from .cache import ParseCache
 from .config import CONFIG_FILE, Config, load_config
 from .errors import DigestError, ServeError, StrictModeError
 from .preview import BuildFailure, PreviewServer, PreviewState
+from .redirects import move_advice
 from .remerge import Remerger
 from .render import render_pages, theme_dirs
 from .site import build_site_graph, story_path
@@ -218,9 +219,7 @@ def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bo
         for old, new in (outcome.moved or {}).items():  # the preview follows a move; a published site needs a redirect
             if (old, new) not in told_moves:
                 told_moves.add((old, new))
-                before, now = old.split("/")[1], new.split("/")[1]
-                click.echo(f"stories/{before}/ moved to stories/{now}/ (its first headline changed). To keep published links to it "
-                           f"working, add to digest.yaml:\n  redirects:\n    {before}: {now}", err=True)
+                click.echo(move_advice(old.split("/")[1], new.split("/")[1]), err=True)
         took = sum(seconds for _, seconds in outcome.timings.stages) if outcome.timings else 0.0
         if outcome.failure is not None:
             click.echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)

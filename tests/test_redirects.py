@@ -70,3 +70,34 @@ def test_the_old_address_opened_from_disk_lands_on_the_story(site, browser):
         assert page.locator("h1").first.inner_text().startswith("Pakistan urges global social media platforms")
     finally:
         page.close()
+
+
+NOTE = """---
+title: "{title}"
+date: 2025-07-20
+outlet: Test Gazette
+---
+The harbour bridge at Port Vesta reopened on Sunday after three months of repairs, the works ministry said.
+Traffic was light in the first hours, and ferry operators said they expected fewer passengers.
+"""
+
+
+def test_a_build_says_which_story_moved_and_what_line_keeps_its_old_address(site):
+    note = site / "content" / "bridge.md"
+    note.write_text(NOTE.format(title="Harbour bridge reopens after repairs"), encoding="utf-8")
+    first = run_digest("build", "--no-search", cwd=site, check=True)
+    assert "moved to" not in first.stderr
+
+    note.write_text(NOTE.format(title="Harbour Bridge Reopens To Traffic After Repairs"), encoding="utf-8")
+    moved = run_digest("build", "--no-search", cwd=site, check=True)
+    assert "stories/harbour-bridge-reopens-after-repairs/ moved to stories/harbour-bridge-reopens-to-traffic-after-repairs/" in moved.stderr
+    assert "    harbour-bridge-reopens-after-repairs: harbour-bridge-reopens-to-traffic-after-repairs\n" in moved.stderr
+    assert "moved to" not in run_digest("build", "--no-search", cwd=site, check=True).stderr  # said once, for the build that moved it
+
+    note.write_text(NOTE.format(title="Harbour bridge reopens after repairs"), encoding="utf-8")
+    run_digest("build", "--no-search", cwd=site, check=True)  # and back
+    note.write_text(NOTE.format(title="Harbour Bridge Reopens To Traffic After Repairs"), encoding="utf-8")
+    with_redirects(site, "  harbour-bridge-reopens-after-repairs: harbour-bridge-reopens-to-traffic-after-repairs\n")
+    kept = run_digest("build", "--no-search", cwd=site, check=True)
+    assert "moved to" not in kept.stderr  # the redirect keeps the old address: nothing to advise
+    assert (site / "output/stories/harbour-bridge-reopens-after-repairs/index.html").is_file()
