@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .cache import CACHE_DIR
+from .config import base_url_problems, normalise_base_url
 
 # Below this many pages, starting worker processes costs more than it saves.
 PARALLEL_SCAN_MIN = 400
@@ -253,10 +254,7 @@ def built_base_url(output_dir: Path) -> str | None:
     if not found:
         return None
     url = html.unescape(found.group(1))
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return url if url.endswith("/") else url + "/"
+    return None if base_url_problems(url) else normalise_base_url(url)
 
 
 def check_site(output_dir: Path, base_url: str) -> CheckReport:

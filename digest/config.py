@@ -16,7 +16,7 @@ import yaml
 
 from .errors import ConfigError, DigestError
 from .models import Diagnostic
-from .slugs import slugify
+from .slugs import is_slug, slugify
 from .taxonomy import Section, Taxonomy, build_taxonomy, default_taxonomy
 
 CONFIG_FILE = "digest.yaml"
@@ -135,10 +135,10 @@ class Config:
         if output_dir is not None:
             cfg = replace(cfg, output_dir=output_dir.resolve())
         if base_url is not None:
-            problems = _base_url_problems(base_url)
+            problems = base_url_problems(base_url)
             if problems:
                 raise ConfigError([DigestError(f"--base-url {base_url!r}: {problems}", hint="use e.g. https://user.github.io/repo/")])
-            cfg = replace(cfg, site=replace(cfg.site, base_url=_normalise_base_url(base_url)))
+            cfg = replace(cfg, site=replace(cfg.site, base_url=normalise_base_url(base_url)))
         return cfg
 
 
@@ -182,9 +182,9 @@ def parse_config(text: str, path: Path) -> Config:
     root = path.resolve().parent
     known = {"site", "capture", "merge", "taxonomy", "sections", "redirects", "content_dir", "output_dir", "templates_dir"}
     ctx.unknown_keys((), data, known)
-    site = _section(SiteConfig, data.get("site"), ("site",), ctx, checks={"base_url": _base_url_problems})
+    site = _section(SiteConfig, data.get("site"), ("site",), ctx, checks={"base_url": base_url_problems})
     if not ctx.problems_at(("site", "base_url")):
-        site = SiteConfig(**{**site.__dict__, "base_url": _normalise_base_url(site.base_url)})
+        site = SiteConfig(**{**site.__dict__, "base_url": normalise_base_url(site.base_url)})
     capture = _section(CaptureConfig, data.get("capture"), ("capture",), ctx, checks={
         name: _regex_problems for name in ("inline_promos", "photo_captions", "bylines", "credits", "datelines", "relative_ages")
     } | {"capture_time": _time_problems})
@@ -319,9 +319,6 @@ def _coerce(raw: Any, expected: Any) -> tuple[Any, str | None]:
     return raw, None
 
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
 def _redirects(data: Any, ctx: _Context) -> tuple[Redirect, ...]:
     """``redirects:`` maps old story slugs to the slugs of the stories now: ``old-slug: new-slug``."""
     if data is None:
@@ -333,7 +330,7 @@ def _redirects(data: Any, ctx: _Context) -> tuple[Redirect, ...]:
     found = []
     for old, to in data.items():
         keys = ("redirects", old)
-        bad = [value for value in (old, to) if not isinstance(value, str) or not _SLUG.fullmatch(value)]
+        bad = [value for value in (old, to) if not isinstance(value, str) or not is_slug(value)]
         if bad:
             value = bad[0]
             wanted = slugify(str(value).rstrip("/").rsplit("/", 1)[-1]) if isinstance(value, (str, int, float)) else None
@@ -363,14 +360,14 @@ def _time_problems(value: str | None) -> str | None:
     return None
 
 
-def _base_url_problems(url: str) -> str | None:
+def base_url_problems(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"must be an absolute http(s) URL such as https://user.github.io/repo/, not {url!r}"
     return None
 
 
-def _normalise_base_url(url: str) -> str:
+def normalise_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 

@@ -96,6 +96,11 @@ class _Vocabulary(dict):
         self.listing: list = []
         self._decode = decode
 
+    @classmethod
+    def pair(cls, decode: bool) -> tuple["_Vocabulary", "_Vocabulary"]:
+        """Words (UTF-8 bytes, the end mark no word; listed as str with ``decode``) and names (str)."""
+        return cls(decode=decode, marks=(_END.encode(),)), cls()
+
     def __missing__(self, key) -> int:
         value = self[key] = len(self.listing)
         self.listing.append(key.decode() if self._decode else key)
@@ -147,8 +152,7 @@ CACHE_ARTICLES = 20_000
 _CACHE: dict[str, tuple[int, int]] = {}
 _PREVIOUS: list["_Arrays"] = []
 _END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word
-_WORDS = _Vocabulary(decode=True, marks=(_END.encode(),))
-_NAMES = _Vocabulary()
+_WORDS, _NAMES = _Vocabulary.pair(decode=True)
 _READING: Sequence[Article] = ()  # the articles being read, inherited by forked workers (never pickled)
 _ROW = 5
 
@@ -241,7 +245,7 @@ def _forget(vocabulary: bool = False) -> None:
     _CACHE.clear()
     _PREVIOUS.clear()
     if vocabulary:
-        _WORDS, _NAMES = _Vocabulary(decode=True, marks=(_END.encode(),)), _Vocabulary()
+        _WORDS, _NAMES = _Vocabulary.pair(decode=True)
 
 
 def _dense(gids: np.ndarray, words: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -318,7 +322,7 @@ def _claim(ends, lock, from_back: bool) -> int | None:
 def _read_from_back(chunks: list[list[int]], ends, lock) -> tuple[list[bytes], list[str], list[tuple]]:
     """The second process's part: its words and names by its own ids, and per chunk, the chunk read with those
     ids and the ids in order of first use."""
-    words, names = _Vocabulary(marks=(_END.encode(),)), _Vocabulary()
+    words, names = _Vocabulary.pair(decode=False)
     found = []
     while (k := _claim(ends, lock, from_back=True)) is not None:
         chunk = _read_chunk(chunks[k], words, names)

@@ -72,7 +72,7 @@ class _Table:
         by_b = np.argsort(b, kind="stable")
         a, b = a[by_b], b[by_b]
         first = np.flatnonzero(np.r_[True, b[1:] != b[:-1]]) if len(b) else np.empty(0, dtype=np.int64)
-        rows = max(1, _DENSE_CELLS // self.width, 64)
+        rows = max(_DENSE_CELLS // self.width, 64)
         dense = np.zeros((min(rows, len(first)), self.width))
         for lo in range(0, len(first), rows):
             p0, p1 = first[lo], (first[lo + rows] if lo + rows < len(first) else len(b))

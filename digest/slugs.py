@@ -18,6 +18,14 @@ def slugify(text: str, max_words: int = 10, max_length: int = 80) -> str:
     return slug or "untitled"
 
 
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def is_slug(text: str) -> bool:
+    """Lowercase ASCII letters and digits, words joined by single hyphens: what ``slugify`` makes."""
+    return _SLUG.fullmatch(text) is not None
+
+
 def unique_slug(base: str, taken: set[str]) -> str:
     """``base``, or ``base-2``, ``base-3``... whichever is not in ``taken``; records the choice."""
     slug, n = base, 2

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 
 import numpy as np
+import pytest
 
 import digest.merge
 import digest.reading
@@ -23,9 +24,10 @@ sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
 
 
-def test_key_pairs_counts_shared_keys_and_pairs_each_article_with_its_next_neighbours():
+@pytest.mark.parametrize("n", [40, 100_000])  # pair codes in 32 bits, and in 64 (past 65,536 articles)
+def test_key_pairs_counts_shared_keys_and_pairs_each_article_with_its_next_neighbours(n):
     rng = random.Random(3)
-    n, keys = 40, 60
+    keys = 60
     held = {k: sorted(rng.sample(range(n), rng.choice([1, 2, 3, 5, 12]))) for k in range(keys)}
     entries = sorted((k, a) for k, owners in held.items() for a in owners)
     key = np.array([k for k, _ in entries], dtype=np.int32)
