@@ -149,6 +149,7 @@ def cut_sentence(article: Article, paragraph: int, begin: int, end: int, normali
 # id, (hash of headline and paragraphs, its place in them). The preview server merges everything again after every
 # save; with this, only the edited documents are read again. Kept for archives up to CACHE_ARTICLES only.
 CACHE_ARTICLES = 20_000
+VOCABULARY_MAX = 5_000_000  # words kept between calls; past this, the vocabulary starts afresh
 _CACHE: dict[str, tuple[int, int]] = {}
 _PREVIOUS: list["_Arrays"] = []
 _END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word
@@ -195,7 +196,7 @@ class _Arrays:
 def read(articles: Sequence[Article], parallel_min: int) -> Reading:
     """Read every article (on two cores when at least ``parallel_min`` articles are new)."""
     n = len(articles)
-    if len(_WORDS) > 5_000_000:  # a long-running server that has seen many edits: start afresh
+    if len(_WORDS) > VOCABULARY_MAX:  # a long-running server that has seen many edits: start afresh
         _forget(vocabulary=True)
     fresh_vocabulary = not _WORDS.listing
     keys = [hash((a.headline, a.paragraphs)) for a in articles]

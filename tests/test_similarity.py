@@ -115,3 +115,18 @@ def test_an_empty_paragraph_is_no_sentence_and_spoils_nothing_after_it():
         "The café on the Bosphorus reopened on Monday.", "Queues formed early."]
     tokens = np.diff(reading.token_start).tolist()
     assert tokens[0] == tokens[2]  # the same words, with or without the gap
+
+
+def test_a_vocabulary_past_its_limit_starts_afresh_and_reads_as_a_fresh_process_would(monkeypatch):
+    from digest.reading import read
+
+    first, second = generate(60, seed=2).articles, generate(40, seed=3).articles
+    digest.reading._forget(vocabulary=True)
+    alone = read(second, parallel_min=10**9)  # what a fresh process reads
+    digest.reading._forget(vocabulary=True)
+    read(first, parallel_min=10**9)
+    grown = len(digest.reading._WORDS.listing)
+    monkeypatch.setattr(digest.reading, "VOCABULARY_MAX", grown - 1)
+    again = read(second, parallel_min=10**9)
+    assert len(digest.reading._WORDS.listing) == len(alone.vocabulary)  # the first archive's words were dropped
+    assert again.vocabulary == alone.vocabulary and np.array_equal(again.ids, alone.ids)
