@@ -326,18 +326,18 @@ def measure_gather(site: Path, serial: bool, profile: bool) -> dict:
     """In this process: gather() once with no parse cache, timed stage by stage."""
     os.chdir(site)
     started = time.perf_counter()
-    import digest.classify
-    from digest.build import Timings, gather
-    from digest.cache import ParseCache
-    from digest.config import load_config
+    import digest.classify.filing
+    from digest.pipeline.build import Timings, gather
+    from digest.pipeline.cache import ParseCache
+    from digest.settings.config import load_config
 
     if serial:
-        digest.classify.PARALLEL_CLASSIFY_MIN = 1 << 60
+        digest.classify.filing.PARALLEL_CLASSIFY_MIN = 1 << 60
     config = load_config(site / "digest.yaml")
     setup = time.perf_counter() - started
     timings = Timings()
     profiler = cProfile.Profile() if profile else None
-    original = digest.build.classify_stories
+    original = digest.pipeline.build.classify_stories
     cpu: dict[str, float] = {}
 
     def classify_timed(*args, **kwargs):
@@ -351,7 +351,7 @@ def measure_gather(site: Path, serial: bool, profile: bool) -> dict:
             if profiler:
                 profiler.disable()
 
-    digest.build.classify_stories = classify_timed
+    digest.pipeline.build.classify_stories = classify_timed
     started = time.perf_counter()
     result = gather(config, ParseCache(), timings)
     total = time.perf_counter() - started

@@ -6,7 +6,7 @@
 Each size runs in a fresh process so its peak memory is its own. "time" is wall-clock; "CPU" adds up the CPU
 seconds of the process and its worker, which is what to compare when others share the machine. "again" is the
 wall time of merging the same archive again in full after one article was edited (only the edited article is read
-again, for archives up to digest.reading.CACHE_ARTICLES articles); "re-merge" is what the preview server pays
+again, for archives up to digest.stories.reading.CACHE_ARTICLES articles); "re-merge" is what the preview server pays
 for that edit with its re-merger (digest/remerge.py), and whether it gave the same stories as the full merge
 (up to 20,000 articles).
 Time and memory are the merge stage's only: the synthetic articles are generated first (bench/generate.py) and
@@ -71,8 +71,8 @@ def run_one(n: int) -> dict:
     sys.path.insert(0, str(HERE))
     from generate import generate
 
-    from digest.config import MergeConfig
-    from digest.merge import merge_stories
+    from digest.settings.config import MergeConfig
+    from digest.stories.merge import merge_stories
 
     data = generate(n)
     gc.collect()
@@ -91,7 +91,7 @@ def run_one(n: int) -> dict:
     # What it pays with the preview's re-merger (digest/remerge.py), and whether that gives the same stories.
     remerge, remerge_same = None, None
     if n <= REMERGE_MAX:
-        from digest.remerge import Remerger
+        from digest.stories.remerge import Remerger
 
         remerger = Remerger()
         remerger.merge(data.articles, MergeConfig())

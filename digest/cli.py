@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .config import load_config
-from .errors import DigestError
-from .load import _display as display_path
+from digest import __version__
+from digest.settings.config import load_config
+from digest.errors import DigestError
+from digest.pipeline.load import _display as display_path
 
 CONFIG_HELP = "The site's settings file. Default: digest.yaml in the current folder (built-in defaults if there is none)."
 
@@ -60,7 +60,7 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
     pages and replaces the output folder's contents. If anything fails, the previous
     output is left untouched.
     """
-    from .build import build as run_build
+    from digest.pipeline.build import build as run_build
 
     config = _load(config_path, output, base_url)
     report = run_build(config, strict=strict, clean=clean, search=not no_search)
@@ -73,7 +73,7 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
         f"in {total:.2f} s; {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}."
     )
     if report.moved:
-        from .redirects import move_advice
+        from digest.site.redirects import move_advice
 
         for old, new in report.moved:
             click.echo(move_advice(old, new), err=True)
@@ -98,7 +98,7 @@ def serve(config_path, host, port, open_browser, strict, base_url, verbose) -> N
     touched. A failed rebuild keeps the last good site and shows the error on every page
     until the next good save. Stop with Ctrl+C.
     """
-    from .serve import run_serve
+    from digest.preview.serve import run_serve
 
     run_serve(config_path, host, port, open_browser=open_browser, strict=strict, base_url=base_url, verbose=verbose)
 
@@ -109,8 +109,8 @@ def serve(config_path, host, port, open_browser, strict, base_url, verbose) -> N
 @click.option("--articles", is_flag=True, help="List the articles the readers recovered instead of the stories.")
 def list_command(config_path, as_json, articles) -> None:
     """List the stories (or, with --articles, the articles) the digest would publish."""
-    from .build import gather
-    from .listing import article_records, story_records
+    from digest.pipeline.build import gather
+    from digest.site.listing import article_records, story_records
 
     config = _load(config_path)
     digest = gather(config)
@@ -136,8 +136,8 @@ def explain(slug, config_path) -> None:
 
     SLUG is the story's slug, as `digest list --json` prints it.
     """
-    from .build import gather
-    from .classify import explain_lines, similar_slugs
+    from digest.pipeline.build import gather
+    from digest.classify.filing import explain_lines, similar_slugs
 
     config = _load(config_path)
     digest = gather(config)
@@ -162,7 +162,7 @@ def deploy(config_path, base_url, remote, branch, message, no_push) -> None:
     The output folder becomes the whole content of the branch, committed without
     touching your working tree or index, then pushed.
     """
-    from .deploy import deploy as run_deploy
+    from digest.publish.deploy import deploy as run_deploy
 
     config = _load(config_path, None, base_url)
     result = run_deploy(config, remote=remote, branch=branch, message=message, push=not no_push,
@@ -182,7 +182,7 @@ def check(ctx, config_path, output, base_url) -> None:
 
     Prints one line per problem (page:line: link: what is wrong) and exits with status 1 if there is any.
     """
-    from .check import built_base_url, check_site
+    from digest.publish.check import built_base_url, check_site
 
     config = _load(config_path, output, base_url)
     if not (config.output_dir / "index.html").is_file():

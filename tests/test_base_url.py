@@ -46,7 +46,7 @@ def html_pages(output: Path) -> list[Path]:
 
 
 class _References(HTMLParser):
-    """Every URL a page refers to, independently of digest.check."""
+    """Every URL a page refers to, independently of digest.publish.check."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from digest.build import build
-from digest.classify import ClassifyStats
-from digest.config import load_config
+from digest.pipeline.build import build
+from digest.classify.filing import ClassifyStats
+from digest.settings.config import load_config
 
 NOTE = """---
 title: Harbour reopens in Karachi after the storm
@@ -52,7 +52,7 @@ def test_an_edit_classifies_only_the_stories_it_changed(site, monkeypatch):
     (site / "content" / "harbour.md").write_text(NOTE, encoding="utf-8")
     _build(site)
     seen: list[ClassifyStats] = []
-    import digest.classify as classify_module
+    import digest.classify.filing as classify_module
 
     original = classify_module.classify_stories
 

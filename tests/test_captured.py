@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_digest
-from digest.config import CaptureConfig
-from digest.load import read_document
+from digest.settings.config import CaptureConfig
+from digest.pipeline.load import read_document
 from digest.models import DateSource
-from digest.readers.captured import read_captured
+from digest.read.captured import read_captured
 
 CONTENT = REPO / "content"
 CHROME = ("Hashtags", "Try Our AI Features", "Daily8 AI", "No comments yet", "Related Articles", "ALSO READ", "Bernama photo")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import run_digest
 
-from digest.check import PARALLEL_SCAN_MIN, check_site
+from digest.publish.check import PARALLEL_SCAN_MIN, check_site
 
 BASE = "https://example.org/repo/"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from digest.classify import classify_stories, explain_lines
+from digest.classify.filing import classify_stories, explain_lines
 from digest.models import Article, Story
-from digest.taxonomy import build_taxonomy
+from digest.taxonomy.model import build_taxonomy
 
 from conftest import REPO
 
@@ -14,7 +14,7 @@ from conftest import REPO
 @pytest.fixture(scope="module")
 def shipped():
     """The taxonomy and sections of the shipped digest.yaml."""
-    from digest.config import load_config
+    from digest.settings.config import load_config
 
     config = load_config(REPO / "digest.yaml")
     return config.taxonomy, config.sections

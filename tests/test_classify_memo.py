@@ -7,16 +7,16 @@ import pickle
 
 import pytest
 
-from digest.classify import ClassifyStats, classify_stories, story_fingerprint, taxonomy_fingerprint
+from digest.classify.filing import ClassifyStats, classify_stories, story_fingerprint, taxonomy_fingerprint
 from digest.models import Article, Story
-from digest.taxonomy import Section, build_taxonomy
+from digest.taxonomy.model import Section, build_taxonomy
 
 from conftest import REPO
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    from digest.config import load_config
+    from digest.settings.config import load_config
 
     config = load_config(REPO / "digest.yaml")
     return config.taxonomy, config.sections
@@ -120,7 +120,7 @@ def test_related_stories_match_a_plain_pairwise_ranking(shipped):
     """The vectorised ranking equals the definition: shared entities by rarity, plus shared facets, best first."""
     import math
 
-    from digest.related import MIN_SCORE, _Facets, related_stories
+    from digest.classify.related import MIN_SCORE, _Facets, related_stories
 
     items = classify_stories(STORIES + [dataclasses.replace(s, slug=s.slug + "-2", articles=tuple(
         dataclasses.replace(a, id=a.id + "-2") for a in s.articles)) for s in STORIES], *shipped)
@@ -143,7 +143,7 @@ def test_related_stories_match_a_plain_pairwise_ranking(shipped):
 def test_each_article_is_hashed_once_and_its_fingerprint_travels_with_it():
     """A story's fingerprint is made from its articles' (kept on each article, and pickled with it): a new Story
     object around the same articles, as merging makes after an edit, costs no hashing of their text."""
-    from digest import classify
+    from digest.classify import filing as classify
 
     base = STORIES[1]
     expected = story_fingerprint(base)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from digest.models import DateSource
-from digest.readers.dates import Age, DayOfYear, lede_day, parse_capture_time, parse_day, resolve_dates
+from digest.read.dates import Age, DayOfYear, lede_day, parse_capture_time, parse_day, resolve_dates
 
 HOUR = dt.timedelta(hours=1)
 TODAY = dt.date(2026, 11, 23)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from digest.classify import classify_stories
-from digest.entities import _TOKEN, defined_acronyms, entity_index, titled_names
+from digest.classify.filing import classify_stories
+from digest.classify.entities import _TOKEN, defined_acronyms, entity_index, titled_names
 
 from test_classify import story
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    from digest.config import load_config
+    from digest.settings.config import load_config
     from conftest import REPO
 
     config = load_config(REPO / "digest.yaml")

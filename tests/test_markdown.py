@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from digest.load import read_document
+from digest.pipeline.load import read_document
 from digest.models import DateSource
-from digest.readers.markdown import read_markdown
+from digest.read.markdown import read_markdown
 
 
 def parse(tmp_path: Path, text: str, name: str = "note.md"):

@@ -10,9 +10,9 @@ from dataclasses import replace
 import pytest
 
 from conftest import REPO
-from digest.config import MergeConfig
+from digest.settings.config import MergeConfig
 from digest.models import Article, ArticleDate, DateSource
-from digest.merge import merge_stories
+from digest.stories.merge import merge_stories
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
@@ -195,33 +195,33 @@ def test_result_does_not_depend_on_input_order(shuffle_seed):
 
 
 def test_reading_on_a_second_core_gives_the_same_stories(monkeypatch):
-    import digest.merge
-    import digest.reading
+    import digest.stories.merge
+    import digest.stories.reading
 
     articles = generate(400, seed=9).articles
-    digest.reading._forget()
+    digest.stories.reading._forget()
     serial = merge_stories(articles, MergeConfig())[0]
-    digest.reading._forget()  # read everything again, this time on two cores
-    monkeypatch.setattr(digest.merge, "PARALLEL_READ_MIN", 0)
+    digest.stories.reading._forget()  # read everything again, this time on two cores
+    monkeypatch.setattr(digest.stories.merge, "PARALLEL_READ_MIN", 0)
     parallel = merge_stories(articles, MergeConfig())[0]
     assert parallel == serial
     assert any(s.adds for s in parallel)
 
 
 def test_merging_again_after_one_edit_reads_only_that_article_and_equals_a_fresh_merge(monkeypatch):
-    import digest.reading
+    import digest.stories.reading
 
     articles = generate(300, seed=4).articles
-    digest.reading._forget()
+    digest.stories.reading._forget()
     merge_stories(articles, MergeConfig())
     edited = replace(articles[7], paragraphs=articles[7].paragraphs[:1] + ("A new paragraph about the harbour strike.",))
     again = [edited if a.id == edited.id else a for a in articles] + [flood()]
     read = []
-    real = digest.reading._read_chunk
-    monkeypatch.setattr(digest.reading, "_read_chunk", lambda positions, *vocabularies: read.extend(positions) or real(positions, *vocabularies))
+    real = digest.stories.reading._read_chunk
+    monkeypatch.setattr(digest.stories.reading, "_read_chunk", lambda positions, *vocabularies: read.extend(positions) or real(positions, *vocabularies))
     remerged = merge_stories(again, MergeConfig())[0]
     assert len(read) == 2  # the edited article and the new one
-    digest.reading._forget()
+    digest.stories.reading._forget()
     fresh = merge_stories(again, MergeConfig())[0]
     assert remerged == fresh
     assert any(edited in story.articles for story in remerged)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from digest.serve import Previewer
+from digest.preview.serve import Previewer
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402

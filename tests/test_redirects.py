@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import run_digest
 
-from digest.config import parse_config
+from digest.settings.config import parse_config
 from digest.errors import ConfigError
 
 STORY = "pakistan-urges-global-social-media-platforms-to-block-accounts-run"

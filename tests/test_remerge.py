@@ -7,9 +7,9 @@ import sys
 from dataclasses import replace
 
 from conftest import REPO
-from digest.config import MergeConfig
-from digest.merge import merge_stories
-from digest.remerge import Remerger
+from digest.settings.config import MergeConfig
+from digest.stories.merge import merge_stories
+from digest.stories.remerge import Remerger
 from test_merge import budget, flood, flood_rereport
 
 sys.path.insert(0, str(REPO / "bench"))

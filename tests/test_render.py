@@ -12,10 +12,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import REPO, SHIPPED_CONTENT, run_digest
 
-from digest.build import gather
-from digest.config import load_config
-from digest.render import render_pages, render_site
-from digest.site import build_site_graph
+from digest.pipeline.build import gather
+from digest.settings.config import load_config
+from digest.render.pages import render_pages, render_site
+from digest.site.graph import build_site_graph
 
 
 class Links(HTMLParser):
@@ -233,7 +233,7 @@ def test_unchanged_pages_are_reused_from_the_memo(shipped):
 
 
 def test_rendering_on_both_cores_gives_the_same_bytes(shipped, monkeypatch):
-    import digest.render as render
+    import digest.render.pages as render
 
     config, graph = shipped
     serial = render_site(graph, config)
@@ -242,7 +242,7 @@ def test_rendering_on_both_cores_gives_the_same_bytes(shipped, monkeypatch):
 
 
 def test_template_keys_follow_plain_references_and_give_up_on_expressions(tmp_path):
-    from digest.render import make_environment, template_keys
+    from digest.render.pages import make_environment, template_keys
 
     (tmp_path / "base.html").write_text("<main>{% block main %}{% endblock %}</main>", encoding="utf-8")
     (tmp_path / "part.html").write_text("part", encoding="utf-8")

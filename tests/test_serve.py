@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 import pytest
 
 from conftest import REPO, run_digest
-from digest.preview import resolve
+from digest.preview.server import resolve
 
 NOTE = """---
 title: "{title}"

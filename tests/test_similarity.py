@@ -11,14 +11,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
-import digest.merge
-import digest.reading
-import digest.similarity
-import digest.summarize
+import digest.stories.merge
+import digest.stories.reading
+import digest.stories.similarity
+import digest.stories.summarize
 from conftest import REPO
-from digest.config import MergeConfig
-from digest.merge import merge_stories
-from digest.similarity import _Table, key_pairs
+from digest.settings.config import MergeConfig
+from digest.stories.merge import merge_stories
+from digest.stories.similarity import _Table, key_pairs
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
@@ -68,7 +68,7 @@ def test_overlap_sums_the_weights_of_shared_features_exactly_in_any_number_of_ba
         return sums
 
     for cells in (1 << 20, 1):  # one batch of rows; a batch of 64 rows at a time
-        monkeypatch.setattr(digest.similarity, "_DENSE_CELLS", cells)
+        monkeypatch.setattr(digest.stories.similarity, "_DENSE_CELLS", cells)
         assert table.overlap(a, b).tolist() == by_hand(True)
         assert table.overlap(a, b, weigh_b=False).tolist() == by_hand(False)
 
@@ -77,15 +77,15 @@ def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
     articles = generate(1200, seed=11).articles
 
     def merged():
-        digest.reading._forget()
+        digest.stories.reading._forget()
         stories, stats = merge_stories(articles, MergeConfig())
         return [(s.slug, s.title, [a.id for a in s.articles], s.summary, s.adds) for s in stories], (stats.candidates, stats.compared, stats.merged)
 
     one_core = merged()
-    for module, name in ((digest.merge, "PARALLEL_READ_MIN"), (digest.similarity, "PARALLEL_INDEX_MIN"),
-                         (digest.similarity, "PARALLEL_EVIDENCE_MIN"), (digest.summarize, "PARALLEL_TELL_MIN")):
+    for module, name in ((digest.stories.merge, "PARALLEL_READ_MIN"), (digest.stories.similarity, "PARALLEL_INDEX_MIN"),
+                         (digest.stories.similarity, "PARALLEL_EVIDENCE_MIN"), (digest.stories.summarize, "PARALLEL_TELL_MIN")):
         monkeypatch.setattr(module, name, 0)
-    monkeypatch.setattr(digest.reading, "_CHUNK", 50)  # many chunks: both processes take some
+    monkeypatch.setattr(digest.stories.reading, "_CHUNK", 50)  # many chunks: both processes take some
     two_cores = merged()
     assert two_cores == one_core
     assert one_core[1][2] > 100  # the archive has re-reports to merge
@@ -95,13 +95,13 @@ def test_an_empty_paragraph_is_no_sentence_and_spoils_nothing_after_it():
     from dataclasses import replace
 
     from digest.models import Article
-    from digest.reading import read
+    from digest.stories.reading import read
 
     gap = Article(id="gap", source="gap.md", line=1, kind="lead", headline="Floods in Vellora",
                   paragraphs=("Floods forced 12,000 people from their homes.", "", "   ", "The river burst its banks near Ambrel."))
     after = Article(id="after", source="after.md", line=1, kind="lead", headline="İstanbul café reopens",
                     paragraphs=("The café on the Bosphorus reopened on Monday. Queues formed early.",))
-    digest.reading._forget()
+    digest.stories.reading._forget()
     reading = read([gap, after, replace(gap, id="plain", paragraphs=tuple(p for p in gap.paragraphs if p.strip()))], parallel_min=10**9)
 
     def rows(k):
@@ -118,15 +118,15 @@ def test_an_empty_paragraph_is_no_sentence_and_spoils_nothing_after_it():
 
 
 def test_a_vocabulary_past_its_limit_starts_afresh_and_reads_as_a_fresh_process_would(monkeypatch):
-    from digest.reading import read
+    from digest.stories.reading import read
 
     first, second = generate(60, seed=2).articles, generate(40, seed=3).articles
-    digest.reading._forget(vocabulary=True)
+    digest.stories.reading._forget(vocabulary=True)
     alone = read(second, parallel_min=10**9)  # what a fresh process reads
-    digest.reading._forget(vocabulary=True)
+    digest.stories.reading._forget(vocabulary=True)
     read(first, parallel_min=10**9)
-    grown = len(digest.reading._WORDS.listing)
-    monkeypatch.setattr(digest.reading, "VOCABULARY_MAX", grown - 1)
+    grown = len(digest.stories.reading._WORDS.listing)
+    monkeypatch.setattr(digest.stories.reading, "VOCABULARY_MAX", grown - 1)
     again = read(second, parallel_min=10**9)
-    assert len(digest.reading._WORDS.listing) == len(alone.vocabulary)  # the first archive's words were dropped
+    assert len(digest.stories.reading._WORDS.listing) == len(alone.vocabulary)  # the first archive's words were dropped
     assert again.vocabulary == alone.vocabulary and np.array_equal(again.ids, alone.ids)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import Digest, gather
-from digest.config import Config, SiteConfig, load_config
+from digest.pipeline.build import Digest, gather
+from digest.settings.config import Config, SiteConfig, load_config
 from digest.models import (Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Evidence,
                            OutletAddition, Story)
-from digest.site import OTHER_NEWS, build_site_graph, describe_evidence, public_url
+from digest.site.graph import OTHER_NEWS, build_site_graph, describe_evidence, public_url
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -187,7 +187,7 @@ def _linked_stories() -> list[ClassifiedStory]:
 
 def _fresh_graph(digest: Digest, monkeypatch) -> dict[str, str]:
     """The fingerprints a graph makes with nothing remembered from an earlier graph."""
-    import digest.site as site_module
+    import digest.site.graph as site_module
 
     with monkeypatch.context() as patch:
         patch.setattr(site_module, "_LAST", site_module._Last())
@@ -236,7 +236,7 @@ def test_a_story_page_works_out_its_versions_when_read_and_hashes_what_they_come
 
 def test_digest_code_is_part_of_every_fingerprint(monkeypatch):
     """A wording change in site.py (or a template filter) changes pages without changing any story."""
-    import digest.site as site_module
+    import digest.site.graph as site_module
 
     stories = _linked_stories()
     before = {p.path: p.fingerprint for p in build_site_graph(make_digest(stories)).pages}

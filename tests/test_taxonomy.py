@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from digest.errors import ConfigError
-from digest.taxonomy import build_taxonomy, default_taxonomy, resolve_country, world_places
+from digest.taxonomy.model import build_taxonomy, default_taxonomy, resolve_country, world_places
 
 from conftest import REPO, run_digest
 
@@ -44,7 +44,7 @@ def test_default_regions_follow_un_subregions_with_news_names():
 
 
 def test_shipped_sections_and_entities():
-    from digest.config import load_config
+    from digest.settings.config import load_config
 
     config = load_config(REPO / "digest.yaml")
     assert [s.name for s in config.sections] == ["South Asia security", "Trade", "Malaysian politics"]

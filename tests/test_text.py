@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.text import quote_state, sentence_spans, split_paragraphs, split_sentences
+from digest.read.text import quote_state, sentence_spans, split_paragraphs, split_sentences
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,0 +1,1 @@
+"""Classify stage: each story's countries, regions, theme, section, entities and related stories."""

@@ -1,0 +1,223 @@
+"""What a build keeps for the next one, in ``output/.digest-cache/`` (never published).
+
+- the parse cache: each document is parsed once, keyed by its path and content hash; a result
+  is reused only when the document's bytes, the capture settings and the reader code are all
+  unchanged;
+- the stat map: path -> (mtime_ns, size, sha256) of each document, so a file whose size and
+  modification time did not change is not read or hashed again (as git does);
+- the gather memo: the articles and stories of the last build, keyed by a hash of every
+  document's (path, sha256), the settings and the code; a build with no changed document
+  skips parse, merge and classify;
+- the page memo: page path -> (render key, sha256 and size of the written file), so a
+  no-change build renders and writes nothing.
+
+``digest build`` and ``digest serve`` share it; ``--clean`` skips it. Each file is read only
+when first needed (a no-change build never unpickles the parse cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from digest.settings.config import CaptureConfig, Config
+from digest.models import ParsedDocument
+
+CACHE_DIR = ".digest-cache"  # inside output/, never published (see write.py)
+CACHE_FILE = "parse.pickle"
+STAT_FILE = "stat.pickle"
+GATHER_FILE = "gather.pickle"
+PAGES_FILE = "pages.pickle"
+CLASSIFY_FILE = "classify.pickle"
+
+StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Changes whenever the reader code or the data model changes, so stale results are never reused."""
+    here = Path(__file__).parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([here / "models.py", *(here / "settings").glob("*.py"), *(here / "read").glob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def pipeline_fingerprint() -> str:
+    """Changes whenever any of digest's code or data (or a package its taxonomy reads) changes."""
+    from importlib import metadata
+
+    here = Path(__file__).parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(here).as_posix().encode() + b"\x00")
+        digest.update(path.read_bytes())
+    for package in ("country_converter", "pycountry", "numpy"):
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()[:32]
+
+
+def gather_key(config: Config, documents: list[tuple[str, str]]) -> str:
+    """What parse, merge and classify depend on: the documents, the settings, the code."""
+    digest = hashlib.sha256(pipeline_fingerprint().encode())
+    try:
+        settings = config.source_file.read_bytes() if config.source_file else b"(defaults)"
+    except OSError:
+        settings = b"(unreadable)"
+    digest.update(settings + b"\x00" + repr(config).encode())
+    for path, sha in documents:
+        digest.update(f"{path}\x00{sha}\x00".encode())
+    return digest.hexdigest()
+
+
+class ParseCache:
+    def __init__(self, entries: dict[tuple[str, str], ParsedDocument] | None = None, folder: Path | None = None):
+        self._entries = entries
+        self.folder = folder  # where the other parts are read from on first use, if anywhere
+        self.used: set[tuple[str, str]] = set()
+        self.hits = 0
+        self.misses = 0
+        self.changed = entries is not None  # whether parse.pickle must be written again
+        self._stats: StatMap | None = None
+        self.stats_changed = False
+        self._gathered: tuple[str, Any] | None = None
+        self.gathered_changed = False
+        self._classify_memo: dict | None = None
+        self._pages: dict[str, tuple[str, str, int]] | None = None
+
+    # -- the parse results
+
+    @property
+    def entries(self) -> dict[tuple[str, str], ParsedDocument]:
+        if self._entries is None:
+            loaded = self._read(CACHE_FILE)
+            self._entries = loaded if isinstance(loaded, dict) else {}
+        return self._entries
+
+    @entries.setter
+    def entries(self, value: dict[tuple[str, str], ParsedDocument]) -> None:
+        self._entries = value
+
+    @staticmethod
+    def _key(doc: Any, capture: CaptureConfig) -> tuple[str, str]:
+        # The path is part of the key: article ids and diagnostics name the file.
+        return (f"{doc.path}\0{doc.sha256}", f"{code_fingerprint()}{_settings_key(capture)}")
+
+    def get(self, doc: Any, capture: CaptureConfig, *, count: bool = True) -> ParsedDocument | None:
+        """``doc`` needs only ``path`` and ``sha256``: a document known by its stat need not be read.
+        ``count=False`` for a second look-up of a document already counted as a miss."""
+        key = self._key(doc, capture)
+        result = self.entries.get(key)
+        self.used.add(key)
+        if not count:
+            return result
+        if result is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return result
+
+    def put(self, doc: Any, capture: CaptureConfig, result: ParsedDocument) -> None:
+        key = self._key(doc, capture)
+        self.entries[key] = result
+        self.used.add(key)
+        self.changed = True
+
+    def dumps(self) -> bytes:
+        """The entries used by this build only: deleted and edited documents drop out."""
+        live = {key: value for key, value in self.entries.items() if key in self.used}
+        return pickle.dumps(live, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @property
+    def needs_writing(self) -> bool:
+        """Whether parse.pickle differs from what this build used (read, and not all of it used, or added to)."""
+        return self.changed or (self._entries is not None and len(self.used) != len(self._entries))
+
+    # -- the stat map, the gather memo, the page memo
+
+    @property
+    def stats(self) -> StatMap:
+        if self._stats is None:
+            loaded = self._read(STAT_FILE)
+            self._stats = loaded if isinstance(loaded, dict) else {}
+        return self._stats
+
+    def update_stats(self, stats: StatMap) -> None:
+        """The load stage's new stat map: what the next load compares with."""
+        if stats != self.stats:
+            self._stats = stats
+            self.stats_changed = True
+
+    def stats_dumps(self) -> bytes:
+        return pickle.dumps(self.stats, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def gathered(self, key: str) -> Any | None:
+        """What ``remember_gathered`` stored under ``key``, or None."""
+        if self._gathered is None:
+            loaded = self._read(GATHER_FILE)
+            self._gathered = loaded if isinstance(loaded, tuple) and len(loaded) == 2 else ("", None)
+        return self._gathered[1] if self._gathered[0] == key else None
+
+    def last_stories(self) -> tuple:
+        """The stories the last build gathered, whatever has changed since; () when it left none. Asked for
+        before this build gathers (which replaces them)."""
+        self.gathered("")
+        value = self._gathered[1] if self._gathered else None
+        return value[1] if isinstance(value, tuple) and len(value) == 4 else ()
+
+    def remember_gathered(self, key: str, value: Any) -> None:
+        self._gathered = (key, value)
+        self.gathered_changed = True
+
+    def gathered_dumps(self) -> bytes:
+        return pickle.dumps(self._gathered, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @property
+    def classify_memo(self) -> dict:
+        """Per-story classifications (see ``classify_stories(memo=...)``): after an edit, only the
+        stories whose content changed are classified again. Updated in place by the classify stage."""
+        if self._classify_memo is None:
+            loaded = self._read(CLASSIFY_FILE)
+            self._classify_memo = loaded if isinstance(loaded, dict) else {}
+        return self._classify_memo
+
+    def classify_memo_dumps(self) -> bytes:
+        return pickle.dumps(self.classify_memo, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @property
+    def pages(self) -> dict[str, tuple[str, str, int]]:
+        """page path -> (render key, sha256, size) of the file the last build wrote."""
+        if self._pages is None:
+            loaded = self._read(PAGES_FILE)
+            self._pages = loaded if isinstance(loaded, dict) else {}
+        return self._pages
+
+    def _read(self, name: str) -> Any:
+        if self.folder is None:
+            return None
+        try:
+            return pickle.loads((self.folder / name).read_bytes())
+        except Exception:  # missing, truncated or from another version: start afresh
+            return None
+
+    @classmethod
+    def load(cls, output_dir: Path) -> "ParseCache":
+        return cls(None, output_dir / CACHE_DIR)
+
+
+_SETTINGS: list[tuple[CaptureConfig, str]] = []  # the last settings hashed (they do not change within a build)
+
+
+def _settings_key(capture: CaptureConfig) -> str:
+    if _SETTINGS and _SETTINGS[0][0] is capture:
+        return _SETTINGS[0][1]
+    key = hashlib.sha256(repr(capture).encode()).hexdigest()[:16]
+    _SETTINGS[:] = [(capture, key)]
+    return key

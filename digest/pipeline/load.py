@@ -1,0 +1,164 @@
+"""Load stage: the files of ``content/`` as decoded ``SourceDocument``s, plus what could not be read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from digest.errors import ContentError
+from digest.models import Diagnostic, SourceDocument
+
+READABLE_SUFFIXES = (".txt", ".md", ".markdown")
+# Editor and OS droppings that are not documents and not worth a warning.
+IGNORED_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
+
+
+def find_documents(content_dir: Path) -> list[Path]:
+    """Every candidate file below ``content_dir``, in a stable order. Hidden files and folders are skipped."""
+    if not content_dir.exists():
+        raise ContentError("content folder not found", str(content_dir), hint="create it and put your .txt and .md documents in it, or set content_dir in digest.yaml")
+    if not content_dir.is_dir():
+        raise ContentError("content path is not a folder", str(content_dir), hint="set content_dir in digest.yaml to a folder")
+    found = []
+    for dirpath, dirnames, filenames in os.walk(content_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith("~") or name in IGNORED_NAMES:
+                continue
+            found.append(Path(dirpath) / name)
+    return found
+
+
+def read_document(path: Path, content_dir: Path) -> tuple[SourceDocument | None, list[Diagnostic]]:
+    """Read and decode one file. Returns no document (and says why) when it cannot be used."""
+    rel = path.relative_to(content_dir).as_posix()
+    display = _display(path)
+    if path.suffix.lower() not in READABLE_SUFFIXES:
+        return None, [Diagnostic(display, None, f"unknown file type '{path.suffix or '(none)'}': skipped (digest reads {', '.join(READABLE_SUFFIXES)})")]
+    try:
+        raw = path.read_bytes()
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        return None, [Diagnostic(display, None, f"cannot read the file: {exc.strerror or exc}: skipped")]
+    if not raw.strip():
+        return None, [Diagnostic(display, 1, "the file is empty: skipped")]
+    if _looks_binary(raw[:8192]):
+        return None, [Diagnostic(display, None, "this is a binary file, not a text document: skipped")]
+    diagnostics = []
+    try:
+        text, encoding = raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        try:
+            text, encoding = raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return None, [Diagnostic(display, line, "the file is not UTF-8 text and not cp1252 either: skipped (save it as UTF-8)")]
+        diagnostics.append(Diagnostic(display, line, "the file is not UTF-8; read it as cp1252 (Windows-1252). Save it as UTF-8 to silence this"))
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    doc = SourceDocument(path=rel, text=text, sha256=hashlib.sha256(raw).hexdigest(), mtime=mtime, encoding=encoding)
+    return doc, diagnostics
+
+
+# Control characters other than tab, newline, form feed and carriage return: text has next to none.
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13)) + b"\x7f"
+BINARY_CONTROL_SHARE = 0.05
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > BINARY_CONTROL_SHARE * len(head)
+
+
+def load_documents(content_dir: Path) -> tuple[list[SourceDocument], list[Diagnostic]]:
+    docs, diagnostics = [], []
+    for path in find_documents(content_dir):
+        doc, problems = read_document(path, content_dir)
+        diagnostics.extend(problems)
+        if doc is not None:
+            docs.append(doc)
+    return docs, diagnostics
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """A file whose size and modification time are those of a version read before (its hash is known):
+    not read again unless its text is needed (a parse-cache miss)."""
+
+    path: str  # relative to the content folder, as SourceDocument.path
+    sha256: str
+    mtime: float
+
+    def read(self, content_dir: Path) -> tuple[SourceDocument | None, list[Diagnostic]]:
+        return read_document(content_dir / self.path, content_dir)
+
+
+def scan_documents(content_dir: Path, known: Mapping[str, tuple[int, int, str]]) -> tuple[list[SourceDocument | KnownDocument], list[Diagnostic], dict[str, tuple[int, int, str]]]:
+    """Like ``load_documents``, but a file whose (mtime_ns, size) is in ``known`` is not read: it comes back
+    as a ``KnownDocument``. Also returns the stat map for the next scan: path -> (mtime_ns, size, sha256),
+    for the documents that read cleanly (a file with a problem is read again, to report it again)."""
+    docs: list[SourceDocument | KnownDocument] = []
+    diagnostics: list[Diagnostic] = []
+    stats: dict[str, tuple[int, int, str]] = {}
+    for rel, st in _walk(content_dir):
+        seen = known.get(rel)
+        if st is not None and seen is not None and seen[0] == st.st_mtime_ns and seen[1] == st.st_size:
+            docs.append(KnownDocument(rel, seen[2], st.st_mtime))
+            stats[rel] = seen
+            continue
+        doc, problems = read_document(content_dir / rel, content_dir)
+        diagnostics.extend(problems)
+        if doc is not None:
+            docs.append(doc)
+            if st is not None and not problems:  # stat taken before the read: a later change shows
+                stats[rel] = (st.st_mtime_ns, st.st_size, doc.sha256)
+    return docs, diagnostics, stats
+
+
+def _walk(content_dir: Path) -> list[tuple[str, os.stat_result | None]]:
+    """(path relative to ``content_dir``, its stat) of every file ``find_documents`` finds, in its order,
+    with plain strings and ``os.scandir`` (whose entries carry the stat on most systems)."""
+    if not content_dir.is_dir():
+        find_documents(content_dir)  # raises the usual error
+    found: list[tuple[str, os.stat_result | None]] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not name.startswith(".") and not entry.is_symlink():  # as os.walk: links to folders are not followed
+                    subfolders.append(entry)
+                continue
+            if name.startswith(".") or name.endswith("~") or name in IGNORED_NAMES:
+                continue
+            try:
+                st = entry.stat()
+            except OSError:
+                st = None
+            found.append((prefix + name, st))
+        for entry in subfolders:
+            visit(entry.path, f"{prefix}{entry.name}/")
+
+    visit(str(content_dir), "")
+    return found
+
+
+def _display(path: Path) -> str:
+    """A path as the user typed it: relative to the working folder when below it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,1 @@
+"""``digest serve``: the live preview, built in memory and reloaded on save."""

@@ -1,0 +1,1 @@
+"""Publishing: writing ``output/``, deploying to GitHub Pages, checking a built site."""

@@ -1,0 +1,109 @@
+"""The default theme: where its templates live, and the filters and helpers every template can use.
+
+The templates are at the repository root (``templates/``) in a checkout and inside the
+package (``digest/theme/``) when installed from a wheel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from digest.models import ArticleDate
+from digest.site.graph import clip, describe_evidence, join_words, label, source_name, teaser
+
+_PACKAGE = Path(__file__).parent.parent  # digest/
+
+
+def default_theme_dir() -> Path:
+    packaged = _PACKAGE / "theme"
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent / "templates"  # editable install / source checkout
+
+
+def format_date(value, fmt: str = "%-d %B %Y") -> str:
+    """Format an ArticleDate, date or datetime; empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, ArticleDate):
+        value = value.day
+    return value.strftime(fmt)
+
+
+def date_range(start: dt.date | None, end: dt.date | None) -> str:
+    """"25–28 July 2025", "30 June – 2 July 2025", "28 July 2025"."""
+    if start is None or end is None:
+        return ""
+    if start == end:
+        return format_date(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{format_date(end)}"
+    if start.year == end.year:
+        return f"{format_date(start, '%-d %B')} – {format_date(end)}"
+    return f"{format_date(start)} – {format_date(end)}"
+
+
+def to_json_ld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json">: '<' escaped so text can never close the script."""
+    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def news_article(item, canonical: str | None, site, section: str) -> dict[str, Any]:
+    """schema.org NewsArticle for a story page."""
+    story, filing = item.story, item.classification
+    kinds = {"person": "Person", "organisation": "Organization", "organization": "Organization", "place": "Place"}
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": story.title if len(story.title) <= 110 else story.title[:109] + "…",
+        "description": teaser(story) or story.title,
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "inLanguage": site.language,
+        "articleSection": section,
+        "author": [{"@type": "Organization", "name": name} for name in story.outlets]
+                  + [{"@type": "Person", "name": name} for name in story.authors],
+        "publisher": {"@type": "Organization", "name": site.author or site.title},
+        "about": [{"@type": kinds.get(ref.kind, "Thing"), "name": ref.name} for ref in filing.entities],
+        "isBasedOn": [a.url for a in story.articles if a.url],
+    }
+    if story.date:
+        data["datePublished"] = story.date.value.isoformat()
+        data["dateModified"] = (story.latest or story.date).value.isoformat()
+    if filing.countries:
+        data["contentLocation"] = [{"@type": "Place", "name": name} for name in filing.countries]
+    return {key: value for key, value in data.items() if value not in (None, [], "")}
+
+
+def source_names(story) -> list[str]:
+    """Who reported a story, one name per source: the outlet, else the agency credited, else the aggregator."""
+    return list(dict.fromkeys(source_name(article) for article in story.articles))
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+TEMPLATE_FILTERS = {
+    "datefmt": format_date,
+    "json_ld": to_json_ld,
+    "label": label,
+    "evidence_words": describe_evidence,
+    "join_words": join_words,
+    "clip": clip,
+}
+
+TEMPLATE_GLOBALS = {
+    "date_range": date_range,
+    "plural": plural,
+    "teaser": teaser,
+    "source_name": source_name,
+    "source_names": source_names,
+    "news_article": news_article,
+}

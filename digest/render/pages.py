@@ -1,0 +1,317 @@
+"""Render stage: pages -> bytes, in memory. Jinja2 with StrictUndefined and autoescaping.
+
+The site's own ``templates/`` folder overrides the default theme file by file; so do its
+``templates/static/`` assets, which are published with a content hash in their names.
+
+``render_pages`` takes the previous build's ``{path: (fingerprint, bytes)}`` memo and reuses
+the bytes of every page whose fingerprint (and theme) is unchanged: the preview server
+re-renders only what an edit touched. Large sites render on both cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import jinja2
+
+from digest.settings.config import Config
+from digest.errors import TemplateError
+from digest.render.feeds import feed_files
+from digest.site.graph import Page, SiteGraph, public_url
+from digest.publish.write import KEPT
+from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir
+
+STATIC_DIR = "static"
+PARALLEL_RENDER_MIN = 400  # below this many pages, starting a second process costs more than it saves
+
+Memo = Mapping[str, tuple[str, bytes]]
+
+
+def theme_dirs(config: Config) -> list[Path]:
+    """The template search path: the site's folder first, then the default theme."""
+    dirs = []
+    if config.templates_dir.is_dir():
+        dirs.append(config.templates_dir)
+    default = default_theme_dir()
+    if not dirs or dirs[0].resolve() != default.resolve():
+        dirs.append(default)
+    return dirs
+
+
+def collect_assets(dirs: list[Path]) -> dict[str, tuple[str, bytes]]:
+    """name -> (hashed output path, bytes); a file in an earlier folder wins."""
+    assets: dict[str, tuple[str, bytes]] = {}
+    for base in reversed(dirs):
+        static = base / STATIC_DIR
+        if not static.is_dir():
+            continue
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                name = path.relative_to(static).as_posix()
+                data = path.read_bytes()
+                stem, dot, ext = name.rpartition(".")
+                digest = hashlib.sha256(data).hexdigest()[:10]
+                hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+                assets[name] = (f"{STATIC_DIR}/{hashed}", data)
+    return assets
+
+
+def theme_key(dirs: list[Path]) -> str:
+    """A hash of every template and asset in the search path: names the compiled environment, and is the key of
+    a template whose references cannot be followed (see ``template_keys``)."""
+    h = hashlib.sha256()
+    for base in dirs:
+        h.update(str(base).encode())
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            h.update(path.relative_to(base).as_posix().encode() + b"\x00")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:32]
+
+
+_ENVIRONMENTS: dict[str, jinja2.Environment] = {}  # theme key -> environment: a long-lived server compiles templates once
+
+
+def environment_for(dirs: list[Path], theme: str, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    env = _ENVIRONMENTS.get(theme)
+    if env is None:
+        _ENVIRONMENTS.clear()
+        env = _ENVIRONMENTS[theme] = make_environment(dirs, bytecode_dir)
+    return env
+
+
+def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """``bytecode_dir``: where compiled templates are kept between runs (``digest build`` passes a folder in
+    ``output/.digest-cache/``; each entry is checked against its template's source, so it is never stale)."""
+    cache = None
+    if bytecode_dir is not None:
+        try:
+            bytecode_dir.mkdir(exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        except OSError:
+            cache = None  # no place for it: compile as usual
+    env = jinja2.Environment(
+        bytecode_cache=cache,
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(TEMPLATE_FILTERS)
+    env.globals.update(TEMPLATE_GLOBALS)
+    return env
+
+
+def relative_url(from_page: str, target: str) -> str:
+    """A link from one output file to another (or to a folder, ending in '/'): up to the root, then down.
+
+    Both are output paths relative to the root, so no filesystem call is needed (posixpath.relpath
+    asks for the working directory on every call: a third of the render time of a large site).
+    """
+    return "../" * from_page.count("/") + target or "./"
+
+
+def render_site(graph: SiteGraph, config: Config, previous: Memo | None = None) -> dict[str, bytes]:
+    """Every output file of the site: pages, assets, feeds, sitemap, robots.txt."""
+    return render_pages(graph, config, previous)[0]
+
+
+def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
+                 kept: Mapping[str, str] | None = None, bytecode_dir: Path | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
+    """(files, memo): ``memo`` maps each page path to (render key, bytes) for the next call.
+
+    ``kept`` maps the paths of pages already in ``output/`` to the render key they were made with; a page
+    whose key is unchanged is not rendered, and its bytes are ``KEPT``: the writer leaves the file alone."""
+    dirs = theme_dirs(config)
+    assets = collect_assets(dirs)
+    theme = theme_key(dirs)
+    previous = previous or {}
+    memo: dict[str, tuple[str, bytes]] = {}
+    todo: list[Page] = []
+    env = environment_for(dirs, theme, bytecode_dir)
+    template_key = template_keys(env, theme, assets)
+    keys = {page.path: _page_key(page, template_key(page.template)) for page in graph.pages}
+    for page in graph.pages:
+        key = keys[page.path]
+        old = previous.get(page.path)
+        if old is not None and old[0] == key:
+            memo[page.path] = old
+        elif kept is not None and kept.get(page.path) == key:
+            memo[page.path] = (key, KEPT)
+        else:
+            todo.append(page)
+    for page, data in zip(todo, _render_all(todo, graph, config, env, assets)):
+        memo[page.path] = (keys[page.path], data)
+
+    files: dict[str, bytes] = {hashed: data for hashed, data in assets.values()}
+    files.update((page.path, memo[page.path][1]) for page in graph.pages)
+    files[".nojekyll"] = b""  # GitHub Pages: serve the files as they are, no Jekyll
+    if config.site.cname:
+        files["CNAME"] = (config.site.cname.strip() + "\n").encode("ascii")
+    files.update(feed_files(graph, config))
+    return files, memo
+
+
+def _page_key(page: Page, template: str) -> str:
+    return hashlib.sha256(f"{template}:{page.fingerprint}".encode()).hexdigest()[:32]
+
+
+_TEMPLATE_KEYS: dict[str, dict[str, str]] = {}  # theme key -> template name -> its key (the last theme only)
+
+
+def template_keys(env: jinja2.Environment, theme: str, assets: Mapping[str, tuple[str, bytes]]) -> Callable[[str], str]:
+    """Per template name: a hash of its source and of every template it extends, includes or imports, as the
+    search path finds them, plus the assets' names (pages link to them): a template edit re-renders only the
+    pages that use that template. A template whose references cannot be followed (a name worked out at render
+    time, a syntax error) gets the whole theme's key: every page using it is rendered, as is safe."""
+    if theme not in _TEMPLATE_KEYS:
+        _TEMPLATE_KEYS.clear()
+        _TEMPLATE_KEYS[theme] = {}
+    known = _TEMPLATE_KEYS[theme]
+    linked = "|".join(sorted(hashed for hashed, _ in assets.values()))
+
+    def key(name: str) -> str:
+        found = known.get(name)
+        if found is None:
+            found = known[name] = _template_key(env, name, linked) or theme
+        return found
+    return key
+
+
+# A tag naming another template: {% extends "base.html" %}, {% include ... %}, {% import ... %}, {% from ... %}.
+# A name followed by anything but the tag's end or its keywords ("a" ~ b) is an expression: not followed.
+_REFERENCE = re.compile(r"""\{%[-+]?\s*(?:extends|include|import|from)\s+"""
+                        r"""(?:(?:"([^"\\]*)"|'([^'\\]*)')(?=\s*(?:[-+]?%\}|(?:as|import|ignore|with|without)\s))|(\S))""")
+
+
+def _template_key(env: jinja2.Environment, name: str, linked: str) -> str | None:
+    """None when a reference is not a plain name (worked out at render time) or a template cannot be loaded.
+    References are read with a pattern, not by parsing (parsing a theme costs a third of a second on every
+    build); a tag inside a comment only adds a template that need not be there, which is safe."""
+    h = hashlib.sha256(linked.encode())
+    todo, seen = [name], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source, filename, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+        except jinja2.TemplateError:
+            return None
+        for double, single, other in _REFERENCE.findall(source):
+            if other:
+                return None
+            todo.append(double or single)
+        h.update(f"{current}\x00{filename}\x00".encode() + hashlib.sha256(source.encode()).digest())
+    return h.hexdigest()[:32]
+
+
+# Set just before worker processes fork, so they inherit the graph instead of unpickling it.
+_JOB: tuple | None = None
+
+
+def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
+    global _JOB
+    workers = min(os.cpu_count() or 1, 4)
+    if len(pages) < PARALLEL_RENDER_MIN or workers < 2:
+        return _render_chunk_with(pages, graph, config, env, assets)
+    import multiprocessing  # here, not at the top: most builds render few pages (~35 ms of start-up)
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _render_chunk_with(pages, graph, config, env, assets)
+    for name in {page.template for page in pages}:  # compile once, before the workers fork
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass  # reported with its location when the page renders
+    _JOB = (pages, graph, config, env, assets)
+    try:
+        step = -(-len(pages) // workers)
+        bounds = [(i, min(i + step, len(pages))) for i in range(0, len(pages), step)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunks = list(pool.map(_render_chunk, bounds))
+    finally:
+        _JOB = None
+    return [data for chunk in chunks for data in chunk]
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[bytes]:
+    pages, graph, config, env, assets = _JOB
+    return _render_chunk_with(pages[bounds[0]:bounds[1]], graph, config, env, assets)
+
+
+def _render_chunk_with(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
+    site = site_globals(graph, config)
+    return [render_page(env, page, site, assets, config).encode("utf-8") for page in pages]
+
+
+def site_globals(graph: SiteGraph, config: Config) -> dict[str, Any]:
+    """``site`` in every template: settings, navigation and feeds, never the whole digest
+    (a page's fingerprint covers only what it is given)."""
+    return {
+        "config": config.site,
+        "sections": graph.sections,
+        "feed": graph.feeds[0] if graph.feeds else None,
+        "paths": graph.paths,
+    }
+
+
+def render_page(env: jinja2.Environment, page: Page, site: Mapping[str, Any], assets: Mapping[str, tuple[str, bytes]], config: Config | None = None) -> str:
+    base_path = config.site.base_path if config else "/"
+    base_url = config.site.base_url if config else ""
+
+    def url(target: str) -> str:
+        if page.root_relative:  # served at any depth: links from the site's base path
+            return base_path + target
+        return relative_url(page.path, target)
+
+    def asset(name: str) -> str:
+        if name not in assets:
+            raise TemplateError(f"no static asset named '{name}'", hint=f"put it in templates/{STATIC_DIR}/")
+        return url(assets[name][0])
+
+    def absolute(target: str) -> str:
+        return public_url(base_url, target)
+
+    try:
+        template = env.get_template(page.template)
+        return template.render(page=page, site=site, url=url, asset=asset, absolute=absolute, paths=site["paths"],
+                               canonical=absolute(page.path) if page.in_sitemap else None, **page.context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", _display(exc.filename or exc.name, config), exc.lineno,
+                            hint="fix the template; the previous output was left as it was") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template not found: {exc.name}", page.template, hint="add it to templates/ or restore the default theme") from exc
+    except TemplateError:
+        raise
+    except Exception as exc:  # an error inside a template: find the template frame for path:line
+        filename, line = _template_location(exc)
+        message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
+        raise TemplateError(f"{message} (while rendering {page.path})", _display(filename, config) if filename else page.template, line,
+                            hint="fix the template; the previous output was left as it was") from exc
+
+
+def _display(filename: str | None, config: Config | None) -> str | None:
+    """A template's path as the user knows it: relative to the site folder when it is inside it."""
+    if not filename or config is None:
+        return filename
+    try:
+        return Path(filename).resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return filename
+
+
+def _template_location(exc: BaseException) -> tuple[str | None, int | None]:
+    found = (None, None)
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        name = frame.f_code.co_filename
+        if not name.endswith(".py") and not name.startswith("<"):
+            found = (name, line)
+    return found

@@ -1,0 +1,1 @@
+"""Settings: ``digest.yaml`` loaded once into a typed, validated, frozen ``Config``."""

@@ -1,0 +1,1 @@
+"""Graph stage: the digest as a set of pages, each a template plus exactly the values it shows."""

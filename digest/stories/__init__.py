@@ -1,0 +1,1 @@
+"""Merge stage: articles -> stories, one per event, and what each version adds."""

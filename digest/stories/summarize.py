@@ -1,0 +1,238 @@
+"""What a story says: its headline, a short extractive summary, and what each version adds.
+
+Everything here is taken from the versions, never written up. Sentences are compared by their content-word
+bigrams ("aqeel malik", "481 accounts"), so a sentence another outlet reworded ("Daesh group" for "Islamic State
+group") still counts as shared, while one that brings a new fact or figure does not.
+
+The articles were read once by the merge stage (``digest.stories.reading.Reading``: word ids per sentence); every
+multi-version story is told at once with array arithmetic, and only the few sentences that end up in a summary
+or an addition are cut out of their paragraphs. A single version's summary is its lead: no comparing at all.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from digest.models import Article, OutletAddition
+from digest.stories.arrays import dense_ids, distinct, ranges
+from digest.stories.forking import forked
+from digest.stories.reading import STOP_WORDS, Reading, cut_sentence
+from digest.read.text import split_sentences
+
+# A sentence is shared when at least this share of its content-word bigrams appears in another version.
+SHARED_BIGRAMS = 0.5
+SUMMARY_SENTENCES = 3
+SUMMARY_WORDS = 75  # stop adding sentences once the summary is this long
+MIN_SENTENCE_WORDS = 6
+MAX_SENTENCE_WORDS = 60
+
+Told = tuple[str, tuple[str, ...], tuple[OutletAddition, ...]]  # (headline, summary, what each version adds)
+
+
+def tell_all(articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]) -> list[Told]:
+    """(headline, summary, adds) of each story, given as indices of its versions in date order."""
+    told: list[Told | None] = [None] * len(stories)
+    multi = [k for k, versions in enumerate(stories) if len(versions) > 1]
+    # Many multi-version stories: the later ones are told by a second process while this one tells the rest.
+    split = _split(reading, [stories[k] for k in multi]) if len(multi) >= PARALLEL_TELL_MIN else len(multi)
+    theirs = forked(_tell_part, articles, reading, [stories[k] for k in multi[split:]]) if split < len(multi) else None
+    for k, versions in enumerate(stories):
+        if len(versions) == 1:
+            article = articles[versions[0]]
+            told[k] = (_editor_headline([article]) or article.headline, _editor_summary([article]) or _lead(article, versions[0], reading), ())
+    mine = _tell_part(articles, reading, [stories[k] for k in multi[:split]]) if split else []
+    for k, result in zip(multi, mine + (theirs() if theirs else [])):
+        told[k] = result
+    return told  # type: ignore[return-value]
+
+
+# Multi-version stories are told on two cores when there are at least this many: each story is told from its own
+# versions only, so two parts told apart give exactly what one pass gives.
+PARALLEL_TELL_MIN = 1000
+
+
+def _split(reading: Reading, stories: Sequence[Sequence[int]]) -> int:
+    """Where to cut the stories so that this process (which also tells the single versions) and the second one
+    (which also sends its part back) finish together; the work is measured by the tokens of the versions."""
+    if not stories:
+        return 0
+    tokens = reading.token_start[1:] - reading.token_start[:-1]
+    work = np.cumsum(tokens[np.fromiter((i for versions in stories for i in versions), dtype=np.int64)])
+    work = work[np.cumsum([len(versions) for versions in stories]) - 1]  # after each story
+    return int(np.searchsorted(work, work[-1] * 0.48)) + 1
+
+
+def _tell_part(articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]) -> list[Told]:
+    return _Versions(articles, reading, stories).tell() if stories else []
+
+
+def _lead(article: Article, index: int, reading: Reading) -> tuple[str, ...]:
+    """A single version's summary: its opening sentences, as news is written lead first."""
+    chosen: list[str] = []
+    total = 0
+    first, last = int(reading.sentence_start[index]), int(reading.sentence_start[index + 1])
+    for row, length in enumerate(reading.sentences[first:last, 1].tolist(), start=first):
+        if not MIN_SENTENCE_WORDS <= length <= MAX_SENTENCE_WORDS:
+            continue
+        chosen.append(reading.sentence_text(article, row))
+        total += length
+        if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
+            break
+    return tuple(chosen)
+
+
+class _Versions:
+    """Every version of every multi-version story, as arrays over their tokens and sentences."""
+
+    def __init__(self, articles: Sequence[Article], reading: Reading, stories: Sequence[Sequence[int]]):
+        self.articles, self.reading, self.stories = articles, reading, stories
+        version = np.fromiter((i for versions in stories for i in versions), dtype=np.int64)  # article of each version
+        self.version = version
+        self.story = np.repeat(np.arange(len(stories)), [len(v) for v in stories])  # story of each version
+        vocabulary = reading.vocabulary
+        width = self.width = max(len(vocabulary), 1)
+        stop = np.fromiter((w in STOP_WORDS for w in vocabulary), dtype=bool, count=len(vocabulary))
+
+        # Tokens: each version's headline, then its sentences; the sentence of each token (-1: the headline).
+        token, token_version = ranges(reading.token_start[version], reading.token_start[version + 1])
+        word = reading.ids[token].astype(np.int64)
+        row, row_version = ranges(reading.sentence_start[version], reading.sentence_start[version + 1])
+        self.row, self.row_version = row, row_version  # sentence rows of the versions, in order
+        self.position = row - reading.sentence_start[version][row_version]  # sentence's place in its version
+        self.length = reading.sentences[row, 1].astype(np.int64)
+        heads = reading.headline_tokens[version].astype(np.int64)
+        segments = np.empty(len(version) + len(row), dtype=np.int64)  # per version: headline, then sentences
+        labels = np.empty(len(segments), dtype=np.int64)
+        head_at = np.arange(len(version)) + np.r_[0, np.cumsum(reading.sentence_start[version + 1] - reading.sentence_start[version])[:-1]]
+        is_head = np.zeros(len(segments), dtype=bool)
+        is_head[head_at] = True
+        segments[is_head], segments[~is_head] = heads, reading.sentences[row, 0]
+        labels[is_head], labels[~is_head] = -1, np.arange(len(row))
+        sentence = np.repeat(labels, segments)
+        content = ~stop[word]
+
+        # How many versions of its story use each content word: what the outlets agree the story is about.
+        used = distinct(token_version[content] * width + word[content], runs=True)
+        story_word, self.agree = distinct(self.story[used // width] * width + used % width, counts=True, runs=True)
+        self.story_word = story_word
+
+        # Each sentence's distinct content words, and how much its story's versions agree on them.
+        in_sentence = content & (sentence >= 0)
+        cs, cw = sentence[in_sentence], word[in_sentence]
+        words = distinct(cs * width + cw, runs=True)
+        ws = words // width
+        self.distinct_words = np.bincount(ws, minlength=len(row))
+        self.agreement = np.bincount(ws, weights=self._weight(self.story[row_version[ws]], words % width), minlength=len(row))
+
+        # Headline words, scored the same way.
+        in_head = content & (sentence < 0)
+        heads_used = distinct(token_version[in_head] * width + word[in_head], runs=True)
+        hv = heads_used // width
+        self.headline_agreement = np.bincount(hv, weights=self._weight(self.story[hv], heads_used % width), minlength=len(version))
+
+        # Content-word bigrams of each sentence (a single content word stands for itself), numbered densely.
+        count = np.bincount(cs, minlength=len(row))
+        follows = np.flatnonzero(cs[1:] == cs[:-1])
+        alone = np.flatnonzero(count[cs] == 1)
+        codes = np.concatenate([cw[follows] * width + cw[follows + 1], width * width + cw[alone]])
+        owners = np.concatenate([cs[follows], cs[alone]])
+        b_width = width * width + width  # every code: numbering them densely costs a sort of its own
+        if (len(row) * b_width).bit_length() > 62:  # the codes would not fit in int64 beside a sentence number
+            bigram_codes, codes = dense_ids(codes)
+            b_width = max(len(bigram_codes), 1)
+        entries = distinct(owners * b_width + codes.reshape(-1), runs=True)
+        self.bigram_sentence, self.bigram = entries // b_width, entries % b_width
+        self.bigram_start = np.r_[0, np.cumsum(np.bincount(self.bigram_sentence, minlength=len(row)))]
+        self.bigrams = self.bigram_start[1:] - self.bigram_start[:-1]
+
+        # A sentence adds to its version when most of its bigrams are in no other version of the story.
+        held = distinct(row_version[self.bigram_sentence] * b_width + self.bigram, runs=True)  # (version, bigram)
+        in_story = self.story[held // b_width] * b_width + held % b_width
+        keys, versions_with = distinct(in_story, counts=True, runs=True)
+        lookup = np.searchsorted(keys, self.story[row_version[self.bigram_sentence]] * b_width + self.bigram)
+        elsewhere = np.bincount(self.bigram_sentence, weights=(versions_with[lookup] > 1).astype(np.float64), minlength=len(row))
+        self.adds = (self.bigrams > 0) & (elsewhere < SHARED_BIGRAMS * self.bigrams)
+
+    def _weight(self, story: np.ndarray, word: np.ndarray) -> np.ndarray:
+        return self.agree[np.searchsorted(self.story_word, story * self.width + word)].astype(np.float64)
+
+    def tell(self) -> list[Told]:
+        articles = self.articles
+        version_start = np.r_[0, np.cumsum([len(v) for v in self.stories])]
+        row_end = np.searchsorted(self.row_version, np.arange(1, len(self.version) + 1)).tolist()
+        central = self._central()
+        added = np.flatnonzero(self.adds).tolist()
+        added_at = 0
+        place = self.reading.sentences[self.row, 2:].tolist()  # (paragraph, begin, end) of each version's sentence
+        normalised: dict = {}  # (article id, paragraph) -> its text as the sentences were cut from it
+
+        def sentence(article: Article, r: int) -> str:
+            return cut_sentence(article, *place[r], normalised)
+
+        told = []
+        for k, members in enumerate(self.stories):
+            versions = [articles[i] for i in members]
+            first = int(version_start[k])
+            headline = _editor_headline(versions) or self._informative_headline(versions, first)
+            summary = _editor_summary(versions) or tuple(sentence(versions[v - first], r) for v, r in central[k])
+            adds = []
+            for v, article in enumerate(versions, start=first):
+                texts: list[str] = []
+                end = row_end[v]
+                while added_at < len(added) and added[added_at] < end:
+                    text = sentence(article, added[added_at])
+                    if text not in texts:
+                        texts.append(text)
+                    added_at += 1
+                adds.append(OutletAddition(article.id, article.outlet, tuple(texts)))
+            told.append((headline, summary, tuple(adds)))
+        return told
+
+    def _informative_headline(self, versions: list[Article], first: int) -> str:
+        """The headline whose words most versions share; ties go to the longer-told version, then the first seen."""
+        scores = self.headline_agreement[first:first + len(versions)].tolist()
+        best = max(range(len(versions)), key=lambda i: (scores[i], len(versions[i].text), -i))
+        return versions[best].headline
+
+    def _central(self) -> list[list[tuple[int, int]]]:
+        """Per story: the leads and the sentences most versions agree on, without saying the same thing twice,
+        as (version, sentence) in reading order."""
+        candidate = np.flatnonzero((self.distinct_words > 0) & (self.length >= MIN_SENTENCE_WORDS) & (self.length <= MAX_SENTENCE_WORDS))
+        centrality = self.agreement[candidate] / np.sqrt(self.distinct_words[candidate] + 4)
+        score = centrality / (1 + 0.3 * self.position[candidate])
+        story = self.story[self.row_version[candidate]]
+        order = np.lexsort((self.position[candidate], self.row_version[candidate], -score, story))
+        candidate, story = candidate[order], story[order]
+        bounds = np.searchsorted(story, np.arange(len(self.stories) + 1)).tolist()
+        sentences, lengths, versions = candidate.tolist(), self.length.tolist(), self.row_version.tolist()
+        starts = self.bigram_start.tolist()
+        bigram = self.bigram
+        chosen_all = []
+        for k in range(len(self.stories)):
+            chosen: list[tuple[int, set]] = []
+            total = 0
+            for s in sentences[bounds[k]:bounds[k + 1]]:
+                mine = set(bigram[starts[s]:starts[s + 1]].tolist())
+                if any(len(mine & other) >= SHARED_BIGRAMS * min(len(mine), len(other)) for _, other in chosen):
+                    continue
+                chosen.append((s, mine))
+                total += lengths[s]
+                if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
+                    break
+            chosen_all.append([(versions[s], s) for s, _ in sorted(chosen)])
+        return chosen_all
+
+
+def _editor_headline(versions: Sequence[Article]) -> str | None:
+    """An editor's note in the story (a Markdown document) names it."""
+    return next((v.headline for v in versions if v.kind == "note"), None)
+
+
+def _editor_summary(versions: Sequence[Article]) -> tuple[str, ...]:
+    for version in versions:
+        written = version.meta.get("summary") if version.kind == "note" and version.meta else None
+        if isinstance(written, str) and written.strip():
+            return tuple(split_sentences(written))
+    return ()

@@ -1,0 +1,1 @@
+"""The taxonomy: countries, places, regions, themes, known entities and sections."""
