@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # the settings are built from these models; a Digest only carries them
+    from digest.settings.config import Config
 
 
 class Level(str, Enum):
@@ -240,3 +243,20 @@ class ClassifiedStory:
     @property
     def slug(self) -> str:
         return self.story.slug
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything known about the content, before any page exists."""
+
+    config: Config
+    articles: tuple[Article, ...]
+    stories: tuple[ClassifiedStory, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def story(self, slug: str) -> ClassifiedStory | None:
+        return next((s for s in self.stories if s.slug == slug), None)
+
+    def story_of(self) -> Mapping[str, str]:
+        """Article id -> its story's slug."""
+        return {a.id: s.slug for s in self.stories for a in s.story.articles}

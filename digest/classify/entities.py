@@ -22,9 +22,20 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from digest.models import ClassifiedStory, EntityRef, Story
 from digest.slugs import slugify
 
+from digest.taxonomy.model import Hit
+
 if TYPE_CHECKING:  # pragma: no cover
-    from digest.classify.filing import Mention
     from digest.taxonomy.model import Taxonomy
+
+@dataclass(frozen=True)
+class Mention:
+    """A place, theme or entity term found in one article of a story, and where."""
+
+    hit: Hit
+    where: str  # "headline", "dateline", "lead", "body"
+    subject: bool  # opens the headline or a sentence
+    article: int  # index of the article within the story
+
 
 MAX_ENTITIES = 30
 WHERE_WEIGHT = {"headline": 3.0, "dateline": 2.0, "lead": 1.5, "body": 1.0}

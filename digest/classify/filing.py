@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from digest.classify.entities import find_entities
+from digest.classify.entities import Mention, find_entities
 from digest.models import Article, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.classify.related import related_stories
 from digest.taxonomy.model import OTHER_NEWS, Hit, Section, Taxonomy, default_taxonomy
@@ -42,14 +42,6 @@ PARALLEL_CLASSIFY_MIN = 1000
 
 # "ISLAMABAD:", "KOTA KINABALU (July 28):", "LONDON, May 3 -" at the start of a text.
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z .'’-]{2,40}?)(?:,\s*[A-Z][a-z]+\.? \d{1,2})?\s*(?:\([^)]{0,40}\))?\s*(?::|—|–|-{1,2}\s)")
-
-
-@dataclass(frozen=True)
-class Mention:
-    hit: Hit
-    where: str  # "headline", "dateline", "lead", "body"
-    subject: bool  # opens the headline or a sentence
-    article: int  # index of the article within the story
 
 
 @dataclass

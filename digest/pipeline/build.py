@@ -18,7 +18,7 @@ from digest.pipeline.cache import ParseCache, gather_key
 from digest.settings.config import Config
 from digest.errors import StrictModeError
 from digest.pipeline.load import KnownDocument, _display, load_documents, scan_documents
-from digest.models import Article, ClassifiedStory, Diagnostic, ParsedDocument, SourceDocument
+from digest.models import Article, ClassifiedStory, Diagnostic, Digest, ParsedDocument, SourceDocument
 
 if TYPE_CHECKING:
     from digest.stories.remerge import Remerger
@@ -41,23 +41,6 @@ class Timings:
 
     def __str__(self) -> str:
         return "  ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages)
-
-
-@dataclass(frozen=True)
-class Digest:
-    """Everything known about the content, before any page exists."""
-
-    config: Config
-    articles: tuple[Article, ...]
-    stories: tuple[ClassifiedStory, ...]
-    diagnostics: tuple[Diagnostic, ...]
-
-    def story(self, slug: str) -> ClassifiedStory | None:
-        return next((s for s in self.stories if s.slug == slug), None)
-
-    def story_of(self) -> Mapping[str, str]:
-        """Article id -> its story's slug."""
-        return {a.id: s.slug for s in self.stories for a in s.story.articles}
 
 
 def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: "Remerger | None" = None) -> Digest:

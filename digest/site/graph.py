@@ -25,7 +25,7 @@ from collections import Counter, abc, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from digest.pipeline.build import Digest
+from digest.models import Digest
 from digest.pipeline.cache import pipeline_fingerprint
 from digest.models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Level, Story
 from digest.site.redirects import usable_redirects

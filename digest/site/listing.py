@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from digest.pipeline.build import Digest
+from digest.models import Digest
 from digest.site.graph import story_path
 
 
