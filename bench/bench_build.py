@@ -327,7 +327,7 @@ def measure_gather(site: Path, serial: bool, profile: bool) -> dict:
     os.chdir(site)
     started = time.perf_counter()
     import digest.classify.filing
-    from digest.pipeline.build import Timings, gather
+    from digest.pipeline.gather import Timings, gather
     from digest.pipeline.cache import ParseCache
     from digest.settings.config import load_config
 

@@ -109,7 +109,7 @@ def serve(config_path, host, port, open_browser, strict, base_url, verbose) -> N
 @click.option("--articles", is_flag=True, help="List the articles the readers recovered instead of the stories.")
 def list_command(config_path, as_json, articles) -> None:
     """List the stories (or, with --articles, the articles) the digest would publish."""
-    from digest.pipeline.build import gather
+    from digest.pipeline.gather import gather
     from digest.site.listing import article_records, story_records
 
     config = _load(config_path)
@@ -136,7 +136,7 @@ def explain(slug, config_path) -> None:
 
     SLUG is the story's slug, as `digest list --json` prints it.
     """
-    from digest.pipeline.build import gather
+    from digest.pipeline.gather import gather
     from digest.classify.filing import explain_lines, similar_slugs
 
     config = _load(config_path)

@@ -95,7 +95,7 @@ def test_the_preview_after_many_saves_shows_what_a_fresh_build_shows(site):
         before = kept
     # Full merges: the first build, and the save that took the articles changed since it past 5 % of this small
     # archive (remerge.FULL_AGAIN_SHARE); every other save was re-merged.
-    assert previewer.remerger.full_merges == 2
+    assert previewer.session.remerger.full_merges == 2
 
 
 def test_a_template_edit_renders_again_only_the_pages_that_use_it(site):

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import REPO, SHIPPED_CONTENT, run_digest
 
-from digest.pipeline.build import gather
+from digest.pipeline.gather import gather
 from digest.settings.config import load_config
 from digest.render.pages import render_pages, render_site
 from digest.site.graph import build_site_graph

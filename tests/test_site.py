@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest.models import Digest
-from digest.pipeline.build import gather
+from digest.pipeline.gather import gather
 from digest.settings.config import Config, SiteConfig, load_config
 from digest.models import (Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Evidence,
                            OutletAddition, Story)

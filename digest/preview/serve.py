@@ -22,17 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from digest.pipeline.build import Timings, gather
+from digest.pipeline.build import run
+from digest.pipeline.gather import Timings
+from digest.pipeline.session import BuildSession, RenderMemo
 from digest.pipeline.cache import ParseCache
 from digest.settings.config import CONFIG_FILE, Config, load_config
-from digest.errors import DigestError, ServeError, StrictModeError
+from digest.errors import DigestError, ServeError
 from digest.preview.server import BuildFailure, PreviewServer, PreviewState
 from digest.site.redirects import move_advice
 from digest.stories.remerge import Remerger
-from digest.render.pages import render_pages, theme_dirs
-from digest.site.graph import build_site_graph, story_path
+from digest.render.pages import theme_dirs
+from digest.site.graph import story_path
 from digest.preview.watch import ChangeWatcher
-from digest.publish.write import load_cache
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,8 @@ class Previewer:
         self.root = root.resolve()
         self.base_url = base_url
         self.strict = strict
-        self.config: Config | None = None
-        self.cache: ParseCache | None = None
-        self.memo: dict[str, tuple[str, bytes]] = {}
-        self.remerger = Remerger()  # merges again only what a save changed (see digest/remerge.py)
+        self.config: Config | None = None  # the settings of the last good build
+        self.session: BuildSession | None = None  # parse cache, re-merger and render memo, kept between builds
         self.story_page: dict[str, str] = {}  # article id -> its story's page, as last built
         self.moved: dict[str, str] = {}
         self._settings: tuple[bytes | None, Config] | None = None  # (file bytes, config parsed from them)
@@ -93,34 +92,20 @@ class Previewer:
         return [config.content_dir, config.templates_dir, *theme_dirs(config)]
 
     def build(self) -> BuildOutcome:
-        timings = Timings()
+        sink = _Memory()
         try:
-            config = self.load_config()
-            if config != self.config:
-                self.memo = {}
-                if self.cache is None:  # first build: start from what `digest build` left, if anything
-                    self.cache = load_cache(config.output_dir)
-                self.config = config
-            cache = self.cache
-            misses_before = cache.misses
-            digest = gather(config, cache, timings, self.remerger)
-            if self.strict and digest.diagnostics:
-                listed = "\n".join(str(d) for d in digest.diagnostics)
-                raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set:\n{listed}", hint="fix the documents above, or serve without --strict")
-            with timings.stage("graph"):
-                graph = build_site_graph(digest)
-            with timings.stage("render"):
-                previous = self.memo
-                files, self.memo = render_pages(graph, config, previous)
-                rendered = sum(1 for path, entry in self.memo.items() if previous.get(path) is not entry)
-            _forget_unused(cache)
-            moved = self._follow_moves({article: story_path(slug) for article, slug in digest.story_of().items()}, files)
-            return BuildOutcome(files, None, config, len(digest.stories), digest.diagnostics, timings, cache.misses - misses_before, rendered, len(self.memo), moved=moved)
+            config = self.config = self.load_config()
+            if self.session is None:  # first build: start from what `digest build` left, if anything
+                self.session = BuildSession.from_output(config.output_dir, Remerger())
+            report = run(config, self.session, sink, strict=self.strict)
+            _forget_unused(self.session.cache)
+            moved = self._follow_moves({article: story_path(slug) for article, slug in report.digest.story_of().items()}, sink.files)
+            return BuildOutcome(sink.files, None, config, len(report.digest.stories), report.warnings, report.timings,
+                                report.parse_cache[1], report.rendered, report.pages, moved=moved)
         except DigestError as exc:
-            return BuildOutcome(None, BuildFailure.from_exception(exc), self.config, timings=timings)
+            return BuildOutcome(None, BuildFailure.from_exception(exc), self.config)
         except Exception as exc:  # a bug must not take the preview down: show it, keep serving
-            return BuildOutcome(None, BuildFailure.from_exception(exc, traceback.format_exc()), self.config, timings=timings)
-
+            return BuildOutcome(None, BuildFailure.from_exception(exc, traceback.format_exc()), self.config)
 
     def _follow_moves(self, story_page: dict[str, str], files: dict[str, bytes]) -> dict[str, str]:
         """Old story page -> new one, for stories whose address changed (a story's slug comes from its first
@@ -134,6 +119,25 @@ class Previewer:
                 moved.setdefault(old, target)
         self.story_page, self.moved = story_page, moved
         return moved
+
+
+class _Memory:
+    """The preview's sink: the finished site, handed whole to the server (nothing is written to disk)."""
+
+    unchanged = "the preview keeps the last good build"
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def kept(self, cache: ParseCache) -> None:
+        return None
+
+    def bytecode_dir(self) -> None:
+        return None
+
+    def publish(self, files: dict[str, bytes], memo: RenderMemo, cache: ParseCache, timings: Timings) -> tuple[int, int]:
+        self.files = files
+        return len(files), 0
 
 
 def _forget_unused(cache: ParseCache) -> None:

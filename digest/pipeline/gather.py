@@ -1,0 +1,143 @@
+"""Gathering: load -> parse -> merge -> classify, each stage timed.
+
+What ``digest list``, ``digest explain`` and every build (``digest build``, ``digest serve``) start with:
+everything known about the content (a ``Digest``) before any page exists.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+
+from digest.pipeline.cache import ParseCache, gather_key
+from digest.settings.config import Config
+from digest.pipeline.load import KnownDocument, _display, load_documents, scan_documents
+from digest.models import Article, ClassifiedStory, Diagnostic, Digest, ParsedDocument, SourceDocument
+
+if TYPE_CHECKING:
+    from digest.stories.remerge import Remerger
+
+# Below this many documents to parse, starting worker processes costs more than it saves.
+PARALLEL_PARSE_MIN = 200
+
+
+@dataclass
+class Timings:
+    """How long each stage of one run took, in the order they ran."""
+
+    stages: list[tuple[str, float]] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages.append((name, time.perf_counter() - start))
+
+    def __str__(self) -> str:
+        return "  ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages)
+
+
+def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: "Remerger | None" = None) -> Digest:
+    """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
+
+    With a cache, files whose stat is unchanged are not read again, and when no document, setting or
+    code changed since the cache's last gather, its articles and stories are reused as they are.
+    With a ``Remerger`` (the preview server's), merging redoes only what changed since its last call."""
+    timings = timings or Timings()
+    remember = cache is not None
+    cache = cache if cache is not None else ParseCache()
+    diagnostics: list[Diagnostic] = list(config.warnings)
+    with timings.stage("load"):
+        if remember:
+            docs, load_problems, stats = scan_documents(config.content_dir, cache.stats)
+            cache.update_stats(stats)
+        else:
+            docs, load_problems = load_documents(config.content_dir)
+        diagnostics += load_problems
+        key = gather_key(config, [(doc.path, doc.sha256) for doc in docs]) if remember else ""
+        # A remerger that has not merged yet must see every article once, even when nothing changed.
+        reused = cache.gathered(key) if remember and (remerger is None or remerger.ready) else None
+    content = _display(config.content_dir)
+    if reused is not None:
+        articles, stories, parse_problems, merge_problems = reused
+        cache.hits += len(docs)  # every document's parse result is known (and none was read)
+        diagnostics += [_under(content, d) for d in parse_problems] + list(merge_problems)
+        return _digest(config, articles, stories, diagnostics)
+    # Imported here, not at the top: a build whose memo matches never needs them (nor numpy).
+    from digest.classify.filing import classify_stories
+    from digest.stories.merge import merge_stories
+
+    with timings.stage("parse"):
+        parsed, as_promised = parse_all(docs, config, cache, diagnostics)
+        parse_problems = tuple(d for result in parsed for d in result.diagnostics)
+        diagnostics += [_under(content, d) for d in parse_problems]
+        articles = [a for result in parsed for a in result.articles]
+    with timings.stage("merge"):
+        stories, merge_stats = remerger.merge(articles, config.merge) if remerger else merge_stories(articles, config.merge)
+        diagnostics += merge_stats.diagnostics
+    with timings.stage("classify"):
+        classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None)
+    if remember and as_promised:
+        cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)))
+    return _digest(config, tuple(articles), tuple(classified), diagnostics)
+
+
+def _digest(config: Config, articles, stories, diagnostics: list[Diagnostic]) -> Digest:
+    """The digest, with what is wrong with the settings' redirects given the stories' slugs."""
+    from digest.site.redirects import usable_redirects
+
+    if config.redirects:
+        diagnostics = diagnostics + usable_redirects(config, {item.slug for item in stories})[1]
+    return Digest(config, articles, stories, tuple(diagnostics))
+
+
+def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, cache: ParseCache,
+              diagnostics: list[Diagnostic]) -> tuple[list[ParsedDocument], bool]:
+    """Parse each document once: cached results by content hash, the rest on every core.
+    A ``KnownDocument`` (stat unchanged) is read only when its result is not in the cache; the flag
+    returned says whether every such document still had the bytes its stat promised."""
+    from digest.read import parse_document
+
+    capture = config.capture
+    results: dict[str, ParsedDocument] = {}
+    todo = []
+    as_promised = True
+    for doc in docs:
+        hit = cache.get(doc, capture)
+        if hit is not None:
+            results[doc.path] = hit
+            continue
+        if isinstance(doc, KnownDocument):
+            promised = doc.sha256
+            doc, problems = doc.read(config.content_dir)
+            diagnostics += problems
+            if doc is None or doc.sha256 != promised:  # changed while this build ran
+                as_promised = False
+            if doc is None:
+                continue
+            hit = cache.get(doc, capture, count=False)  # its bytes changed to ones parsed before
+            if hit is not None:
+                results[doc.path] = hit
+                continue
+        todo.append(doc)
+    workers = min(os.cpu_count() or 1, 4)
+    if len(todo) >= PARALLEL_PARSE_MIN and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor  # here: most builds parse nothing (~25 ms of start-up)
+
+        with ProcessPoolExecutor(workers) as pool:
+            fresh = list(pool.map(parse_document, todo, [capture] * len(todo), chunksize=64))
+    else:
+        fresh = [parse_document(doc, capture) for doc in todo]
+    for doc, result in zip(todo, fresh):
+        cache.put(doc, capture, result)
+        results[doc.path] = result
+    return [results[doc.path] for doc in docs if doc.path in results], as_promised
+
+
+def _under(content: str, diagnostic: Diagnostic) -> Diagnostic:
+    return Diagnostic(f"{content}/{diagnostic.path}", diagnostic.line, diagnostic.message, diagnostic.level)

@@ -1,0 +1,42 @@
+"""What one site's builds keep between runs, held by whoever runs them.
+
+``digest build`` starts from the session the last build left in ``output/.digest-cache/`` (and leaves one for
+the next); ``digest serve`` keeps one in memory for as long as it runs. Nothing a stage keeps lives in a module:
+a stage is handed what it may reuse and hands back what the next run may reuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digest.pipeline.cache import ParseCache
+from digest.settings.config import Config
+
+if TYPE_CHECKING:
+    from digest.stories.remerge import Remerger
+
+RenderMemo = dict[str, tuple[str, bytes]]  # page path -> (render key, bytes)
+
+
+@dataclass(eq=False)
+class BuildSession:
+    """State kept from one run to the next. Each field is only an optimisation: an empty session builds the
+    same site, just slower."""
+
+    cache: ParseCache = field(default_factory=ParseCache)  # parse results, the last gather, classifications, pages written
+    remerger: Remerger | None = None  # merges again only what changed since its last call (the preview's)
+    config: Config | None = None  # the settings of the last run: the render memo holds for them only
+    render_memo: RenderMemo = field(default_factory=dict)
+
+    @classmethod
+    def from_output(cls, output_dir: Path, remerger: Remerger | None = None) -> BuildSession:
+        """The session the last ``digest build`` into ``output_dir`` left there (an empty one if none)."""
+        return cls(ParseCache.load(output_dir), remerger)
+
+    def begin(self, config: Config) -> None:
+        """Start a run with these settings: pages rendered under other settings are not reused."""
+        if config != self.config:
+            self.render_memo = {}
+            self.config = config

@@ -1,0 +1,35 @@
+"""``output/`` as the place a build is published: the sink of ``digest build`` (see ``digest.pipeline.build``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from digest.pipeline.cache import CACHE_DIR, ParseCache
+from digest.pipeline.gather import Timings
+from digest.pipeline.session import RenderMemo
+from digest.publish.write import kept_pages, run_search_indexer, write_output
+
+
+@dataclass(frozen=True)
+class OutputFolder:
+    path: Path
+    search: bool = True  # index the site for search (Pagefind) once it is written
+
+    unchanged: str = "nothing was written"
+
+    def kept(self, cache: ParseCache) -> Mapping[str, str]:
+        return kept_pages(self.path, cache)
+
+    def bytecode_dir(self) -> Path | None:
+        cache_dir = self.path / CACHE_DIR
+        return cache_dir / "templates" if cache_dir.is_dir() else None
+
+    def publish(self, files: dict[str, bytes], memo: RenderMemo, cache: ParseCache, timings: Timings) -> tuple[int, int]:
+        with timings.stage("write"):
+            written, deleted = write_output(files, self.path, cache, {path: key for path, (key, _) in memo.items()})
+        if self.search:
+            with timings.stage("search"):
+                run_search_indexer(self.path)
+        return written, deleted
