@@ -218,6 +218,9 @@ class EntityRef:
     mentions: int = 0  # in this story
 
 
+OTHER_NEWS = "Other news"  # the section of stories no configured section takes
+
+
 @dataclass(frozen=True)
 class Classification:
     """Where a story is filed, and why. Filled by the classify stage."""
@@ -228,7 +231,7 @@ class Classification:
     country_scores: tuple[Score, ...] = ()
     theme: str | None = None  # a theme key: "security"
     themes: tuple[Score, ...] = ()
-    section: str = "Other news"
+    section: str = OTHER_NEWS
     entities: tuple[EntityRef, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     overridden: tuple[str, ...] = ()  # "region", "theme": set by the editor

@@ -13,7 +13,10 @@ from digest.pipeline.gather import gather
 from digest.settings.config import Config, SiteConfig, load_config
 from digest.models import (Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Evidence,
                            OutletAddition, Story)
-from digest.site.graph import OTHER_NEWS, build_site_graph, describe_evidence, public_url
+from digest.models import OTHER_NEWS
+from digest.site.graph import build_site_graph
+from digest.site.model import public_url
+from digest.wording import describe_evidence
 
 REPO = Path(__file__).resolve().parent.parent
 

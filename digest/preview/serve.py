@@ -32,7 +32,7 @@ from digest.preview.server import BuildFailure, PreviewServer, PreviewState
 from digest.site.redirects import move_advice
 from digest.stories.remerge import Remerger
 from digest.render.pages import theme_dirs
-from digest.site.graph import story_path
+from digest.site.model import story_path
 from digest.preview.watch import ChangeWatcher
 
 

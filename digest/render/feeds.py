@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
-from digest.site.graph import public_url, source_name, teaser
+from digest.site.model import public_url
+from digest.wording import source_name, teaser
 
 
 def escape(text: str) -> str:
@@ -26,7 +27,7 @@ def escape(text: str) -> str:
 if TYPE_CHECKING:
     from digest.settings.config import Config
     from digest.models import ClassifiedStory
-    from digest.site.graph import Feed, SiteGraph
+    from digest.site.model import Feed, SiteGraph
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from digest.models import ArticleDate
-from digest.site.graph import clip, describe_evidence, join_words, label, source_name, teaser
+from digest.wording import clip, describe_evidence, join_words, label, source_name, teaser
 
 _PACKAGE = Path(__file__).parent.parent  # digest/
 

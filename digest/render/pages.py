@@ -22,7 +22,7 @@ import jinja2
 from digest.settings.config import Config
 from digest.errors import TemplateError
 from digest.render.feeds import feed_files
-from digest.site.graph import Page, SiteGraph, public_url
+from digest.site.model import Page, SiteGraph, public_url
 from digest.publish.write import KEPT
 from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir
 

@@ -1,12 +1,7 @@
 """Graph stage: the digest as a set of pages, each a template plus exactly the values it shows.
 
-Paths are relative to the output root and always name a file ("stories/x/index.html"),
-so links built from them work from disk (where a folder does not open its index.html),
-from a domain root and from a sub-path. Public addresses (canonical, feeds, sitemap) use
-the folder form, absolute from ``site.base_url``: see ``public_url``.
-
-Every page carries a ``fingerprint``: a hash of the template name and every value it
-shows, so a renderer can reuse the bytes of pages whose fingerprint did not change. A story
+Every page carries a ``fingerprint`` (``site/fingerprint.py``): a hash of the template name and every
+value it shows, so a renderer can reuse the bytes of pages whose fingerprint did not change. A story
 page's values are mostly worked out from its story (its versions, why it is filed where it
 is, its entities by kind): its ``Context`` hashes only what they are worked out from, digest's
 code is part of every fingerprint, and the worked-out values are made only when the page is
@@ -19,204 +14,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import operator
-from collections import Counter, abc, defaultdict
-from dataclasses import dataclass, replace
+from collections import Counter, defaultdict
+from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from digest.models import Digest
+from digest.models import OTHER_NEWS, ClassifiedStory, Digest, EntityRef
 from digest.pipeline.cache import pipeline_fingerprint
-from digest.models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Level, Story
+from digest.site.fingerprint import Hasher, fingerprint, hash_of
+from digest.site.memo import _LAST, _Last, made_alike, same_feed, same_page
+from digest.site.model import PLURAL, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager, Paths, SiteGraph, story_path
 from digest.site.redirects import usable_redirects
+from digest.site.stories import links_of, newest_first, story_dates, story_page
 from digest.slugs import slugify, unique_slug
+from digest.wording import label
 
-OTHER_NEWS = "Other news"
 RELATED_ENTITIES = 12  # entities shown as "often in the same stories" on an entity page
 SEE_ALSO = 5  # stories of related entities shown on an entity page
 FEED_ENTRIES = 50
-
-
-# ---------------------------------------------------------------- values the templates see
-
-
-@dataclass(frozen=True)
-class Crumb:
-    title: str
-    path: str | None  # None for the current page
-
-
-@dataclass(frozen=True)
-class Pager:
-    number: int  # 1-based
-    count: int
-    paths: tuple[str, ...]  # every page of the list, in order
-
-    @property
-    def prev(self) -> str | None:
-        return self.paths[self.number - 2] if self.number > 1 else None
-
-    @property
-    def next(self) -> str | None:
-        return self.paths[self.number] if self.number < self.count else None
-
-
-@dataclass(frozen=True)
-class Feed:
-    """An Atom feed and a JSON Feed of the same stories."""
-
-    title: str
-    atom: str  # output paths
-    json: str
-    home: str  # the page the feed belongs to
-    stories: tuple[ClassifiedStory, ...]  # newest first, at most FEED_ENTRIES
-
-
-@dataclass(frozen=True)
-class Group:
-    """A named list of stories: a section, region, country, theme or outlet (its stories are kept apart,
-    so a page that links to a group does not count as showing all of them)."""
-
-    kind: str  # "section", "region", "country", "theme", "outlet"
-    name: str
-    path: str  # its first page
-    count: int  # of stories
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One outlet's version of one story, and what only it says."""
-
-    item: ClassifiedStory
-    article: Article
-    anchor: str  # the version's id on the story page
-    adds: tuple[str, ...]  # (anchor and adds follow from item and article: fingerprints hash only those, see Hasher)
-
-
-@dataclass(frozen=True)
-class EntityEntry:
-    ref: EntityRef
-    path: str
-    count: int  # of stories
-    related: tuple[tuple[EntityRef, int], ...] = ()  # (entity, stories shared), most shared first
-    see_also: tuple[ClassifiedStory, ...] = ()  # newest stories of the related entities that do not name this one
-
-
-@dataclass(frozen=True)
-class Page:
-    path: str  # file path relative to the output root
-    template: str
-    title: str  # unique across the site
-    context: Mapping[str, Any]
-    description: str = ""
-    kind: str = "page"
-    breadcrumbs: tuple[Crumb, ...] = ()
-    pager: Pager | None = None
-    feeds: tuple[Feed, ...] = ()  # advertised with <link rel="alternate">
-    in_sitemap: bool = True
-    root_relative: bool = False  # links from the site's base path (404.html is served at any depth)
-    lastmod: dt.date | None = None
-    fingerprint: str = ""
-
-    @property
-    def folder(self) -> str:
-        """The public form of the path: "stories/x/" for "stories/x/index.html", "" for the front page."""
-        return self.path[: -len("index.html")] if self.path.endswith("index.html") else self.path
-
-
-class Context(abc.Mapping):
-    """A page's values: the ``given`` ones, and those ``derive(**given)`` works out from them, made on first read.
-
-    A fingerprint hashes only the given values (see ``fingerprint``): the others follow from them and
-    from digest's code, which every fingerprint includes."""
-
-    __slots__ = ("given", "_derive", "_values")
-
-    def __init__(self, given: Mapping[str, Any], derive: abc.Callable[..., Mapping[str, Any]]):
-        self.given = given
-        self._derive = derive
-        self._values: dict[str, Any] | None = None
-
-    def _all(self) -> dict[str, Any]:
-        if self._values is None:
-            self._values = {**self.given, **self._derive(**self.given)}
-        return self._values
-
-    def __getitem__(self, key: str) -> Any:
-        values = self._values
-        if values is None:
-            if key in self.given:  # no need to work the rest out
-                return self.given[key]
-            values = self._all()
-        return values[key]
-
-    def __iter__(self):
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __getstate__(self):
-        return (self.given, self._derive, self._values)
-
-    def __setstate__(self, state) -> None:
-        self.given, self._derive, self._values = state
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where each kind of page lives. Names map to slugs chosen once, so two names never share a folder."""
-
-    slugs: Mapping[str, Mapping[str, str]]  # kind -> name -> slug
-
-    def story(self, slug: str) -> str:
-        return f"stories/{slug}/index.html"
-
-    def entity(self, slug: str) -> str:
-        return f"entities/{slug}/index.html"
-
-    def group(self, kind: str, name: str) -> str:
-        slug = self.slugs.get(kind, {}).get(name) or slugify(name)
-        return f"{PLURAL[kind]}/{slug}/index.html"
-
-    def section(self, name: str) -> str:
-        return self.group("section", name)
-
-    def region(self, name: str) -> str:
-        return self.group("region", name)
-
-    def country(self, name: str) -> str:
-        return self.group("country", name)
-
-    def theme(self, name: str) -> str:
-        return self.group("theme", name)
-
-    def outlet(self, name: str) -> str:
-        return self.group("outlet", name)
-
-
-PLURAL = {"section": "sections", "region": "regions", "country": "countries", "theme": "themes", "outlet": "outlets"}
-
-
-@dataclass(frozen=True)
-class SiteGraph:
-    digest: Digest
-    pages: tuple[Page, ...]
-    paths: Paths
-    sections: tuple[Group, ...] = ()  # in the configured order, empty ones left out
-    feeds: tuple[Feed, ...] = ()  # the site's, then each section's
-    edition: tuple[dt.date | None, dt.date | None] = (None, None)
-    site_key: str = ""  # hash of what every page shows (settings, navigation)
-
-
-def story_path(slug: str) -> str:
-    return f"stories/{slug}/index.html"
-
-
-def public_url(base_url: str, path: str) -> str:
-    """The absolute public address of an output file, in folder form for index pages."""
-    folder = path[: -len("index.html")] if path.endswith("index.html") else path
-    return base_url + folder
+KIND_PHRASE = {"section": "in the section", "region": "filed under the region", "country": "about", "theme": "filed under the theme", "outlet": "reported by"}
 
 
 # ---------------------------------------------------------------- the graph
@@ -236,7 +51,7 @@ def build_site_graph(digest: Digest) -> SiteGraph:
     for item in stories:  # one pass over stories and their links
         kept = _LAST.links.get(item.slug)
         if kept is None or kept[0] is not item:  # the last graph's, for the very same story
-            kept = (item, _links(item))
+            kept = (item, links_of(item))
         story_links[item.slug] = kept
         countries, refs, contributed, outlets = kept[1]
         filing = item.classification
@@ -265,10 +80,10 @@ def build_site_graph(digest: Digest) -> SiteGraph:
     )
     nav = tuple((g.name, g.path) for g in sections)
     # digest's own code is part of it: a page's derived values (and the templates' filters) change with it.
-    site_key = _hash_of((dataclasses.astuple(site), nav, digest.config.sections, pipeline_fingerprint()))
+    site_key = hash_of((dataclasses.astuple(site), nav, digest.config.sections, pipeline_fingerprint()))
     last = _LAST if _LAST.site_key == site_key else _Last()
     hasher = Hasher()
-    feeds = tuple(_same_feed(feed, last.feeds.get(feed.atom), hasher) for feed in feeds)  # the last graph's object when unchanged
+    feeds = tuple(same_feed(feed, last.feeds.get(feed.atom), hasher) for feed in feeds)  # the last graph's object when unchanged
     site_feed = feeds[:1]
     section_feeds = dict(zip((g.name for g in sections), feeds[1:]))
     dates = [d for item in stories for d in story_dates(item.story) if d]
@@ -296,10 +111,10 @@ def build_site_graph(digest: Digest) -> SiteGraph:
             related = tuple(by_slug[slug] for slug in item.related if slug in by_slug and slug != item.slug)
             made_from = (item, newer, older, feed, related, group)
             old = last.story_pages.get(item.slug)
-            if old is not None and _made_alike(old[0], made_from):
+            if old is not None and made_alike(old[0], made_from):
                 page = old[1]
             else:
-                page = _story_page(item, group, newer, older, related, paths, home, feed)
+                page = story_page(item, group, newer, older, related, paths, home, feed)
             story_pages[item.slug] = (made_from, page)
             pages.append(page)
 
@@ -373,122 +188,12 @@ def build_site_graph(digest: Digest) -> SiteGraph:
         if page.fingerprint:  # a story page of the last graph, made from the same values
             continue
         old = last.pages.get(page.path)
-        known = old.fingerprint if old is not None and old.fingerprint and _same_page(old, page) else None
+        known = old.fingerprint if old is not None and old.fingerprint and same_page(old, page) else None
         # Made above and not yet handed out: the fingerprint is set in place (replace() costs more).
         object.__setattr__(page, "fingerprint", known or fingerprint(page, site_key, hasher))
     _LAST.remember(site_key, pages, feeds, story_pages, story_links)
     return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key)
 
-
-# ---------------------------------------------------------------- what the last graph made
-
-
-class _Last:
-    """The last graph's pages and feeds, so the next graph (a preview rebuilds after every save) reuses the pages
-    made from the same values, and the fingerprints of pages that show the same values. Stories and articles
-    count as the same only when they are the very same objects (the parse cache, merge and classify hand the
-    unchanged ones back as they were): comparing them by value would cost what hashing them does."""
-
-    def __init__(self) -> None:
-        self.site_key = ""
-        self.pages: dict[str, Page] = {}
-        self.feeds: dict[str, Feed] = {}
-        self.story_pages: dict[str, tuple[tuple, Page]] = {}  # slug -> (what its page was made from, the page)
-        self.links: dict[str, tuple[ClassifiedStory, tuple]] = {}  # slug -> (story, what _links made of it)
-
-    def remember(self, site_key: str, pages: list[Page], feeds: tuple[Feed, ...], story_pages: dict, links: dict) -> None:
-        self.site_key = site_key
-        self.pages = {page.path: page for page in pages}
-        self.feeds = {feed.atom: feed for feed in feeds}
-        self.story_pages = story_pages
-        self.links = links
-
-
-_LAST = _Last()  # one site's: each graph replaces it
-
-
-def _made_alike(old: tuple, new: tuple) -> bool:
-    """(item, newer, older, feed, related, group) of a story page: the same objects, and an equal group."""
-    return (old[0] is new[0] and old[1] is new[1] and old[2] is new[2] and old[3] is new[3] and old[5] == new[5]
-            and len(old[4]) == len(new[4]) and all(map(operator.is_, old[4], new[4])))
-
-
-def _same_feed(feed: Feed, old: Feed | None, hasher: "Hasher") -> Feed:
-    """The last graph's feed if it shows the same: every story page of its section links to it. A story told
-    again with the same content (a re-merge's neighbour of an edit) is a new object with the same key."""
-    if old is None or (feed.title, feed.atom, feed.json, feed.home) != (old.title, old.atom, old.json, old.home):
-        return feed
-    if len(feed.stories) == len(old.stories) and all(map(operator.is_, feed.stories, old.stories)):
-        return old
-    return old if hasher.key(feed) == hasher.key(old) else feed
-
-
-def _same_page(old: Page, new: Page) -> bool:
-    return _same((old.path, old.template, old.title, old.description, old.kind, old.breadcrumbs, old.pager, old.feeds,
-                  old.in_sitemap, old.root_relative, old.lastmod, old.context),
-                 (new.path, new.template, new.title, new.description, new.kind, new.breadcrumbs, new.pager, new.feeds,
-                  new.in_sitemap, new.root_relative, new.lastmod, new.context))
-
-
-_BY_VALUE = frozenset({str, int, float, bool, dt.date, dt.datetime, Crumb, Pager, Group, EntityRef})
-_BY_FIELDS = {Feed: ("title", "atom", "json", "home", "stories"), EntityEntry: ("ref", "path", "count", "related", "see_also"),
-              Contribution: ("item", "article")}  # a contribution's anchor and adds follow from these
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether two values show the same: the same object, equal plain values, or containers of such."""
-    if a is b:
-        return True
-    kind = type(a)
-    if kind is not type(b):
-        return False
-    if kind in _BY_VALUE:
-        return a == b
-    if kind is tuple or kind is list:  # mostly the very same items: checked at C speed first
-        return len(a) == len(b) and (all(map(operator.is_, a, b)) or all(map(_same, a, b)))
-    if kind is dict:
-        return a.keys() == b.keys() and all(_same(value, b[key]) for key, value in a.items())
-    if kind is Context:
-        return a._derive is b._derive and _same(a.given, b.given)
-    names = _BY_FIELDS.get(kind)
-    return names is not None and all(_same(getattr(a, name), getattr(b, name)) for name in names)
-
-
-def _links(item: ClassifiedStory) -> tuple:
-    """(countries, entities, (outlet, contribution) for each version, outlets) of a story, each once."""
-    filing, story = item.classification, item.story
-    adds = {add.article_id: add.sentences for add in story.adds}
-    contributed = tuple((article.outlet, Contribution(item, article, version_anchor(n), adds.get(article.id, ())))
-                        for n, article in enumerate(story.articles, 1) if article.outlet)
-    return tuple(dict.fromkeys(filing.countries)), tuple({ref.slug: ref for ref in filing.entities}.values()), contributed, story.outlets
-
-
-def _story_page(item, group, newer, older, related, paths, home, section_feed) -> Page:
-    story = item.story
-    date, latest = story_dates(story)
-    return Page(
-        paths.story(item.slug), "story.html", story.title,
-        Context({"item": item, "section": group, "related": related, "newer": newer, "older": older}, _story_values),
-        description=clip(teaser(story), 200) or story.title, kind="story",
-        breadcrumbs=(home, Crumb(group.name, group.path), Crumb(story.title, None)),
-        feeds=(section_feed,) if section_feed else (), lastmod=(latest or date).day if (latest or date) else None,
-    )
-
-
-def _story_values(item: ClassifiedStory, **_) -> dict[str, Any]:
-    """What a story page shows that follows from its story alone: worked out when the page is rendered."""
-    story, filing = item.story, item.classification
-    adds = {add.article_id: add.sentences for add in story.adds}
-    versions = tuple((version_anchor(n), article, adds.get(article.id, ())) for n, article in enumerate(story.articles, 1))
-    region_targets = {filing.region, *filing.countries} - {None}
-    why_region = tuple(describe_evidence(e) for e in filing.evidence if e.target in region_targets)
-    why_theme = tuple(describe_evidence(e) for e in filing.evidence if filing.theme and e.target == filing.theme)
-    kinds: dict[str, list[EntityRef]] = defaultdict(list)
-    for ref in {ref.slug: ref for ref in filing.entities}.values():
-        kinds[ref.kind].append(ref)
-    entity_groups = tuple((ENTITY_KINDS.get(kind, label(kind) + "s"), tuple(refs)) for kind, refs in sorted(kinds.items(), key=lambda kv: _kind_order(kv[0])))
-    return {"story": story, "filing": filing, "versions": versions, "why_region": why_region, "why_theme": why_theme,
-            "entity_groups": entity_groups}
 
 
 def _list_pages(first: str, template: str, title: str, items: Sequence, per_page: int, crumbs: tuple[Crumb, ...], kind: str,
@@ -537,204 +242,12 @@ def generated_date() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
-# ---------------------------------------------------------------- fingerprints
-
-
-def fingerprint(page: Page, site_key: str, hasher: "Hasher") -> str:
-    """A hash of the template and every value the page shows (of a ``Context``, the values the rest is worked out from)."""
-    pager = page.pager
-    # The page's own fields in one repr (of plain values: a dataclass's repr is slow), then its context.
-    parts = [site_key, repr((page.path, page.template, page.title, page.description, page.kind, page.in_sitemap, page.root_relative,
-                             page.lastmod, tuple((c.title, c.path) for c in page.breadcrumbs),
-                             (pager.number, pager.count, pager.paths) if pager else None))]
-    parts += [hasher.key(feed) for feed in page.feeds]
-    context = page.context.given if isinstance(page.context, Context) else page.context
-    for name, value in context.items():
-        parts.append(name)
-        hasher.feed(parts, value)
-    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-class Hasher:
-    """Turns values into text to hash; each frozen dataclass is hashed once and remembered, so a story
-    shown on many pages costs one hash, and a page's fingerprint costs what it shows.
-
-    The keys of stories and articles are also kept on the objects themselves (they are frozen, so a key
-    stays true): the stories a build reuses from the cache (see cache.py) come with their keys."""
-
-    _ATOMS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, DateSource, Level})
-    _MODELS = (Article, EntityRef)  # their repr is complete: hash it in one go
-    _KEPT = (ClassifiedStory, Story, Classification, Article)  # objects that live from build to build
-    _STAMP = "_digest_content_key"
-    # Small values made for one page (a crumb, a pager, an outlet's version of a story): the fields that
-    # make them are fed in place, which costs less than hashing each one apart (a large site makes tens of
-    # thousands). A contribution's anchor and added sentences follow from its story and article.
-    _INLINE = {Crumb: ("title", "path"), Pager: ("number", "count", "paths"), Contribution: ("item", "article")}
-
-    def __init__(self) -> None:
-        self._memo: dict[int, tuple[Any, str]] = {}
-        self._fields: dict[type, tuple[str, ...]] = {}
-
-    def feed(self, parts: list[str], value: Any) -> None:
-        kind = type(value)
-        if kind in self._ATOMS:
-            parts.append(repr(value))
-        elif kind is tuple or kind is list:
-            parts.append("[")
-            atoms, inline = self._ATOMS, self._INLINE
-            for inner in value:  # the common items inline: a large site feeds hundreds of thousands
-                inner_kind = type(inner)
-                if inner_kind in atoms:
-                    parts.append(repr(inner))
-                elif inner_kind in inline:
-                    self._feed_fields(parts, inner)
-                elif hasattr(inner_kind, "__dataclass_fields__"):
-                    parts.append(self.key(inner))
-                else:
-                    self.feed(parts, inner)
-            parts.append("]")
-        elif kind in self._INLINE:
-            self._feed_fields(parts, value)
-        elif hasattr(kind, "__dataclass_fields__"):
-            parts.append(self.key(value))
-        elif kind is dict or isinstance(value, abc.Mapping):
-            parts.append("{")
-            for key, inner in value.items():
-                self.feed(parts, key)
-                self.feed(parts, inner)
-            parts.append("}")
-        else:
-            parts.append(repr(value))
-
-    def _feed_fields(self, parts: list[str], obj: Any) -> None:
-        parts.append(f"({type(obj).__name__}")
-        for name in self._INLINE[type(obj)]:
-            self.feed(parts, getattr(obj, name))
-        parts.append(")")
-
-    def _names(self, kind: type) -> tuple[str, ...]:
-        names = self._fields.get(kind)
-        if names is None:
-            names = self._fields[kind] = tuple(f.name for f in dataclasses.fields(kind))
-        return names
-
-    def key(self, obj: Any) -> str:
-        stamped = getattr(obj, "__dict__", None)
-        if stamped:  # a story, classification or article keeps its key (see below): the common case first
-            kept = stamped.get(self._STAMP)
-            if kept is not None:
-                return kept
-        hit = self._memo.get(id(obj))
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        kept = isinstance(obj, self._KEPT) and hasattr(obj, "__dict__")
-        digest = obj.__dict__.get(self._STAMP) if kept else None
-        if digest is None:
-            if isinstance(obj, self._MODELS):
-                text = repr(obj)
-            else:
-                parts = [type(obj).__name__]
-                for name in self._names(type(obj)):
-                    self.feed(parts, getattr(obj, name))
-                text = "\x00".join(parts)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            if kept:
-                object.__setattr__(obj, self._STAMP, digest)  # not a field: equality and repr ignore it
-        self._memo[id(obj)] = (obj, digest)  # keeps obj alive, so its id is not reused
-        return digest
-
-
-def _hash_of(value: Any) -> str:
-    parts: list[str] = []
-    Hasher().feed(parts, value)
-    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-# ---------------------------------------------------------------- words and order
-
-
-KIND_TITLE = {"region": "region", "country": "country", "theme": "theme", "outlet": "outlet", "section": "section"}
-KIND_PHRASE = {"section": "in the section", "region": "filed under the region", "country": "about", "theme": "filed under the theme", "outlet": "reported by"}
-ENTITY_KINDS = {"person": "People", "organisation": "Organisations", "organization": "Organisations", "place": "Places"}
-_WHERE = {"headline": "the headline", "lead": "the opening paragraph", "dateline": "the dateline", "body": "the text", "front-matter": "the editor's front matter", "summary": "the summary"}
-
-
-def label(name: str) -> str:
-    """Display form of a taxonomy key: "security" -> "Security"; names already capitalised are kept."""
-    return name[:1].upper() + name[1:] if name and name == name.lower() else name
-
-
-def describe_evidence(evidence) -> str:
-    """One reason in words: 'Pakistan' appears 5 times, in the headline and the text (South Asia)."""
-    times = {1: "once", 2: "twice"}.get(evidence.count, f"{evidence.count} times")
-    where = join_words([_WHERE.get(w, w) for w in evidence.where]) or "the story"
-    target = "" if evidence.target.lower() == evidence.term.lower() else f", which points to {label(evidence.target)}"
-    return f"“{evidence.term}” appears {times} in {where}{target}."
-
-
-def join_words(words: Sequence[str]) -> str:
-    words = list(words)
-    if len(words) <= 2:
-        return " and ".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def teaser(story) -> str:
-    """The story's summary, or (until the summariser has run) the opening sentences of its first version."""
-    if story.summary:
-        return " ".join(story.summary)
-    for article in story.articles:
-        if article.paragraphs:
-            return clip(article.paragraphs[0], 320)
-    return ""
-
-
-def source_name(article: Article) -> str:
-    """What to call the source of a version: its outlet, else the agency credited, else where it was captured."""
-    if article.outlet:
-        return article.outlet
-    if article.credit:
-        return article.credit
-    return f"unnamed outlet via {article.aggregator}" if article.aggregator else "unnamed outlet"
-
-
-def clip(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a word, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")
-    return cut + "…"
-
-
-def version_anchor(n: int) -> str:
-    return f"version-{n}"
-
-
-def newest_first(item: ClassifiedStory) -> tuple:
-    date = story_dates(item.story)[0]
-    return (date is None, -(date.day.toordinal()) if date else 0, item.story.title.lower(), item.slug)
-
-
-def story_dates(story: Story) -> tuple:
-    """(earliest, latest) date of a story, worked out once per story object: each is a pass over its
-    articles, and the graph asks for them several times per story."""
-    kept = story.__dict__.get("_digest_dates")
-    if kept is None:
-        kept = (story.date, story.latest)
-        object.__setattr__(story, "_digest_dates", kept)  # not a field: equality and repr ignore it
-    return kept
-
-
 def _stories(n: int) -> str:
     return "story" if n == 1 else "stories"
 
 
 def _folder(path: str) -> str:
     return path[: -len("index.html")]
-
-
-def _kind_order(kind: str) -> tuple:
-    return (list(ENTITY_KINDS).index(kind) if kind in ENTITY_KINDS else len(ENTITY_KINDS), kind)
 
 
 def _slugs(names: Iterable[str]) -> dict[str, str]:

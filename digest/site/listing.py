@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from digest.models import Digest
-from digest.site.graph import story_path
+from digest.site.model import story_path
 
 
 def story_records(digest: Digest) -> list[dict[str, Any]]:

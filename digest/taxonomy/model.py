@@ -30,10 +30,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 import yaml
 
-from digest.models import Diagnostic
+from digest.models import OTHER_NEWS, Diagnostic
 
 DATA = Path(__file__).resolve().parent / "data"
-OTHER_NEWS = "Other news"
 KINDS = ("person", "organisation", "place")
 
 # UN M49 sub-regions under the names news uses. Iran is the one country moved by default: UN files

@@ -1,0 +1,82 @@
+"""What the last site graph made, so the next graph (a preview rebuilds after every save) reuses it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from typing import Any
+
+from digest.models import ClassifiedStory, EntityRef
+from digest.site.fingerprint import Hasher
+from digest.site.model import Context, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager
+
+class _Last:
+    """The last graph's pages and feeds, so the next graph (a preview rebuilds after every save) reuses the pages
+    made from the same values, and the fingerprints of pages that show the same values. Stories and articles
+    count as the same only when they are the very same objects (the parse cache, merge and classify hand the
+    unchanged ones back as they were): comparing them by value would cost what hashing them does."""
+
+    def __init__(self) -> None:
+        self.site_key = ""
+        self.pages: dict[str, Page] = {}
+        self.feeds: dict[str, Feed] = {}
+        self.story_pages: dict[str, tuple[tuple, Page]] = {}  # slug -> (what its page was made from, the page)
+        self.links: dict[str, tuple[ClassifiedStory, tuple]] = {}  # slug -> (story, what _links made of it)
+
+    def remember(self, site_key: str, pages: list[Page], feeds: tuple[Feed, ...], story_pages: dict, links: dict) -> None:
+        self.site_key = site_key
+        self.pages = {page.path: page for page in pages}
+        self.feeds = {feed.atom: feed for feed in feeds}
+        self.story_pages = story_pages
+        self.links = links
+
+
+_LAST = _Last()  # one site's: each graph replaces it
+
+
+def made_alike(old: tuple, new: tuple) -> bool:
+    """(item, newer, older, feed, related, group) of a story page: the same objects, and an equal group."""
+    return (old[0] is new[0] and old[1] is new[1] and old[2] is new[2] and old[3] is new[3] and old[5] == new[5]
+            and len(old[4]) == len(new[4]) and all(map(operator.is_, old[4], new[4])))
+
+
+def same_feed(feed: Feed, old: Feed | None, hasher: Hasher) -> Feed:
+    """The last graph's feed if it shows the same: every story page of its section links to it. A story told
+    again with the same content (a re-merge's neighbour of an edit) is a new object with the same key."""
+    if old is None or (feed.title, feed.atom, feed.json, feed.home) != (old.title, old.atom, old.json, old.home):
+        return feed
+    if len(feed.stories) == len(old.stories) and all(map(operator.is_, feed.stories, old.stories)):
+        return old
+    return old if hasher.key(feed) == hasher.key(old) else feed
+
+
+def same_page(old: Page, new: Page) -> bool:
+    return _same((old.path, old.template, old.title, old.description, old.kind, old.breadcrumbs, old.pager, old.feeds,
+                  old.in_sitemap, old.root_relative, old.lastmod, old.context),
+                 (new.path, new.template, new.title, new.description, new.kind, new.breadcrumbs, new.pager, new.feeds,
+                  new.in_sitemap, new.root_relative, new.lastmod, new.context))
+
+
+_BY_VALUE = frozenset({str, int, float, bool, dt.date, dt.datetime, Crumb, Pager, Group, EntityRef})
+_BY_FIELDS = {Feed: ("title", "atom", "json", "home", "stories"), EntityEntry: ("ref", "path", "count", "related", "see_also"),
+              Contribution: ("item", "article")}  # a contribution's anchor and adds follow from these
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values show the same: the same object, equal plain values, or containers of such."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind in _BY_VALUE:
+        return a == b
+    if kind is tuple or kind is list:  # mostly the very same items: checked at C speed first
+        return len(a) == len(b) and (all(map(operator.is_, a, b)) or all(map(_same, a, b)))
+    if kind is dict:
+        return a.keys() == b.keys() and all(_same(value, b[key]) for key, value in a.items())
+    if kind is Context:
+        return a._derive is b._derive and _same(a.given, b.given)
+    names = _BY_FIELDS.get(kind)
+    return names is not None and all(_same(getattr(a, name), getattr(b, name)) for name in names)
+

@@ -1,0 +1,56 @@
+"""How digest says things in words: labels, lists, teasers and why a story is filed where it is."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from digest.models import Article
+
+_WHERE = {"headline": "the headline", "lead": "the opening paragraph", "dateline": "the dateline", "body": "the text", "front-matter": "the editor's front matter", "summary": "the summary"}
+
+
+def label(name: str) -> str:
+    """Display form of a taxonomy key: "security" -> "Security"; names already capitalised are kept."""
+    return name[:1].upper() + name[1:] if name and name == name.lower() else name
+
+
+def describe_evidence(evidence) -> str:
+    """One reason in words: 'Pakistan' appears 5 times, in the headline and the text (South Asia)."""
+    times = {1: "once", 2: "twice"}.get(evidence.count, f"{evidence.count} times")
+    where = join_words([_WHERE.get(w, w) for w in evidence.where]) or "the story"
+    target = "" if evidence.target.lower() == evidence.term.lower() else f", which points to {label(evidence.target)}"
+    return f"“{evidence.term}” appears {times} in {where}{target}."
+
+
+def join_words(words: Sequence[str]) -> str:
+    words = list(words)
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def teaser(story) -> str:
+    """The story's summary, or (until the summariser has run) the opening sentences of its first version."""
+    if story.summary:
+        return " ".join(story.summary)
+    for article in story.articles:
+        if article.paragraphs:
+            return clip(article.paragraphs[0], 320)
+    return ""
+
+
+def source_name(article: Article) -> str:
+    """What to call the source of a version: its outlet, else the agency credited, else where it was captured."""
+    if article.outlet:
+        return article.outlet
+    if article.credit:
+        return article.credit
+    return f"unnamed outlet via {article.aggregator}" if article.aggregator else "unnamed outlet"
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")
+    return cut + "…"
