@@ -6,7 +6,7 @@ import pytest
 
 from digest.classify.filing import classify_stories, explain_lines
 from digest.models import Article, Story
-from digest.taxonomy.model import build_taxonomy
+from digest.taxonomy.build import build_taxonomy
 
 from conftest import REPO
 

@@ -9,7 +9,8 @@ import pytest
 
 from digest.classify.filing import ClassifyStats, classify_stories, story_fingerprint, taxonomy_fingerprint
 from digest.models import Article, Story
-from digest.taxonomy.model import Section, build_taxonomy
+from digest.taxonomy.build import build_taxonomy
+from digest.taxonomy.model import Section
 
 from conftest import REPO
 

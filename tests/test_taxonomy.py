@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from digest.errors import ConfigError
-from digest.taxonomy.model import build_taxonomy, default_taxonomy, resolve_country, world_places
+from digest.taxonomy.build import build_taxonomy, default_taxonomy
+from digest.taxonomy.world import resolve_country, world_places
 
 from conftest import REPO, run_digest
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from digest.models import ClassifiedStory, EntityRef, Story
 from digest.slugs import slugify
 
-from digest.taxonomy.model import Hit
+from digest.taxonomy.terms import Hit
 
 if TYPE_CHECKING:  # pragma: no cover
     from digest.taxonomy.model import Taxonomy

@@ -31,7 +31,10 @@ from typing import Iterable, Sequence
 from digest.classify.entities import Mention, find_entities
 from digest.models import Article, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.classify.related import related_stories
-from digest.taxonomy.model import OTHER_NEWS, Hit, Section, Taxonomy, default_taxonomy
+from digest.models import OTHER_NEWS
+from digest.taxonomy.build import default_taxonomy
+from digest.taxonomy.model import Section, Taxonomy
+from digest.taxonomy.terms import Hit
 
 LEAD_WORDS = 50  # the opening of an article: where news says what it is about
 WHERE_ORDER = ("front-matter", "headline", "dateline", "lead", "body")
@@ -150,10 +153,10 @@ def _code_version() -> str:
     from digest.classify import entities
     from digest import models
     from digest import slugs
-    from digest.taxonomy import model as taxonomy
+    from digest.taxonomy import build, model, terms, world
 
     digest = hashlib.sha1()
-    for module in (sys.modules[__name__], entities, models, slugs, taxonomy):
+    for module in (sys.modules[__name__], entities, models, slugs, model, terms, world, build):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 

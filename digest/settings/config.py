@@ -17,7 +17,8 @@ import yaml
 from digest.errors import ConfigError, DigestError
 from digest.models import Diagnostic
 from digest.slugs import is_slug, slugify
-from digest.taxonomy.model import Section, Taxonomy, build_taxonomy, default_taxonomy
+from digest.taxonomy.build import build_taxonomy, default_taxonomy
+from digest.taxonomy.model import Section, Taxonomy
 
 CONFIG_FILE = "digest.yaml"
 
