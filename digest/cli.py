@@ -137,7 +137,7 @@ def explain(slug, config_path) -> None:
     SLUG is the story's slug, as `digest list --json` prints it.
     """
     from digest.pipeline.gather import gather
-    from digest.classify.filing import explain_lines, similar_slugs
+    from digest.classify.explain import explain_lines, similar_slugs
 
     config = _load(config_path)
     digest = gather(config)

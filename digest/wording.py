@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from digest.models import Article
+from digest.models import Article, Evidence
 
 _WHERE = {"headline": "the headline", "lead": "the opening paragraph", "dateline": "the dateline", "body": "the text", "front-matter": "the editor's front matter", "summary": "the summary"}
+_EXPLAIN_WHERE = {"lead": "opening"}  # after "in the": "in the dateline and opening"
 
 
 def label(name: str) -> str:
@@ -14,12 +15,24 @@ def label(name: str) -> str:
     return name[:1].upper() + name[1:] if name and name == name.lower() else name
 
 
-def describe_evidence(evidence) -> str:
-    """One reason in words: 'Pakistan' appears 5 times, in the headline and the text (South Asia)."""
-    times = {1: "once", 2: "twice"}.get(evidence.count, f"{evidence.count} times")
+def describe_evidence(evidence: Evidence) -> str:
+    """One reason in words, for readers: 'Pakistan' appears 5 times, in the headline and the text (South Asia)."""
     where = join_words([_WHERE.get(w, w) for w in evidence.where]) or "the story"
     target = "" if evidence.target.lower() == evidence.term.lower() else f", which points to {label(evidence.target)}"
-    return f"“{evidence.term}” appears {times} in {where}{target}."
+    return f"“{evidence.term}” appears {how_often(evidence.count)} in {where}{target}."
+
+
+def explain_evidence(evidence: Evidence) -> str:
+    """One reason with its score, for ``digest explain``: 'Islamabad' 3 times, in the dateline and body (a place in Pakistan): +9.2"""
+    if evidence.where == ("front-matter",):
+        return f"front matter says “{evidence.term}” ({evidence.via})"
+    where = join_words([_EXPLAIN_WHERE.get(w, w) for w in evidence.where])
+    via = f" ({evidence.via})" if evidence.via else ""
+    return f"“{evidence.term}” {how_often(evidence.count)}, in the {where}{via}: +{evidence.weight:g}"
+
+
+def how_often(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def join_words(words: Sequence[str]) -> str:

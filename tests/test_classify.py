@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from digest.classify.filing import classify_stories, explain_lines
+from digest.classify.explain import explain_lines
+from digest.classify.filing import classify_stories
 from digest.models import Article, Story
 from digest.taxonomy.build import build_taxonomy
 

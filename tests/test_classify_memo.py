@@ -7,7 +7,8 @@ import pickle
 
 import pytest
 
-from digest.classify.filing import ClassifyStats, classify_stories, story_fingerprint, taxonomy_fingerprint
+from digest.classify.filing import ClassifyStats, classify_stories
+from digest.classify.memo import story_fingerprint, taxonomy_fingerprint
 from digest.models import Article, Story
 from digest.taxonomy.build import build_taxonomy
 from digest.taxonomy.model import Section
@@ -144,7 +145,7 @@ def test_related_stories_match_a_plain_pairwise_ranking(shipped):
 def test_each_article_is_hashed_once_and_its_fingerprint_travels_with_it():
     """A story's fingerprint is made from its articles' (kept on each article, and pickled with it): a new Story
     object around the same articles, as merging makes after an edit, costs no hashing of their text."""
-    from digest.classify import filing as classify
+    from digest.classify import memo as classify
 
     base = STORIES[1]
     expected = story_fingerprint(base)

@@ -16,22 +16,18 @@ every reason, for ``digest explain`` and for "why it is filed here" on story pag
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import math
 import os
 import re
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, Sequence
 
 from digest.classify.entities import Mention, find_entities
-from digest.models import Article, Classification, ClassifiedStory, Evidence, Score, Story
+from digest.classify.memo import story_fingerprint, taxonomy_fingerprint
 from digest.classify.related import related_stories
-from digest.models import OTHER_NEWS
+from digest.models import OTHER_NEWS, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.taxonomy.build import default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
 from digest.taxonomy.terms import Hit
@@ -97,68 +93,6 @@ def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[
         with ProcessPoolExecutor(workers, initializer=_worker_setup, initargs=(taxonomy, sections)) as pool:
             return [f for chunk in pool.map(_classify_chunk, chunks) for f in chunk]
     return [classify_story(story, taxonomy, sections) for story in stories]
-
-
-_KEY = "_digest_classify_key"  # where a story's or an article's fingerprint is kept on the object (not a field)
-
-
-def story_fingerprint(story: Story) -> str:
-    """A hash of everything classifying a story reads: each article's id, headline, dateline, paragraphs, overrides.
-
-    Made from its articles' fingerprints, each worked out once per article object and kept on it (articles
-    live from build to build in the parse cache, and are pickled with their key): after an edit, only the
-    edited articles are hashed again. Stories and articles are frozen, so a kept key stays true."""
-    kept = story.__dict__.get(_KEY)
-    if kept is None:
-        kept = hashlib.sha1("\n".join([article_fingerprint(article) for article in story.articles]).encode()).hexdigest()
-        object.__setattr__(story, _KEY, kept)
-    return kept
-
-
-def article_fingerprint(article: Article) -> str:
-    kept = article.__dict__.get(_KEY)
-    if kept is None:
-        parts = (article.id, article.headline, article.dateline or "", article.region or "", article.theme or "", *article.paragraphs)
-        # Lengths first, so no two different articles (or paragraph splits) hash alike.
-        digest = hashlib.sha1(f"{len(parts)}:{','.join(str(len(p)) for p in parts)}\n".encode())
-        digest.update("".join(parts).encode("utf-8", "surrogatepass"))
-        kept = digest.hexdigest()
-        object.__setattr__(article, _KEY, kept)
-    return kept
-
-
-def taxonomy_fingerprint(taxonomy: Taxonomy, sections: Sequence[Section] = ()) -> str:
-    """A hash of the taxonomy, the sections and the classifier's own code: what every memo entry depends on.
-
-    Worked out once per taxonomy object (a large taxonomy takes ~0.1 s to describe).
-    """
-    cached = getattr(taxonomy.index, "_fingerprints", None)
-    if cached is None:
-        cached = taxonomy.index._fingerprints = {}
-    sections = tuple(sections)
-    if sections not in cached:
-        if "" not in cached:
-            digest = hashlib.sha1(_code_version().encode())
-            for value in (taxonomy.countries, taxonomy.regions, taxonomy.region_of, taxonomy.places, taxonomy.themes,
-                          taxonomy.entities, taxonomy.weights, sorted(taxonomy.index.terms())):
-                digest.update(repr(value).encode("utf-8", "surrogatepass"))
-            cached[""] = digest.hexdigest()
-        cached[sections] = hashlib.sha1((cached[""] + repr(sections)).encode("utf-8", "surrogatepass")).hexdigest()
-    return cached[sections]
-
-
-@functools.lru_cache(maxsize=1)
-def _code_version() -> str:
-    """The classifier's source: a memo written by other code is not reused."""
-    from digest.classify import entities
-    from digest import models
-    from digest import slugs
-    from digest.taxonomy import build, model, terms, world
-
-    digest = hashlib.sha1()
-    for module in (sys.modules[__name__], entities, models, slugs, model, terms, world, build):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()
 
 
 _worker: tuple[Taxonomy, tuple[Section, ...]] | None = None
@@ -396,73 +330,3 @@ def _region_override(value: str, taxonomy: Taxonomy, countries: tuple[str, ...])
         name = taxonomy.country_name(code)
         return taxonomy.region_of[code][0], (name,) + tuple(c for c in countries if c != name), f"set by the editor: {name}"
     return value.strip(), countries, "set by the editor (not a region of the taxonomy)"
-
-
-# ---------------------------------------------------------------- explaining
-
-
-def explain_lines(item: ClassifiedStory, taxonomy: Taxonomy | None = None, sections: Sequence[Section] = ()) -> list[str]:
-    """Why a story is filed where it is, in plain sentences: for ``digest explain`` and story pages."""
-    taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else default_taxonomy()
-    filing = item.classification
-    label = taxonomy.theme_label(filing.theme)
-    lines = [f"{item.story.title}",
-             f"  filed under: {filing.region or 'no region'} / {label or 'no theme'}  →  section “{filing.section}”"]
-    section = next((s for s in sections if s.name == filing.section), None)
-    if section is not None:
-        lines.append(f"  section “{section.name}” is the first whose filters match ({section.describe()})")
-    elif filing.section == OTHER_NEWS and sections:
-        lines.append(f"  no configured section matches, so it is under “{OTHER_NEWS}”")
-
-    def reasons(kind: str, target: str) -> list[str]:
-        return [f"      {_reason(e)}" for e in filing.evidence if e.kind == kind and e.target == target]
-
-    def heading(kind: str, empty: str) -> None:
-        lines.extend(["", kind.capitalize() + (" (set by the editor)" if kind in filing.overridden else "")])
-        if not (filing.regions if kind == "region" else filing.themes):
-            lines.append(f"  {empty}")
-
-    heading("region", "no country or region is named often enough to file it by place")
-    for n, score in enumerate(filing.regions):
-        lines.append(f"  {'primary' if n == 0 else 'also':8} {score.name}  (score {score.score:g})")
-        lines += reasons("region", score.name)
-        region = taxonomy.regions.get(score.name)
-        for country in filing.country_scores:
-            if region and taxonomy.country_code(country.name) in region.countries:
-                lines.append(f"    {country.name}  (score {country.score:g})")
-                lines += ["  " + r for r in reasons("country", country.name)]
-    heading("theme", "no theme's cue words are frequent enough")
-    for n, score in enumerate(filing.themes):
-        lines.append(f"  {'primary' if n == 0 else 'also':8} {taxonomy.theme_label(score.name)} [{score.name}]  (score {score.score:g})")
-        lines += reasons("theme", score.name)
-    lines.append("")
-    lines.append("Entities")
-    for ref in filing.entities:
-        aliases = f"  (also: {', '.join(ref.aliases)})" if ref.aliases else ""
-        lines.append(f"  {ref.kind:12} {ref.name}{aliases}")
-    if item.related:
-        lines.append("")
-        lines.append("Related stories, best first")
-        lines += [f"  {slug}" for slug in item.related]
-    return lines
-
-
-def _reason(evidence: Evidence) -> str:
-    """'Islamabad' 3 times, in the dateline and the body (a place in Pakistan): +9.2"""
-    if evidence.where == ("front-matter",):
-        return f"front matter says “{evidence.term}” ({evidence.via})"
-    times = {1: "once", 2: "twice"}.get(evidence.count, f"{evidence.count} times")
-    where = [{"lead": "opening", "dateline": "dateline"}.get(w, w) for w in evidence.where]
-    joined = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
-    via = f" ({evidence.via})" if evidence.via else ""
-    return f"“{evidence.term}” {times}, in the {joined}{via}: +{evidence.weight:g}"
-
-
-def similar_slugs(slug: str, slugs: Sequence[str], limit: int = 3) -> list[str]:
-    """Slugs close to a mistyped one: by spelling, then any that contain it or its words."""
-    import difflib
-
-    close = difflib.get_close_matches(slug, slugs, n=limit, cutoff=0.5)
-    words = [w for w in slug.split("-") if len(w) > 2]
-    close += [s for s in slugs if s not in close and (slug in s or (words and all(w in s for w in words)))]
-    return close[:limit]

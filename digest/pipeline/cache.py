@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from digest.fingerprints import pipeline_fingerprint, source_fingerprint
 from digest.settings.config import CaptureConfig, Config
 from digest.models import ParsedDocument
 
@@ -36,32 +36,9 @@ CLASSIFY_FILE = "classify.pickle"
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
 
 
-@lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Changes whenever the reader code or the data model changes, so stale results are never reused."""
-    here = Path(__file__).parent.parent
-    digest = hashlib.sha256()
-    for path in sorted([here / "models.py", *(here / "settings").glob("*.py"), *(here / "read").glob("*.py")]):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-@lru_cache(maxsize=1)
-def pipeline_fingerprint() -> str:
-    """Changes whenever any of digest's code or data (or a package its taxonomy reads) changes."""
-    from importlib import metadata
-
-    here = Path(__file__).parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(here).as_posix().encode() + b"\x00")
-        digest.update(path.read_bytes())
-    for package in ("country_converter", "pycountry", "numpy"):
-        try:
-            digest.update(f"{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            pass
-    return digest.hexdigest()[:32]
+    return source_fingerprint("models.py", "settings", "read")[:16]
 
 
 def gather_key(config: Config, documents: list[tuple[str, str]]) -> str:

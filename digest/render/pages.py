@@ -21,6 +21,7 @@ import jinja2
 
 from digest.settings.config import Config
 from digest.errors import TemplateError
+from digest.fingerprints import files_fingerprint
 from digest.render.feeds import feed_files
 from digest.site.model import Page, SiteGraph, public_url
 from digest.publish.write import KEPT
@@ -66,10 +67,7 @@ def theme_key(dirs: list[Path]) -> str:
     a template whose references cannot be followed (see ``template_keys``)."""
     h = hashlib.sha256()
     for base in dirs:
-        h.update(str(base).encode())
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            h.update(path.relative_to(base).as_posix().encode() + b"\x00")
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+        h.update(str(base).encode() + b"\x00" + files_fingerprint(base).encode())
     return h.hexdigest()[:32]
 
 

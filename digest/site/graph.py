@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
+from digest.fingerprints import pipeline_fingerprint
 from digest.models import OTHER_NEWS, ClassifiedStory, Digest, EntityRef
-from digest.pipeline.cache import pipeline_fingerprint
 from digest.site.fingerprint import Hasher, fingerprint, hash_of
 from digest.site.memo import _LAST, _Last, made_alike, same_feed, same_page
 from digest.site.model import PLURAL, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager, Paths, SiteGraph, story_path
