@@ -106,7 +106,7 @@ def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeCo
     """Candidate pairs from the index that reach the threshold, strongest first; and the corpus they came from."""
     import numpy as np
 
-    from digest.stories.similarity import Corpus
+    from digest.stories.similarity import Corpus, merge_score
 
     corpus = Corpus(articles, reading, max_shared=config.max_shared, neighbours=config.neighbours)
     a, b, shared = corpus.candidates()
@@ -116,7 +116,7 @@ def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeCo
     a, b, shared = a[in_window], b[in_window], shared[in_window]
     stats.compared = len(a)
     text, words, names = corpus.evidence(a, b, shared)
-    score = config.text_weight * text + config.words_weight * words + config.names_weight * names
+    score = merge_score(config, text, words, names)
     keep = np.flatnonzero(score >= config.threshold)
     order = keep[np.lexsort((b[keep], a[keep], -score[keep]))]
     return list(zip(score[order].tolist(), a[order].tolist(), b[order].tolist())), corpus

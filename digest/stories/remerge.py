@@ -31,7 +31,7 @@ from digest.settings.config import MergeConfig
 from digest.stories.merge import MergeRun, MergeStats, _date_order, _seen_key, editor_groups, full_merge, group, story_key_groups, story_slugs
 from digest.models import Article, Story
 from digest.stories.reading import Reading, read_fresh
-from digest.stories.similarity import Corpus, inverse_frequency, vocabulary_tables, word_shingles
+from digest.stories.similarity import Corpus, inverse_frequency, merge_score, pair_evidence, vocabulary_tables, word_shingles
 from digest.stories.summarize import tell_all
 
 FULL_AGAIN_SHARE = 0.05  # of the archive changed since the last full merge: merge in full again
@@ -267,7 +267,7 @@ class Remerger:
             if mine.day >= 0 and theirs.day >= 0 and abs(mine.day - theirs.day) > config.window_days:
                 continue
             stats.compared += 1
-            score = config.text_weight * _text(shared_shingles.get(other, 0), mine, theirs) + config.words_weight * _cosine(mine, theirs) + config.names_weight * _named(mine, theirs)
+            score = float(merge_score(config, *_evidence(shared_shingles.get(other, 0), mine, theirs)))
             if score >= config.threshold:
                 found.append((score, article.id, other))
         return found
@@ -345,18 +345,9 @@ def _holders_among(keys: np.ndarray, others: dict[str, np.ndarray]) -> dict[int,
     return found
 
 
-def _text(shared: int, a: _Features, b: _Features) -> float:
-    shorter = min(len(a.shingles), len(b.shingles))
-    return min(shared / shorter, 1.0) if shorter else 0.0
-
-
-def _cosine(a: _Features, b: _Features) -> float:
+def _evidence(shared_shingles: int, a: _Features, b: _Features) -> tuple:
+    """(text, words, names) of one pair, as a full merge judges it."""
     _, i, j = np.intersect1d(a.words, b.words, assume_unique=True, return_indices=True)
-    norms = a.word_norm * b.word_norm
-    return min(float((a.word_weights[i] * b.word_weights[j]).sum()) / norms, 1.0) if norms > 0 else 0.0
-
-
-def _named(a: _Features, b: _Features) -> float:
-    _, i, _ = np.intersect1d(a.names, b.names, assume_unique=True, return_indices=True)
-    lighter = min(float(a.name_weights.sum()), float(b.name_weights.sum()))
-    return min(float(a.name_weights[i].sum()) / lighter, 1.0) if lighter > 0 else 0.0
+    _, k, _ = np.intersect1d(a.names, b.names, assume_unique=True, return_indices=True)
+    return pair_evidence(shared_shingles, len(a.shingles), len(b.shingles), float((a.word_weights[i] * b.word_weights[j]).sum()),
+                         a.word_norm, b.word_norm, float(a.name_weights[k].sum()), float(a.name_weights.sum()), float(b.name_weights.sum()))

@@ -174,15 +174,31 @@ class Corpus:
         return tuple(np.concatenate(parts) for parts in zip(mine, theirs()))  # type: ignore[return-value]
 
     def _evidence(self, a: np.ndarray, b: np.ndarray, shared_shingles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        shingle_count = self.shingle_count
-        shorter = np.minimum(shingle_count[a], shingle_count[b])
-        text = np.divide(shared_shingles, shorter, out=np.zeros(len(a)), where=shorter > 0)
-        norms = self.word_norm[a] * self.word_norm[b]
-        words = np.divide(self.words.overlap(a, b), norms, out=np.zeros(len(a)), where=norms > 0)
-        lighter = np.minimum(self.name_weight[a], self.name_weight[b])
-        shared = self.names.overlap(a, b, weigh_b=False)
-        named = np.divide(shared, lighter, out=np.zeros(len(a)), where=lighter > 0)
-        return np.minimum(text, 1.0), np.minimum(words, 1.0), np.minimum(named, 1.0)
+        return pair_evidence(shared_shingles, self.shingle_count[a], self.shingle_count[b],
+                             self.words.overlap(a, b), self.word_norm[a], self.word_norm[b],
+                             self.names.overlap(a, b, weigh_b=False), self.name_weight[a], self.name_weight[b])
+
+
+def pair_evidence(shared_shingles, shingles_a, shingles_b, word_overlap, word_norm_a, word_norm_b, name_overlap, name_weight_a,
+                  name_weight_b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text, words, names) of pairs of articles, each in [0, 1], from what each pair shares and what each side holds:
+    arrays of pairs (a full merge) or one pair's numbers (a re-merge, which gets 0-d arrays back).
+
+    text: rare shingles shared, of the shorter side's; words: the cosine of their TF-IDF word vectors; names: the
+    weight of the names shared, of the lighter side's."""
+    return (_share(shared_shingles, np.minimum(shingles_a, shingles_b)), _share(word_overlap, np.multiply(word_norm_a, word_norm_b)),
+            _share(name_overlap, np.minimum(name_weight_a, name_weight_b)))
+
+
+def _share(part, whole) -> np.ndarray:
+    """part / whole, at most 1 (0 where whole is 0)."""
+    whole = np.asarray(whole)
+    return np.minimum(np.divide(part, whole, out=np.zeros(whole.shape), where=whole > 0), 1.0)
+
+
+def merge_score(config, text, words, names):
+    """The combined evidence that two articles tell one event (compared with ``config.threshold``)."""
+    return config.text_weight * text + config.words_weight * words + config.names_weight * names
 
 
 # Archives from this many articles find their shingles and shingle pairs on two cores (``Corpus``).
