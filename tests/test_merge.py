@@ -199,9 +199,7 @@ def test_reading_on_a_second_core_gives_the_same_stories(monkeypatch):
     import digest.stories.reading
 
     articles = generate(400, seed=9).articles
-    digest.stories.reading._forget()
     serial = merge_stories(articles, MergeConfig())[0]
-    digest.stories.reading._forget()  # read everything again, this time on two cores
     monkeypatch.setattr(digest.stories.merge, "PARALLEL_READ_MIN", 0)
     parallel = merge_stories(articles, MergeConfig())[0]
     assert parallel == serial
@@ -212,16 +210,16 @@ def test_merging_again_after_one_edit_reads_only_that_article_and_equals_a_fresh
     import digest.stories.reading
 
     articles = generate(300, seed=4).articles
-    digest.stories.reading._forget()
-    merge_stories(articles, MergeConfig())
+    memo = digest.stories.reading.ReadingMemo()
+    merge_stories(articles, MergeConfig(), memo)
     edited = replace(articles[7], paragraphs=articles[7].paragraphs[:1] + ("A new paragraph about the harbour strike.",))
     again = [edited if a.id == edited.id else a for a in articles] + [flood()]
     read = []
     real = digest.stories.reading._read_chunk
-    monkeypatch.setattr(digest.stories.reading, "_read_chunk", lambda positions, *vocabularies: read.extend(positions) or real(positions, *vocabularies))
-    remerged = merge_stories(again, MergeConfig())[0]
+    monkeypatch.setattr(digest.stories.reading, "_read_chunk",
+                        lambda articles, positions, *memo: read.extend(positions) or real(articles, positions, *memo))
+    remerged = merge_stories(again, MergeConfig(), memo)[0]
     assert len(read) == 2  # the edited article and the new one
-    digest.stories.reading._forget()
-    fresh = merge_stories(again, MergeConfig())[0]
+    fresh = merge_stories(again, MergeConfig())[0]  # a fresh memo: everything read again
     assert remerged == fresh
     assert any(edited in story.articles for story in remerged)

@@ -77,8 +77,7 @@ def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
     articles = generate(1200, seed=11).articles
 
     def merged():
-        digest.stories.reading._forget()
-        stories, stats = merge_stories(articles, MergeConfig())
+        stories, stats = merge_stories(articles, MergeConfig())  # nothing kept: everything read afresh
         return [(s.slug, s.title, [a.id for a in s.articles], s.summary, s.adds) for s in stories], (stats.candidates, stats.compared, stats.merged)
 
     one_core = merged()
@@ -101,7 +100,6 @@ def test_an_empty_paragraph_is_no_sentence_and_spoils_nothing_after_it():
                   paragraphs=("Floods forced 12,000 people from their homes.", "", "   ", "The river burst its banks near Ambrel."))
     after = Article(id="after", source="after.md", line=1, kind="lead", headline="İstanbul café reopens",
                     paragraphs=("The café on the Bosphorus reopened on Monday. Queues formed early.",))
-    digest.stories.reading._forget()
     reading = read([gap, after, replace(gap, id="plain", paragraphs=tuple(p for p in gap.paragraphs if p.strip()))], parallel_min=10**9)
 
     def rows(k):
@@ -118,15 +116,14 @@ def test_an_empty_paragraph_is_no_sentence_and_spoils_nothing_after_it():
 
 
 def test_a_vocabulary_past_its_limit_starts_afresh_and_reads_as_a_fresh_process_would(monkeypatch):
-    from digest.stories.reading import read
+    from digest.stories.reading import ReadingMemo, read
 
     first, second = generate(60, seed=2).articles, generate(40, seed=3).articles
-    digest.stories.reading._forget(vocabulary=True)
     alone = read(second, parallel_min=10**9)  # what a fresh process reads
-    digest.stories.reading._forget(vocabulary=True)
-    read(first, parallel_min=10**9)
-    grown = len(digest.stories.reading._WORDS.listing)
+    memo = ReadingMemo()
+    read(first, parallel_min=10**9, memo=memo)
+    grown = len(memo.words.listing)
     monkeypatch.setattr(digest.stories.reading, "VOCABULARY_MAX", grown - 1)
-    again = read(second, parallel_min=10**9)
-    assert len(digest.stories.reading._WORDS.listing) == len(alone.vocabulary)  # the first archive's words were dropped
+    again = read(second, parallel_min=10**9, memo=memo)
+    assert len(memo.words.listing) == len(alone.vocabulary)  # the first archive's words were dropped
     assert again.vocabulary == alone.vocabulary and np.array_equal(again.ids, alone.ids)

@@ -20,8 +20,8 @@ from itertools import compress
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from digest.models import ClassifiedStory, EntityRef, Story
+from digest.names import HONORIFICS
 from digest.slugs import slugify
-
 from digest.taxonomy.terms import Hit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,12 +48,6 @@ TITLE_HEADS = {
     "princess", "sultan", "pope", "envoy", "adviser", "advisor", "ceo", "judge", "lawmaker", "mp", "pm", "cm", "lop",
     "sen", "rep", "gov", "gen", "col", "capt", "lt", "superintendent", "founder", "executive", "coach", "captain",
     "minister-designate", "president-elect", "deputy", "vice-president", "prosecutor", "attorney-general", "archbishop",
-}
-# Courtesy titles dropped from a name: "Datuk Seri Anwar Ibrahim" -> "Anwar Ibrahim".
-HONORIFICS = {
-    "datuk", "dato", "datin", "seri", "sri", "tun", "toh", "puan", "tengku", "tunku", "tuan", "haji", "hajah", "dr",
-    "barrister", "sir", "dame", "lord", "lady", "mr", "mrs", "ms", "prof", "professor", "yb", "shri", "smt", "engr",
-    "justice", "advocate",
 }
 # Words of a portfolio between a title and a name: "Minister of State for Law and Justice Barrister Aqeel Malik".
 PORTFOLIO = {

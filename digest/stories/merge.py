@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 from digest.settings.config import MergeConfig
 from digest.models import Article, Diagnostic, Story
 from digest.slugs import slugify, unique_slug
-from digest.stories.reading import Reading, read
+from digest.stories.reading import Reading, ReadingMemo, read
 from digest.stories.summarize import tell_all
 
 
@@ -42,12 +42,9 @@ class MergeStats:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def merge_articles(articles: Sequence[Article], config: MergeConfig) -> list[Story]:
-    return merge_stories(articles, config)[0]
-
-
-def merge_stories(articles: Sequence[Article], config: MergeConfig) -> tuple[list[Story], MergeStats]:
-    run = full_merge(articles, config)
+def merge_stories(articles: Sequence[Article], config: MergeConfig, memo: ReadingMemo | None = None) -> tuple[list[Story], MergeStats]:
+    """The stories of these articles; ``memo`` keeps what was read for the next call (none: nothing is kept)."""
+    run = full_merge(articles, config, memo)
     return run.stories, run.stats
 
 
@@ -63,14 +60,14 @@ class MergeRun:
     pairs: list[tuple[float, int, int]]  # (score, a, b), a < b: every pair that reached the threshold
 
 
-def full_merge(articles: Sequence[Article], config: MergeConfig) -> MergeRun:
+def full_merge(articles: Sequence[Article], config: MergeConfig, memo: ReadingMemo | None = None) -> MergeRun:
     stats = MergeStats(articles=len(articles))
     if not articles:
         return MergeRun([], stats, (), None, None, [])
     # Work in first-seen order (see ``_seen_key``) so the result never depends on the order articles arrive in.
     articles = sorted(articles, key=_seen_key)
     index = {a.id: i for i, a in enumerate(articles)}
-    reading = read(articles, PARALLEL_READ_MIN)
+    reading = read(articles, PARALLEL_READ_MIN, memo)
     pairs, corpus = _scored_pairs(articles, reading, config, stats)
     groups = group(articles, index, pairs, config, stats)
     stories = _tell(articles, reading, groups)

@@ -10,80 +10,17 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as mp
-import re
 from array import array
 from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 import numpy as np
 
-from digest.stories.arrays import first_use, ranges
-from digest.stories.forking import can_fork, forked
 from digest.models import Article
 from digest.read.text import sentence_spans
-
-STOP_WORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below between both
-but by can could did do does doing down during each either even ever every few for from further had has have having
-he her here hers herself him himself his how however i if in into is it its itself just last least less like made
-make many may me might more most much must my myself near neither new no nor not now of off on once one only or other
-our ours ourselves out over own per put quite rather really said same say says saying see seen she should since so
-some still such than that the their theirs them themselves then there these they this those though through to too
-two under until up upon us very via was we well were what when where whether which while who whom whose why will
-with within without would yet you your yours yourself week weeks day days year years time told added according
-monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow mr mrs ms dr
-january february march april june july august september october november december
-""".split())
-
-
-# Titles that precede names: "Datuk Seri Salleh Said Keruak" and "Salleh Said Keruak" are one person.
-HONORIFICS = frozenset("""
-datuk seri dato tan sri tun tunku dr mr mrs ms madam prof president prime minister deputy state secretary senator
-chief general gen barrister sir lord king queen prince sheikh the a an former
-""".split())
-
-
-# A word (letters and digits, "pakistan's" whole), or the end mark the reader puts after each sentence.
-_WORD_OR_END = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\x01")
-
-
-# A capitalised phrase: "Balochistan Liberation Army", "Tehrik-e-Taliban Pakistan", "GRS", "Gabungan Rakyat Sabah".
-_NAME = re.compile(r"[A-Z](?<![\w'’][A-Z])[\w'’-]*(?:\s+(?:(?:of|bin|binti|al|de|la|van|von|der|e)\s+)?[A-Z][\w'’-]*)*")
-
-
-_POSSESSIVE = re.compile(r"['’]s?$")
-
-
-# Phrase -> its name keys. Names recur across thousands of articles: working each out once halves the cost.
-_NAME_KEYS: dict[str, tuple[str, ...]] = {}
-
-
-def names(text: str) -> set[str]:
-    """Capitalised phrases without titles, plus their words: "salleh said keruak", "salleh", "keruak"."""
-    found: set[str] = set()
-    known = _NAME_KEYS.get
-    for phrase in dict.fromkeys(_NAME.findall(text)):  # a name recurs in an article: look it up once (in order)
-        keys = known(phrase)
-        if keys is None:
-            keys = _name_keys(phrase)
-            if len(_NAME_KEYS) < 500_000:
-                _NAME_KEYS[phrase] = keys
-        found.update(keys)
-    return found
-
-
-def _name_keys(phrase: str) -> tuple[str, ...]:
-    parts = [_POSSESSIVE.sub("", p).lower() for p in phrase.split()]
-    while parts and parts[0] in HONORIFICS:
-        del parts[0]
-    if not parts or (len(parts) == 1 and (parts[0] in STOP_WORDS or parts[0] in HONORIFICS or not parts[0])):
-        return ()
-    words = [p for p in parts if len(p) > 2 and p not in STOP_WORDS and p not in HONORIFICS] if len(parts) > 1 else []
-    return (" ".join(parts), *words)
-
-
-def article_text(article: Article) -> str:
-    return article.headline + ".\n\n" + article.text
+from digest.stories.arrays import first_use, ranges
+from digest.stories.forking import can_fork, forked
+from digest.stories.tokens import END, article_text, names, tokens
 
 
 class _Vocabulary(dict):
@@ -99,7 +36,7 @@ class _Vocabulary(dict):
     @classmethod
     def pair(cls, decode: bool) -> tuple["_Vocabulary", "_Vocabulary"]:
         """Words (UTF-8 bytes, the end mark no word; listed as str with ``decode``) and names (str)."""
-        return cls(decode=decode, marks=(_END.encode(),)), cls()
+        return cls(decode=decode, marks=(END.encode(),)), cls()
 
     def __missing__(self, key) -> int:
         value = self[key] = len(self.listing)
@@ -145,17 +82,30 @@ def cut_sentence(article: Article, paragraph: int, begin: int, end: int, normali
     return text[begin:end]
 
 
-# What earlier calls read: the arrays of the last call (ids in the persistent vocabularies below) and, by article
-# id, (hash of headline and paragraphs, its place in them). The preview server merges everything again after every
-# save; with this, only the edited documents are read again. Kept for archives up to CACHE_ARTICLES only.
-CACHE_ARTICLES = 20_000
+CACHE_ARTICLES = 20_000  # archives up to this size are kept for the next read
 VOCABULARY_MAX = 5_000_000  # words kept between calls; past this, the vocabulary starts afresh
-_CACHE: dict[str, tuple[int, int]] = {}
-_PREVIOUS: list["_Arrays"] = []
-_END = "\x01"  # closes each headline and sentence in the text given to the tokeniser: never part of a word
-_WORDS, _NAMES = _Vocabulary.pair(decode=True)
-_READING: Sequence[Article] = ()  # the articles being read, inherited by forked workers (never pickled)
 _ROW = 5
+
+
+class ReadingMemo:
+    """What earlier reads keep for the next, held by the caller (the preview's re-merger keeps one for as long as it
+    runs): the persistent word and name ids, the name keys of phrases seen, and what the last call read, the
+    arrays (ids in the persistent vocabularies) and by article id (hash of headline and paragraphs, its place in
+    them). The preview server merges everything again after every save; with this, only the edited documents are
+    read again. Articles are kept for archives up to CACHE_ARTICLES only. A fresh memo reads the same, only slower."""
+
+    def __init__(self) -> None:
+        self.words, self.names = _Vocabulary.pair(decode=True)
+        self.name_keys: dict[str, tuple[str, ...]] = {}
+        self.articles: dict[str, tuple[int, int]] = {}
+        self.previous: _Arrays | None = None
+
+    def forget(self, vocabulary: bool = False) -> None:
+        """Forget the articles read (and with ``vocabulary``, the persistent word and name ids too)."""
+        self.articles = {}
+        self.previous = None
+        if vocabulary:
+            self.words, self.names = _Vocabulary.pair(decode=True)
 
 
 @dataclass(frozen=True)
@@ -193,60 +143,55 @@ class _Arrays:
         return _Arrays(words, self.headline_tokens[which], token_start, sentences, sentence_start, names, name_start)
 
 
-def read(articles: Sequence[Article], parallel_min: int) -> Reading:
-    """Read every article (on two cores when at least ``parallel_min`` articles are new)."""
+def read(articles: Sequence[Article], parallel_min: int, memo: ReadingMemo | None = None) -> Reading:
+    """Read every article (on two cores when at least ``parallel_min`` articles are new), reusing and updating
+    what ``memo`` kept from the last call (nothing is kept without one)."""
+    memo = memo if memo is not None else ReadingMemo()
     n = len(articles)
-    if len(_WORDS) > VOCABULARY_MAX:  # a long-running server that has seen many edits: start afresh
-        _forget(vocabulary=True)
-    fresh_vocabulary = not _WORDS.listing
+    if len(memo.words) > VOCABULARY_MAX:  # a long-running server that has seen many edits: start afresh
+        memo.forget(vocabulary=True)
+    fresh_vocabulary = not memo.words.listing
     keys = [hash((a.headline, a.paragraphs)) for a in articles]
-    known = [_CACHE.get(a.id, (None, -1)) for a in articles]
+    known = [memo.articles.get(a.id, (None, -1)) for a in articles]
     todo = [i for i, (key, _) in enumerate(known) if key != keys[i]]
-    fresh = _Arrays.join(list(_read_all(articles, todo, parallel_min)))
+    fresh = _Arrays.join(list(_read_all(articles, todo, parallel_min, memo)))
     if len(todo) == n:
         arrays = fresh
     else:  # cached articles from the last call's arrays, new ones from this call's, in article order
-        previous = _PREVIOUS[0]
+        previous = memo.previous
+        assert previous is not None, "articles are known only with the arrays they were read into"
         where = np.array([place for _, place in known], dtype=np.int64)
         where[todo] = len(previous.headline_tokens) + np.arange(len(todo))
         arrays = _Arrays.join([previous, fresh]).take(where)
-    _forget()
+    memo.forget()
     if n <= CACHE_ARTICLES:
-        _CACHE.update((a.id, (keys[i], i)) for i, a in enumerate(articles))
-        _PREVIOUS.append(arrays)
-    return _reading_of(arrays, n, fresh_vocabulary)
+        memo.articles = {a.id: (keys[i], i) for i, a in enumerate(articles)}
+        memo.previous = arrays
+    return _reading_of(arrays, n, fresh_vocabulary, memo)
 
 
-def read_fresh(articles: Sequence[Article]) -> Reading:
-    """These articles read in this process, without using or changing what ``read`` keeps between calls:
-    the few articles a preview re-merge must read (``digest.stories.remerge``)."""
-    fresh_vocabulary = not _WORDS.listing
-    chunks = _read_all(articles, list(range(len(articles))), parallel_min=len(articles) + 1)
-    return _reading_of(_Arrays.join(list(chunks)), len(articles), fresh_vocabulary)
+def read_fresh(articles: Sequence[Article], memo: ReadingMemo | None = None) -> Reading:
+    """These articles read in this process, without using or changing the articles ``read`` keeps between calls
+    (only the vocabularies): the few articles a preview re-merge must read (``digest.stories.remerge``)."""
+    memo = memo if memo is not None else ReadingMemo()
+    fresh_vocabulary = not memo.words.listing
+    chunks = _read_all(articles, list(range(len(articles))), len(articles) + 1, memo)
+    return _reading_of(_Arrays.join(list(chunks)), len(articles), fresh_vocabulary, memo)
 
 
-def _reading_of(arrays: "_Arrays", n: int, fresh_vocabulary: bool) -> Reading:
+def _reading_of(arrays: "_Arrays", n: int, fresh_vocabulary: bool, memo: ReadingMemo) -> Reading:
     if fresh_vocabulary:  # ids were handed out in order of first use in this very call
-        ids, vocabulary = arrays.words, list(_WORDS.listing)
-        name_ids, name_vocabulary = arrays.names, list(_NAMES.listing)
+        ids, vocabulary = arrays.words, list(memo.words.listing)
+        name_ids, name_vocabulary = arrays.names, list(memo.names.listing)
     else:
-        ids, vocabulary = _dense(arrays.words, _WORDS.listing)
-        name_ids, name_vocabulary = _dense(arrays.names, _NAMES.listing)
+        ids, vocabulary = _dense(arrays.words, memo.words.listing)
+        name_ids, name_vocabulary = _dense(arrays.names, memo.names.listing)
     tokens_each, names_each = np.diff(arrays.token_start), np.diff(arrays.name_start)
     return Reading(
         ids=ids, vocabulary=vocabulary, owner=np.repeat(np.arange(n, dtype=np.int32), tokens_each),
         token_start=arrays.token_start, headline_tokens=arrays.headline_tokens, sentence_start=arrays.sentence_start,
         sentences=arrays.sentences, name_ids=name_ids, name_owner=np.repeat(np.arange(n, dtype=np.int32), names_each),
         name_vocabulary=name_vocabulary)
-
-
-def _forget(vocabulary: bool = False) -> None:
-    """Forget the articles read (and with ``vocabulary``, the persistent word and name ids too)."""
-    global _WORDS, _NAMES
-    _CACHE.clear()
-    _PREVIOUS.clear()
-    if vocabulary:
-        _WORDS, _NAMES = _Vocabulary.pair(decode=True)
 
 
 def _dense(gids: np.ndarray, words: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -268,7 +213,7 @@ def _chunked(todo: list[int]) -> list[list[int]]:
     return [todo[k:k + size] for k in range(0, len(todo), size)]
 
 
-def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -> Iterator["_Arrays"]:
+def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int, memo: ReadingMemo) -> Iterator["_Arrays"]:
     """Each chunk read, in order, with persistent word and name ids; on two cores when it pays. A generator:
     each chunk can be dropped once used.
 
@@ -276,28 +221,24 @@ def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int) -
     chunk when done with the last, until they meet: however fast each runs, they finish together. This process
     gives its words persistent ids as it reads; the second one numbers them its own way, and its chunks are put
     in persistent ids after, in order, so that ids are always handed out in order of first use."""
-    global _READING
     chunks = _chunked(todo)
-    _READING = articles
+    words, found_names, name_keys = memo.words, memo.names, memo.name_keys
+    if len(todo) < parallel_min or len(chunks) < 2 or not can_fork():
+        yield from (_read_chunk(articles, chunk, words, found_names, name_keys) for chunk in chunks)
+        return
+    context = mp.get_context("fork")
+    ends, lock = context.RawArray("i", [0, len(chunks)]), context.Lock()  # next from the front, last from the back
+    theirs = forked(_read_from_back, articles, chunks, ends, lock, name_keys)  # the articles are inherited, not pickled
     try:
-        if len(todo) < parallel_min or len(chunks) < 2 or not can_fork():
-            yield from (_read_chunk(chunk, _WORDS, _NAMES) for chunk in chunks)
-            return
-        context = mp.get_context("fork")
-        ends, lock = context.RawArray("i", [0, len(chunks)]), context.Lock()  # next from the front, last from the back
-        theirs = forked(_read_from_back, chunks, ends, lock)
-        try:
-            while (k := _claim(ends, lock, from_back=False)) is not None:
-                yield _read_chunk(chunks[k], _WORDS, _NAMES)
-        finally:  # the second process is waited for even when the caller stops early
-            their_words, their_names, found = theirs()
-        word_ids, name_ids = np.full(len(their_words), -1, dtype=np.int32), np.full(len(their_names), -1, dtype=np.int32)
-        for _, chunk, first_words, first_names in sorted(found, key=lambda item: item[0]):
-            _persist(word_ids, first_words, their_words, _WORDS)
-            _persist(name_ids, first_names, their_names, _NAMES)
-            yield replace(chunk, words=word_ids[chunk.words], names=name_ids[chunk.names])
-    finally:
-        _READING = ()
+        while (k := _claim(ends, lock, from_back=False)) is not None:
+            yield _read_chunk(articles, chunks[k], words, found_names, name_keys)
+    finally:  # the second process is waited for even when the caller stops early
+        their_words, their_names, found = theirs()
+    word_ids, name_ids = np.full(len(their_words), -1, dtype=np.int32), np.full(len(their_names), -1, dtype=np.int32)
+    for _, chunk, first_words, first_names in sorted(found, key=lambda item: item[0]):
+        _persist(word_ids, first_words, their_words, words)
+        _persist(name_ids, first_names, their_names, found_names)
+        yield replace(chunk, words=word_ids[chunk.words], names=name_ids[chunk.names])
 
 
 def _persist(persistent: np.ndarray, first_used: np.ndarray, words: list, vocabulary: _Vocabulary) -> None:
@@ -320,50 +261,32 @@ def _claim(ends, lock, from_back: bool) -> int | None:
         return front
 
 
-def _read_from_back(chunks: list[list[int]], ends, lock) -> tuple[list[bytes], list[str], list[tuple]]:
+def _read_from_back(articles: Sequence[Article], chunks: list[list[int]], ends, lock, name_keys: dict) -> tuple[list[bytes], list[str], list[tuple]]:
     """The second process's part: its words and names by its own ids, and per chunk, the chunk read with those
     ids and the ids in order of first use."""
-    words, names = _Vocabulary.pair(decode=False)
+    words, found_names = _Vocabulary.pair(decode=False)
     found = []
     while (k := _claim(ends, lock, from_back=True)) is not None:
-        chunk = _read_chunk(chunks[k], words, names)
+        chunk = _read_chunk(articles, chunks[k], words, found_names, name_keys)
         found.append((k, chunk, first_use(chunk.words), first_use(chunk.names)))
-    return words.listing, names.listing, found
+    return words.listing, found_names.listing, found
 
 
-# The tokeniser's fast path, exactly ``_WORD_OR_END`` on ASCII text: every byte that is not a letter, a digit, an
-# apostrophe or the end mark becomes a space (bytes >= 128 are kept: they only occur in words the regex already
-# cut out), then an apostrophe not between two word bytes becomes a space too, and ``bytes.split`` does the rest.
-_TO_SPACE = bytes(c if (chr(c).isalnum() or c in (1, 39) or c >= 128) else 32 for c in range(256))
-_LONE_APOSTROPHE = re.compile(rb"(?<![^ \x01'])'|'(?![^ \x01'])")
-
-
-def _tokens(pieces: list[str]) -> list[bytes]:
-    """The tokens of each piece (words, UTF-8, and each end mark), in order: ``_WORD_OR_END.findall`` on them all."""
-    text = "".join(pieces)
-    if not text.isascii():  # the regex for pieces with non-ASCII letters (its \w is Unicode), bytes.split for the rest
-        find = _WORD_OR_END.findall
-        text = " ".join(" ".join(find(piece)) if not piece.isascii() else piece for piece in pieces)
-    blob = text.encode().replace(b"\x01", b" \x01 ").translate(_TO_SPACE)
-    if b"'" in blob:
-        blob = _LONE_APOSTROPHE.sub(b" ", blob)
-    return blob.split()
-
-
-def _read_chunk(positions: list[int], words: _Vocabulary, found_names: _Vocabulary) -> "_Arrays":
+def _read_chunk(articles: Sequence[Article], positions: list[int], words: _Vocabulary, found_names: _Vocabulary,
+                name_keys: dict[str, tuple[str, ...]]) -> "_Arrays":
     """Tokens, sentences and names of some articles, with ids from these vocabularies.
 
-    The chunk's headlines and sentences, each closed by ``_END``, are tokenised together (``_tokens``); the end
+    The chunk's headlines and sentences, each closed by ``END``, are tokenised together (``tokens``); the end
     mark is a token of its own (id -1): where those fall says how many words each sentence has.
     """
-    end_mark = _END
+    end_mark = END
     pieces: list[str] = []
     piece = pieces.append
     counts, spans_flat, spans_each, paragraph_of, names_each, name_ids = array("i"), array("i"), array("i"), array("i"), array("i"), array("i")
     name_id = found_names.__getitem__
     sentences_of, chain = sentence_spans, itertools.chain.from_iterable
     for i in positions:
-        article = _READING[i]
+        article = articles[i]
         piece(article.headline.lower().replace(end_mark, " ") + end_mark)
         count = 0
         for p, paragraph in enumerate(article.paragraphs):
@@ -383,10 +306,10 @@ def _read_chunk(positions: list[int], words: _Vocabulary, found_names: _Vocabula
             paragraph_of.append(p)
             count += len(spans)
         counts.append(count)
-        named = names(article_text(article))
+        named = names(article_text(article), name_keys)
         name_ids.extend(map(name_id, named))
         names_each.append(len(named))
-    ids_array = np.fromiter(map(words.__getitem__, _tokens(pieces)), dtype=np.int32)
+    ids_array = np.fromiter(map(words.__getitem__, tokens(pieces)), dtype=np.int32)
     # Words of each headline and sentence: the spaces between two end marks, plus one (UTF-8 keeps both one byte).
     marks = np.frombuffer("".join(pieces).encode(), dtype=np.uint8)
     del pieces

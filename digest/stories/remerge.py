@@ -30,7 +30,7 @@ import numpy as np
 from digest.settings.config import MergeConfig
 from digest.stories.merge import MergeRun, MergeStats, _date_order, _seen_key, editor_groups, full_merge, group, story_key_groups, story_slugs
 from digest.models import Article, Story
-from digest.stories.reading import Reading, read_fresh
+from digest.stories.reading import Reading, ReadingMemo, read_fresh
 from digest.stories.similarity import Corpus, inverse_frequency, merge_score, pair_evidence, vocabulary_tables, word_shingles
 from digest.stories.summarize import tell_all
 
@@ -109,6 +109,7 @@ class Remerger:
         self.extra_words: dict[str, int] = {}
         self.extra_names: dict[str, int] = {}
         self.full_merges = 0
+        self.reading = ReadingMemo()  # what full merges and re-reads keep between calls
 
     @property
     def ready(self) -> bool:
@@ -133,7 +134,7 @@ class Remerger:
     # -- a full merge, kept
 
     def _full(self, articles: Sequence[Article], config: MergeConfig) -> tuple[list[Story], MergeStats]:
-        run = full_merge(articles, config)
+        run = full_merge(articles, config, self.reading)
         self.full_merges += 1
         self.config = config
         self.articles = {a.id: a for a in articles}
@@ -218,7 +219,7 @@ class Remerger:
         """The edited articles' features, weighed with the kept rarities."""
         tables = self.tables
         assert tables is not None
-        reading = read_fresh(edited)
+        reading = read_fresh(edited, self.reading)
         stop, word_hash = vocabulary_tables(reading.vocabulary)
         keep, hashes = word_shingles(reading.ids, reading.owner, stop, word_hash)
         shingle_owner = reading.owner[keep]
@@ -319,7 +320,7 @@ class Remerger:
         if again:
             involved = sorted({i for k in again for i in versions[k]})
             local = {i: place for place, i in enumerate(involved)}
-            reading = read_fresh([sub[i] for i in involved])
+            reading = read_fresh([sub[i] for i in involved], self.reading)
             for k, (title, summary, adds) in zip(again, tell_all([sub[i] for i in involved], reading, [[local[i] for i in versions[k]] for k in again])):
                 told[k] = Story(slug="", title=title, articles=tuple(sub[i] for i in versions[k]), summary=summary, adds=adds)
         kept = [s for s in self.stories if all(a.id not in dropped for a in s.articles)]

@@ -26,7 +26,8 @@ import numpy as np
 from digest.stories.arrays import distinct, hash_order, ranges
 from digest.stories.forking import forked
 from digest.models import Article
-from digest.stories.reading import STOP_WORDS, Reading
+from digest.stories.reading import Reading
+from digest.stories.tokens import STOP_WORDS
 
 # Multipliers that turn three word hashes into one shingle hash (odd 64-bit constants, wrapping arithmetic).
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))

@@ -18,7 +18,8 @@ import numpy as np
 from digest.models import Article, OutletAddition
 from digest.stories.arrays import dense_ids, distinct, ranges
 from digest.stories.forking import forked
-from digest.stories.reading import STOP_WORDS, Reading, cut_sentence
+from digest.stories.reading import Reading, cut_sentence
+from digest.stories.tokens import STOP_WORDS
 from digest.read.text import split_sentences
 
 # A sentence is shared when at least this share of its content-word bigrams appears in another version.
