@@ -48,10 +48,6 @@ class ContentError(DigestError):
     """The content folder itself is unusable (missing, not a folder)."""
 
 
-class DocumentError(DigestError):
-    """One document cannot be read; the build reports it and goes on without it."""
-
-
 class TemplateError(DigestError):
     """A template cannot be loaded or rendered; names the template file and line."""
 

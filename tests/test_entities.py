@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from digest.classify.filing import classify_stories
-from digest.classify.entities import _TOKEN, defined_acronyms, entity_index, titled_names
+from digest.classify.entities import _TOKEN, defined_acronyms, titled_names
 
 from test_classify import story
 
@@ -83,13 +83,20 @@ def test_title_case_headlines_do_not_invent_names(shipped):
     assert [e.name for e in item.classification.entities if e.kind == "person"] == ["Narendra Modi"]
 
 
-def test_entity_index_lists_every_story_and_alias(shipped):
+def test_an_entity_page_lists_every_story_naming_it(shipped):
+    from conftest import REPO
+    from digest.models import Digest
+    from digest.settings.config import load_config
+    from digest.site.graph import build_site_graph
+
     first = story("Anwar visits Sabah", "Prime Minister Datuk Seri Anwar Ibrahim visited Kota Kinabalu.", slug="first")
     second = story("Opposition rally", "KUALA LUMPUR: Protesters demanded Anwar's resignation; Anwar Ibrahim did not respond.", slug="second")
     third = story("Hurricane in Jamaica", "A hurricane hit Kingston.", slug="third")
-    index = entity_index(classify_stories([first, second, third], *shipped))
-    anwar = index["anwar-ibrahim"]
-    assert (anwar.name, anwar.kind, anwar.stories) == ("Anwar Ibrahim", "person", ("first", "second"))
-    assert "Anwar" in anwar.aliases
-    assert index["kingston"].stories == ("third",)
-    assert all(info.slug == slug for slug, info in index.items())
+    classified = classify_stories([first, second, third], *shipped)
+    assert "Anwar" in next(ref for ref in classified[0].classification.entities if ref.slug == "anwar-ibrahim").aliases
+    graph = build_site_graph(Digest(load_config(REPO / "digest.yaml"), (), tuple(classified), ()))
+    pages = {page.path: page for page in graph.pages}
+    anwar = pages["entities/anwar-ibrahim/index.html"].context
+    assert (anwar["entry"].ref.name, anwar["entry"].ref.kind, anwar["entry"].count) == ("Anwar Ibrahim", "person", 2)
+    assert sorted(item.slug for item in anwar["stories"]) == ["first", "second"]
+    assert [item.slug for item in pages["entities/kingston/index.html"].context["stories"]] == ["third"]

@@ -14,7 +14,7 @@ from conftest import REPO, SHIPPED_CONTENT, run_digest
 
 from digest.pipeline.gather import gather
 from digest.settings.config import load_config
-from digest.render.pages import render_pages, render_site
+from digest.render.pages import render_pages
 from digest.site.graph import build_site_graph
 
 
@@ -229,16 +229,16 @@ def test_unchanged_pages_are_reused_from_the_memo(shipped):
     again, _ = render_pages(graph, config, previous)
     assert again["index.html"] == sentinel  # same fingerprint: not rendered again
     assert again[story] == files[story]  # changed fingerprint: rendered afresh
-    assert render_site(graph, config) == files  # and rendering is deterministic
+    assert render_pages(graph, config)[0] == files  # and rendering is deterministic
 
 
 def test_rendering_on_both_cores_gives_the_same_bytes(shipped, monkeypatch):
     import digest.render.pages as render
 
     config, graph = shipped
-    serial = render_site(graph, config)
+    serial = render_pages(graph, config)[0]
     monkeypatch.setattr(render, "PARALLEL_RENDER_MIN", 1)
-    assert render_site(graph, config) == serial
+    assert render_pages(graph, config)[0] == serial
 
 
 def test_template_keys_follow_plain_references_and_give_up_on_expressions(tmp_path):

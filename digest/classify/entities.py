@@ -1,4 +1,4 @@
-"""Entities: the people, organisations and places a story is about, and the index of them all.
+"""Entities: the people, organisations and places a story is about.
 
 Found three ways, then merged by alias within each story:
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from digest.models import ClassifiedStory, EntityRef, Story
+from digest.models import EntityRef, Story
 from digest.names import HONORIFICS
 from digest.slugs import slugify
 from digest.taxonomy.terms import Hit
@@ -292,42 +292,3 @@ def _initials_match(words: Sequence[str], acronym: str) -> bool:
     capitals = "".join(part[0] for w in words for part in w.split("-") if part and part[0].isupper())
     every = "".join(part[0].upper() for w in words for part in w.split("-") if part)
     return acronym.replace("&", "") in (capitals, every)
-
-
-# ---------------------------------------------------------------- the index of all entities
-
-
-@dataclass(frozen=True)
-class EntityInfo:
-    """One entity across the digest: what an entity page shows."""
-
-    slug: str
-    name: str
-    kind: str  # "person", "organisation", "place"
-    aliases: tuple[str, ...]  # every other name it went by, in any story
-    stories: tuple[str, ...]  # slugs of the stories naming it, in the order the stories were given
-    mentions: int  # in all those stories
-
-
-def entity_index(stories: Sequence[ClassifiedStory]) -> dict[str, EntityInfo]:
-    """Entity slug -> name, kind, aliases and the slugs of its stories; one pass over the stories.
-
-    Pass the stories in the order the entity page should list them (e.g. newest first).
-    Entities of the same slug from different stories are one entity; the first story's
-    spelling of the name and kind win.
-    """
-    names: dict[str, tuple[str, str]] = {}
-    aliases: dict[str, dict[str, None]] = defaultdict(dict)
-    slugs: dict[str, dict[str, None]] = defaultdict(dict)
-    mentions: dict[str, int] = defaultdict(int)
-    for item in stories:
-        for ref in item.classification.entities:
-            names.setdefault(ref.slug, (ref.name, ref.kind))
-            for alias in ref.aliases:
-                aliases[ref.slug].setdefault(alias, None)
-            slugs[ref.slug].setdefault(item.slug, None)
-            mentions[ref.slug] += ref.mentions
-    return {
-        slug: EntityInfo(slug, name, kind, tuple(a for a in aliases[slug] if a != name), tuple(slugs[slug]), mentions[slug])
-        for slug, (name, kind) in names.items()
-    }

@@ -114,11 +114,6 @@ def relative_url(from_page: str, target: str) -> str:
     return "../" * from_page.count("/") + target or "./"
 
 
-def render_site(graph: SiteGraph, config: Config, previous: Memo | None = None) -> dict[str, bytes]:
-    """Every output file of the site: pages, assets, feeds, sitemap, robots.txt."""
-    return render_pages(graph, config, previous)[0]
-
-
 def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
                  kept: Mapping[str, str] | None = None, bytecode_dir: Path | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
     """(files, memo): ``memo`` maps each page path to (render key, bytes) for the next call.
