@@ -84,3 +84,29 @@ def test_no_import_circle():
     graph = import_graph()
     assert "digest.pipeline.build" in graph and graph["digest.cli"], "the import graph was read"
     assert cycles(graph) == []
+
+
+MODULE_LINES_MAX = 400
+# Modules still over the limit while another change splits them: each must still be over it, so the
+# allowance goes as soon as the split lands (remove the entry then).
+STILL_TOO_LONG = {
+    "read/captured.py",  # split by the input change (issue 12)
+    "settings/config.py",  # split by the input change (issue 12)
+}
+
+
+def module_lengths() -> dict[str, int]:
+    return {path.relative_to(PACKAGE).as_posix(): len(path.read_text(encoding="utf-8").splitlines()) for path in PACKAGE.rglob("*.py")}
+
+
+def test_no_module_is_over_400_lines():
+    lengths = module_lengths()
+    assert "pipeline/build.py" in lengths and lengths["pipeline/build.py"] > 10, "the modules were read"
+    too_long = {name: n for name, n in lengths.items() if n > MODULE_LINES_MAX and name not in STILL_TOO_LONG}
+    assert too_long == {}, f"split these by what they mix: {too_long}"
+
+
+def test_every_module_allowed_to_be_long_still_needs_it():
+    lengths = module_lengths()
+    assert {name for name in STILL_TOO_LONG if lengths.get(name, 0) <= MODULE_LINES_MAX} == set(), \
+        "these are short now (or gone): take them out of STILL_TOO_LONG"
