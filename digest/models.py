@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Mapping
+from types import MappingProxyType
 
 if TYPE_CHECKING:  # the settings are built from these models; a Digest only carries them
     from digest.settings.config import Config
@@ -60,7 +61,7 @@ class DateSource(str, Enum):
 
 
 # Human wording for pages and the CLI.
-DATE_SOURCE_LABELS: Mapping[DateSource, str] = {
+DATE_SOURCE_LABELS: Mapping[DateSource, str] = MappingProxyType({
     DateSource.FRONT_MATTER: "date given by the editor",
     DateSource.DATELINE: "date from the dateline",
     DateSource.DATELINE_WEEKDAY: "date from the dateline, year inferred from the weekday",
@@ -70,7 +71,7 @@ DATE_SOURCE_LABELS: Mapping[DateSource, str] = {
     DateSource.RELATIVE_AGE_PAGE: "approximate: the page's relative age, against the capture day its datelines imply",
     DateSource.CAPTURE_TIME: "approximate: the page's capture time",
     DateSource.FILE_MTIME: "approximate: the file's modification time",
-}
+})
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Sequence
+from types import MappingProxyType
 
 from digest.models import Article, Evidence
 
-_WHERE = {"headline": "the headline", "lead": "the opening paragraph", "dateline": "the dateline", "body": "the text", "front-matter": "the editor's front matter", "summary": "the summary"}
-_EXPLAIN_WHERE = {"lead": "opening"}  # after "in the": "in the dateline and opening"
+_WHERE = MappingProxyType({"headline": "the headline", "lead": "the opening paragraph", "dateline": "the dateline", "body": "the text", "front-matter": "the editor's front matter", "summary": "the summary"})
+_EXPLAIN_WHERE = MappingProxyType({"lead": "opening"})  # after "in the": "in the dateline and opening"
 
 
 def label(name: str) -> str:

@@ -56,10 +56,10 @@ def test_an_edit_classifies_only_the_stories_it_changed(site, monkeypatch):
 
     original = classify_module.classify_stories
 
-    def counting(stories, taxonomy, sections, memo=None, stats=None):
+    def counting(stories, taxonomy, sections, memo=None, stats=None, related=None):
         stats = ClassifyStats()
         seen.append(stats)
-        return original(stories, taxonomy, sections, memo=memo, stats=stats)
+        return original(stories, taxonomy, sections, memo=memo, stats=stats, related=related)
 
     monkeypatch.setattr(classify_module, "classify_stories", counting)
     (site / "content" / "harbour.md").write_text(NOTE.replace("two days", "three days"), encoding="utf-8")

@@ -164,13 +164,31 @@ def test_an_unchanged_story_comes_back_as_the_same_object(shipped):
     stories are what they were is the last run's ClassifiedStory object; an edited one (and those whose related
     stories changed) are new."""
     memo: dict = {}
-    first = classify_stories(STORIES, *shipped, memo=memo)
-    second = classify_stories(STORIES, *shipped, memo=memo)
+    related: dict = {}
+    first = classify_stories(STORIES, *shipped, memo=memo, related=related)
+    second = classify_stories(STORIES, *shipped, memo=memo, related=related)
     assert all(a is b for a, b in zip(first, second))
+    assert not any(a is b for a, b in zip(second, classify_stories(STORIES, *shipped, memo=memo)))  # none kept: new objects
     edited = list(STORIES)
     edited[3] = story("budget", "German parliament passes budget", *STORIES[3].articles[0].paragraphs)
-    third = classify_stories(edited, *shipped, memo=memo)
+    third = classify_stories(edited, *shipped, memo=memo, related=related)
     assert third[3] is not second[3] and third[3].story is edited[3]
     assert third == classify_stories(edited, *shipped)  # the same values as a run with no memo
     for before, after in zip(second[:3], third[:3]):
         assert (after is before) == (after.related == before.related)
+
+
+def test_classifying_on_several_processes_gives_what_one_gives(shipped, monkeypatch):
+    import digest.classify.filing as filing
+    from digest.forking import can_fork
+
+    if not can_fork():
+        pytest.skip("needs two cores and fork")
+    stories = [dataclasses.replace(s, slug=f"{s.slug}-{n}") for n in range(3) for s in STORIES]
+    one = classify_stories(stories, *shipped)
+    monkeypatch.setattr(filing, "PARALLEL_CLASSIFY_MIN", 1)
+    forked_calls = []
+    real = filing.forked
+    monkeypatch.setattr(filing, "forked", lambda *args: forked_calls.append(args) or real(*args))
+    assert classify_stories(stories, *shipped) == one
+    assert forked_calls, "the other processes were used"

@@ -252,7 +252,7 @@ def test_template_keys_follow_plain_references_and_give_up_on_expressions(tmp_pa
     env = make_environment([tmp_path])
 
     def keys() -> dict[str, str]:
-        key = template_keys(env, str(sorted(p.read_bytes() for p in tmp_path.iterdir())), {})
+        key = template_keys(env, str(sorted(p.read_bytes() for p in tmp_path.iterdir())), {})  # nothing kept between calls
         return {name: key(name) for name in ("page.html", "other.html", "dynamic.html")}
 
     before = keys()

@@ -15,6 +15,7 @@ from digest.models import (Article, ArticleDate, Classification, ClassifiedStory
                            OutletAddition, Story)
 from digest.models import OTHER_NEWS
 from digest.site.graph import build_site_graph
+from digest.site.memo import GraphMemo
 from digest.site.model import public_url
 from digest.wording import describe_evidence
 
@@ -189,20 +190,17 @@ def _linked_stories() -> list[ClassifiedStory]:
     return stories
 
 
-def _fresh_graph(digest: Digest, monkeypatch) -> dict[str, str]:
+def _fresh_graph(digest: Digest) -> dict[str, str]:
     """The fingerprints a graph makes with nothing remembered from an earlier graph."""
-    import digest.site.graph as site_module
-
-    with monkeypatch.context() as patch:
-        patch.setattr(site_module, "_LAST", site_module._Last())
-        return {p.path: p.fingerprint for p in build_site_graph(digest).pages}
+    return {p.path: p.fingerprint for p in build_site_graph(digest).pages}
 
 
-def test_a_rebuild_reuses_what_did_not_change_and_agrees_with_a_fresh_graph(monkeypatch):
+def test_a_rebuild_reuses_what_did_not_change_and_agrees_with_a_fresh_graph():
     stories = _linked_stories()
     sections = ("A", "B")
-    first = build_site_graph(make_digest(stories, sections=sections, per_page=3))
-    again = build_site_graph(make_digest(list(stories), sections=sections, per_page=3))
+    memo = GraphMemo()
+    first = build_site_graph(make_digest(stories, sections=sections, per_page=3), memo)
+    again = build_site_graph(make_digest(list(stories), sections=sections, per_page=3), memo)
     assert [p.fingerprint for p in again.pages] == [p.fingerprint for p in first.pages]
     old_pages = {p.path: p for p in first.pages}
     assert all(p is old_pages[p.path] for p in again.pages if p.kind == "story")  # the very same pages
@@ -211,8 +209,8 @@ def test_a_rebuild_reuses_what_did_not_change_and_agrees_with_a_fresh_graph(monk
     edited[4] = make_story(4, day=5, section="B", entities=stories[4].classification.entities, outlet="Alpha",
                            text="A corrected body.", related=stories[4].related)
     digest = make_digest(edited, sections=sections, per_page=3)
-    after = {p.path: p for p in build_site_graph(digest).pages}
-    assert {path: p.fingerprint for path, p in after.items()} == _fresh_graph(digest, monkeypatch)
+    after = {p.path: p for p in build_site_graph(digest, memo).pages}
+    assert {path: p.fingerprint for path, p in after.items()} == _fresh_graph(digest)
     changed = {path for path, p in after.items() if p.fingerprint != old_pages[path].fingerprint}
     assert "stories/story-4/index.html" in changed
     assert "stories/story-3/index.html" in changed  # story 4 is related to it: its title and date are shown there

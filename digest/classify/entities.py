@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import TYPE_CHECKING, Iterable, Sequence
+from types import MappingProxyType
 
 from digest.models import EntityRef, Story
 from digest.names import HONORIFICS
@@ -26,6 +27,7 @@ from digest.taxonomy.terms import Hit
 
 if TYPE_CHECKING:  # pragma: no cover
     from digest.taxonomy.model import Taxonomy
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -38,19 +40,19 @@ class Mention:
 
 
 MAX_ENTITIES = 30
-WHERE_WEIGHT = {"headline": 3.0, "dateline": 2.0, "lead": 1.5, "body": 1.0}
+WHERE_WEIGHT = MappingProxyType({"headline": 3.0, "dateline": 2.0, "lead": 1.5, "body": 1.0})
 
 # The word that ends a title: "Deputy Interior *Minister*", "US *President*", "foreign *secretary*".
-TITLE_HEADS = {
+TITLE_HEADS = frozenset({
     "minister", "president", "secretary", "chancellor", "governor", "mayor", "senator", "treasurer", "chairman",
     "chairwoman", "chairperson", "chair", "chief", "leader", "speaker", "ambassador", "marshal", "marshall", "general",
     "commissioner", "director", "spokesman", "spokeswoman", "spokesperson", "premier", "king", "queen", "prince",
     "princess", "sultan", "pope", "envoy", "adviser", "advisor", "ceo", "judge", "lawmaker", "mp", "pm", "cm", "lop",
     "sen", "rep", "gov", "gen", "col", "capt", "lt", "superintendent", "founder", "executive", "coach", "captain",
     "minister-designate", "president-elect", "deputy", "vice-president", "prosecutor", "attorney-general", "archbishop",
-}
+})
 # Words of a portfolio between a title and a name: "Minister of State for Law and Justice Barrister Aqeel Malik".
-PORTFOLIO = {
+PORTFOLIO = frozenset({
     "of", "for", "and", "the", "&", ",", "state", "law", "justice", "foreign", "affairs", "interior", "home", "defence",
     "defense", "finance", "trade", "industry", "investment", "health", "education", "information", "commerce",
     "energy", "economy", "economic", "agriculture", "transport", "works", "labour", "labor", "human", "resources",
@@ -59,14 +61,14 @@ PORTFOLIO = {
     "opposition", "staff", "army", "navy", "air", "force", "external", "federal", "national", "security", "public",
     "council", "minister", "deputy", "prime", "chief", "vice", "executive", "secretary", "general", "party", "field",
     "senior", "acting", "former", "junior", "international", "cooperation", "relations", "petroleum", "power",
-}
-NOT_NAMES = {
+})
+NOT_NAMES = frozenset({
     "the", "a", "an", "in", "on", "at", "he", "she", "it", "they", "we", "his", "her", "their", "this", "that",
     "who", "also", "and", "but", "as", "after", "while", "when", "monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august",
     "september", "october", "november", "december", "today", "yesterday", "if", "however", "meanwhile",
-}
-CONNECTORS = {"of", "and", "for", "the", "on", "de", "al", "el", "e", "du", "des", "van", "von", "der"}
+})
+CONNECTORS = frozenset({"of", "and", "for", "the", "on", "de", "al", "el", "e", "du", "des", "van", "von", "der"})
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,6}")
 
@@ -86,8 +88,10 @@ class _Found:
         self.mentions += 1
 
 
-def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxonomy") -> tuple[EntityRef, ...]:
-    """The entities of one story, most prominent first."""
+def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxonomy", words: WordCaches | None = None) -> tuple[EntityRef, ...]:
+    """The entities of one story, most prominent first (``words``: the word caches of a run of stories)."""
+    words = words if words is not None else WordCaches()
+    bare = words.bare
     found: dict[str, _Found] = {}
     known_by_alias = _known_aliases(taxonomy)
 
@@ -112,7 +116,7 @@ def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxono
         # In a Title Case headline every word looks like a name ("PM Narendra Modi Has Skillfully ..."):
         # only known names count there.
         title_case = where == "headline" and _title_case(tokens)
-        for name in titled_names(tokens):
+        for name in titled_names(tokens, words):
             if title_case and name.casefold() not in known_by_alias:
                 continue
             known = known_by_alias.get(name.casefold())
@@ -122,7 +126,7 @@ def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxono
                 person = entity(name, "person")
                 person.add(None, where)
                 people[name] = person
-        for long_form, acronym in defined_acronyms(tokens):
+        for long_form, acronym in defined_acronyms(tokens, words):
             known = known_by_alias.get(long_form.casefold()) or known_by_alias.get(acronym.casefold())
             target = entity(known.name, known.kind) if known is not None else entity(long_form, "organisation")
             target.add(acronym, where)
@@ -142,9 +146,9 @@ def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxono
     if wanted:
         for where, tokens in texts:
             # Only capitalised words that are a known part or acronym (most words cost one lookup).
-            for i in compress(range(len(tokens)), map(wanted.__contains__, map(_BARE.__getitem__, tokens))):
+            for i in compress(range(len(tokens)), map(wanted.__contains__, map(bare.__getitem__, tokens))):
                 token = tokens[i]
-                word = _BARE[token]
+                word = bare[token]
                 neighbours = (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "")
                 if any(_is_name_word(n) for n in neighbours):
                     continue  # part of a longer name, counted above
@@ -207,10 +211,11 @@ def _is_name_word(token: str) -> bool:
     return bool(token[:1].isupper()) and token.casefold() not in NOT_NAMES and token not in {"'", "’"}
 
 
-def titled_names(tokens: Sequence[str]) -> Iterable[str]:
+def titled_names(tokens: Sequence[str], words: WordCaches | None = None) -> Iterable[str]:
     """Names that follow a title or an honorific: "Prime Minister Datuk Seri Anwar Ibrahim's" -> "Anwar Ibrahim"."""
     n, after = len(tokens), 0
-    for i in compress(range(n), map(_OPENS_TITLE.__getitem__, tokens)):
+    opens_title = (words if words is not None else WordCaches()).opens_title
+    for i in compress(range(n), map(opens_title.__getitem__, tokens)):
         if i < after:
             continue  # inside the previous title and name
         if tokens[i] != _strip_possessive(tokens[i]):  # "the Prime Minister's party": not followed by a name
@@ -239,9 +244,10 @@ def titled_names(tokens: Sequence[str]) -> Iterable[str]:
         after = max(j, i + 1)
 
 
-def defined_acronyms(tokens: Sequence[str]) -> Iterable[tuple[str, str]]:
+def defined_acronyms(tokens: Sequence[str], words: WordCaches | None = None) -> Iterable[tuple[str, str]]:
     """(long form, acronym) for "Balochistan Liberation Army, or BLA" and "Perikatan Nasional (PN)"."""
-    for k in compress(range(len(tokens)), map(_IS_ACRONYM.__getitem__, tokens)):
+    is_acronym = (words if words is not None else WordCaches()).is_acronym
+    for k in compress(range(len(tokens)), map(is_acronym.__getitem__, tokens)):
         if k < 2:
             continue
         token = tokens[k]
@@ -283,9 +289,18 @@ def _bare(token: str) -> str:
     return _strip_possessive(token) if token[:1].isupper() else ""
 
 
-_OPENS_TITLE = _WordCache(_opens_title)
-_IS_ACRONYM = _WordCache(lambda token: _ACRONYM.fullmatch(token) is not None)
-_BARE = _WordCache(_bare)  # a capitalised word without its possessive; "" for other words
+def _is_acronym(token: str) -> bool:
+    return _ACRONYM.fullmatch(token) is not None
+
+
+class WordCaches:
+    """What each distinct word is for the entity finder, worked out once per word: words repeat across stories, so
+    a run of stories (``classify_stories``) shares one."""
+
+    def __init__(self) -> None:
+        self.opens_title = _WordCache(_opens_title)
+        self.is_acronym = _WordCache(_is_acronym)
+        self.bare = _WordCache(_bare)  # a capitalised word without its possessive; "" for other words
 
 
 def _initials_match(words: Sequence[str], acronym: str) -> bool:

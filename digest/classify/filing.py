@@ -19,14 +19,14 @@ from __future__ import annotations
 import math
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from digest.classify.entities import Mention, find_entities
+from digest.classify.entities import Mention, WordCaches, find_entities
 from digest.classify.memo import story_fingerprint, taxonomy_fingerprint
-from digest.classify.related import related_stories
+from digest.classify.related import RelatedMemo, related_stories
+from digest.forking import can_fork, forked
 from digest.models import OTHER_NEWS, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.taxonomy.build import default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
@@ -53,7 +53,7 @@ class ClassifyStats:
 
 def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None, sections: Sequence[Section] = (),
                      memo: dict[tuple[str, str], Classification] | None = None,
-                     stats: ClassifyStats | None = None) -> list[ClassifiedStory]:
+                     stats: ClassifyStats | None = None, related: RelatedMemo | None = None) -> list[ClassifiedStory]:
     """Classify every story (one scan each), then link related stories through shared entities.
 
     ``memo`` is a plain dict the caller keeps between runs (``digest serve``, a build cache):
@@ -62,7 +62,8 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
     taxonomy and sections are unchanged takes its classification from the memo; the others are
     classified. The dict is updated in place and afterwards holds exactly the given stories' entries,
     so it never grows beyond one site. Its values are frozen dataclasses of text and numbers: it can be
-    pickled. Related stories depend on all stories and are always worked out again (fast: an inverted index).
+    pickled. Related stories depend on all stories and are always worked out again (fast: an inverted index);
+    ``related``, kept by the caller too, hands back the last run's object for a story where nothing changed.
     """
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else default_taxonomy()
     sections = tuple(s for s in sections if isinstance(s, Section))
@@ -81,35 +82,31 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
     if stats is not None:
         stats.classified += [stories[i].slug for i in todo]
         stats.reused += len(stories) - len(todo)
-    return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, filings)])
+    return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, filings)], last=related)
 
 
 def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[Section, ...]) -> list[Classification]:
     workers = min(os.cpu_count() or 1, 4)
-    if len(stories) >= PARALLEL_CLASSIFY_MIN and workers > 1:
-        # The taxonomy goes to each worker once (not with every chunk); a few chunks per worker even out their load.
-        size = max(50, -(-len(stories) // (workers * 4)))
-        chunks = [stories[i:i + size] for i in range(0, len(stories), size)]
-        with ProcessPoolExecutor(workers, initializer=_worker_setup, initargs=(taxonomy, sections)) as pool:
-            return [f for chunk in pool.map(_classify_chunk, chunks) for f in chunk]
-    return [classify_story(story, taxonomy, sections) for story in stories]
+    if len(stories) < PARALLEL_CLASSIFY_MIN or workers < 2 or not can_fork():
+        return _classify_chunk(stories, taxonomy, sections)
+    len(taxonomy.index)  # fills the index (it fills itself when first used), so the workers inherit it filled
+    size = -(-len(stories) // workers)
+    chunks = [stories[i:i + size] for i in range(0, len(stories), size)]
+    # The other chunks in forked processes, which inherit the taxonomy instead of unpickling it; the first one here.
+    theirs = [forked(_classify_chunk, chunk, taxonomy, sections) for chunk in chunks[1:]]
+    try:
+        mine = _classify_chunk(chunks[0], taxonomy, sections)
+    finally:  # every worker is waited for, even when this chunk fails
+        classified = [wait() for wait in theirs]
+    return mine + [filing for chunk in classified for filing in chunk]
 
 
-_worker: tuple[Taxonomy, tuple[Section, ...]] | None = None
+def _classify_chunk(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[Section, ...]) -> list[Classification]:
+    words = WordCaches()
+    return [classify_story(story, taxonomy, sections, words) for story in stories]
 
 
-def _worker_setup(taxonomy: Taxonomy, sections: tuple[Section, ...]) -> None:
-    global _worker
-    _worker = (taxonomy, sections)
-
-
-def _classify_chunk(stories: Sequence[Story]) -> list[Classification]:
-    assert _worker is not None, "_worker_setup runs first in each worker process"
-    taxonomy, sections = _worker
-    return [classify_story(story, taxonomy, sections) for story in stories]
-
-
-def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section] = ()) -> Classification:
+def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section] = (), words: WordCaches | None = None) -> Classification:
     mentions = scan_story(story, taxonomy)
     mentions = _with_context(mentions, taxonomy)
     weights = taxonomy.weights
@@ -199,7 +196,7 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
         theme=theme,
         themes=tuple(Score(name, round(score, 2)) for name, score in themes),
         section=section,
-        entities=find_entities(story, mentions, taxonomy),
+        entities=find_entities(story, mentions, taxonomy, words),
         evidence=_trimmed(evidence),
         overridden=tuple(overridden),
     )

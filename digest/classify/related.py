@@ -27,12 +27,14 @@ SAME_COUNTRY = 0.5  # the same primary country
 MIN_SCORE = 1.0  # below this, one common entity ("Facebook") is all two stories share: not related
 
 
-def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED) -> list[ClassifiedStory]:
+def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED, last: RelatedMemo | None = None) -> list[ClassifiedStory]:
     """Each story with the slugs of its ``limit`` best related stories.
 
     Every pair of stories sharing an entity is scored at once with numpy (6,500 stories share
     ~0.5 M such pairs: a Python loop over them took ~3 s, this ~0.1 s); only stories with fewer than
-    ``limit`` candidates are topped up, in Python, from their neighbours in time.
+    ``limit`` candidates are topped up, in Python, from their neighbours in time. With ``last`` (the caller
+    keeps it between runs), a story whose story, classification and related stories are what they were is the
+    last run's object.
     """
     n = len(items)
     if n == 0:
@@ -73,24 +75,26 @@ def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED) -> l
                 if j not in found:
                     found[j] = mine.bonus(facets[j]) * 0.5
             chosen[i] = heapq.nsmallest(limit, found, key=lambda j: (-found[j], slugs[j]))
-    return _reused([(item.story, item.classification, tuple([slugs[j] for j in chosen[i]])) for i, item in enumerate(items)])
+    return _reused([(item.story, item.classification, tuple([slugs[j] for j in chosen[i]])) for i, item in enumerate(items)], last)
 
 
 # The last call's results by (story, classification) object: a story whose story, classification and related
 # stories are what they were comes back as the same object, so later stages (the site graph) can tell what
 # did not change by identity. Holds only the last call's stories, so it never grows beyond one site.
-_LAST: dict[tuple[int, int], ClassifiedStory] = {}
+RelatedMemo = dict[tuple[int, int], ClassifiedStory]
 
 
-def _reused(made: list[tuple]) -> list[ClassifiedStory]:
+def _reused(made: list[tuple], last: RelatedMemo | None) -> list[ClassifiedStory]:
+    if last is None:
+        return [ClassifiedStory(story, classification, related) for story, classification, related in made]
     out = []
     for story, classification, related in made:
-        old = _LAST.get((id(story), id(classification)))
+        old = last.get((id(story), id(classification)))
         if old is None or old.story is not story or old.classification is not classification or old.related != related:
             old = ClassifiedStory(story, classification, related)
         out.append(old)
-    _LAST.clear()
-    _LAST.update(((id(item.story), id(item.classification)), item) for item in out)
+    last.clear()
+    last.update(((id(item.story), id(item.classification)), item) for item in out)
     return out
 
 

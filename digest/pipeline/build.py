@@ -56,8 +56,9 @@ class BuildReport:
 def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = False) -> BuildReport:
     """The whole build. Raises before the sink is handed anything if a stage fails (or, with strict, warns)."""
     from digest.publish.write import KEPT
-    from digest.render.pages import render_pages
+    from digest.render.pages import ThemeCache, render_pages
     from digest.site.graph import build_site_graph
+    from digest.site.memo import GraphMemo
     from digest.site.redirects import moved_stories
 
     timings = Timings()
@@ -65,16 +66,18 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     cache = session.cache
     hits, misses = cache.hits, cache.misses
     before = cache.last_stories()
-    digest = gather(config, cache, timings, session.remerger)
+    digest = gather(config, cache, timings, session.remerger, session.related)
     if strict and digest.diagnostics:
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
                               hint="fix the documents above, or run without --strict")
+    session.graph = session.graph or GraphMemo()
+    session.themes = session.themes or ThemeCache()
     with timings.stage("graph"):
-        graph = build_site_graph(digest)
+        graph = build_site_graph(digest, session.graph)
     with timings.stage("render"):
         previous = session.render_memo
-        files, memo = render_pages(graph, config, previous, kept=sink.kept(cache), bytecode_dir=sink.bytecode_dir())
+        files, memo = render_pages(graph, config, previous, kept=sink.kept(cache), bytecode_dir=sink.bytecode_dir(), themes=session.themes)
         rendered = sum(1 for path, entry in memo.items() if previous.get(path) is not entry and entry[1] is not KEPT)
     session.render_memo = memo
     written, deleted = sink.publish(files, memo, cache, timings)

@@ -68,6 +68,7 @@ class ParseCache:
         self.gathered_changed = False
         self._classify_memo: dict | None = None
         self._pages: dict[str, tuple[str, str, int]] | None = None
+        self._settings: tuple[CaptureConfig, str] | None = None  # the last capture settings hashed, and their hash
 
     # -- the parse results
 
@@ -82,10 +83,15 @@ class ParseCache:
     def entries(self, value: dict[tuple[str, str], ParsedDocument]) -> None:
         self._entries = value
 
-    @staticmethod
-    def _key(doc: Any, capture: CaptureConfig) -> tuple[str, str]:
+    def _key(self, doc: Any, capture: CaptureConfig) -> tuple[str, str]:
         # The path is part of the key: article ids and diagnostics name the file.
-        return (f"{doc.path}\0{doc.sha256}", f"{code_fingerprint()}{_settings_key(capture)}")
+        return (f"{doc.path}\0{doc.sha256}", f"{code_fingerprint()}{self._settings_key(capture)}")
+
+    def _settings_key(self, capture: CaptureConfig) -> str:
+        """A hash of the capture settings, worked out once per settings object (they do not change within a build)."""
+        if self._settings is None or self._settings[0] is not capture:
+            self._settings = (capture, hashlib.sha256(repr(capture).encode()).hexdigest()[:16])
+        return self._settings[1]
 
     def get(self, doc: Any, capture: CaptureConfig, *, count: bool = True) -> ParsedDocument | None:
         """``doc`` needs only ``path`` and ``sha256``: a document known by its stat need not be read.
@@ -187,14 +193,3 @@ class ParseCache:
     @classmethod
     def load(cls, output_dir: Path) -> "ParseCache":
         return cls(None, output_dir / CACHE_DIR)
-
-
-_SETTINGS: list[tuple[CaptureConfig, str]] = []  # the last settings hashed (they do not change within a build)
-
-
-def _settings_key(capture: CaptureConfig) -> str:
-    if _SETTINGS and _SETTINGS[0][0] is capture:
-        return _SETTINGS[0][1]
-    key = hashlib.sha256(repr(capture).encode()).hexdigest()[:16]
-    _SETTINGS[:] = [(capture, key)]
-    return key

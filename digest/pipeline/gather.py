@@ -18,6 +18,7 @@ from digest.pipeline.load import KnownDocument, _display, load_documents, scan_d
 from digest.models import Article, ClassifiedStory, Diagnostic, Digest, ParsedDocument, SourceDocument
 
 if TYPE_CHECKING:
+    from digest.classify.related import RelatedMemo
     from digest.stories.remerge import Remerger
 
 # Below this many documents to parse, starting worker processes costs more than it saves.
@@ -42,12 +43,14 @@ class Timings:
         return "  ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages)
 
 
-def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: "Remerger | None" = None) -> Digest:
+def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: "Remerger | None" = None,
+           related: "RelatedMemo | None" = None) -> Digest:
     """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
 
     With a cache, files whose stat is unchanged are not read again, and when no document, setting or
     code changed since the cache's last gather, its articles and stories are reused as they are.
-    With a ``Remerger`` (the preview server's), merging redoes only what changed since its last call."""
+    With a ``Remerger`` (the preview server's), merging redoes only what changed since its last call; with a
+    ``RelatedMemo``, the stories where nothing changed come back as the very objects of the last call."""
     timings = timings or Timings()
     remember = cache is not None
     cache = cache if cache is not None else ParseCache()
@@ -81,7 +84,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         stories, merge_stats = remerger.merge(articles, config.merge) if remerger else merge_stories(articles, config.merge)
         diagnostics += merge_stats.diagnostics
     with timings.stage("classify"):
-        classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None)
+        classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None,
+                                      related=related)
     if remember and as_promised:
         cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)))
     return _digest(config, tuple(articles), tuple(classified), diagnostics)

@@ -15,6 +15,9 @@ from digest.pipeline.cache import ParseCache
 from digest.settings.config import Config
 
 if TYPE_CHECKING:
+    from digest.classify.related import RelatedMemo
+    from digest.render.pages import ThemeCache
+    from digest.site.memo import GraphMemo
     from digest.stories.remerge import Remerger
 
 RenderMemo = dict[str, tuple[str, bytes]]  # page path -> (render key, bytes)
@@ -29,6 +32,10 @@ class BuildSession:
     remerger: Remerger | None = None  # merges again only what changed since its last call (the preview's)
     config: Config | None = None  # the settings of the last run: the render memo holds for them only
     render_memo: RenderMemo = field(default_factory=dict)
+    # What the classify, graph and render stages keep for the next run in this process (made on first use):
+    related: RelatedMemo = field(default_factory=dict)  # the last stories with their related stories, by object
+    graph: GraphMemo | None = None  # the last site graph's pages and feeds
+    themes: ThemeCache | None = None  # the last theme compiled
 
     @classmethod
     def from_output(cls, output_dir: Path, remerger: Remerger | None = None) -> BuildSession:

@@ -26,7 +26,7 @@ from digest.settings.config import base_url_problems, normalise_base_url
 PARALLEL_SCAN_MIN = 400
 FEED_SUFFIXES = (".xml", ".atom", ".rss")
 # The fragment every browser understands without a matching element.
-FREE_FRAGMENTS = {"", "top"}
+FREE_FRAGMENTS = frozenset({"", "top"})
 
 
 @dataclass(frozen=True)

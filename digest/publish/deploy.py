@@ -26,7 +26,7 @@ from digest.pipeline.cache import CACHE_DIR
 from digest.settings.config import Config
 from digest.errors import DeployError
 
-PLACEHOLDER_HOSTS = {"example.org", "example.com", "example.net", "www.example.org", "www.example.com"}
+PLACEHOLDER_HOSTS = frozenset({"example.org", "example.com", "example.net", "www.example.org", "www.example.com"})
 GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?$")
 # Changes here mean the published site no longer matches the commit named in the message.
 WATCHED_INPUTS = ("content_dir", "templates_dir", "source_file")

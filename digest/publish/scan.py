@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
+from types import MappingProxyType
 
-LINK_ATTRIBUTES = {
+LINK_ATTRIBUTES = MappingProxyType({
     "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
     "script": ("src",), "iframe": ("src",), "embed": ("src",), "video": ("src", "poster"), "audio": ("src",),
     "track": ("src",), "input": ("src",), "object": ("data",), "form": ("action",),
     "use": ("href", "xlink:href"), "image": ("href", "xlink:href"),
-}
+})
 # <link rel=...> values whose href is a host to connect to, not a resource.
-CONNECTION_HINTS = {"preconnect", "dns-prefetch"}
+CONNECTION_HINTS = frozenset({"preconnect", "dns-prefetch"})
 # <meta property/name=...> whose content is a URL of the site (Open Graph, Twitter cards).
-URL_METAS = {"og:url", "og:image", "og:image:url", "og:image:secure_url", "og:audio", "og:video", "twitter:image", "twitter:url"}
-SPECIAL_TAGS = {*LINK_ATTRIBUTES, "svg", "title", "style", "base", "meta"}
+URL_METAS = frozenset({"og:url", "og:image", "og:image:url", "og:image:secure_url", "og:audio", "og:video", "twitter:image", "twitter:url"})
+SPECIAL_TAGS = frozenset({*LINK_ATTRIBUTES, "svg", "title", "style", "base", "meta"})
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""")
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

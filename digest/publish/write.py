@@ -22,7 +22,7 @@ from digest.errors import BuildError
 
 MANIFEST = "manifest.json"
 SEARCH_DIR = "pagefind"  # written by the Pagefind indexer, after the pages
-KEEP = {CACHE_DIR, SEARCH_DIR}
+KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
 
 
 class _Kept(bytes):

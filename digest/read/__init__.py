@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from digest.settings.config import CaptureConfig
 from digest.models import Diagnostic, ParsedDocument, SourceDocument
 from digest.read.captured import read_captured
 from digest.read.markdown import read_markdown
 
-READERS = {
+READERS = MappingProxyType({
     ".txt": read_captured,
     ".md": read_markdown,
     ".markdown": read_markdown,
-}
+})
 
 
 def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument:

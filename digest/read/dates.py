@@ -34,15 +34,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Sequence
+from types import MappingProxyType
 
 from digest.models import ArticleDate, DateSource
 
-MONTHS = {name: number for number, names in enumerate((
+MONTHS = MappingProxyType({name: number for number, names in enumerate((
     (), ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
     ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
     ("december", "dec"),
-)) for name in names}
-WEEKDAYS = {name: number for number, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+)) for name in names})
+WEEKDAYS = MappingProxyType({name: number for number, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))})
 
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -54,13 +55,13 @@ _DATE_TEXT = re.compile(
 # The lede's "on Friday (July 25)" / "on Friday, July 25": a weekday with its date.
 _LEDE_DATE = re.compile(rf"\b(?P<weekday>{_WEEKDAY})\s*(?:\(\s*(?P<paren>[^)]{{3,30}})\)|,\s*(?P<comma>{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?))")
 
-UNITS = {
+UNITS = MappingProxyType({
     "second": dt.timedelta(seconds=1), "sec": dt.timedelta(seconds=1),
     "minute": dt.timedelta(minutes=1), "min": dt.timedelta(minutes=1),
     "hour": dt.timedelta(hours=1), "hr": dt.timedelta(hours=1),
     "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1),
-}
-WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+})
+WORD_NUMBERS = MappingProxyType({"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10})
 ONE_DAY = dt.timedelta(days=1)
 _TINY = dt.timedelta(microseconds=1)
 YEARS_BACK = 40  # a weekday fits a day of the year at least once in 28 years

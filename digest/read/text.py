@@ -12,26 +12,26 @@ from __future__ import annotations
 import re
 
 # Words after which a full stop does not end a sentence.
-ABBREVIATIONS = {
+ABBREVIATIONS = frozenset({
     "dr", "mr", "mrs", "ms", "prof", "sen", "rep", "gov", "gen", "col", "lt", "capt", "sgt", "st", "jr", "sr",
     "vs", "etc", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
     "oct", "nov", "dec", "mt", "ft", "dept", "univ", "approx", "est", "u.s", "u.k", "u.n", "e.g", "i.e",
     "a.m", "p.m", "sdn", "bhd", "pte", "govt", "hon", "rev", "maj", "adm", "cmdr", "supt", "insp", "u.s.a", "u.a.e",
-}
+})
 # Abbreviations only before a number ("No. 10", "Fig. 3"): "said no. Then" ends a sentence.
-NUMBER_ABBREVIATIONS = {"no", "nos", "fig", "vol", "art", "pp"}
+NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "fig", "vol", "art", "pp"})
 # Abbreviations that also end sentences ("... talks with the U.S. The deal ..."): a break is
 # made after them only when the next word is one that typically opens a sentence.
-CAN_END_SENTENCE = {"u.s", "u.k", "u.n", "etc", "inc", "ltd", "co", "corp", "a.m", "p.m", "bhd", "jr", "sr", "u.s.a", "u.a.e"}
+CAN_END_SENTENCE = frozenset({"u.s", "u.k", "u.n", "etc", "inc", "ltd", "co", "corp", "a.m", "p.m", "bhd", "jr", "sr", "u.s.a", "u.a.e"})
 # Capitalised words that open sentences far more often than they appear inside a headline
 # or a name. Used to find where one piece of run-together text ends and a sentence begins.
-SENTENCE_STARTERS = {
+SENTENCE_STARTERS = frozenset({
     "The", "A", "An", "He", "She", "It", "They", "We", "I", "You", "His", "Her", "Its", "Their", "Our", "My",
     "This", "That", "These", "Those", "There", "Here", "But", "And", "Or", "So", "Yet", "Meanwhile", "However",
     "Earlier", "Later", "Also", "According", "After", "Before", "When", "While", "As", "If", "Although", "Despite",
     "Last", "Mr", "Mrs", "Ms", "Speaking", "Asked", "Separately", "Today", "Yesterday", "Now", "Some", "Many",
     "Most", "Other", "Others", "Several", "Both", "Such", "During", "Since", "Until", "In", "On", "At", "For",
-}
+})
 
 # Sentence punctuation, closing quotes or brackets, white space, then a capital or digit.
 _BOUNDARY = re.compile(r"""[.!?](["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")

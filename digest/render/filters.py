@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from types import MappingProxyType
 
 from markupsafe import Markup
 
@@ -90,20 +91,20 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-TEMPLATE_FILTERS = {
+TEMPLATE_FILTERS = MappingProxyType({
     "datefmt": format_date,
     "json_ld": to_json_ld,
     "label": label,
     "evidence_words": describe_evidence,
     "join_words": join_words,
     "clip": clip,
-}
+})
 
-TEMPLATE_GLOBALS = {
+TEMPLATE_GLOBALS = MappingProxyType({
     "date_range": date_range,
     "plural": plural,
     "teaser": teaser,
     "source_name": source_name,
     "source_names": source_names,
     "news_article": news_article,
-}
+})

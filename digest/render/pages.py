@@ -22,6 +22,7 @@ import jinja2
 from digest.settings.config import Config
 from digest.errors import TemplateError
 from digest.fingerprints import files_fingerprint
+from digest.forking import can_fork, forked
 from digest.render.feeds import feed_files
 from digest.site.model import Page, SiteGraph, public_url
 from digest.publish.write import KEPT
@@ -71,15 +72,19 @@ def theme_key(dirs: list[Path]) -> str:
     return h.hexdigest()[:32]
 
 
-_ENVIRONMENTS: dict[str, jinja2.Environment] = {}  # theme key -> environment: a long-lived server compiles templates once
+class ThemeCache:
+    """The last theme compiled: its environment and each template's key, for a caller that renders again and again
+    (the build session keeps one: a long-lived server compiles templates once). Another theme key starts afresh."""
 
+    def __init__(self) -> None:
+        self.key = ""
+        self.environment: jinja2.Environment | None = None
+        self.template_keys: dict[str, str] = {}  # template name -> its key (see ``template_keys``)
 
-def environment_for(dirs: list[Path], theme: str, bytecode_dir: Path | None = None) -> jinja2.Environment:
-    env = _ENVIRONMENTS.get(theme)
-    if env is None:
-        _ENVIRONMENTS.clear()
-        env = _ENVIRONMENTS[theme] = make_environment(dirs, bytecode_dir)
-    return env
+    def environment_for(self, dirs: list[Path], theme: str, bytecode_dir: Path | None = None) -> jinja2.Environment:
+        if self.environment is None or self.key != theme:
+            self.key, self.environment, self.template_keys = theme, make_environment(dirs, bytecode_dir), {}
+        return self.environment
 
 
 def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -114,20 +119,22 @@ def relative_url(from_page: str, target: str) -> str:
     return "../" * from_page.count("/") + target or "./"
 
 
-def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
-                 kept: Mapping[str, str] | None = None, bytecode_dir: Path | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
+def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None, kept: Mapping[str, str] | None = None,
+                 bytecode_dir: Path | None = None, themes: ThemeCache | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
     """(files, memo): ``memo`` maps each page path to (render key, bytes) for the next call.
 
     ``kept`` maps the paths of pages already in ``output/`` to the render key they were made with; a page
-    whose key is unchanged is not rendered, and its bytes are ``KEPT``: the writer leaves the file alone."""
+    whose key is unchanged is not rendered, and its bytes are ``KEPT``: the writer leaves the file alone.
+    ``themes`` keeps the compiled theme for the next call (none: compiled afresh)."""
     dirs = theme_dirs(config)
     assets = collect_assets(dirs)
     theme = theme_key(dirs)
     previous = previous or {}
     memo: dict[str, tuple[str, bytes]] = {}
     todo: list[Page] = []
-    env = environment_for(dirs, theme, bytecode_dir)
-    template_key = template_keys(env, theme, assets)
+    themes = themes if themes is not None else ThemeCache()
+    env = themes.environment_for(dirs, theme, bytecode_dir)
+    template_key = template_keys(env, theme, assets, themes.template_keys)
     keys = {page.path: _page_key(page, template_key(page.template)) for page in graph.pages}
     for page in graph.pages:
         key = keys[page.path]
@@ -154,18 +161,14 @@ def _page_key(page: Page, template: str) -> str:
     return hashlib.sha256(f"{template}:{page.fingerprint}".encode()).hexdigest()[:32]
 
 
-_TEMPLATE_KEYS: dict[str, dict[str, str]] = {}  # theme key -> template name -> its key (the last theme only)
-
-
-def template_keys(env: jinja2.Environment, theme: str, assets: Mapping[str, tuple[str, bytes]]) -> Callable[[str], str]:
+def template_keys(env: jinja2.Environment, theme: str, assets: Mapping[str, tuple[str, bytes]],
+                  known: dict[str, str] | None = None) -> Callable[[str], str]:
     """Per template name: a hash of its source and of every template it extends, includes or imports, as the
     search path finds them, plus the assets' names (pages link to them): a template edit re-renders only the
     pages that use that template. A template whose references cannot be followed (a name worked out at render
-    time, a syntax error) gets the whole theme's key: every page using it is rendered, as is safe."""
-    if theme not in _TEMPLATE_KEYS:
-        _TEMPLATE_KEYS.clear()
-        _TEMPLATE_KEYS[theme] = {}
-    known = _TEMPLATE_KEYS[theme]
+    time, a syntax error) gets the whole theme's key: every page using it is rendered, as is safe. ``known`` keeps
+    the keys worked out, for this theme only (see ``ThemeCache``)."""
+    known = known if known is not None else {}
     linked = "|".join(sorted(hashed for hashed, _ in assets.values()))
 
     def key(name: str) -> str:
@@ -205,39 +208,24 @@ def _template_key(env: jinja2.Environment, name: str, linked: str) -> str | None
     return h.hexdigest()[:32]
 
 
-# Set just before worker processes fork, so they inherit the graph instead of unpickling it.
-_JOB: tuple | None = None
-
-
 def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
-    global _JOB
     workers = min(os.cpu_count() or 1, 4)
-    if len(pages) < PARALLEL_RENDER_MIN or workers < 2:
-        return _render_chunk_with(pages, graph, config, env, assets)
-    import multiprocessing  # here, not at the top: most builds render few pages (~35 ms of start-up)
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if len(pages) < PARALLEL_RENDER_MIN or workers < 2 or not can_fork():
         return _render_chunk_with(pages, graph, config, env, assets)
     for name in {page.template for page in pages}:  # compile once, before the workers fork
         try:
             env.get_template(name)
         except jinja2.TemplateError:
             pass  # reported with its location when the page renders
-    _JOB = (pages, graph, config, env, assets)
+    step = -(-len(pages) // workers)
+    chunks = [pages[i:i + step] for i in range(0, len(pages), step)]
+    # The other chunks in forked processes, which inherit the graph instead of unpickling it; the first one here.
+    theirs = [forked(_render_chunk_with, chunk, graph, config, env, assets) for chunk in chunks[1:]]
     try:
-        step = -(-len(pages) // workers)
-        bounds = [(i, min(i + step, len(pages))) for i in range(0, len(pages), step)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            chunks = list(pool.map(_render_chunk, bounds))
-    finally:
-        _JOB = None
-    return [data for chunk in chunks for data in chunk]
-
-
-def _render_chunk(bounds: tuple[int, int]) -> list[bytes]:
-    pages, graph, config, env, assets = _JOB
-    return _render_chunk_with(pages[bounds[0]:bounds[1]], graph, config, env, assets)
+        mine = _render_chunk_with(chunks[0], graph, config, env, assets)
+    finally:  # every worker is waited for, even when this chunk fails
+        rendered = [wait() for wait in theirs]
+    return mine + [data for chunk in rendered for data in chunk]
 
 
 def _render_chunk_with(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:

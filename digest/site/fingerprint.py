@@ -15,6 +15,7 @@ from typing import Any
 from digest.models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Level, Story
 from digest.site.model import Context, Contribution, Crumb, Page, Pager
 
+
 def fingerprint(page: Page, site_key: str, hasher: "Hasher") -> str:
     """A hash of the template and every value the page shows (of a ``Context``, the values the rest is worked out from)."""
     pager = page.pager

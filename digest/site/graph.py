@@ -17,11 +17,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 from digest.fingerprints import pipeline_fingerprint
 from digest.models import OTHER_NEWS, ClassifiedStory, Digest, EntityRef
 from digest.site.fingerprint import Hasher, fingerprint, hash_of
-from digest.site.memo import _LAST, _Last, made_alike, same_feed, same_page
+from digest.site.memo import GraphMemo, made_alike, same_feed, same_page
 from digest.site.model import PLURAL, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager, Paths, SiteGraph, story_path
 from digest.site.redirects import usable_redirects
 from digest.site.stories import links_of, newest_first, story_dates, story_page
@@ -31,13 +32,16 @@ from digest.wording import label
 RELATED_ENTITIES = 12  # entities shown as "often in the same stories" on an entity page
 SEE_ALSO = 5  # stories of related entities shown on an entity page
 FEED_ENTRIES = 50
-KIND_PHRASE = {"section": "in the section", "region": "filed under the region", "country": "about", "theme": "filed under the theme", "outlet": "reported by"}
+KIND_PHRASE = MappingProxyType({"section": "in the section", "region": "filed under the region", "country": "about", "theme": "filed under the theme", "outlet": "reported by"})
 
 
 # ---------------------------------------------------------------- the graph
 
 
-def build_site_graph(digest: Digest) -> SiteGraph:
+def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph:
+    """The site's pages. ``memo`` holds what the last graph made, for the caller to keep between builds: pages made
+    from the same values are that graph's pages, with their fingerprints (none: everything is made afresh)."""
+    memo = memo if memo is not None else GraphMemo()
     site = digest.config.site
     per_page = max(site.per_page, 1)
     stories = tuple(sorted(digest.stories, key=newest_first))
@@ -49,7 +53,7 @@ def build_site_graph(digest: Digest) -> SiteGraph:
     contributions: dict[str, list[Contribution]] = defaultdict(list)
     story_links: dict[str, tuple[ClassifiedStory, tuple]] = {}
     for item in stories:  # one pass over stories and their links
-        kept = _LAST.links.get(item.slug)
+        kept = memo.links.get(item.slug)
         if kept is None or kept[0] is not item:  # the last graph's, for the very same story
             kept = (item, links_of(item))
         story_links[item.slug] = kept
@@ -81,7 +85,7 @@ def build_site_graph(digest: Digest) -> SiteGraph:
     nav = tuple((g.name, g.path) for g in sections)
     # digest's own code is part of it: a page's derived values (and the templates' filters) change with it.
     site_key = hash_of((dataclasses.astuple(site), nav, digest.config.sections, pipeline_fingerprint()))
-    last = _LAST if _LAST.site_key == site_key else _Last()
+    last = memo if memo.site_key == site_key else GraphMemo()
     hasher = Hasher()
     feeds = tuple(same_feed(feed, last.feeds.get(feed.atom), hasher) for feed in feeds)  # the last graph's object when unchanged
     site_feed = feeds[:1]
@@ -191,9 +195,8 @@ def build_site_graph(digest: Digest) -> SiteGraph:
         known = old.fingerprint if old is not None and old.fingerprint and same_page(old, page) else None
         # Made above and not yet handed out: the fingerprint is set in place (replace() costs more).
         object.__setattr__(page, "fingerprint", known or fingerprint(page, site_key, hasher))
-    _LAST.remember(site_key, pages, feeds, story_pages, story_links)
+    memo.remember(site_key, pages, feeds, story_pages, story_links)
     return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key)
-
 
 
 def _list_pages(first: str, template: str, title: str, items: Sequence, per_page: int, crumbs: tuple[Crumb, ...], kind: str,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from typing import Any
+from types import MappingProxyType
 
 from digest.models import ClassifiedStory, EntityRef
 from digest.site.fingerprint import Hasher
 from digest.site.model import Context, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager
 
-class _Last:
+
+class GraphMemo:
     """The last graph's pages and feeds, so the next graph (a preview rebuilds after every save) reuses the pages
     made from the same values, and the fingerprints of pages that show the same values. Stories and articles
     count as the same only when they are the very same objects (the parse cache, merge and classify hand the
@@ -29,9 +31,6 @@ class _Last:
         self.feeds = {feed.atom: feed for feed in feeds}
         self.story_pages = story_pages
         self.links = links
-
-
-_LAST = _Last()  # one site's: each graph replaces it
 
 
 def made_alike(old: tuple, new: tuple) -> bool:
@@ -58,8 +57,8 @@ def same_page(old: Page, new: Page) -> bool:
 
 
 _BY_VALUE = frozenset({str, int, float, bool, dt.date, dt.datetime, Crumb, Pager, Group, EntityRef})
-_BY_FIELDS = {Feed: ("title", "atom", "json", "home", "stories"), EntityEntry: ("ref", "path", "count", "related", "see_also"),
-              Contribution: ("item", "article")}  # a contribution's anchor and adds follow from these
+_BY_FIELDS = MappingProxyType({Feed: ("title", "atom", "json", "home", "stories"), EntityEntry: ("ref", "path", "count", "related", "see_also"),
+              Contribution: ("item", "article")})  # a contribution's anchor and adds follow from these
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -12,9 +12,11 @@ import datetime as dt
 from collections import abc
 from dataclasses import dataclass
 from typing import Any, Mapping
+from types import MappingProxyType
 
 from digest.models import Article, ClassifiedStory, Digest, EntityRef
 from digest.slugs import slugify
+
 
 @dataclass(frozen=True)
 class Crumb:
@@ -171,7 +173,7 @@ class Paths:
         return self.group("outlet", name)
 
 
-PLURAL = {"section": "sections", "region": "regions", "country": "countries", "theme": "themes", "outlet": "outlets"}
+PLURAL = MappingProxyType({"section": "sections", "region": "regions", "country": "countries", "theme": "themes", "outlet": "outlets"})
 
 
 @dataclass(frozen=True)

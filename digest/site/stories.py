@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from types import MappingProxyType
 
 from digest.models import ClassifiedStory, EntityRef, Story
 from digest.site.model import Context, Contribution, Crumb, Page
 from digest.wording import clip, describe_evidence, label, teaser
 
-ENTITY_KINDS = {"person": "People", "organisation": "Organisations", "organization": "Organisations", "place": "Places"}
+ENTITY_KINDS = MappingProxyType({"person": "People", "organisation": "Organisations", "organization": "Organisations", "place": "Places"})
 
 
 def links_of(item: ClassifiedStory) -> tuple:
@@ -66,7 +67,6 @@ def story_dates(story: Story) -> tuple:
         kept = (story.date, story.latest)
         object.__setattr__(story, "_digest_dates", kept)  # not a field: equality and repr ignore it
     return kept
-
 
 
 def _kind_order(kind: str) -> tuple:

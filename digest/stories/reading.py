@@ -19,7 +19,7 @@ import numpy as np
 from digest.models import Article
 from digest.read.text import sentence_spans
 from digest.stories.arrays import first_use, ranges
-from digest.stories.forking import can_fork, forked
+from digest.forking import can_fork, forked
 from digest.stories.tokens import END, article_text, names, tokens
 
 

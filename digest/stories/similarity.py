@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from digest.stories.arrays import distinct, hash_order, ranges
-from digest.stories.forking import forked
+from digest.forking import forked
 from digest.models import Article
 from digest.stories.reading import Reading
 from digest.stories.tokens import STOP_WORDS

@@ -17,7 +17,7 @@ import numpy as np
 
 from digest.models import Article, OutletAddition
 from digest.stories.arrays import dense_ids, distinct, ranges
-from digest.stories.forking import forked
+from digest.forking import forked
 from digest.stories.reading import Reading, cut_sentence
 from digest.stories.tokens import STOP_WORDS
 from digest.read.text import split_sentences

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
+from types import MappingProxyType
 
 from digest.taxonomy.terms import TermIndex
 from digest.taxonomy.world import Country, Place, resolve_country
@@ -90,7 +91,7 @@ class Section(MappingABC):
         return len(_SECTION_KEYS)
 
 
-_SECTION_KEYS = {"name": "name", "region": "regions", "country": "countries", "theme": "themes"}  # YAML key -> field
+_SECTION_KEYS = MappingProxyType({"name": "name", "region": "regions", "country": "countries", "theme": "themes"})  # YAML key -> field
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from itertools import compress
 from typing import Any, Callable, Iterator, Mapping
 
 # Country and place names that are also common first names or surnames ("Michael Jordan").
-PERSON_LIKE_NAMES = {"jordan", "chad", "georgia", "israel", "kingston", "santiago", "florence", "paris", "lima"}
+PERSON_LIKE_NAMES = frozenset({"jordan", "chad", "georgia", "israel", "kingston", "santiago", "florence", "paris", "lima"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Hit:
 
 
 _WORD = re.compile(r"[^\W_]+")
-_OPENERS = {"the", "in", "on", "at", "from", "to", "of", "for", "and", "by", "with", "a", "an"}
+_OPENERS = frozenset({"the", "in", "on", "at", "from", "to", "of", "for", "and", "by", "with", "a", "an"})
 _BOUNDARY = re.compile(r"[.!?:;]\s|[\"“”]")
 
 

@@ -18,12 +18,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+from types import MappingProxyType
 
 DATA = Path(__file__).resolve().parent / "data"
 
 # UN M49 sub-regions under the names news uses. Iran is the one country moved by default: UN files
 # it under Southern Asia, news under the Middle East.
-UN_REGION_NAMES = {
+UN_REGION_NAMES = MappingProxyType({
     "Southern Asia": "South Asia", "South-eastern Asia": "Southeast Asia", "Eastern Asia": "East Asia",
     "Central Asia": "Central Asia", "Western Asia": "Middle East", "Northern Africa": "North Africa",
     "Western Africa": "West Africa", "Eastern Africa": "East Africa", "Middle Africa": "Central Africa",
@@ -32,28 +33,28 @@ UN_REGION_NAMES = {
     "Western Europe": "Western Europe", "Southern Europe": "Southern Europe", "Eastern Europe": "Eastern Europe",
     "Australia and New Zealand": "Australia and New Zealand", "Melanesia": "Pacific Islands",
     "Micronesia": "Pacific Islands", "Polynesia": "Pacific Islands", "Antarctica": "Antarctica",
-}
-DEFAULT_MOVES = {"IR": "Middle East"}
+})
+DEFAULT_MOVES = MappingProxyType({"IR": "Middle East"})
 # Words in the text that name a region directly ("the South Asian country").
-DEFAULT_REGION_ALIASES = {
+DEFAULT_REGION_ALIASES = MappingProxyType({
     "South Asia": ("South Asian", "subcontinent"), "Southeast Asia": ("Southeast Asian", "South-East Asia", "South East Asia", "South-East Asian"),
     "East Asia": ("East Asian",), "Middle East": ("Middle Eastern", "Gulf states"), "Caribbean": (),
     "Central Asia": ("Central Asian",), "West Africa": ("Sahel",), "East Africa": ("Horn of Africa", "East African"),
     "Southern Europe": ("Balkans",), "Northern Europe": ("Scandinavia", "Nordic"), "Pacific Islands": ("Pacific island",),
-}
+})
 # Subdivision names that are ordinary words or repeat across the world; never read as places.
-GENERIC_PLACE_WORDS = {
+GENERIC_PLACE_WORDS = frozenset({
     "central", "centre", "center", "north", "south", "east", "west", "northern", "southern", "eastern", "western",
     "capital", "coast", "islands", "lakes", "upper", "lower", "delta", "plateau", "littoral", "nord", "sud", "est",
     "ouest", "interior", "federal", "national", "city", "valley", "mountain", "river", "border", "grand", "long",
     "independence", "liberty", "victoria", "georgia", "orange", "salt", "sunshine", "union", "lagos state",
-}
-SUBDIVISION_TYPES = {
+})
+SUBDIVISION_TYPES = frozenset({
     "province", "state", "region", "governorate", "prefecture", "land", "autonomous region", "union territory",
     "federal territory", "federal capital territory", "emirate", "oblast", "republic", "autonomous community",
     "autonomous province", "special administrative region", "capital territory", "territory", "country", "nation",
     "metropolitan region", "capital district", "capital city", "federal district", "special region",
-}
+})
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""The second core: part of a stage's work run in a forked process that sees everything computed so far.
+"""The other cores: part of a stage's work run in a forked process that sees everything computed so far.
 
-Results come back through a pipe, numpy arrays as raw buffers (pickle protocol 5); nothing is pickled on the way
-in. The merge stage uses it to read, index, judge and tell on both cores; each part gives exactly what one pass
-over everything would.
+The one way digest hands objects to worker processes: as arguments of ``forked``, inherited by the child (nothing
+is pickled on the way in, nothing is kept in a module for the child to find). Results come back through a pipe,
+numpy arrays as raw buffers (pickle protocol 5). The merge stage uses it to read, index, judge and tell on both
+cores, the classify and render stages to share large sites out; each part gives exactly what one pass over
+everything would.
 """
 
 from __future__ import annotations
