@@ -97,3 +97,22 @@ def test_a_re_merge_that_fails_half_way_is_followed_by_a_full_merge(monkeypatch)
     stories, _ = remerger.merge([flood(), budget(), flood_rereport()], config)
     assert remerger.full_merges == 2
     assert told(stories) == told(merge_stories([flood(), budget(), flood_rereport()], config)[0])
+
+
+def test_a_pair_judged_alone_gets_the_evidence_the_full_merge_gave_it():
+    import numpy as np
+
+    from digest.stories.remerge import _evidence
+
+    articles = generate(300, seed=8).articles
+    remerger = Remerger()
+    remerger.merge(articles, MergeConfig())
+    tables = remerger.tables
+    a, b, shared = tables.corpus.candidates()
+    assert len(a) > 50, "the archive has pairs to judge"
+    together = np.column_stack(tables.corpus.evidence(a, b, shared))
+    alone = np.array([[float(v) for v in _evidence(int(s), tables.features(i), tables.features(j))]
+                      for i, j, s in zip(a.tolist(), b.tolist(), shared.tolist())])
+    # The same formulas; the word and name overlaps are summed in another order, so the last bits may differ.
+    assert np.allclose(alone, together, rtol=1e-12, atol=1e-12)
+    assert (together > 0).any(axis=0).all(), "each kind of evidence is there"
