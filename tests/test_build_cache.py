@@ -96,3 +96,23 @@ def test_a_page_deleted_by_hand_is_written_again_and_nothing_else(site):
     assert story.read_bytes() == original
     assert b"changed by hand" not in (output / "index.html").read_bytes()
     assert report.written == 2 and report.deleted == 0
+
+
+def test_a_session_keeps_what_the_stages_made_for_the_next_run(site):
+    """What the classify, graph and render stages keep lives in the session the caller holds: a second run in the
+    same session gets the unchanged stories and pages back as the very objects of the first."""
+    from digest.pipeline.build import run
+    from digest.pipeline.session import BuildSession
+    from digest.publish.disk import OutputFolder
+
+    config = load_config(site / "digest.yaml")
+    session = BuildSession()
+    first = run(config, session, OutputFolder(config.output_dir, search=False))
+    pages = dict(session.graph.pages)
+    environment = session.themes.environment
+    second = run(config, session, OutputFolder(config.output_dir, search=False))
+    assert all(a is b for a, b in zip(second.digest.stories, first.digest.stories))
+    assert all(session.graph.pages[path] is page for path, page in pages.items() if page.kind == "story")
+    assert session.themes.environment is environment and second.rendered == 0
+    fresh = run(config, BuildSession(), OutputFolder(config.output_dir, search=False))  # a new session starts from nothing
+    assert not any(a is b for a, b in zip(fresh.digest.stories, first.digest.stories))
