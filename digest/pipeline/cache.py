@@ -73,7 +73,7 @@ def gather_key(config: Config, documents: list[tuple[str, str]]) -> str:
         settings = b"(unreadable)"
     digest.update(settings + b"\x00" + repr(config).encode())
     for path, sha in documents:
-        digest.update(f"{path}\x00{sha}\x00".encode())
+        digest.update(f"{path}\x00{sha}\x00".encode("utf-8", "surrogateescape"))  # a file name need not be UTF-8
     return digest.hexdigest()
 
 

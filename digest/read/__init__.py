@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from digest.settings.config import CaptureConfig
-from digest.models import Diagnostic, ParsedDocument, SourceDocument
+from dataclasses import replace
+
+from digest.characters import FORBIDDEN, describe_removed, strip_forbidden
+from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
 from digest.read.captured import read_captured
 from digest.read.markdown import read_markdown
+from digest.settings.config import CaptureConfig
 from digest.settings.patterns import MATCH_SECONDS, PatternTooSlow
 
 READERS = {
@@ -13,6 +16,7 @@ READERS = {
     ".md": read_markdown,
     ".markdown": read_markdown,
 }
+TEXT_FIELDS = ("headline", "outlet", "author", "credit", "photo_credit", "dateline", "url", "aggregator", "body_html", "region", "theme", "story_key")
 
 
 def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument:
@@ -21,6 +25,30 @@ def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocumen
     if reader is None:
         return ParsedDocument(doc.path, (), (Diagnostic(doc.path, None, f"no reader for '{suffix}' files: skipped"),))
     try:
-        return reader(doc, capture)
+        parsed = reader(doc, capture)
     except PatternTooSlow as slow:  # in a step that cannot go on without the pattern (splitting the page)
         return ParsedDocument(doc.path, (), (Diagnostic(doc.path, None, f"capture pattern {slow.pattern!r} ran over {MATCH_SECONDS} s and was stopped: skipped (simplify the pattern in digest.yaml)"),))
+    return _without_forbidden_characters(parsed)
+
+
+def _without_forbidden_characters(parsed: ParsedDocument) -> ParsedDocument:
+    """The last guard before pages and feeds: the load stage strips control characters from the text,
+    but Markdown turns character references (``&#12;``) back into some of them."""
+    articles, diagnostics = [], list(parsed.diagnostics)
+    for article in parsed.articles:
+        texts = [getattr(article, name) or "" for name in TEXT_FIELDS] + list(article.paragraphs) + list(article.tags)
+        if not any(FORBIDDEN.search(text) for text in texts):
+            articles.append(article)
+            continue
+        removed: list[str] = []
+
+        def clean(text: str) -> str:
+            text, found = strip_forbidden(text)
+            removed.extend(found)
+            return text
+
+        changes = {name: clean(getattr(article, name)) for name in TEXT_FIELDS if getattr(article, name)}
+        cleaned: Article = replace(article, **changes, paragraphs=tuple(clean(p) for p in article.paragraphs), tags=tuple(clean(t) for t in article.tags))
+        articles.append(cleaned)
+        diagnostics.append(Diagnostic(parsed.source, article.line, f"removed {describe_removed(removed)} (written as character references)"))
+    return replace(parsed, articles=tuple(articles), diagnostics=tuple(diagnostics))

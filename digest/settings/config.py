@@ -160,6 +160,8 @@ def load_config(path: Path | str | None = None, *, root: Path | None = None) -> 
     path = Path(path)
     if not path.exists():
         raise ConfigError([DigestError("configuration file not found", str(path), hint=f"create {CONFIG_FILE} or pass --config PATH")])
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise ConfigError([DigestError("the configuration is not a regular file", str(path), hint=f"point --config at a {CONFIG_FILE} file")])
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
