@@ -100,7 +100,7 @@ def load_yaml(text: str, *, line_offset: int = 0, max_values: int = MAX_VALUES) 
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
-        message = f"{context} {problem}" if context and "not a valid" not in problem else problem
+        message = f"{problem} ({context})" if context else problem
         raise YamlProblem(message, mark.line + 1 + line_offset if mark else None) from exc
     except RecursionError as exc:
         raise YamlProblem("values nested too deeply", None) from exc
