@@ -49,6 +49,9 @@ def _without_forbidden_characters(parsed: ParsedDocument) -> ParsedDocument:
 
         changes = {name: clean(getattr(article, name)) for name in TEXT_FIELDS if getattr(article, name)}
         cleaned: Article = replace(article, **changes, paragraphs=tuple(clean(p) for p in article.paragraphs), tags=tuple(clean(t) for t in article.tags))
-        articles.append(cleaned)
         diagnostics.append(Diagnostic(parsed.source, article.line, f"removed {describe_removed(removed)} (written as character references)"))
+        if not cleaned.headline.strip():
+            diagnostics.append(Diagnostic(parsed.source, article.line, "no headline once they are removed: skipped"))
+            continue
+        articles.append(cleaned)
     return replace(parsed, articles=tuple(articles), diagnostics=tuple(diagnostics))

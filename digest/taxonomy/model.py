@@ -535,6 +535,8 @@ def build_taxonomy(raw: Any = None, raw_sections: Any = None, ctx: Any = None) -
     ``ctx`` is the config loader's problem collector (``error``, ``unknown_keys``, ``warnings``, ``line``):
     every problem is reported with its line, all together. Without one, problems raise ``ConfigError``.
     """
+    if raw is None and raw_sections is None and ctx is not None:
+        return default_taxonomy(), ()  # the same, built once: most sites change nothing
     own = ctx is None
     ctx = ctx or Problems("taxonomy")
     raw = {} if raw is None else raw
