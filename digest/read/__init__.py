@@ -36,22 +36,29 @@ def _without_forbidden_characters(parsed: ParsedDocument) -> ParsedDocument:
     but Markdown turns character references (``&#12;``) back into some of them."""
     articles, diagnostics = [], list(parsed.diagnostics)
     for article in parsed.articles:
-        texts = [getattr(article, name) or "" for name in TEXT_FIELDS] + list(article.paragraphs) + list(article.tags)
-        if not any(FORBIDDEN.search(text) for text in texts):
+        cleaned, removed = _scrubbed(article)
+        if not removed:
             articles.append(article)
             continue
-        removed: list[str] = []
-
-        def clean(text: str) -> str:
-            text, found = strip_forbidden(text)
-            removed.extend(found)
-            return text
-
-        changes = {name: clean(getattr(article, name)) for name in TEXT_FIELDS if getattr(article, name)}
-        cleaned: Article = replace(article, **changes, paragraphs=tuple(clean(p) for p in article.paragraphs), tags=tuple(clean(t) for t in article.tags))
         diagnostics.append(Diagnostic(parsed.source, article.line, f"removed {describe_removed(removed)} (written as character references)"))
         if not cleaned.headline.strip():
             diagnostics.append(Diagnostic(parsed.source, article.line, "no headline once they are removed: skipped"))
             continue
         articles.append(cleaned)
     return replace(parsed, articles=tuple(articles), diagnostics=tuple(diagnostics))
+
+
+def _scrubbed(article: Article) -> tuple[Article, list[str]]:
+    """``article`` without forbidden characters in any of its text, and the code points removed."""
+    texts = [getattr(article, name) or "" for name in TEXT_FIELDS] + list(article.paragraphs) + list(article.tags)
+    if not any(FORBIDDEN.search(text) for text in texts):
+        return article, []
+    removed: list[str] = []
+
+    def clean(text: str) -> str:
+        text, found = strip_forbidden(text)
+        removed.extend(found)
+        return text
+
+    changes = {name: clean(getattr(article, name)) for name in TEXT_FIELDS if getattr(article, name)}
+    return replace(article, **changes, paragraphs=tuple(map(clean, article.paragraphs)), tags=tuple(map(clean, article.tags))), removed
