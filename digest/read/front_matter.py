@@ -75,7 +75,7 @@ def read_front_matter(doc: SourceDocument) -> FrontMatter:
     try:
         document = load_yaml(match.group(1) or "", line_offset=1)  # the opening --- is line 1
     except YamlProblem as problem:
-        return FrontMatter(doc.path, None, body, body_line, (Diagnostic(doc.path, problem.line or 1, f"invalid YAML front matter: {problem.message}: skipped (check quoting and indentation)"),))
+        return FrontMatter(doc.path, None, body, body_line, (Diagnostic(doc.path, problem.line or 1, f"invalid YAML front matter: {problem.message}: skipped ({problem.hint})"),))
     lines = document.lines
     cleaned = tuple(Diagnostic(doc.path, line, f"removed {describe_removed(list(removed))}") for line, removed in document.removed)
     meta = {} if document.data is None else document.data

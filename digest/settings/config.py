@@ -174,7 +174,7 @@ def parse_config(text: str, path: Path) -> Config:
     try:
         document = load_yaml(text)
     except YamlProblem as problem:
-        raise ConfigError([DigestError(f"invalid YAML: {problem.message}", display, problem.line, hint="check indentation and quoting near that line")]) from problem
+        raise ConfigError([DigestError(f"invalid YAML: {problem.message}", display, problem.line, hint=problem.hint)]) from problem
     data = {} if document.data is None else document.data
     problems = Problems(display, document.lines)
     for line, removed in document.removed:

@@ -21,6 +21,7 @@ from digest.characters import strip_forbidden
 # holds a few thousand; a "billion laughs" document holds billions.
 MAX_VALUES = 100_000
 
+ALIAS_HINT = "write the values out instead of repeating aliases"
 KeyPath = tuple[Any, ...]
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: parsing is part of every start-up
@@ -29,10 +30,11 @@ _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: parsing
 class YamlProblem(Exception):
     """The text is not YAML digest can use. ``line`` is 1-based, in the text given (plus its offset)."""
 
-    def __init__(self, message: str, line: int | None):
+    def __init__(self, message: str, line: int | None, hint: str = "check quoting and indentation near that line"):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,12 @@ def _check_expansion(root: yaml.Node, limit: int) -> None:
             open_nodes.discard(key)
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             if sizes[key] > limit:
-                raise YamlProblem(f"its aliases (*name) expand to more than {limit:,} values: refused", node.start_mark.line + 1)
+                raise YamlProblem(f"its aliases (*name) expand to more than {limit:,} values: refused", node.start_mark.line + 1, ALIAS_HINT)
             continue
         if key in sizes:
             continue
         if key in open_nodes:
-            raise YamlProblem("an alias (*name) refers to a value that contains it: refused", node.start_mark.line + 1)
+            raise YamlProblem("an alias (*name) refers to a value that contains it: refused", node.start_mark.line + 1, ALIAS_HINT)
         open_nodes.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
