@@ -244,28 +244,45 @@ def linked_pages(draw) -> tuple[str, str]:
     return suffix, header + "Floods force thousands from their homes\n" + draw(bodies) + "\nThe river rose in the night.\n"
 
 
+def render_generated_site(config: Config, docs: list[tuple[str, str]]) -> dict[str, bytes]:
+    """gather + site graph + render of ``docs`` (suffix, text) written afresh into the config's content folder."""
+    from digest.pipeline.gather import gather
+    from digest.render.pages import render_site
+    from digest.site.graph import build_site_graph
+
+    shutil.rmtree(config.content_dir, ignore_errors=True)
+    config.content_dir.mkdir()
+    for number, (suffix, text) in enumerate(docs):
+        (config.content_dir / f"doc{number}{suffix}").write_bytes(text.encode("utf-8", "surrogatepass"))
+    files = render_site(build_site_graph(gather(config)), config)
+    assert "index.html" in files
+    return files
+
+
 @examples(150)
 @given(docs=st.lists(st.one_of(st.tuples(st.sampled_from([".txt", ".md"]), documents()), linked_pages()), min_size=1, max_size=4))
 def test_whole_pipeline_in_memory(site_folder, docs):
     """gather + site graph + render on a small generated content folder: every page and feed is produced,
     the feeds are well-formed XML, and nothing unsafe is published."""
-    from digest.pipeline.gather import gather
-    from digest.render.pages import render_site
-    from digest.site.graph import build_site_graph
-
-    content = site_folder / "content"
-    shutil.rmtree(content, ignore_errors=True)
-    content.mkdir()
-    for number, (suffix, text) in enumerate(docs):
-        (content / f"doc{number}{suffix}").write_bytes(text.encode("utf-8", "surrogatepass"))
     config = parse_config("site:\n  base_url: https://example.org/news/\n", site_folder / "digest.yaml")
-    digest = gather(config)
-    files = render_site(build_site_graph(digest), config)
-    assert "index.html" in files
+    files = render_generated_site(config, docs)
     for path, data in files.items():
         if path.endswith((".html", ".xml", ".json")):
             text = data.decode("utf-8")
             assert not FORBIDDEN.search(text.replace("\r", "")), path
             assert 'href="javascript:' not in text.lower() and 'href="data:' not in text.lower(), path
+        if path.endswith(".xml"):
+            ElementTree.fromstring(data)
+
+
+@examples(120)
+@given(site=SECTIONS["site"], docs=st.lists(linked_pages(), min_size=1, max_size=2))
+def test_whole_pipeline_with_generated_site_settings(site_folder, site, docs):
+    """Whatever site settings are accepted render a site with well-formed feeds."""
+    try:
+        config = parse_config("site:\n" + yaml_mapping(site, "  "), site_folder / "digest.yaml")
+    except ConfigError:
+        return
+    for path, data in render_generated_site(config, docs).items():
         if path.endswith(".xml"):
             ElementTree.fromstring(data)

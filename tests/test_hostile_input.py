@@ -335,3 +335,9 @@ def test_settings_file_that_is_a_fifo_is_refused(site):
     result = digest("build", "--no-search", "--config", "pipe.yaml")
     assert result.exit_code == 2
     assert re.search(r"pipe\.yaml: the configuration is not a regular file", result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("url", ["https://ex ample.org/", "https://example.org:99999/", "http://[::1/", "javascript:alert(1)"])
+def test_base_url_that_is_not_an_address_is_a_settings_error(site, url):
+    settings_refused(site, f"site:\n  base_url: '{url}'\n",
+                     f"digest.yaml:2: site.base_url: must be an absolute http(s) URL such as https://user.github.io/repo/, not {url!r}")

@@ -95,9 +95,10 @@ def time_problems(value: str | None) -> str | None:
 def base_url_problems(url: str) -> str | None:
     try:
         parts = urlsplit(url)
-    except ValueError:  # "http://[::1": an unclosed IPv6 address
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not one (":99999", ":x")
+    except ValueError:  # also "http://[::1": an unclosed IPv6 address
         parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
         return f"must be an absolute http(s) URL such as https://user.github.io/repo/, not {url!r}"
     return None
 
