@@ -173,6 +173,18 @@ def test_alias_that_contains_itself_is_refused(site):
                         "refused: skipped (write the values out instead of repeating aliases)")
 
 
+def test_only_aliases_count_against_the_limit():
+    from digest.settings.yaml_safe import YamlProblem, load_yaml
+
+    large = "".join(f"k{i}: [a, b]\n" for i in range(20))  # 61 values, none repeated
+    assert len(load_yaml(large, max_values=10).data) == 20
+    repeated = "a: &a [x, y, z]\nb: [*a, *a, *a, *a]\n"  # 4 values written, 21 once expanded
+    assert load_yaml(repeated, max_values=30).data["b"][3] == ["x", "y", "z"]
+    with pytest.raises(YamlProblem) as refused:
+        load_yaml(repeated, max_values=10)
+    assert (refused.value.line, refused.value.message) == (2, "its aliases (*name) expand to more than 10 values: refused")
+
+
 def test_alias_bomb_in_digest_yaml_is_a_settings_error_in_a_real_process(site):
     (site / "digest.yaml").write_text(SETTINGS + "lol:\n" + "".join("  " + line + "\n" for line in BOMB.splitlines()), encoding="utf-8")
     result = run_digest("build", "--no-search", cwd=site, timeout=60)

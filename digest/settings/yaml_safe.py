@@ -91,7 +91,8 @@ def load_yaml(text: str, *, line_offset: int = 0, max_values: int = MAX_VALUES) 
         node = loader.get_single_node()
         if node is None:
             return YamlDocument(None)
-        _check_expansion(node, max_values)
+        if "*" in text and "&" in text:  # an alias needs both an anchor (&a) and a reference (*a)
+            _check_expansion(node, max_values)
         data = loader.construct_document(node)
         lines = {keys: line + line_offset for keys, line in _line_index(node).items()}
         return YamlDocument(data, lines, tuple((line + line_offset, removed) for line, removed in loader.removed))
@@ -119,7 +120,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _check_expansion(root: yaml.Node, limit: int) -> None:
-    """Refuse a document whose aliases expand to more than ``limit`` values, or that contains itself.
+    """Refuse a document whose aliases expand it to more than ``limit`` values, or that contains itself.
 
     An alias is the same node object again, so the expanded size is counted once per node
     (memoised): linear in the text, however large the expansion would be."""
@@ -132,7 +133,9 @@ def _check_expansion(root: yaml.Node, limit: int) -> None:
         if children_done:
             open_nodes.discard(key)
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
-            if sizes[key] > limit:
+            # More values than distinct nodes seen so far: aliases repeat them. A document that is merely
+            # large (no aliases) is bounded by its file's size instead.
+            if sizes[key] > limit and sizes[key] > len(sizes):
                 raise YamlProblem(f"its aliases (*name) expand to more than {limit:,} values: refused", node.start_mark.line + 1, ALIAS_HINT)
             continue
         if key in sizes:
