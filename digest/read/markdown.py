@@ -21,9 +21,9 @@ KNOWN_KEYS = {"title", "date", "outlet", "author", "url", "region", "theme", "ta
 def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> ParsedDocument:
     front = read_front_matter(doc)
     diagnostics = list(front.diagnostics)
-    meta = front.meta
-    if meta is None or _is_draft(front, diagnostics):
+    if front.meta is None or _is_draft(front, diagnostics):
         return ParsedDocument(doc.path, (), tuple(diagnostics))
+    meta = dict(front.meta)  # what the article keeps: checked values replace the raw ones below
     for key in meta:
         if key not in KNOWN_KEYS:
             diagnostics.append(Diagnostic(doc.path, front.line(key), f"unknown front matter key '{key}' is kept but not used"))
