@@ -9,7 +9,7 @@ from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
 from digest.read.captured import read_captured
 from digest.read.markdown import read_markdown
 from digest.settings.config import CaptureConfig
-from digest.settings.patterns import MATCH_SECONDS, PatternTooSlow
+from digest.settings.patterns import PatternTooSlow
 
 READERS = {
     ".txt": read_captured,
@@ -27,7 +27,7 @@ def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocumen
     try:
         parsed = reader(doc, capture)
     except PatternTooSlow as slow:  # in a step that cannot go on without the pattern (splitting the page)
-        return ParsedDocument(doc.path, (), (Diagnostic(doc.path, None, f"capture pattern {slow.pattern!r} ran over {MATCH_SECONDS} s and was stopped: skipped (simplify the pattern in digest.yaml)"),))
+        return ParsedDocument(doc.path, (), (Diagnostic(doc.path, None, f"capture pattern {slow.pattern!r} ran over {slow.seconds} s and was stopped: skipped (simplify the pattern in digest.yaml)"),))
     return _without_forbidden_characters(parsed)
 
 

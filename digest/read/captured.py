@@ -41,7 +41,7 @@ from digest.read.dates import Age, DayOfYear, lede_day, parse_capture_time, pars
 from digest.read.front_matter import read_front_matter
 from digest.read.text import SENTENCE_STARTERS, sentence_spans, split_paragraphs, starts_with_quote
 from digest.settings.config import CaptureConfig
-from digest.settings.patterns import MATCH_SECONDS, PatternTooSlow
+from digest.settings.patterns import PatternTooSlow
 
 METADATA_KEYS = {"captured", "capture_time", "url", "outlet", "aggregator"}
 HEADLINE_MAX_CHARS = 300  # a longer first line is article text: the headline is missing
@@ -120,7 +120,7 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
                 _clean(draft, rules, diagnostics, doc.path)
         except PatternTooSlow as slow:  # the rest of the page is left as captured: a slow pattern stays slow
             too_slow = slow.pattern
-            diagnostics.append(Diagnostic(doc.path, draft.line, f"capture pattern {too_slow!r} ran over {MATCH_SECONDS} s and was stopped: this page's articles are kept as captured (simplify the pattern in digest.yaml)"))
+            diagnostics.append(Diagnostic(doc.path, draft.line, f"capture pattern {too_slow!r} ran over {slow.seconds} s and was stopped: this page's articles are kept as captured (simplify the pattern in digest.yaml)"))
         if draft.paragraphs:
             articles_ok.append(draft)
             numbers.append(number)

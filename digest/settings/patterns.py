@@ -14,8 +14,10 @@ from typing import Iterator
 
 import regex
 
-# One match, search or scan of one article's paragraph: the shipped patterns take microseconds.
+# One match, search or scan of one article's paragraph: the shipped patterns take microseconds. A scan of a
+# long text gets more (regex counts the time of a whole finditer), so only runaway backtracking is stopped.
 MATCH_SECONDS = 0.25
+SECONDS_PER_MB = 1.0
 
 # The named groups each kind of pattern must have: the reader takes its result from them.
 REQUIRED_GROUPS = {
@@ -30,9 +32,10 @@ PATTERN_SETTINGS = ("inline_promos", "photo_captions", "bylines", "credits", "da
 class PatternTooSlow(Exception):
     """A user pattern ran over ``MATCH_SECONDS`` on one text."""
 
-    def __init__(self, pattern: str):
+    def __init__(self, pattern: str, seconds: float):
         super().__init__(pattern)
         self.pattern = pattern
+        self.seconds = round(seconds, 2)
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,11 @@ class UserPattern:
         return iter(self._bounded(lambda t, timeout: list(self.compiled.finditer(t, timeout=timeout)), text))
 
     def _bounded(self, operation, text: str):
+        seconds = MATCH_SECONDS + SECONDS_PER_MB * len(text) / 1_000_000
         try:
-            return operation(text, timeout=MATCH_SECONDS)
+            return operation(text, timeout=seconds)
         except TimeoutError as exc:
-            raise PatternTooSlow(self.source) from exc
+            raise PatternTooSlow(self.source, seconds) from exc
 
 
 @lru_cache(maxsize=64)
