@@ -41,7 +41,7 @@ def code_fingerprint() -> str:
     """Changes whenever the reader code or the data model changes, so stale results are never reused."""
     here = Path(__file__).parent.parent
     digest = hashlib.sha256()
-    for path in sorted([here / "models.py", *(here / "settings").glob("*.py"), *(here / "read").glob("*.py")]):
+    for path in sorted([here / "models.py", here / "characters.py", *(here / "settings").glob("*.py"), *(here / "read").glob("*.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
