@@ -38,7 +38,7 @@ StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
 
 def code_fingerprint() -> str:
     """Changes whenever the reader code or the data model changes, so stale results are never reused."""
-    return source_fingerprint("models.py", "settings", "read")[:16]
+    return source_fingerprint("models.py", "characters.py", "settings", "read")[:16]
 
 
 def gather_key(config: Config, documents: list[tuple[str, str]]) -> str:
@@ -50,7 +50,7 @@ def gather_key(config: Config, documents: list[tuple[str, str]]) -> str:
         settings = b"(unreadable)"
     digest.update(settings + b"\x00" + repr(config).encode())
     for path, sha in documents:
-        digest.update(f"{path}\x00{sha}\x00".encode())
+        digest.update(f"{path}\x00{sha}\x00".encode("utf-8", "surrogateescape"))  # a file name need not be UTF-8
     return digest.hexdigest()
 
 

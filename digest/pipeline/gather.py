@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from digest.pipeline.cache import ParseCache, gather_key
 from digest.settings.config import Config
-from digest.pipeline.load import KnownDocument, _display, load_documents, scan_documents
+from digest.pipeline.load import KnownDocument, _display, limits_for, load_documents, scan_documents
 from digest.models import Article, ClassifiedStory, Diagnostic, Digest, ParsedDocument, SourceDocument
 
 if TYPE_CHECKING:
@@ -57,10 +57,10 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
     diagnostics: list[Diagnostic] = list(config.warnings)
     with timings.stage("load"):
         if remember:
-            docs, load_problems, stats = scan_documents(config.content_dir, cache.stats)
+            docs, load_problems, stats = scan_documents(config.content_dir, cache.stats, limits_for(config))
             cache.update_stats(stats)
         else:
-            docs, load_problems = load_documents(config.content_dir)
+            docs, load_problems = load_documents(config.content_dir, limits_for(config))
         diagnostics += load_problems
         key = gather_key(config, [(doc.path, doc.sha256) for doc in docs]) if remember else ""
         # A remerger that has not merged yet must see every article once, even when nothing changed.
@@ -118,7 +118,7 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
             continue
         if isinstance(doc, KnownDocument):
             promised = doc.sha256
-            doc, problems = doc.read(config.content_dir)
+            doc, problems = doc.read(config.content_dir, limits_for(config))
             diagnostics += problems
             if doc is None or doc.sha256 != promised:  # changed while this build ran
                 as_promised = False

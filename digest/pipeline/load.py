@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from digest.characters import FORBIDDEN, describe_removed, first_forbidden_line, strip_forbidden
 from digest.errors import ContentError
 from digest.models import Diagnostic, SourceDocument
 
@@ -32,22 +34,41 @@ def find_documents(content_dir: Path) -> list[Path]:
     return found
 
 
-def read_document(path: Path, content_dir: Path) -> tuple[SourceDocument | None, list[Diagnostic]]:
+@dataclass(frozen=True)
+class ReadLimits:
+    """What the load stage will open: regular files of at most ``max_bytes``, and links only to
+    files inside ``site_root`` (the folder holding digest.yaml; the content folder when None)."""
+
+    site_root: Path | None = None
+    max_bytes: int = 5 * 1024 * 1024
+
+
+def limits_for(config) -> ReadLimits:
+    return ReadLimits(config.root, int(config.max_document_mb * 1024 * 1024))
+
+
+def read_document(path: Path, content_dir: Path, limits: ReadLimits = ReadLimits()) -> tuple[SourceDocument | None, list[Diagnostic]]:
     """Read and decode one file. Returns no document (and says why) when it cannot be used."""
-    rel = path.relative_to(content_dir).as_posix()
-    display = _display(path)
+    real_rel = path.relative_to(content_dir).as_posix()
+    rel, display = printable_name(real_rel), _display(path)
     if path.suffix.lower() not in READABLE_SUFFIXES:
         return None, [Diagnostic(display, None, f"unknown file type '{path.suffix or '(none)'}': skipped (digest reads {', '.join(READABLE_SUFFIXES)})")]
     try:
-        raw = path.read_bytes()
-        mtime = path.stat().st_mtime
+        target, refused = _regular_file(path, (limits.site_root or content_dir, content_dir), limits.max_bytes)
+        if refused:
+            return None, [Diagnostic(display, None, refused)]
+        raw, st = _read_regular(target, limits.max_bytes)
     except OSError as exc:
         return None, [Diagnostic(display, None, f"cannot read the file: {exc.strerror or exc}: skipped")]
+    if raw is None:
+        return None, [Diagnostic(display, None, "the file changed into something that is not a regular file while it was read: skipped")]
     if not raw.strip():
         return None, [Diagnostic(display, 1, "the file is empty: skipped")]
     if _looks_binary(raw[:8192]):
         return None, [Diagnostic(display, None, "this is a binary file, not a text document: skipped")]
     diagnostics = []
+    if rel != real_rel:
+        diagnostics.append(Diagnostic(display, None, f"the file name is not UTF-8 text: read as '{rel}' (rename the file to silence this)"))
     try:
         text, encoding = raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -58,8 +79,50 @@ def read_document(path: Path, content_dir: Path) -> tuple[SourceDocument | None,
             return None, [Diagnostic(display, line, "the file is not UTF-8 text and not cp1252 either: skipped (save it as UTF-8)")]
         diagnostics.append(Diagnostic(display, line, "the file is not UTF-8; read it as cp1252 (Windows-1252). Save it as UTF-8 to silence this"))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    doc = SourceDocument(path=rel, text=text, sha256=hashlib.sha256(raw).hexdigest(), mtime=mtime, encoding=encoding)
+    line = first_forbidden_line(text)
+    text, removed = strip_forbidden(text)
+    if removed:
+        diagnostics.append(Diagnostic(display, line, f"removed {describe_removed(removed)}"))
+    doc = SourceDocument(path=rel, text=text, sha256=hashlib.sha256(raw).hexdigest(), mtime=st.st_mtime, encoding=encoding)
     return doc, diagnostics
+
+
+def _regular_file(path: Path, inside: tuple[Path, ...], max_bytes: int) -> tuple[Path, str | None]:
+    """The file to open for ``path`` (a link's target), or why it is not opened: a FIFO or a device
+    would block or never end; a link out of the folders ``inside`` would publish what is not the site's."""
+    st = os.lstat(path)
+    target = path
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # dangling, or a loop of links
+            return path, "a link to nothing (its target is missing, or links lead round in a loop): skipped"
+        if not any(target.is_relative_to(folder.resolve()) for folder in inside):
+            return path, f"a link to {target}, outside the site folder: not followed, skipped"
+        st = os.stat(target)
+    if not stat.S_ISREG(st.st_mode):
+        return path, f"not a regular file ({_file_kind(st.st_mode)}): skipped"
+    if st.st_size > max_bytes:
+        return path, (f"the file is {st.st_size / 1048576:.1f} MB, over the {max_bytes / 1048576:g} MB limit: skipped "
+                      "(set max_document_mb in digest.yaml to read larger documents)")
+    return target, None
+
+
+def _read_regular(path: Path, max_bytes: int) -> tuple[bytes | None, os.stat_result]:
+    """At most ``max_bytes`` of a regular file. Opened without blocking and without following a link,
+    and checked again once open: what ``_regular_file`` saw may have been swapped since."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, st
+        return handle.read(max_bytes), st
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+    return next((name for test, name in kinds if test(mode)), "not a file")
 
 
 # Control characters other than tab, newline, form feed and carriage return: text has next to none.
@@ -74,10 +137,10 @@ def _looks_binary(head: bytes) -> bool:
     return controls > BINARY_CONTROL_SHARE * len(head)
 
 
-def load_documents(content_dir: Path) -> tuple[list[SourceDocument], list[Diagnostic]]:
+def load_documents(content_dir: Path, limits: ReadLimits = ReadLimits()) -> tuple[list[SourceDocument], list[Diagnostic]]:
     docs, diagnostics = [], []
     for path in find_documents(content_dir):
-        doc, problems = read_document(path, content_dir)
+        doc, problems = read_document(path, content_dir, limits)
         diagnostics.extend(problems)
         if doc is not None:
             docs.append(doc)
@@ -93,11 +156,11 @@ class KnownDocument:
     sha256: str
     mtime: float
 
-    def read(self, content_dir: Path) -> tuple[SourceDocument | None, list[Diagnostic]]:
-        return read_document(content_dir / self.path, content_dir)
+    def read(self, content_dir: Path, limits: ReadLimits = ReadLimits()) -> tuple[SourceDocument | None, list[Diagnostic]]:
+        return read_document(content_dir / self.path, content_dir, limits)
 
 
-def scan_documents(content_dir: Path, known: Mapping[str, tuple[int, int, str]]) -> tuple[list[SourceDocument | KnownDocument], list[Diagnostic], dict[str, tuple[int, int, str]]]:
+def scan_documents(content_dir: Path, known: Mapping[str, tuple[int, int, str]], limits: ReadLimits = ReadLimits()) -> tuple[list[SourceDocument | KnownDocument], list[Diagnostic], dict[str, tuple[int, int, str]]]:
     """Like ``load_documents``, but a file whose (mtime_ns, size) is in ``known`` is not read: it comes back
     as a ``KnownDocument``. Also returns the stat map for the next scan: path -> (mtime_ns, size, sha256),
     for the documents that read cleanly (a file with a problem is read again, to report it again)."""
@@ -110,7 +173,7 @@ def scan_documents(content_dir: Path, known: Mapping[str, tuple[int, int, str]])
             docs.append(KnownDocument(rel, seen[2], st.st_mtime))
             stats[rel] = seen
             continue
-        doc, problems = read_document(content_dir / rel, content_dir)
+        doc, problems = read_document(content_dir / rel, content_dir, limits)
         diagnostics.extend(problems)
         if doc is not None:
             docs.append(doc)
@@ -159,6 +222,17 @@ def _walk(content_dir: Path) -> list[tuple[str, os.stat_result | None]]:
 def _display(path: Path) -> str:
     """A path as the user typed it: relative to the working folder when below it."""
     try:
-        return path.relative_to(Path.cwd()).as_posix()
+        return printable_name(path.relative_to(Path.cwd()).as_posix())
     except ValueError:
-        return str(path)
+        return printable_name(str(path))
+
+
+def printable_name(name: str) -> str:
+    """A file name as text a page, a feed or a terminal can show. Names are bytes on Linux and Python
+    keeps bytes that are not UTF-8 as lone surrogates; they are read as cp1252, as file contents are."""
+    raw = name.encode("utf-8", "surrogateescape")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", "replace")
+    return FORBIDDEN.sub("\ufffd", text)

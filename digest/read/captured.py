@@ -33,14 +33,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterator
+from typing import Iterator
 
-from digest.settings.config import CaptureConfig
 from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
+from digest.read.capture_rules import Rules, aggregator_of, match_age, rules_for
+from digest.read.dates import Age, DayOfYear, lede_day, parse_capture_time, parse_day, resolve_dates
+from digest.read.front_matter import read_front_matter
 from digest.read.text import SENTENCE_STARTERS, sentence_spans, split_paragraphs, starts_with_quote
-from digest.read.dates import Age, DayOfYear, lede_day, parse_age, parse_capture_time, parse_day, resolve_dates
-from digest.read.markdown import read_front_matter
+from digest.settings.config import CaptureConfig
+from digest.settings.patterns import PatternTooSlow
 
 METADATA_KEYS = {"captured", "capture_time", "url", "outlet", "aggregator"}
 HEADLINE_MAX_CHARS = 300  # a longer first line is article text: the headline is missing
@@ -55,42 +56,6 @@ SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "at
 PROMO_HEADLINE_MAX_WORDS = 40
 _WORD = re.compile(r"\S+")
 _TERMINAL = tuple(".!?…\"'”’)")
-
-
-@dataclass(frozen=True)
-class Rules:
-    """``CaptureConfig`` with its patterns compiled."""
-
-    chrome: frozenset[str]
-    related_marker: str
-    aggregators: tuple[tuple[str, tuple[str, ...]], ...]
-    promos: tuple[re.Pattern, ...]
-    captions: tuple[re.Pattern, ...]
-    bylines: tuple[re.Pattern, ...]
-    credits: tuple[re.Pattern, ...]
-    datelines: tuple[re.Pattern, ...]
-    ages: tuple[re.Pattern, ...]
-    tag_words: int
-
-
-@lru_cache(maxsize=64)
-def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p) for p in patterns)
-
-
-def rules_for(capture: CaptureConfig) -> Rules:
-    return Rules(
-        chrome=frozenset(capture.chrome_lines),
-        related_marker=capture.related_marker,
-        aggregators=tuple((name, tuple(lines)) for name, lines in capture.aggregators.items()),
-        promos=compile_patterns(capture.inline_promos),
-        captions=compile_patterns(capture.photo_captions),
-        bylines=compile_patterns(capture.bylines),
-        credits=compile_patterns(capture.credits),
-        datelines=compile_patterns(capture.datelines),
-        ages=compile_patterns(capture.relative_ages),
-        tag_words=capture.trailing_tag_words,
-    )
 
 
 # ---------------------------------------------------------------- the page
@@ -118,14 +83,15 @@ class Draft:
 
 def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument:
     rules = rules_for(capture)
-    meta, body, first_line, problem = read_front_matter(doc)
+    header = read_front_matter(doc)
     diagnostics: list[Diagnostic] = []
-    if meta is None:  # a broken header loses only the metadata, never the page
+    for problem in header.diagnostics:  # a broken header loses only the metadata, never the page
         diagnostics.append(Diagnostic(problem.path, problem.line, problem.message.replace(": skipped", ": the page is read without it")))
-        meta = {}
+    meta = header.meta if header.meta is not None else {}
+    body, first_line = header.body, header.body_line
     for key in meta:
         if key not in METADATA_KEYS:
-            diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, key), f"unknown header key '{key}' is ignored (known: {', '.join(sorted(METADATA_KEYS))})"))
+            diagnostics.append(Diagnostic(doc.path, header.line(key), f"unknown header key '{key}' is ignored (known: {', '.join(sorted(METADATA_KEYS))})"))
 
     lines = [line.strip() for line in body.split("\n")]
     offset = first_line  # line number of lines[0]
@@ -141,14 +107,20 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
     chrome_at = next((i for i in range(start + 1, len(lines)) if lines[i] in rules.chrome or lines[i] == rules.related_marker), len(lines))
     related_at = next((i for i in range(chrome_at, len(lines)) if lines[i] == rules.related_marker), len(lines))
     chrome = lines[chrome_at:related_at]
-    aggregator = _text(meta.get("aggregator")) or _aggregator(chrome, rules)
+    aggregator = header.text("aggregator", diagnostics) or aggregator_of(chrome, rules)
     lead = Draft("lead", offset + start, headline, [line for line in lines[start + 1:chrome_at] if line],
-                 outlet=_text(meta.get("outlet")), tags=_hashtags(chrome))
+                 outlet=header.text("outlet", diagnostics), tags=_hashtags(chrome))
     drafts = [lead, *_related(lines, related_at + 1, offset, rules)]
 
     articles_ok, numbers = [], []
+    too_slow = None
     for number, draft in enumerate(drafts):
-        _clean(draft, rules, diagnostics, doc.path)
+        try:
+            if too_slow is None:
+                _clean(draft, rules, diagnostics, doc.path)
+        except PatternTooSlow as slow:  # the rest of the page is left as captured: a slow pattern stays slow
+            too_slow = slow.pattern
+            diagnostics.append(Diagnostic(doc.path, draft.line, f"capture pattern {too_slow!r} ran over {slow.seconds} s and was stopped: this page's articles are kept as captured (simplify the pattern in digest.yaml)"))
         if draft.paragraphs:
             articles_ok.append(draft)
             numbers.append(number)
@@ -157,15 +129,17 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
         else:
             diagnostics.append(Diagnostic(doc.path, draft.line, f"related article '{draft.headline}' has no text: skipped"))
 
-    capture_time = parse_capture_time(meta.get("captured") or meta.get("capture_time") or capture.capture_time)
-    if (meta.get("captured") or meta.get("capture_time")) and capture_time is None:
-        diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, "captured") or _key_line(doc.text, "capture_time"), "the capture time is not an ISO 8601 time (2025-07-28T18:30:00+08:00): ignored"))
+    given = meta.get("captured") or meta.get("capture_time")
+    capture_time = parse_capture_time(given if given is not None else capture.capture_time)
+    if given and capture_time is None:
+        diagnostics.append(Diagnostic(doc.path, header.line("captured") or header.line("capture_time"), f"the capture time {given!r} is not an ISO 8601 time (2025-07-28T18:30:00+08:00): ignored"))
     dates = resolve_dates(
         [d.day for d in articles_ok], [d.age for d in articles_ok], capture_time, dt.date.today(),
         lead=0 if articles_ok and articles_ok[0] is lead else None,
     )
 
     stem = doc.path.rsplit(".", 1)[0]
+    url = header.url("url", diagnostics)
     articles = []
     for draft, number, date in zip(articles_ok, numbers, dates):
         articles.append(Article(
@@ -181,7 +155,7 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
             photo_credit=draft.photo_credit,
             dateline=draft.place,
             date=date,
-            url=_text(meta.get("url")) if draft is lead else None,
+            url=url if draft is lead else None,
             aggregator=aggregator,
             tags=draft.tags,
             meta={"removed": tuple(draft.removed)} if draft.removed else {},
@@ -200,7 +174,7 @@ def _related(lines: list[str], begin: int, offset: int, rules: Rules) -> Iterato
     for i in range(begin, len(lines)):
         if not lines[i]:
             continue
-        age = _match_age(lines[i + 1], rules) if i + 1 < len(lines) and lines[i + 1] else None
+        age = match_age(lines[i + 1], rules) if i + 1 < len(lines) and lines[i + 1] else None
         if age is not None:
             ages[i] = age
         if age is not None or i == begin or not lines[i - 1]:
@@ -217,21 +191,6 @@ def _related(lines: list[str], begin: int, offset: int, rules: Rules) -> Iterato
         headline = rest[0] if rest else (outlet or lines[start])
         body = rest[1:]
         yield Draft("related", offset + start, headline, body, one_line=len(body) == 1, outlet=outlet, age=ages.get(start))
-
-
-def _match_age(line: str, rules: Rules) -> Age | None:
-    for pattern in rules.ages:
-        match = pattern.match(line)
-        if match:
-            return parse_age(match)
-    return None
-
-
-def _aggregator(chrome: list[str], rules: Rules) -> str | None:
-    for name, markers in rules.aggregators:
-        if any(marker in line for line in chrome for marker in markers):
-            return name
-    return None
 
 
 def _hashtags(chrome: list[str]) -> tuple[str, ...]:
@@ -406,16 +365,3 @@ def _drop_trailing_tags(text: str, draft: Draft, rules: Rules) -> str:
         draft.removed.append(last)
         return text[:tail_start + spans[-1][0]].rstrip()
     return text
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value).strip()
-
-
-def _key_line(text: str, key: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.startswith(f"{key}:"):
-            return number
-    return None

@@ -3,106 +3,110 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 
-from digest.settings.config import YAML_LOADER, CaptureConfig
 from digest.models import Article, ArticleDate, DateSource, Diagnostic, ParsedDocument, SourceDocument
+from digest.read.front_matter import FrontMatter, read_front_matter
+from digest.settings.config import CaptureConfig
 from digest.slugs import slugify
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 # "commonmark" with html disabled: raw HTML in a note is shown as text, never injected into the page.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 KNOWN_KEYS = frozenset({"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft", "slug"})
 
 
-def read_front_matter(doc: SourceDocument) -> tuple[dict[str, Any] | None, str, int, Diagnostic | None]:
-    """Split a leading ``---`` YAML block off a document: (meta, body, body's first line, problem).
-
-    ``meta`` is ``{}`` when there is no front matter and None when it is broken (``problem`` says why;
-    the body is then what follows the closing ``---``, or the whole text when there is none).
-    """
-    match = _FRONT_MATTER.match(doc.text)
-    if not match:
-        if doc.text.startswith("---\n") or doc.text.rstrip() == "---":
-            return None, doc.text, 1, Diagnostic(doc.path, 1, "front matter is opened with '---' but never closed: skipped (add a closing '---' line)")
-        return {}, doc.text, 1, None
-    body_line = doc.text[: match.end()].count("\n") + 1
-    try:
-        loaded = yaml.load(match.group(1) or "", Loader=YAML_LOADER) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1  # +1 for 1-based, +1 for the opening ---
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        return None, doc.text[match.end():], body_line, Diagnostic(doc.path, line, f"invalid YAML front matter: {problem}: skipped (check quoting and indentation)")
-    if not isinstance(loaded, dict):
-        return None, doc.text[match.end():], body_line, Diagnostic(doc.path, 2, "front matter must be a mapping of keys (title: ..., date: ...): skipped")
-    return loaded, doc.text[match.end():], body_line, None
-
-
 def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> ParsedDocument:
-    diagnostics: list[Diagnostic] = []
-    meta, body, body_line, problem = read_front_matter(doc)
-    if meta is None:
-        return ParsedDocument(doc.path, (), (problem,))
-
-    if meta.get("draft") is True:
-        return ParsedDocument(doc.path, (), ())
+    front = read_front_matter(doc)
+    diagnostics = list(front.diagnostics)
+    if front.meta is None or _is_draft(front, diagnostics):
+        return ParsedDocument(doc.path, (), tuple(diagnostics))
+    meta = dict(front.meta)  # what the article keeps: checked values replace the raw ones below
     for key in meta:
         if key not in KNOWN_KEYS:
-            diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, key), f"unknown front matter key '{key}' is kept but not used"))
+            diagnostics.append(Diagnostic(doc.path, front.line(key), f"unknown front matter key '{key}' is kept but not used"))
 
-    title = meta.get("title")
-    tokens = _MARKDOWN.parse(body)
+    tokens = _MARKDOWN.parse(front.body)
+    title = front.text("title", diagnostics) or _first_heading(tokens)
     if not title:
-        title = _first_heading(tokens)
-    if not title or not str(title).strip():
-        return ParsedDocument(doc.path, (), (Diagnostic(doc.path, 1, "no headline: add 'title:' to the front matter or start the body with '# Headline': skipped"),))
-    title = str(title).strip()
+        return ParsedDocument(doc.path, (), (*diagnostics, Diagnostic(doc.path, 1, "no headline: add 'title:' to the front matter or start the body with '# Headline': skipped")))
+    html = _MARKDOWN.renderer.render(_drop_title_heading(tokens, title), _MARKDOWN.options, {})
+    if not html.strip():
+        return ParsedDocument(doc.path, (), (*diagnostics, Diagnostic(doc.path, front.body_line, "the note has no text under its front matter and headline: skipped (write the note below the closing '---')")))
 
     if "slug" in meta and (not isinstance(meta["slug"], str) or slugify(meta["slug"]) != meta["slug"].strip()):
         wanted = meta.pop("slug")
         fixed = slugify(str(wanted)) if isinstance(wanted, (str, int, float)) else None
         hint = f" (use 'slug: {fixed}')" if fixed and fixed != "untitled" else ""
-        diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, "slug"), f"slug {wanted!r} is not a slug: lowercase letters, digits and hyphens only{hint}: ignored"))
+        diagnostics.append(Diagnostic(doc.path, front.line("slug"), f"slug {wanted!r} is not a slug: lowercase letters, digits and hyphens only{hint}: ignored"))
+    for key in ("tags", "apart"):
+        if key in meta:
+            meta[key] = _word_list(front, key, diagnostics)
 
-    date = None
-    if "date" in meta:
-        date = _front_matter_date(meta["date"])
-        if date is None:
-            diagnostics.append(Diagnostic(doc.path, _key_line(doc.text, "date"), f"date {meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead"))
-    if date is None:
-        date = ArticleDate(dt.datetime.fromtimestamp(doc.mtime, dt.timezone.utc), DateSource.FILE_MTIME)
-
-    html = _MARKDOWN.renderer.render(_drop_title_heading(tokens, title), _MARKDOWN.options, {})
-    tags = meta.get("tags") or ()
-    if isinstance(tags, str):
-        tags = [t.strip() for t in tags.split(",")]
     article = Article(
         id=doc.path.rsplit(".", 1)[0],
         source=doc.path,
-        line=body_line,
+        line=front.body_line,
         kind="note",
         headline=title,
         paragraphs=tuple(_paragraph_texts(tokens)),
-        outlet=_text(meta.get("outlet")),
-        author=_text(meta.get("author")),
-        credit=_text(meta.get("credit")),
-        dateline=_text(meta.get("dateline")),
-        date=date,
-        url=_text(meta.get("url")),
+        outlet=front.text("outlet", diagnostics),
+        author=front.text("author", diagnostics),
+        credit=front.text("credit", diagnostics),
+        dateline=front.text("dateline", diagnostics),
+        date=_date(doc, front, diagnostics),
+        url=front.url("url", diagnostics),
         body_html=html,
-        region=_text(meta.get("region")),
-        theme=_text(meta.get("theme")),
-        tags=tuple(str(t) for t in tags if str(t).strip()),
-        story_key=_text(meta.get("story")),
-        meta={k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list))},
+        region=front.text("region", diagnostics),
+        theme=front.text("theme", diagnostics),
+        tags=meta.get("tags", ()),
+        story_key=front.text("story", diagnostics),
+        meta={k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list, tuple))},
     )
     return ParsedDocument(doc.path, (article,), tuple(diagnostics))
+
+
+# Text a draft flag may be written as that clearly means "publish it"; any other text keeps it back.
+NOT_DRAFT_WORDS = {"false", "no", "off", "n", "0", ""}
+
+
+def _is_draft(front: FrontMatter, diagnostics: list[Diagnostic]) -> bool:
+    """Whether ``draft:`` keeps the note back. Anything but true or false is a warning; unclear
+    values are read as a draft, since publishing a draft cannot be undone."""
+    value = front.meta.get("draft", False)
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    publish = isinstance(value, (str, int, float)) and str(value).strip().lower() in NOT_DRAFT_WORDS
+    outcome = "read as false: the note is published" if publish else "the note is treated as a draft and not published"
+    diagnostics.append(Diagnostic(front.path, front.line("draft"), f"draft {value!r} is not true or false: {outcome} (write draft: true or draft: false)"))
+    return not publish
+
+
+def _word_list(front: FrontMatter, key: str, diagnostics: list[Diagnostic]) -> tuple[str, ...]:
+    """``tags:`` and ``apart:``: a list of words (or one line of them, comma-separated)."""
+    value = front.meta.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or any(isinstance(v, (bool, list, dict, set, bytes)) or v is None for v in value):
+        diagnostics.append(Diagnostic(front.path, front.line(key), f"'{key}' must be a list of words (e.g. {key}: [floods, Malaysia]), not {value!r}: ignored"))
+        return ()
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _date(doc: SourceDocument, front: FrontMatter, diagnostics: list[Diagnostic]) -> ArticleDate | None:
+    if "date" in front.meta:
+        date = _front_matter_date(front.meta["date"])
+        if date is not None:
+            return date
+        diagnostics.append(Diagnostic(doc.path, front.line("date"), f"date {front.meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead"))
+    try:
+        return ArticleDate(dt.datetime.fromtimestamp(doc.mtime, dt.timezone.utc), DateSource.FILE_MTIME)
+    except (OverflowError, OSError, ValueError):  # a file dated beyond what a datetime can hold
+        return None
 
 
 def _front_matter_date(value: Any) -> ArticleDate | None:
@@ -116,12 +120,6 @@ def _front_matter_date(value: Any) -> ArticleDate | None:
         except ValueError:
             return None
     return None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value).strip()
 
 
 def _first_heading(tokens) -> str | None:
@@ -157,10 +155,3 @@ def _inline_text(token) -> str:
         elif child.type == "image":
             parts.append(_inline_text(child))
     return " ".join("".join(parts).split())
-
-
-def _key_line(text: str, key: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.startswith(f"{key}:"):
-            return number
-    return None

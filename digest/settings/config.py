@@ -6,16 +6,19 @@ unknown keys are warnings, so a typo never silently does nothing.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-import yaml
-
+from digest.characters import describe_removed
 from digest.errors import ConfigError, DigestError
 from digest.models import Diagnostic
+from digest.settings.patterns import PATTERN_SETTINGS, pattern_problems
+from digest.settings.problems import Problems
+from digest.settings.values import base_url_problems, coerce, normalise_base_url, section_from, time_problems
+from digest.settings.yaml_safe import YamlProblem, load_yaml
 from digest.slugs import is_slug, slugify
 from digest.taxonomy.build import build_taxonomy, default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
@@ -127,6 +130,7 @@ class Config:
     output_dir: Path = Path("output")
     templates_dir: Path = Path("templates")
     source_file: Path | None = None
+    max_document_mb: float = 5.0  # a larger document is skipped with a warning (a 50 MB page is a mistake)
     warnings: tuple[Diagnostic, ...] = ()
 
     def with_overrides(self, *, output_dir: Path | None = None, base_url: str | None = None) -> "Config":
@@ -157,6 +161,8 @@ def load_config(path: Path | str | None = None, *, root: Path | None = None) -> 
     path = Path(path)
     if not path.exists():
         raise ConfigError([DigestError("configuration file not found", str(path), hint=f"create {CONFIG_FILE} or pass --config PATH")])
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise ConfigError([DigestError("the configuration is not a regular file", str(path), hint=f"point --config at a {CONFIG_FILE} file")])
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -167,46 +173,54 @@ def load_config(path: Path | str | None = None, *, root: Path | None = None) -> 
 def parse_config(text: str, path: Path) -> Config:
     display = str(path)
     try:
-        node, data = _compose_and_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([DigestError(f"invalid YAML: {problem}", display, line, hint="check indentation and quoting near that line")]) from exc
-    if data is None:
-        data = {}
-    ctx = _Context(display, _line_index(node))
+        document = load_yaml(text)
+    except YamlProblem as problem:
+        raise ConfigError([DigestError(f"invalid YAML: {problem.message}", display, problem.line, hint=problem.hint)]) from problem
+    data = {} if document.data is None else document.data
+    problems = Problems(display, document.lines)
+    for line, removed in document.removed:
+        problems.warnings.append(Diagnostic(display, line, f"removed {describe_removed(list(removed))}"))
     if not isinstance(data, dict):
-        ctx.error((), "the file must be a mapping of settings (key: value)")
-        raise ConfigError(ctx.problems)
+        problems.error((), "the file must be a mapping of settings (key: value)")
+        problems.raise_if_any()
 
     root = path.resolve().parent
-    known = {"site", "capture", "merge", "taxonomy", "sections", "redirects", "content_dir", "output_dir", "templates_dir"}
-    ctx.unknown_keys((), data, known)
-    site = _section(SiteConfig, data.get("site"), ("site",), ctx, checks={"base_url": base_url_problems})
-    if not ctx.problems_at(("site", "base_url")):
+    known = {"site", "capture", "merge", "taxonomy", "sections", "redirects", "content_dir", "output_dir", "templates_dir", "max_document_mb"}
+    problems.unknown_keys((), data, known)
+    site = section_from(SiteConfig, data.get("site"), ("site",), problems, checks={"base_url": base_url_problems})
+    if not problems.problems_at(("site", "base_url")):
         site = SiteConfig(**{**site.__dict__, "base_url": normalise_base_url(site.base_url)})
-    capture = _section(CaptureConfig, data.get("capture"), ("capture",), ctx, checks={
-        name: _regex_problems for name in ("inline_promos", "photo_captions", "bylines", "credits", "datelines", "relative_ages")
-    } | {"capture_time": _time_problems})
-    merge = _section(MergeConfig, data.get("merge"), ("merge",), ctx)
-    taxonomy, sections = build_taxonomy(data.get("taxonomy"), data.get("sections"), ctx)
-    redirects = _redirects(data.get("redirects"), ctx)
+    capture = section_from(CaptureConfig, data.get("capture"), ("capture",), problems, checks={
+        name: partial(pattern_problems, name) for name in PATTERN_SETTINGS
+    } | {"capture_time": time_problems})
+    merge = section_from(MergeConfig, data.get("merge"), ("merge",), problems)
+    taxonomy, sections = build_taxonomy(data.get("taxonomy"), data.get("sections"), problems)
+    redirects = _redirects(data.get("redirects"), problems)
     dirs = {}
     for key in ("content_dir", "output_dir", "templates_dir"):
         value = data.get(key, key.removesuffix("_dir") if key != "templates_dir" else "templates")
         if not isinstance(value, str) or not value.strip():
-            ctx.error((key,), "must be a folder path (text)")
+            problems.error((key,), "must be a folder path (text)")
             value = key.removesuffix("_dir")
         dirs[key] = Path(value)
+    max_document_mb = _max_document_mb(data.get("max_document_mb", Config.max_document_mb), problems)
 
-    if ctx.problems:
-        raise ConfigError(ctx.problems)
+    problems.raise_if_any()
     config = Config(
-        root=root, site=site, capture=capture, merge=merge, taxonomy=taxonomy,
-        sections=tuple(sections), redirects=redirects, source_file=path, warnings=tuple(ctx.warnings), **dirs,
+        root=root, site=site, capture=capture, merge=merge, taxonomy=taxonomy, sections=tuple(sections),
+        redirects=redirects, source_file=path, warnings=tuple(problems.warnings), max_document_mb=max_document_mb, **dirs,
     )
     return _resolve_paths(config, root)
+
+
+def _max_document_mb(value: Any, problems: Problems) -> float:
+    number, problem = coerce(value, Config.max_document_mb)
+    if problem is None and number == 0:
+        problem = "must be more than 0"
+    if problem:
+        problems.error(("max_document_mb",), problem, hint="the size in megabytes above which a document is skipped, e.g. 5")
+        return Config.max_document_mb
+    return number
 
 
 def _resolve_paths(config: Config, root: Path) -> Config:
@@ -220,112 +234,15 @@ def _resolve_paths(config: Config, root: Path) -> Config:
     )
 
 
-# ---------------------------------------------------------------- validation helpers
-
-KeyPath = tuple[Any, ...]
+# ---------------------------------------------------------------- redirects
 
 
-class _Context:
-    def __init__(self, path: str, lines: dict[KeyPath, int]):
-        self.path = path
-        self.lines = lines
-        self.problems: list[DigestError] = []
-        self.warnings: list[Diagnostic] = []
-
-    def line(self, keys: KeyPath) -> int | None:
-        while keys and keys not in self.lines:
-            keys = keys[:-1]
-        return self.lines.get(keys)
-
-    def error(self, keys: KeyPath, message: str, hint: str | None = None) -> None:
-        label = ".".join(str(k) for k in keys)
-        self.problems.append(DigestError(f"{label}: {message}" if label else message, self.path, self.line(keys), hint))
-
-    def problems_at(self, keys: KeyPath) -> bool:
-        label = ".".join(str(k) for k in keys)
-        return any(p.message.startswith(label + ":") for p in self.problems)
-
-    def unknown_keys(self, keys: KeyPath, data: Mapping, known: set[str]) -> None:
-        for key in data:
-            if key not in known:
-                label = ".".join(str(k) for k in (*keys, key))
-                self.warnings.append(Diagnostic(self.path, self.line((*keys, key)), f"unknown setting '{label}' is ignored (known here: {', '.join(sorted(known))})"))
-
-
-def _section(cls, data: Any, keys: KeyPath, ctx: _Context, checks: Mapping[str, Callable[[Any], str | None]] | None = None):
-    """Build a section dataclass from a mapping, checking each value against the field's default type."""
-    default = cls()
-    if data is None:
-        return default
-    if not isinstance(data, dict):
-        ctx.error(keys, "must be a mapping of settings")
-        return default
-    names = {f.name for f in fields(cls)}
-    ctx.unknown_keys(keys, data, names)
-    values = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        raw = data[f.name]
-        expected = getattr(default, f.name)
-        value, problem = _coerce(raw, expected)
-        if problem is None and checks and f.name in checks:
-            problem = checks[f.name](value)
-        if problem:
-            ctx.error((*keys, f.name), problem)
-        else:
-            values[f.name] = value
-    return cls(**{**default.__dict__, **values})
-
-
-def _coerce(raw: Any, expected: Any) -> tuple[Any, str | None]:
-    if isinstance(expected, bool):
-        return (raw, None) if isinstance(raw, bool) else (None, f"must be true or false, not {raw!r}")
-    if isinstance(expected, int) and not isinstance(expected, bool):
-        return (raw, None) if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else (None, f"must be a whole number ≥ 0, not {raw!r}")
-    if isinstance(expected, float):
-        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        return (float(raw), None) if ok else (None, f"must be a number, not {raw!r}")
-    if isinstance(expected, tuple):
-        if isinstance(raw, str):
-            raw = [raw]
-        if not isinstance(raw, list):
-            return None, f"must be a list, not {raw!r}"
-        if expected and isinstance(expected[0], tuple) or not expected and raw and isinstance(raw[0], list):
-            if not all(isinstance(group, list) and all(isinstance(x, str) for x in group) for group in raw):
-                return None, "must be a list of lists of article ids"
-            return tuple(tuple(group) for group in raw), None
-        if not all(isinstance(x, (str, int, float)) for x in raw):
-            return None, "must be a list of text values"
-        return tuple(str(x) for x in raw), None
-    if isinstance(expected, Mapping):
-        if not isinstance(raw, dict):
-            return None, f"must be a mapping, not {raw!r}"
-        out = {}
-        for key, value in raw.items():
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                return None, f"'{key}' must be a list of text lines"
-            out[str(key)] = tuple(value)
-        return out, None
-    if expected is None or isinstance(expected, str):
-        if raw is None and expected is None:
-            return None, None
-        if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
-            return str(raw), None
-        if hasattr(raw, "isoformat"):  # YAML dates and timestamps
-            return raw.isoformat(), None
-        return None, f"must be text, not {raw!r}"
-    return raw, None
-
-
-def _redirects(data: Any, ctx: _Context) -> tuple[Redirect, ...]:
+def _redirects(data: Any, problems: Problems) -> tuple[Redirect, ...]:
     """``redirects:`` maps old story slugs to the slugs of the stories now: ``old-slug: new-slug``."""
     if data is None:
         return ()
     if not isinstance(data, dict):
-        ctx.error(("redirects",), "must be a mapping of old story slugs to the stories' slugs now",
+        problems.error(("redirects",), "must be a mapping of old story slugs to the stories' slugs now",
                   hint="write one line per old address, e.g. 'floods-in-vellora: floods-force-12000-from-their-homes'")
         return ()
     found = []
@@ -335,70 +252,10 @@ def _redirects(data: Any, ctx: _Context) -> tuple[Redirect, ...]:
         if bad:
             value = bad[0]
             wanted = slugify(str(value).rstrip("/").rsplit("/", 1)[-1]) if isinstance(value, (str, int, float)) else None
-            ctx.error(keys, f"{value!r} is not a story slug: lowercase letters, digits and hyphens only",
+            problems.error(keys, f"{value!r} is not a story slug: lowercase letters, digits and hyphens only",
                       hint=f"write {wanted!r}, the last part of the story's address" if wanted else None)
         elif old == to:
-            ctx.error(keys, "sends the story to itself", hint="remove the line")
+            problems.error(keys, "sends the story to itself", hint="remove the line")
         else:
-            found.append(Redirect(old, to, ctx.line(keys)))
+            found.append(Redirect(old, to, problems.line(keys)))
     return tuple(found)
-
-
-def _regex_problems(patterns: tuple[str, ...]) -> str | None:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            return f"invalid regular expression {pattern!r}: {exc}"
-    return None
-
-
-def _time_problems(value: str | None) -> str | None:
-    from digest.read.dates import parse_capture_time
-
-    if value is not None and parse_capture_time(value) is None:
-        return f"must be an ISO 8601 time such as 2025-07-28T18:30:00+08:00, not {value!r}"
-    return None
-
-
-def base_url_problems(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"must be an absolute http(s) URL such as https://user.github.io/repo/, not {url!r}"
-    return None
-
-
-def normalise_base_url(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
-# libyaml's loader when the installed PyYAML has it (the wheels do): parsing digest.yaml is part of every command's start.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
-    """The YAML's node tree (for line numbers) and its data, from one parse."""
-    loader = YAML_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else {})
-    finally:
-        loader.dispose()
-
-
-def _line_index(node: yaml.Node | None, prefix: KeyPath = ()) -> dict[KeyPath, int]:
-    """Map each key path of the YAML document to its 1-based line, for error messages."""
-    index: dict[KeyPath, int] = {}
-    if node is None:
-        return index
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            keys = (*prefix, key_node.value)
-            index[keys] = key_node.start_mark.line + 1
-            index.update(_line_index(value_node, keys))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            keys = (*prefix, i)
-            index[keys] = item.start_mark.line + 1
-            index.update(_line_index(item, keys))
-    return index

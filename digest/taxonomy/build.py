@@ -14,9 +14,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+import math
 
 from digest.models import OTHER_NEWS, Diagnostic
+from digest.settings.problems import Problems
+from digest.settings.yaml_safe import load_yaml
 from digest.taxonomy.model import KINDS, KnownEntity, Region, Section, Taxonomy, Theme, Weights
 from digest.taxonomy.terms import Meaning
 from digest.taxonomy.world import (DATA, DEFAULT_MOVES, DEFAULT_REGION_ALIASES, UN_REGION_NAMES, Country, Place, country_names,
@@ -24,8 +26,7 @@ from digest.taxonomy.world import (DATA, DEFAULT_MOVES, DEFAULT_REGION_ALIASES, 
 
 
 def _load_yaml(path: Path) -> Any:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return load_yaml(path.read_text(encoding="utf-8")).data
 
 
 @functools.lru_cache(maxsize=1)
@@ -42,27 +43,9 @@ def _default_entity_specs() -> dict[str, Mapping[str, Any]]:
 # ---------------------------------------------------------------- building and validating
 
 
-class _Problems:
-    """Collects problems for a taxonomy built outside ``digest.yaml`` (tests, defaults)."""
-
-    def __init__(self) -> None:
-        self.path = "taxonomy"
-        self.problems: list[Any] = []
-        self.warnings: list[Diagnostic] = []
-
-    def line(self, keys) -> int | None:
-        return None
-
-    def error(self, keys, message: str, hint: str | None = None) -> None:
-        from digest.errors import DigestError
-
-        label = ".".join(str(k) for k in keys)
-        self.problems.append(DigestError(f"{label}: {message}", hint=hint))
-
-    def unknown_keys(self, keys, data, known) -> None:
-        for key in data:
-            if key not in known:
-                self.warnings.append(Diagnostic(self.path, None, f"unknown setting '{'.'.join(map(str, (*keys, key)))}' is ignored"))
+def is_weight(value: Any) -> bool:
+    """A number ≥ 0 that is one: not true/false, not .nan, not .inf."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def build_taxonomy(raw: Any = None, raw_sections: Any = None, ctx: Any = None) -> tuple[Taxonomy, tuple[Section, ...]]:
@@ -71,8 +54,10 @@ def build_taxonomy(raw: Any = None, raw_sections: Any = None, ctx: Any = None) -
     ``ctx`` is the config loader's problem collector (``error``, ``unknown_keys``, ``warnings``, ``line``):
     every problem is reported with its line, all together. Without one, problems raise ``ConfigError``.
     """
+    if raw is None and raw_sections is None and ctx is not None:
+        return default_taxonomy(), ()  # the same, built once: most sites change nothing
     own = ctx is None
-    ctx = ctx or _Problems()
+    ctx = ctx or Problems("taxonomy")
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         ctx.error(("taxonomy",), "must be a mapping (regions:, places:, themes:, entities:, weights:)")
@@ -96,10 +81,8 @@ def build_taxonomy(raw: Any = None, raw_sections: Any = None, ctx: Any = None) -
     taxonomy = Taxonomy(countries, regions, region_of, places, themes, entities, weights)
     _fill_index(taxonomy)
     sections = _sections(raw_sections, taxonomy, ctx)
-    if own and ctx.problems:
-        from digest.errors import ConfigError
-
-        raise ConfigError(ctx.problems)
+    if own:
+        ctx.raise_if_any()
     return taxonomy, sections
 
 
@@ -198,7 +181,7 @@ def _themes(raw: Any, use_defaults: bool, ctx) -> dict[str, Theme]:
         base = themes.get(key)
         cues = {} if spec.get("replace") is True or base is None else dict(base.cues)
         for term, weight in _mapping(spec.get("cues"), (*keys, "cues"), ctx, "tariff: 3").items():
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            if not is_weight(weight):
                 ctx.error((*keys, "cues", term), f"a cue's weight must be a number ≥ 0 (0 removes it), not {weight!r}")
             elif weight == 0:
                 cues.pop(str(term).casefold(), None)
@@ -250,7 +233,7 @@ def _weights(raw: Any, ctx) -> Weights:
     for key, value in _mapping(raw, ("taxonomy", "weights"), ctx, "headline: 3").items():
         if key not in {f.name for f in fields(Weights)}:
             ctx.unknown_keys(("taxonomy", "weights"), {key: value}, {f.name for f in fields(Weights)})
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        elif not is_weight(value):
             ctx.error(("taxonomy", "weights", key), f"must be a number ≥ 0, not {value!r}")
         else:
             values[key] = float(value)
