@@ -26,11 +26,13 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, fields
 from itertools import compress
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
 
 import yaml
 
 from digest.models import Diagnostic
+from digest.settings.documented import setting
 
 DATA = Path(__file__).resolve().parent / "data"
 OTHER_NEWS = "Other news"
@@ -120,16 +122,16 @@ class KnownEntity:
 
 @dataclass(frozen=True)
 class Weights:
-    """How much a mention counts, by where it is. See README-taxonomy for how a story is scored."""
+    """How much a mention counts, by where it is (docs/taxonomy.md: how a story is classified)."""
 
-    headline: float = 3.0
-    dateline: float = 4.0
-    lead: float = 1.5  # the first paragraph
-    body: float = 1.0
-    subject: float = 1.5  # multiplier for a place that opens the headline or a sentence
-    entity_country: float = 0.5  # an organisation or person with a country counts this much for it
-    secondary: float = 0.3  # other regions/themes/countries are listed down to this fraction of the top score
-    min_score: float = 2.0  # a theme or region needs at least this score to be chosen
+    headline: float = setting(3.0, "a mention in the headline counts this much")
+    dateline: float = setting(4.0, "a place in the dateline counts this much")
+    lead: float = setting(1.5, "a mention in the first 50 words counts this much")
+    body: float = setting(1.0, "a mention in the rest of the text counts this much")
+    subject: float = setting(1.5, "multiplier for a place that opens the headline or a sentence (its subject)")
+    entity_country: float = setting(0.5, "a person or organisation of a country counts this much for the country")
+    secondary: float = setting(0.3, "other regions, themes and countries are listed down to this share of the top score")
+    min_score: float = setting(2.0, "below this score no region and no theme is chosen")
 
 
 @dataclass(frozen=True)
@@ -523,6 +525,53 @@ def _default_entity_specs() -> dict[str, Mapping[str, Any]]:
 # ---------------------------------------------------------------- building and validating
 
 
+# The keys digest.yaml may use inside taxonomy: and sections:, each with (its documentation, an example
+# value[, its default]). The loader accepts exactly these keys, and docs/hooks.py renders the settings
+# reference from them; taxonomy.weights is the Weights dataclass.
+TAXONOMY_SETTINGS = MappingProxyType({
+    "defaults": ("false starts from nothing but the world's countries: no default regions, themes or entities", True, True),
+    "regions": ("regions by name: a UN sub-region and/or countries (a plain list means countries:); "
+                "countries put in your regions leave their default region",
+                {"South Asia": {"un": "Southern Asia", "except": ["Iran"], "aliases": ["South Asian", "subcontinent"]},
+                 "Gulf": ["Saudi Arabia", "UAE", "Qatar", "Kuwait", "Bahrain", "Oman"]}),
+    "places": ("extra places and their country, or several countries for shared or disputed places",
+               {"Dataran Merdeka": "Malaysia", "Kashmir": ["India", "Pakistan"]}),
+    "themes": ("themes by key (one lower-case word, what sections and front matter use): new ones, or cues added to a built-in one",
+               {"crime": {"label": "Crime and courts", "cues": {"robbery": 3, "court": 2, "sentenced": 3}},
+                "politics": {"cues": {"unity government": 2.5, "state polls": 3}}}),
+    "entities": ("known people, organisations and places by name; aliases and acronyms merge into one entity",
+                 {"Pakatan Harapan": {"kind": "organisation", "aliases": ["PH", "Pakatan"], "country": "Malaysia", "ambiguous": ["PH"]},
+                  "X": {"kind": "organisation", "aliases": ["X Corp"], "ambiguous": ["X"], "context": ["Twitter", "social media"]}}),
+    "weights": ("how much a mention counts, by where it is", {"headline": 3, "dateline": 4}),
+})
+REGION_SETTINGS = MappingProxyType({
+    "un": ("a UN sub-region, or a list, whose countries the region takes", "Southern Asia"),
+    "countries": ("countries, by name or ISO code", ["India", "Pakistan", "Bangladesh"]),
+    "except": ("countries left out of the UN sub-region", ["Iran"]),
+    "aliases": ("words that name the region itself in a text", ["South Asian", "subcontinent"]),
+})
+THEME_SETTINGS = MappingProxyType({
+    "label": ("what readers see; a new theme's default is its key, capitalised", "Crime and courts"),
+    "cues": ("term: weight (3: the term alone says what the story is about, 1: a weak hint, 0: removes a built-in cue); "
+             "plurals match by themselves", {"robbery": 3, "court": 2}),
+    "replace": ("true: these cues replace the built-in theme's instead of adding to them", True, False),
+})
+ENTITY_SETTINGS = MappingProxyType({
+    "kind": ("person, organisation or place", "organisation", "organisation"),
+    "aliases": ("other names and acronyms of the entity", ["PH", "Pakatan"]),
+    "country": ("its country: a mention also counts (entity_country) for it", "Malaysia"),
+    "ambiguous": ("aliases that count only when the story also names the entity another way, its country or a context term",
+                  ["PH"]),
+    "context": ("terms that make an ambiguous alias count", ["coalition", "Sabah polls"]),
+})
+SECTION_SETTINGS = MappingProxyType({
+    "name": ("the section's heading on the front page, and its address", "South Asia security"),
+    "region": ("a region, or a list: the story's primary region must be one of them", "South Asia"),
+    "country": ("a country or a list: the story's primary country must be one of them", "Pakistan"),
+    "theme": ("a theme key or label, or a list: the story's primary theme must be one of them", "security"),
+})
+
+
 class _Problems:
     """Collects problems for a taxonomy built outside ``digest.yaml`` (tests, defaults)."""
 
@@ -558,7 +607,7 @@ def build_taxonomy(raw: Any = None, raw_sections: Any = None, ctx: Any = None) -
     if not isinstance(raw, dict):
         ctx.error(("taxonomy",), "must be a mapping (regions:, places:, themes:, entities:, weights:)")
         raw = {}
-    ctx.unknown_keys(("taxonomy",), raw, {"defaults", "regions", "places", "themes", "entities", "weights"})
+    ctx.unknown_keys(("taxonomy",), raw, TAXONOMY_SETTINGS)
     use_defaults = raw.get("defaults", True)
     if not isinstance(use_defaults, bool):
         ctx.error(("taxonomy", "defaults"), f"must be true or false, not {use_defaults!r}")
@@ -637,7 +686,7 @@ def _regions(raw: Any, countries: Mapping[str, Country], use_defaults: bool, ctx
             ctx.error(keys, "must be a list of countries or a mapping with un:, countries:, except:, aliases:",
                       hint="e.g. 'South Asia: {un: Southern Asia, except: [Iran]}'")
             continue
-        ctx.unknown_keys(keys, spec, {"un", "countries", "except", "aliases"})
+        ctx.unknown_keys(keys, spec, REGION_SETTINGS)
         codes: list[str] = []
         for un in _text_list(spec.get("un"), (*keys, "un"), ctx):
             if un not in un_names:
@@ -675,7 +724,7 @@ def _themes(raw: Any, use_defaults: bool, ctx) -> dict[str, Theme]:
         if not isinstance(spec, dict):
             ctx.error(keys, "must be a mapping with label: and cues:", hint="e.g. 'trade: {label: Trade and economy, cues: {tariff: 3}}'")
             continue
-        ctx.unknown_keys(keys, spec, {"label", "cues", "replace"})
+        ctx.unknown_keys(keys, spec, THEME_SETTINGS)
         base = themes.get(key)
         cues = {} if spec.get("replace") is True or base is None else dict(base.cues)
         for term, weight in _mapping(spec.get("cues"), (*keys, "cues"), ctx, "tariff: 3").items():
@@ -707,7 +756,7 @@ def _entities(raw: Any, use_defaults: bool, ctx) -> dict[str, KnownEntity]:
         if not isinstance(spec, dict):
             ctx.error(keys, "must be a mapping with kind:, aliases:, country:", hint="e.g. 'Barisan Nasional: {kind: organisation, aliases: [BN]}'")
             continue
-        ctx.unknown_keys(keys, spec, {"kind", "aliases", "country", "ambiguous", "context"})
+        ctx.unknown_keys(keys, spec, ENTITY_SETTINGS)
         kind = spec.get("kind", "organisation")
         if kind not in KINDS:
             ctx.error((*keys, "kind"), f"must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -750,7 +799,7 @@ def _sections(raw: Any, taxonomy: Taxonomy, ctx) -> tuple[Section, ...]:
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
             ctx.error(keys, "each section needs a name, e.g. '- name: Trade' with 'theme: trade'")
             continue
-        ctx.unknown_keys(keys, spec, {"name", "region", "country", "theme"})
+        ctx.unknown_keys(keys, spec, SECTION_SETTINGS)
         name = spec["name"].strip()
         if name in names or name == OTHER_NEWS:
             ctx.error((*keys, "name"), f"the section name {name!r} is used twice" if name in names else
