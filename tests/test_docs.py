@@ -119,3 +119,13 @@ def test_the_docs_site_builds_strictly_and_its_reference_lists_every_key(tmp_pat
         assert f"<code>{html.escape(row.key, quote=False)}</code>" in reference, row.key
     assert "settings reference: generated" not in reference  # the hook replaced its marker
     assert not (out / "hooks.py").exists()
+
+
+def test_the_readme_quick_start_works_as_written(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(["bash", "-euc", quick_start], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Harbour reopens after storm" in result.stdout  # digest list
+    assert "Harbour reopens after storm" in (tmp_path / "my-digest" / "output" / "index.html").read_text(encoding="utf-8")
