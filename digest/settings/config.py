@@ -108,7 +108,7 @@ class Config:
     taxonomy: Taxonomy = setting(doc="what stories are filed under: regions, places, themes, known entities, and how much a mention counts",
                                  default_factory=default_taxonomy, repr=False)
     sections: tuple[Section, ...] = setting((), "the front page's sections, in order: the first whose filters all match a story takes it; the rest are under \"Other news\"", example=({"name": "South Asia security", "region": "South Asia", "theme": "security"}, {"name": "Trade", "theme": "trade"}))
-    redirects: tuple[Redirect, ...] = setting((), "old story slug: the story's slug now; `stories/<old>/` then sends readers on (see digest/site/redirects.py)", example={"pakistan-urges-platforms": "pakistan-urges-global-social-media-platforms-to-block-accounts-run"})
+    redirects: tuple[Redirect, ...] = setting((), "old story slug: the story's slug now, one line per moved story; `stories/<old>/` then sends readers on to it", example={"pakistan-urges-platforms": "pakistan-urges-global-social-media-platforms-to-block-accounts-run"})
     content_dir: Path = setting(Path("content"), "the documents' folder, relative to digest.yaml")
     output_dir: Path = setting(Path("output"), "where `digest build` writes the site, relative to digest.yaml")
     templates_dir: Path = setting(Path("templates"), "the site's own templates, searched before the default theme's, file by file")

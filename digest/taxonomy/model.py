@@ -529,7 +529,7 @@ def _default_entity_specs() -> dict[str, Mapping[str, Any]]:
 # value[, its default]). The loader accepts exactly these keys, and docs/hooks.py renders the settings
 # reference from them; taxonomy.weights is the Weights dataclass.
 TAXONOMY_SETTINGS = MappingProxyType({
-    "defaults": ("false starts from nothing but the world's countries: no default regions, themes or entities", True, True),
+    "defaults": ("`false`: start from nothing but the world's countries (no default regions, themes or entities)", True, True),
     "regions": ("regions by name: a UN sub-region and/or countries (a plain list means countries:); "
                 "countries put in your regions leave their default region",
                 {"South Asia": {"un": "Southern Asia", "except": ["Iran"], "aliases": ["South Asian", "subcontinent"]},
