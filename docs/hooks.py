@@ -9,6 +9,7 @@ include by itself (it reads docs/ only).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from digest.settings.reference import reference_markdown
 
@@ -17,7 +18,7 @@ CHANGELOG_MARKER = "<!-- CHANGELOG.md: included by docs/hooks.py -->"
 CHANGELOG = Path(__file__).resolve().parent.parent / "CHANGELOG.md"
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # MkDocs calls it with these names
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:  # MkDocs passes these by name
     if SETTINGS_REFERENCE_MARKER in markdown:
         markdown = markdown.replace(SETTINGS_REFERENCE_MARKER, reference_markdown())
     if CHANGELOG_MARKER in markdown:

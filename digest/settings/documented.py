@@ -1,4 +1,4 @@
-"""``setting()``: a settings field that carries its own documentation.
+"""The documentation a settings field carries: ``field(default=..., metadata=documented("..."))``.
 
 Every ``digest.yaml`` key is documented where it is defined, in one line, so that the configuration
 reference (``digest/settings/reference.py``, rendered into the documentation site) is derived from the
@@ -7,16 +7,15 @@ code and cannot fall behind it.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, field
+from collections.abc import Mapping
+from dataclasses import MISSING
+from types import MappingProxyType
 from typing import Any
 
-
-def setting(default: Any = MISSING, doc: str = "", *, example: Any = MISSING, default_factory: Any = MISSING, **options: Any) -> Any:
-    """A dataclass field with its one-line documentation, and an example when the default does not show the key well."""
-    metadata = {"doc": doc} if example is MISSING else {"doc": doc, "example": example}
-    return field(default=default, default_factory=default_factory, metadata=metadata, **options)
+# The metadata of a settings object's field that digest.yaml does not set (where it was read from, its warnings).
+NOT_A_SETTING: Mapping[str, Any] = MappingProxyType({"setting": False})
 
 
-def not_a_setting(default: Any = MISSING, **options: Any) -> Any:
-    """A field of the settings object that ``digest.yaml`` does not set (where it was read from, its warnings)."""
-    return field(default=default, metadata={"setting": False}, **options)
+def documented(doc: str, *, example: Any = MISSING) -> Mapping[str, Any]:
+    """A field's metadata: its one-line documentation, and an example when the default does not show the key well."""
+    return MappingProxyType({"doc": doc} if example is MISSING else {"doc": doc, "example": example})

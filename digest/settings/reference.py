@@ -2,17 +2,18 @@
 
 Derived, never written by hand, so it cannot drift from the loader: each key is documented where it
 is defined. The dataclasses of ``config.py`` (and the taxonomy's ``Weights``) carry
-``metadata={"doc": ..., "example": ...}`` on each field; the keys inside ``taxonomy:`` and ``sections:``
+``metadata=documented(...)`` (``{"doc": ..., "example": ...}``) on each field; the keys inside ``taxonomy:`` and ``sections:``
 are the loader's own tables (``TAXONOMY_SETTINGS``, ``REGION_SETTINGS``, ...), which it checks keys
 against. ``docs/hooks.py`` puts ``reference_markdown()`` into the documentation site.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -97,7 +98,7 @@ def _rows(entries: Iterable[_Entry], key: tuple[str, ...], path: tuple[str | int
         dotted = ".".join(own_key)
         if not entry.doc:
             raise UndocumentedSetting(f"{dotted}: a digest.yaml key without documentation; add its "
-                                      'metadata={"doc": "...", "example": ...} where it is defined')
+                                      'metadata=documented("...") where it is defined')
         example, children = entry.example, []
         if isinstance(entry.child_source, str):
             level, table = NESTED_TABLES[entry.child_source]
@@ -136,7 +137,7 @@ def _dataclass_entries(cls: type, key: tuple[str, ...]) -> list[_Entry]:
     return entries
 
 
-def _table_entries(table: Mapping[str, tuple], key: tuple[str, ...]) -> list[_Entry]:
+def _table_entries(table: Mapping[str, tuple[Any, ...]], key: tuple[str, ...]) -> list[_Entry]:
     return [_Entry(name, doc, None, example, default[0] if default else MISSING, _child_source((*key, name), None))
             for name, (doc, example, *default) in table.items()]
 
@@ -154,7 +155,7 @@ def _first_mapping_key(example: Any, dotted: str) -> str:
     """The entry of an example that shows its keys: the first one written as a mapping."""
     for name, value in (example.items() if isinstance(example, Mapping) else ()):
         if isinstance(value, Mapping):
-            return name
+            return str(name)
     raise UndocumentedSetting(f"{dotted}: its example needs an entry written as a mapping of its keys")
 
 
@@ -191,7 +192,7 @@ def nested(path: tuple[str | int, ...], value: Any) -> Any:
     return value
 
 
-def full_example(settings: Iterable[Setting]) -> dict:
+def full_example(settings: Iterable[Setting]) -> dict[str, Any]:
     """A digest.yaml that sets every key: each top-level key's example."""
     return {row.key: plain(row.example) for row in settings if len(row.path) == 1}
 
@@ -199,12 +200,13 @@ def full_example(settings: Iterable[Setting]) -> dict:
 class _ExampleDumper(yaml.SafeDumper):
     """Mappings as blocks, lists of plain values on one line: how people write digest.yaml."""
 
-    def represent_list(self, data):  # type: ignore[no-untyped-def]
-        flow = all(not isinstance(item, (list, dict)) for item in data)
-        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+def _list_on_one_line_when_plain(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.SequenceNode:
+    flow = all(not isinstance(item, (list, dict)) for item in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
-_ExampleDumper.add_representer(list, _ExampleDumper.represent_list)
+_ExampleDumper.add_representer(list, _list_on_one_line_when_plain)
 
 
 def yaml_text(document: Any) -> str:

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterator, Mapping
 import yaml
 
 from digest.models import Diagnostic
-from digest.settings.documented import setting
+from digest.settings.documented import documented
 
 DATA = Path(__file__).resolve().parent / "data"
 OTHER_NEWS = "Other news"
@@ -124,14 +124,14 @@ class KnownEntity:
 class Weights:
     """How much a mention counts, by where it is (docs/taxonomy.md: how a story is classified)."""
 
-    headline: float = setting(3.0, "a mention in the headline counts this much")
-    dateline: float = setting(4.0, "a place in the dateline counts this much")
-    lead: float = setting(1.5, "a mention in the first 50 words counts this much")
-    body: float = setting(1.0, "a mention in the rest of the text counts this much")
-    subject: float = setting(1.5, "multiplier for a place that opens the headline or a sentence (its subject)")
-    entity_country: float = setting(0.5, "a person or organisation of a country counts this much for the country")
-    secondary: float = setting(0.3, "other regions, themes and countries are listed down to this share of the top score")
-    min_score: float = setting(2.0, "below this score no region and no theme is chosen")
+    headline: float = field(default=3.0, metadata=documented("a mention in the headline counts this much"))
+    dateline: float = field(default=4.0, metadata=documented("a place in the dateline counts this much"))
+    lead: float = field(default=1.5, metadata=documented("a mention in the first 50 words counts this much"))
+    body: float = field(default=1.0, metadata=documented("a mention in the rest of the text counts this much"))
+    subject: float = field(default=1.5, metadata=documented("multiplier for a place that opens the headline or a sentence (its subject)"))
+    entity_country: float = field(default=0.5, metadata=documented("a person or organisation of a country counts this much for the country"))
+    secondary: float = field(default=0.3, metadata=documented("other regions, themes and countries are listed down to this share of the top score"))
+    min_score: float = field(default=2.0, metadata=documented("below this score no region and no theme is chosen"))
 
 
 @dataclass(frozen=True)
