@@ -19,6 +19,7 @@ import math
 from digest.models import OTHER_NEWS, Diagnostic
 from digest.settings.problems import Problems
 from digest.settings.yaml_safe import load_yaml
+from digest.taxonomy.keys import ENTITY_SETTINGS, REGION_SETTINGS, SECTION_SETTINGS, TAXONOMY_SETTINGS, THEME_SETTINGS
 from digest.taxonomy.model import KINDS, KnownEntity, Region, Section, Taxonomy, Theme, Weights
 from digest.taxonomy.terms import Meaning
 from digest.taxonomy.world import (DATA, DEFAULT_MOVES, DEFAULT_REGION_ALIASES, UN_REGION_NAMES, Country, Place, country_names,
@@ -62,7 +63,7 @@ def build_taxonomy(raw: Any = None, raw_sections: Any = None, ctx: Any = None) -
     if not isinstance(raw, dict):
         ctx.error(("taxonomy",), "must be a mapping (regions:, places:, themes:, entities:, weights:)")
         raw = {}
-    ctx.unknown_keys(("taxonomy",), raw, {"defaults", "regions", "places", "themes", "entities", "weights"})
+    ctx.unknown_keys(("taxonomy",), raw, TAXONOMY_SETTINGS)
     use_defaults = raw.get("defaults", True)
     if not isinstance(use_defaults, bool):
         ctx.error(("taxonomy", "defaults"), f"must be true or false, not {use_defaults!r}")
@@ -139,7 +140,7 @@ def _regions(raw: Any, countries: Mapping[str, Country], use_defaults: bool, ctx
             ctx.error(keys, "must be a list of countries or a mapping with un:, countries:, except:, aliases:",
                       hint="e.g. 'South Asia: {un: Southern Asia, except: [Iran]}'")
             continue
-        ctx.unknown_keys(keys, spec, {"un", "countries", "except", "aliases"})
+        ctx.unknown_keys(keys, spec, REGION_SETTINGS)
         codes: list[str] = []
         for un in _text_list(spec.get("un"), (*keys, "un"), ctx):
             if un not in un_names:
@@ -177,7 +178,7 @@ def _themes(raw: Any, use_defaults: bool, ctx) -> dict[str, Theme]:
         if not isinstance(spec, dict):
             ctx.error(keys, "must be a mapping with label: and cues:", hint="e.g. 'trade: {label: Trade and economy, cues: {tariff: 3}}'")
             continue
-        ctx.unknown_keys(keys, spec, {"label", "cues", "replace"})
+        ctx.unknown_keys(keys, spec, THEME_SETTINGS)
         base = themes.get(key)
         cues = {} if spec.get("replace") is True or base is None else dict(base.cues)
         for term, weight in _mapping(spec.get("cues"), (*keys, "cues"), ctx, "tariff: 3").items():
@@ -209,7 +210,7 @@ def _entities(raw: Any, use_defaults: bool, ctx) -> dict[str, KnownEntity]:
         if not isinstance(spec, dict):
             ctx.error(keys, "must be a mapping with kind:, aliases:, country:", hint="e.g. 'Barisan Nasional: {kind: organisation, aliases: [BN]}'")
             continue
-        ctx.unknown_keys(keys, spec, {"kind", "aliases", "country", "ambiguous", "context"})
+        ctx.unknown_keys(keys, spec, ENTITY_SETTINGS)
         kind = spec.get("kind", "organisation")
         if kind not in KINDS:
             ctx.error((*keys, "kind"), f"must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -252,7 +253,7 @@ def _sections(raw: Any, taxonomy: Taxonomy, ctx) -> tuple[Section, ...]:
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
             ctx.error(keys, "each section needs a name, e.g. '- name: Trade' with 'theme: trade'")
             continue
-        ctx.unknown_keys(keys, spec, {"name", "region", "country", "theme"})
+        ctx.unknown_keys(keys, spec, SECTION_SETTINGS)
         name = spec["name"].strip()
         if name in names or name == OTHER_NEWS:
             ctx.error((*keys, "name"), f"the section name {name!r} is used twice" if name in names else

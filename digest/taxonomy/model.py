@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 from types import MappingProxyType
 
+from digest.settings.documented import documented
 from digest.taxonomy.terms import TermIndex
 from digest.taxonomy.world import Country, Place, resolve_country
 
@@ -46,16 +47,16 @@ class KnownEntity:
 
 @dataclass(frozen=True)
 class Weights:
-    """How much a mention counts, by where it is. See README-taxonomy for how a story is scored."""
+    """How much a mention counts, by where it is (docs/taxonomy.md: how a story is classified)."""
 
-    headline: float = 3.0
-    dateline: float = 4.0
-    lead: float = 1.5  # the first paragraph
-    body: float = 1.0
-    subject: float = 1.5  # multiplier for a place that opens the headline or a sentence
-    entity_country: float = 0.5  # an organisation or person with a country counts this much for it
-    secondary: float = 0.3  # other regions/themes/countries are listed down to this fraction of the top score
-    min_score: float = 2.0  # a theme or region needs at least this score to be chosen
+    headline: float = field(default=3.0, metadata=documented("a mention in the headline counts this much"))
+    dateline: float = field(default=4.0, metadata=documented("a place in the dateline counts this much"))
+    lead: float = field(default=1.5, metadata=documented("a mention in the first 50 words counts this much"))
+    body: float = field(default=1.0, metadata=documented("a mention in the rest of the text counts this much"))
+    subject: float = field(default=1.5, metadata=documented("multiplier for a place that opens the headline or a sentence (its subject)"))
+    entity_country: float = field(default=0.5, metadata=documented("a person or organisation of a country counts this much for the country"))
+    secondary: float = field(default=0.3, metadata=documented("other regions, themes and countries are listed down to this share of the top score"))
+    min_score: float = field(default=2.0, metadata=documented("below this score no region and no theme is chosen"))
 
 
 @dataclass(frozen=True)
