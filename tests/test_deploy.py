@@ -15,6 +15,7 @@ import yaml
 from conftest import REPO, run_digest
 
 CACHE = ".digest-cache"
+MARKER = ".digest-output"  # says the folder is digest's to replace; not part of the site
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -54,11 +55,11 @@ def repo(site, remote) -> Path:
 
 
 def published_files(output: Path) -> dict[str, str]:
-    """What the branch should hold: every built file but the private cache, by git blob id."""
+    """What the branch should hold: every built file but the private cache and the marker, by git blob id."""
     files = {}
     for path in sorted(output.rglob("*")):
         name = path.relative_to(output).as_posix()
-        if path.is_file() and not name.startswith(CACHE + "/"):
+        if path.is_file() and not name.startswith(CACHE + "/") and name != MARKER:
             data = path.read_bytes()
             files[name] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
     return files
