@@ -33,6 +33,24 @@ def die_with_parent(parent_pid: int | None = None) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="digest-parent-watch", daemon=True).start()
 
 
+def helper_pool(workers: int, *, fork: bool = False, initializer=None, initargs: tuple = ()):
+    """A ``ProcessPoolExecutor`` whose workers die with this process (``fork``: start them by forking, so they
+    see everything this process holds now). ``initializer(*initargs)`` runs in each worker, as usual."""
+    import multiprocessing  # here, not at the top: most builds start no pool (~25 ms of start-up)
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if fork else None)
+    # A forked worker knows its parent's pid; under another start method its parent is a helper process.
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(parent, initializer, initargs))
+
+
+def _start_worker(parent_pid: int | None, initializer, initargs: tuple) -> None:
+    die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def die_with_parent_before_exec() -> None:
     """For ``subprocess``'s ``preexec_fn``: only the kernel's part (a thread would not survive ``exec``)."""
     _ask_kernel()

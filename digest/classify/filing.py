@@ -22,7 +22,6 @@ import math
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Iterable, Sequence
 from digest.classify.entities import Mention, find_entities
 from digest.models import Article, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.classify.related import related_stories
+from digest.processes import helper_pool
 from digest.taxonomy.model import OTHER_NEWS, Hit, Section, Taxonomy, default_taxonomy
 
 LEAD_WORDS = 50  # the opening of an article: where news says what it is about
@@ -91,7 +91,7 @@ def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[
         # The taxonomy goes to each worker once (not with every chunk); a few chunks per worker even out their load.
         size = max(50, -(-len(stories) // (workers * 4)))
         chunks = [stories[i:i + size] for i in range(0, len(stories), size)]
-        with ProcessPoolExecutor(workers, initializer=_worker_setup, initargs=(taxonomy, sections)) as pool:
+        with helper_pool(workers, initializer=_worker_setup, initargs=(taxonomy, sections)) as pool:
             return [f for chunk in pool.map(_classify_chunk, chunks) for f in chunk]
     return [classify_story(story, taxonomy, sections) for story in stories]
 

@@ -127,14 +127,9 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
         todo.append(doc)
     workers = min(os.cpu_count() or 1, 4)
     if len(todo) >= PARALLEL_PARSE_MIN and workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor  # here: most builds parse nothing (~25 ms of start-up)
+        from digest.processes import helper_pool
 
-        from digest.processes import die_with_parent
-
-        # A forked worker knows its parent's pid; under another start method its parent is a helper process.
-        parent = os.getpid() if multiprocessing.get_start_method() == "fork" else None
-        with ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(parent,)) as pool:
+        with helper_pool(workers) as pool:
             fresh = list(pool.map(parse_document, todo, [capture] * len(todo), chunksize=64))
     else:
         fresh = [parse_document(doc, capture) for doc in todo]

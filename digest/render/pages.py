@@ -233,7 +233,8 @@ def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: ji
     if len(pages) < PARALLEL_RENDER_MIN or workers < 2:
         return _render_chunk_with(pages, graph, config, env, assets)
     import multiprocessing  # here, not at the top: most builds render few pages (~35 ms of start-up)
-    from concurrent.futures import ProcessPoolExecutor
+
+    from digest.processes import helper_pool
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return _render_chunk_with(pages, graph, config, env, assets)
@@ -246,7 +247,7 @@ def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: ji
     try:
         step = -(-len(pages) // workers)
         bounds = [(i, min(i + step, len(pages))) for i in range(0, len(pages), step)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with helper_pool(workers, fork=True) as pool:
             chunks = list(pool.map(_render_chunk, bounds))
     finally:
         _JOB = None
