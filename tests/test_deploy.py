@@ -261,5 +261,5 @@ def test_workflow_run_steps_build_a_checked_site_without_the_cache(site):
         assert result.returncode == 0, f"{step.get('name')}: {result.stdout}{result.stderr}"
 
     output = site / "output"
-    assert (output / "index.html").is_file() and not (output / ".digest-cache").exists()
+    assert (output / "index.html").is_file() and not (output / ".digest-cache").exists() and not (output / MARKER).exists()
     assert '<link rel="canonical" href="https://user.github.io/repo/">' in (output / "index.html").read_text(encoding="utf-8")
