@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -169,7 +170,16 @@ def test_serve_leaves_a_refused_output_folder_alone(small_site):
 # ---------------------------------------------------------------- never half-built
 
 
-def test_a_build_switches_the_new_site_in_whole_and_leaves_no_staging_folder(small_site, monkeypatch):
+def fresh_tree(site: Path, monkeypatch) -> dict[str, str]:
+    """The site as a clean build makes it from nothing, for comparing."""
+    assert build(site, "--clean", "--output", "fresh", monkeypatch=monkeypatch).exit_code == 0
+    made = tree(site / "fresh")
+    for path in site.glob("*fresh*"):
+        shutil.rmtree(path)
+    return made
+
+
+def test_a_build_switches_the_new_site_in_whole_and_rewrites_only_what_changed(small_site, monkeypatch):
     assert build(small_site, monkeypatch=monkeypatch).exit_code == 0
     output = small_site / "output"
     unchanged_asset = next(output.glob("static/style.*.css"))
@@ -179,20 +189,31 @@ def test_a_build_switches_the_new_site_in_whole_and_leaves_no_staging_folder(sma
     assert result.exit_code == 0, result.output
     assert "Earthquake shakes Quetta" in (output / "index.html").read_text(encoding="utf-8")
     assert unchanged_asset.stat().st_ino == inode  # carried over as a hard link, not written again
-    assert sorted(p.name for p in small_site.iterdir()) == [".git", "content", "output"]
+    # The superseded site is kept, hidden and ignored by git, as the spare the next build starts from.
+    assert sorted(p.name for p in small_site.iterdir()) == [".git", ".output.digest-spare", "content", "output"]
+    assert (small_site / ".output.digest-spare" / ".gitignore").read_text() == "*\n"
+
+    (small_site / "content" / "quake.md").unlink()
+    result = build(small_site, monkeypatch=monkeypatch)
+    assert result.exit_code == 0 and "Earthquake" not in (output / "index.html").read_text(encoding="utf-8")
+    assert tree(output) == fresh_tree(small_site, monkeypatch)  # the spare, changed where it differs, is exact
+    assert unchanged_asset.stat().st_ino == inode
 
 
-def test_leftovers_of_a_killed_build_are_cleaned_and_only_those(small_site, monkeypatch):
+def test_leftovers_of_a_killed_build_are_reused_or_cleaned_and_only_those(small_site, monkeypatch):
     assert build(small_site, monkeypatch=monkeypatch).exit_code == 0
     dead = _dead_pid()
     leftover = small_site / f".output.digest-new-{dead}"
-    leftover.mkdir()
+    (leftover / "stories" / "gone").mkdir(parents=True)
     (leftover / MARKER).write_text("")
     (leftover / "index.html").write_text("half a site")
-    lookalike = small_site / f".output.digest-new-{dead + 1}"  # no marker: not digest's, never removed
+    (leftover / "stories" / "gone" / "index.html").write_text("a story no build will make")
+    lookalike = small_site / f".output.digest-new-{dead + 1}"  # no marker: not digest's, never touched
     lookalike.mkdir()
+    note(small_site, "quake", "Earthquake shakes Quetta", "A strong earthquake shook Quetta on Tuesday.")
     assert build(small_site, monkeypatch=monkeypatch).exit_code == 0
     assert not leftover.exists() and lookalike.is_dir()
+    assert tree(small_site / "output") == fresh_tree(small_site, monkeypatch)
 
 
 def test_a_switch_killed_half_way_is_undone_by_the_next_run(small_site, monkeypatch):
@@ -206,7 +227,8 @@ def test_a_switch_killed_half_way_is_undone_by_the_next_run(small_site, monkeypa
     (small_site / f".output.digest-new-{dead}" / MARKER).write_text("")
     recover(output)
     assert tree(output) == old
-    assert sorted(p.name for p in small_site.iterdir()) == [".git", "content", "output"]
+    # The killed run's staging folder is kept as the spare.
+    assert sorted(p.name for p in small_site.iterdir()) == [".git", ".output.digest-spare", "content", "output"]
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["atomic exchange", "two renames"])

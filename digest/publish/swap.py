@@ -1,7 +1,6 @@
 """Switching a finished site into place in one step, so ``output/`` is never half-built.
 
-A build writes the new site into a staging folder beside the output folder (``.output.digest-new-<pid>``;
-files whose bytes did not change are hard links to the old ones, so an incremental build stays cheap), then
+A build makes the new site in a staging folder beside the output folder (``.output.digest-new-<pid>``), then
 switches it in:
 
 - on Linux (``renameat2(RENAME_EXCHANGE)``) and macOS (``renamex_np(RENAME_SWAP)``) the two folders trade
@@ -10,8 +9,13 @@ switches it in:
   (``.output.digest-old-<pid>``) and the new one renamed in. Killed between those two renames, ``output/`` is
   missing for a moment; the next run puts the old site back before anything else.
 
-The superseded site (and any staging folder a killed build left) is removed by the run that switches or, failing
-that, by the next one. Only folders with these names and digest's marker file in them are ever removed.
+The superseded site is kept as the spare, ``.output.digest-spare`` (with a ``.gitignore`` of ``*`` in it, so git
+ignores it as it does a venv; kept beside ``output/``, not in it, so that nothing reading ``output/`` finds an old
+page there): the next build claims it (one rename, so two builds never share it) and turns it into its own staging folder by changing
+only what changed, every unchanged file a hard link to the published one. Making a staging folder from nothing
+would create and later remove every one of a large site's folders on each build, which on a busy disk takes
+seconds. A staging folder a killed build left becomes the spare, or is removed. Only folders with these names and
+digest's marker file in them are ever touched.
 
 Why not make ``output/`` a symbolic link to ``output.<id>/`` and swap the link? A link is one atomic rename on
 every POSIX system, but it is a poor thing to hand to the rest of the toolchain: Windows needs extra rights to
@@ -25,6 +29,7 @@ Pages, ghp-import, ``digest check``, ``file://`` and any web server pointed at i
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import shutil
 import sys
@@ -34,6 +39,7 @@ from digest.publish.safety import MARKER
 
 NEW = "digest-new"
 OLD = "digest-old"
+SPARE = "digest-spare"  # the site before the last
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2  # linux/fs.h
 RENAME_SWAP = 2  # macOS sys/stdio.h
@@ -43,8 +49,35 @@ def staging_folder(output: Path, kind: str = NEW) -> Path:
     return output.with_name(f".{output.name}.{kind}-{os.getpid()}")
 
 
+def claim_staging(output: Path) -> Path:
+    """This run's staging folder: the spare, if there is one (the site before the last), else a new empty one."""
+    staging, spare = staging_folder(output), spare_folder(output)
+    if _ours(spare):
+        try:
+            os.rename(spare, staging)
+        except OSError:  # another build claimed it first
+            pass
+    return staging
+
+
+def keep_as_spare(superseded: Path, output: Path) -> None:
+    """Keep the site a switch replaced for the next build to start from (or remove it, if a spare is there)."""
+    if not superseded.exists():
+        return  # the first build: there was no old site
+    spare = spare_folder(output)
+    if os.path.lexists(spare):
+        remove_tree(superseded)
+        return
+    os.rename(superseded, spare)
+    (spare / ".gitignore").write_text("*\n", encoding="utf-8")  # git ignores the whole folder (as a venv does)
+
+
+def spare_folder(output: Path) -> Path:
+    return output.with_name(f".{output.name}.{SPARE}")
+
+
 def switch_in(staging: Path, output: Path, exchange: bool = True) -> None:
-    """Make ``staging`` the output folder; the old one, if any, ends up at ``staging`` (to be removed)."""
+    """Make ``staging`` the output folder; the old one, if any, ends up at ``staging``."""
     if not output.exists():
         os.rename(staging, output)
         return
@@ -57,9 +90,9 @@ def switch_in(staging: Path, output: Path, exchange: bool = True) -> None:
 
 
 def recover(output: Path) -> None:
-    """Undo a switch a killed run left half done (output missing, the old site renamed away), then remove every
-    staging or superseded folder of a run that is no longer running."""
-    leftovers = [path for path in output.parent.glob(f".{output.name}.digest-*") if _ours(path, output)]
+    """Undo a switch a killed run left half done (output missing, the old site renamed away), then make the
+    staging and superseded folders of runs that are no longer running the spare, or remove them."""
+    leftovers = [path for path in output.parent.glob(f".{output.name}.digest-*-*") if _ours(path) and _ended(path, output)]
     if not output.exists():
         for path in leftovers:
             if path.name.startswith(f".{output.name}.{OLD}-"):
@@ -67,17 +100,21 @@ def recover(output: Path) -> None:
                 leftovers.remove(path)
                 break
     for path in leftovers:
-        remove_tree(path)
+        keep_as_spare(path, output)
 
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _ours(path: Path, output: Path) -> bool:
-    """A staging or superseded folder of a digest run that has ended (not a concurrent build's)."""
+def _ours(path: Path) -> bool:
+    return not path.is_symlink() and (path / MARKER).is_file()
+
+
+def _ended(path: Path, output: Path) -> bool:
+    """Whether ``path`` is the staging or superseded folder of a run that has ended (not a concurrent build's)."""
     kind, _, pid = path.name[len(output.name) + 2:].rpartition("-")
-    if kind not in (NEW, OLD) or not pid.isdigit() or path.is_symlink() or not (path / MARKER).is_file():
+    if kind not in (NEW, OLD) or not pid.isdigit():
         return False
     return int(pid) == os.getpid() or not _running(int(pid))
 
@@ -107,6 +144,6 @@ def _exchange(a: Path, b: Path) -> bool:
     if result == 0:
         return True
     error = ctypes.get_errno()
-    if error in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot exchange
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # this file system cannot exchange
         return False
     raise OSError(error, os.strerror(error), str(b))

@@ -1,8 +1,8 @@
 """Write stage: the only code that writes to output/.
 
-The new site arrives complete, in memory. It is written into a staging folder beside ``output/`` (files whose
-bytes are unchanged are hard links to the old ones, not written again), indexed for search there, and switched
-in whole (``digest.publish.swap``): ``output/`` is always exactly the old site or the new one, never a mix, and
+The new site arrives complete, in memory. It is made in a staging folder beside ``output/`` (the site before the
+last, changed only where it differs: files whose bytes are unchanged are hard links to the published ones),
+indexed for search there, and switched in whole (``digest.publish.swap``): ``output/`` is always exactly the old site or the new one, never a mix, and
 its search index always holds exactly its own pages. The parse cache lives in output/.digest-cache/ and is never
 published; a build that changes no page updates only the cache, in place.
 """
@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import stat
 import subprocess
 import sys
@@ -26,7 +25,8 @@ from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_F
 from digest.errors import BuildError
 from digest.processes import die_with_parent_before_exec
 from digest.publish.safety import MARKER, MARKER_TEXT
-from digest.publish.swap import recover, remove_tree, staging_folder, switch_in
+from digest.publish.mirror import Mirror, files_in, mirror_tree
+from digest.publish.swap import claim_staging, keep_as_spare, recover, remove_tree, staging_folder, switch_in
 
 MANIFEST = "manifest.json"
 SEARCH_DIR = "pagefind"  # written by the Pagefind indexer, after the pages
@@ -85,19 +85,22 @@ def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache
         if plan.unchanged(output, previous, search):
             _save_cache(output, plan, cache, previous)  # in place: every cache file is valid on its own
             return 0, 0
-        remove_tree(staging)
-        written = plan.stage(staging, output)
+        staging = claim_staging(output)
+        try:
+            written = plan.stage(staging, output)
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):  # a file where a folder now goes, or so
+            remove_tree(staging)
+            written = plan.stage(staging, output)
         _save_cache(staging, plan, cache, None)
-        if search:
-            _index_search(staging, output)
-        deleted = len(_site_files(output) - set(files))
+        _index_search(staging, output, search)
+        deleted = len(set(files_in(output, KEEP)) - set(files) - {MARKER})
         switch_in(staging, output, exchange)
+        keep_as_spare(staging, output)  # the superseded site: where the next build starts from
     except BaseException as exc:  # a failed or interrupted build leaves no staging folder behind
         remove_tree(staging)
         if isinstance(exc, OSError):
             raise _disk_problem(exc, output) from exc
         raise
-    remove_tree(staging)  # the superseded site
     return written, deleted
 
 
@@ -138,25 +141,19 @@ class _Plan:
         return json.dumps(self.manifest).encode("utf-8")
 
     def stage(self, staging: Path, output: Path) -> int:
-        """Write the new site into ``staging``: unchanged files as hard links to the old ones. Returns how
-        many files were written afresh."""
-        staging.mkdir()
-        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        link = _linker()
-        made: set[str] = set()
-        written = 0
+        """Make ``staging`` (empty, or an earlier site) the new site: unchanged files as hard links to the
+        published ones, the rest written. Returns how many files were written afresh."""
+        staging.mkdir(exist_ok=True)
+        mirror = Mirror(staging, leave_out=KEEP)
+        mirror.put(MARKER, MARKER_TEXT.encode("utf-8"))
         for rel, data in self.files.items():
-            folder = rel.rpartition("/")[0]
-            if folder and folder not in made:
-                (staging / folder).mkdir(parents=True, exist_ok=True)
-                made.add(folder)
             if rel in self.carried:
-                link(output / rel, staging / rel)
+                mirror.carry(rel, output / rel)
             else:
-                (staging / rel).write_bytes(data)
-                written += 1
-        _link_tree(output / CACHE_DIR, staging / CACHE_DIR, link)
-        return written
+                mirror.put(rel, data)
+        mirror.finish()
+        mirror_tree(output / CACHE_DIR, staging / CACHE_DIR)
+        return len(self.files) - len(self.carried)
 
 
 def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: dict[str, str] | None) -> None:
@@ -176,47 +173,6 @@ def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: d
         _replace(cache_dir / CLASSIFY_FILE, cache.classify_memo_dumps())
     if plan.pages is not None and plan.pages != cache.pages:
         _replace(cache_dir / PAGES_FILE, pickle.dumps(plan.pages, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _linker():
-    """Hard-link a file, or copy it where links cannot be made (another file system, FAT): the first failure
-    switches to copying for the rest of the build."""
-    mode = {"link": True}
-
-    def link(source: Path, target: Path) -> None:
-        if mode["link"]:
-            try:
-                os.link(source, target)
-                return
-            except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
-                    raise
-                mode["link"] = False
-        shutil.copy2(source, target)
-    return link
-
-
-def _link_tree(source: Path, target: Path, link) -> None:
-    """Carry a folder of the old output over (the cache, the search index); nothing if it is missing."""
-    for dirpath, _, filenames in os.walk(source):
-        folder = target / os.path.relpath(dirpath, source)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in filenames:
-            if not name.endswith(".tmp"):
-                link(Path(dirpath) / name, folder / name)
-
-
-def _site_files(output: Path) -> set[str]:
-    """The old site's files (not the cache, the search index or the marker)."""
-    found = set()
-    for dirpath, dirnames, filenames in os.walk(output):
-        rel_dir = os.path.relpath(dirpath, output).replace(os.sep, "/")
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d not in KEEP]
-            found.update(name for name in filenames if name != MARKER)
-        else:
-            found.update(f"{rel_dir}/{name}" for name in filenames)
-    return found
 
 
 DISK_HINTS = {
@@ -269,20 +225,23 @@ def _search_is_current(output: Path, manifest: bytes) -> bool:
         return False
 
 
-def _index_search(staging: Path, output: Path) -> None:
+def _index_search(staging: Path, output: Path, search: bool) -> None:
     """Give the staged site its search index: the old one when it was made from these very files, else a new one
-    by Pagefind (its binary ships in the pagefind[bin] wheel). Made afresh in an empty folder, the index holds
-    the new site's pages and nothing else."""
+    by Pagefind (its binary ships in the pagefind[bin] wheel), made in an empty folder so that it holds the new
+    site's pages and nothing else. Without ``search``, no index (not a stale one)."""
+    stamp = staging / CACHE_DIR / SEARCH_STAMP
+    manifest = (staging / CACHE_DIR / MANIFEST).read_bytes()
+    if search and _search_is_current(output, manifest):
+        mirror_tree(output / SEARCH_DIR, staging / SEARCH_DIR)
+        return
+    remove_tree(staging / SEARCH_DIR)
+    stamp.unlink(missing_ok=True)
     try:
         import pagefind  # noqa: F401
     except ImportError:
         return
-    manifest = (staging / CACHE_DIR / MANIFEST).read_bytes()
-    stamp = staging / CACHE_DIR / SEARCH_STAMP
-    if _search_is_current(output, manifest):
-        _link_tree(output / SEARCH_DIR, staging / SEARCH_DIR, _linker())
+    if not search:
         return
-    stamp.unlink(missing_ok=True)
     result = subprocess.run(
         [sys.executable, "-m", "pagefind", "--site", str(staging), "--output-subdir", SEARCH_DIR],
         capture_output=True, text=True, preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
