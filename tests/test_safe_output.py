@@ -242,6 +242,17 @@ def test_both_ways_of_switching_give_the_new_site(tmp_path, exchange):
     assert (new / "sub" / "page.html").read_text() == "old"  # the superseded site, for the caller to remove
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_on_linux_the_switch_is_one_atomic_exchange(tmp_path):
+    from digest.publish.swap import _exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "from-a").write_text("")
+    assert _exchange(tmp_path / "a", tmp_path / "b")  # not the two-rename fallback
+    assert (tmp_path / "b" / "from-a").is_file() and not (tmp_path / "a" / "from-a").exists()
+
+
 # ---------------------------------------------------------------- full, read-only and unwritable disks
 
 
@@ -285,6 +296,9 @@ cd {site}
 {python} -m digest build --no-search >/dev/null
 {python} -c "import pathlib; pathlib.Path('{site}/content/quake.md').write_text(open('{site}/content/harbour.md').read().replace('Harbour', 'Quake') * 40)"
 {snapshot} > {tmp}/before.json
+mkdir -p {site}/templates
+sed 's|</footer>|<p>A changed template: compiled again, and its bytecode not cached on this disk.</p></footer>|' \
+    {repo}/templates/base.html > {site}/templates/base.html
 {fill}
 set +e
 {python} -m digest build --no-search 2> {tmp}/stderr.txt
@@ -304,7 +318,7 @@ def test_a_full_or_read_only_disk_is_a_clear_error_and_the_old_site_stays(small_
     disk = small_site / "disk"
     disk.mkdir()
     settings(small_site, "output_dir: disk/output\n")
-    fields = {"disk": disk, "site": small_site, "python": sys.executable, "tmp": tmp_path, "size": "2m"}
+    fields = {"disk": disk, "site": small_site, "python": sys.executable, "tmp": tmp_path, "size": "2m", "repo": REPO}
     script = DISK_SCENARIO.format(**fields, fill=fill.format(**fields), snapshot=SNAPSHOT.format(**fields).strip())
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:

@@ -131,14 +131,14 @@ def _running(pid: int) -> bool:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically trade the names of two folders; False when this system or file system cannot."""
+    if not (sys.platform.startswith("linux") or sys.platform == "darwin"):
+        return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        if sys.platform.startswith("linux"):
-            result = libc.renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
-        elif sys.platform == "darwin":
+        if sys.platform == "darwin":
             result = libc.renamex_np(os.fsencode(a), os.fsencode(b), RENAME_SWAP)
         else:
-            return False
+            result = libc.renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
     except (OSError, AttributeError):  # no such function in this C library
         return False
     if result == 0:
