@@ -113,6 +113,17 @@ def test_a_link_cannot_smuggle_a_source_folder_in(small_site, monkeypatch):
     assert sorted(p.name for p in (small_site / "content").iterdir()) == ["harbour.md", "rain.md"]
 
 
+def test_an_output_link_is_followed_and_kept(small_site, tmp_path, monkeypatch):
+    served = tmp_path / "www" / "site"
+    served.mkdir(parents=True)
+    (small_site / "output").symlink_to(served, target_is_directory=True)
+    assert build(small_site, monkeypatch=monkeypatch).exit_code == 0
+    note(small_site, "roof", "Cricket stadium roof collapses in Sialkot", "Nobody was hurt, the stadium's owners said.")
+    assert build(small_site, monkeypatch=monkeypatch).exit_code == 0  # one that switches a new site in
+    assert (small_site / "output").is_symlink()  # the link is left as it is; the folder it names is the site
+    assert "Cricket stadium roof collapses" in (served / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_folder_digest_did_not_make_is_refused_unless_empty(small_site, monkeypatch):
     mine = small_site / "photos"
     mine.mkdir()
