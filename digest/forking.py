@@ -14,6 +14,8 @@ import multiprocessing as mp
 import os
 import pickle
 
+from digest.processes import die_with_parent
+
 
 def can_fork() -> bool:
     """Whether a second process can help: two cores or more, and fork (not on Windows or macOS's default)."""
@@ -31,7 +33,7 @@ def forked(function, *args):
         return lambda: result
     context = mp.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_run_forked, args=(send, function, args), daemon=True)
+    child = context.Process(target=_run_forked, args=(send, os.getpid(), function, args), daemon=True)
     # Objects the garbage collector would walk in either process while the child lives (writing to every page it
     # visits, which makes the kernel copy pages both processes still share): out of its reach until the child ends.
     frozen_before = gc.get_freeze_count()
@@ -55,7 +57,8 @@ def forked(function, *args):
     return wait
 
 
-def _run_forked(send, function, args) -> None:
+def _run_forked(send, parent_pid: int, function, args) -> None:
+    die_with_parent(parent_pid)  # a kill -9 of the build must not leave this child running
     gc.disable()  # a short life: nothing to collect that matters, and collecting would copy shared pages
     try:
         result = (True, function(*args))

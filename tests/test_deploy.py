@@ -15,6 +15,7 @@ import yaml
 from conftest import REPO, run_digest
 
 CACHE = ".digest-cache"
+MARKER = ".digest-output"  # says the folder is digest's to replace; not part of the site
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -54,11 +55,11 @@ def repo(site, remote) -> Path:
 
 
 def published_files(output: Path) -> dict[str, str]:
-    """What the branch should hold: every built file but the private cache, by git blob id."""
+    """What the branch should hold: every built file but the private cache and the marker, by git blob id."""
     files = {}
     for path in sorted(output.rglob("*")):
         name = path.relative_to(output).as_posix()
-        if path.is_file() and not name.startswith(CACHE + "/"):
+        if path.is_file() and not name.startswith(CACHE + "/") and name != MARKER:
             data = path.read_bytes()
             files[name] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
     return files
@@ -260,5 +261,5 @@ def test_workflow_run_steps_build_a_checked_site_without_the_cache(site):
         assert result.returncode == 0, f"{step.get('name')}: {result.stdout}{result.stderr}"
 
     output = site / "output"
-    assert (output / "index.html").is_file() and not (output / ".digest-cache").exists()
+    assert (output / "index.html").is_file() and not (output / ".digest-cache").exists() and not (output / MARKER).exists()
     assert '<link rel="canonical" href="https://user.github.io/repo/">' in (output / "index.html").read_text(encoding="utf-8")

@@ -89,5 +89,6 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
     """``digest build``: one run into ``output/``, starting from what the last build left there."""
     from digest.publish.disk import OutputFolder
 
+    sink = OutputFolder.for_config(config, search=search)  # refuses a folder that is not digest's, before any work
     session = BuildSession() if clean else BuildSession.from_output(config.output_dir)
-    return run(config, session, OutputFolder(config.output_dir, search=search), strict=strict)
+    return run(config, session, sink, strict=strict)

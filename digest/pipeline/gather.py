@@ -131,9 +131,9 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
         todo.append(doc)
     workers = min(os.cpu_count() or 1, 4)
     if len(todo) >= PARALLEL_PARSE_MIN and workers > 1:
-        from concurrent.futures import ProcessPoolExecutor  # here: most builds parse nothing (~25 ms of start-up)
+        from digest.processes import helper_pool
 
-        with ProcessPoolExecutor(workers) as pool:
+        with helper_pool(workers) as pool:
             fresh = list(pool.map(parse_document, todo, [capture] * len(todo), chunksize=64))
     else:
         fresh = [parse_document(doc, capture) for doc in todo]

@@ -13,13 +13,13 @@ import html
 import os
 import posixpath
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from digest.pipeline.cache import CACHE_DIR
 from digest.publish.scan import PageScan, Problem, css_urls, json_feed_links, robots_links, scan_page, xml_links
+from digest.processes import helper_pool
 from digest.settings.config import base_url_problems, normalise_base_url
 
 # Below this many pages, starting worker processes costs more than it saves.
@@ -194,7 +194,7 @@ def _scan_all(paths: list[str]) -> list[PageScan]:
     workers = min(os.cpu_count() or 1, 4)
     if len(paths) < PARALLEL_SCAN_MIN or workers < 2:
         return [scan_page(path) for path in paths]
-    with ProcessPoolExecutor(workers) as pool:
+    with helper_pool(workers) as pool:
         return list(pool.map(scan_page, paths, chunksize=64))
 
 

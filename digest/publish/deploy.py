@@ -2,7 +2,7 @@
 
 The commit is written by ghp-import through ``git fast-import``: the working tree, the
 index and the current branch are never touched, so deploying cannot damage the user's
-repository. The build's private parse cache (``output/.digest-cache/``) is not published:
+repository. The build's private parse cache (``output/.digest-cache/``) and its marker file are not published:
 ghp-import copies a folder as it is, so it is given a staged copy without the cache.
 """
 
@@ -23,6 +23,7 @@ from ghp_import import GhpError, ghp_import
 
 from digest import __version__
 from digest.pipeline.cache import CACHE_DIR
+from digest.publish.safety import MARKER
 from digest.settings.config import Config
 from digest.errors import DeployError
 
@@ -103,6 +104,7 @@ def stage_site(output_dir: Path, staging: Path) -> int:
         rel = Path(dirpath).relative_to(output_dir)
         if rel == Path("."):
             dirnames[:] = [d for d in dirnames if d != CACHE_DIR]
+            filenames = [name for name in filenames if name != MARKER]
         (staging / rel).mkdir(parents=True, exist_ok=True)
         for name in filenames:
             source, target = os.path.join(dirpath, name), str(staging / rel / name)

@@ -9,7 +9,9 @@ from typing import Mapping
 from digest.pipeline.cache import CACHE_DIR, ParseCache
 from digest.pipeline.gather import Timings
 from digest.pipeline.session import RenderMemo
-from digest.publish.write import kept_pages, run_search_indexer, write_output
+from digest.publish.safety import check_output_folder
+from digest.publish.write import kept_pages, write_output
+from digest.settings.config import Config
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,12 @@ class OutputFolder:
         cache_dir = self.path / CACHE_DIR
         return cache_dir / "templates" if cache_dir.is_dir() else None
 
+    @classmethod
+    def for_config(cls, config: Config, search: bool = True) -> OutputFolder:
+        """The settings' output folder, once it is known to be digest's to replace (see ``digest.publish.safety``)."""
+        check_output_folder(config)
+        return cls(config.output_dir, search)
+
     def publish(self, files: dict[str, bytes], memo: RenderMemo, cache: ParseCache, timings: Timings) -> tuple[int, int]:
-        with timings.stage("write"):
-            written, deleted = write_output(files, self.path, cache, {path: key for path, (key, _) in memo.items()})
-        if self.search:
-            with timings.stage("search"):
-                run_search_indexer(self.path)
-        return written, deleted
+        with timings.stage("write"):  # and index for search: both happen in the staged site, before it is switched in
+            return write_output(files, self.path, cache, {path: key for path, (key, _) in memo.items()}, search=self.search)

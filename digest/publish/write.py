@@ -1,12 +1,15 @@
 """Write stage: the only code that writes to output/.
 
-The new site arrives complete, in memory; files whose bytes are unchanged are not
-rewritten, files the new build no longer has are removed. The parse cache lives in
-output/.digest-cache/ and is never published.
+The new site arrives complete, in memory. It is made in a staging folder beside ``output/`` (the site before the
+last, changed only where it differs: files whose bytes are unchanged are hard links to the published ones),
+indexed for search there, and switched in whole (``digest.publish.swap``): ``output/`` is always exactly the old site or the new one, never a mix, and
+its search index always holds exactly its own pages. The parse cache lives in output/.digest-cache/ and is never
+published; a build that changes no page updates only the cache, in place.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -14,11 +17,16 @@ import pickle
 import stat
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
 from digest.errors import BuildError
+from digest.processes import die_with_parent_before_exec
+from digest.publish.safety import MARKER, MARKER_TEXT
+from digest.publish.mirror import Mirror, files_in, mirror_tree
+from digest.publish.swap import claim_staging, keep_as_spare, recover, remove_tree, staging_folder, switch_in
 
 MANIFEST = "manifest.json"
 SEARCH_DIR = "pagefind"  # written by the Pagefind indexer, after the pages
@@ -58,54 +66,129 @@ def kept_pages(output_dir: Path, cache: ParseCache) -> dict[str, str]:
 
 
 def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache | None = None,
-                 page_keys: Mapping[str, str] | None = None) -> tuple[int, int]:
-    """Make ``output_dir`` hold exactly ``files`` (plus the cache and search index). Returns (written, deleted).
+                 page_keys: Mapping[str, str] | None = None, *, search: bool = False, exchange: bool = True) -> tuple[int, int]:
+    """Make ``output_dir`` hold exactly ``files`` (plus the cache and, with ``search``, the search index), all at
+    once: the new site is made beside the old one and switched in (see ``digest.publish.swap``). Returns
+    (written, deleted). A disk that is full, read-only or not ours to write is a ``BuildError`` naming the path
+    and the system's error, and the old output is left as it was.
 
-    A file whose bytes are ``KEPT`` is already in ``output_dir`` as the last build wrote it: it is left alone.
+    A file whose bytes are ``KEPT`` is already in ``output_dir`` as the last build wrote it: it is carried over.
     ``page_keys`` (page path -> render key) is kept in the cache with each page's hash and size, so the next
     build knows which pages it need not render (see ``kept_pages``)."""
-    if output_dir.exists() and not output_dir.is_dir():
-        raise BuildError("the output path exists and is not a folder", str(output_dir), hint="remove it or choose another --output")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    cache_dir = output_dir / CACHE_DIR
-    previous = _read_manifest(cache_dir)
-    old_pages = cache.pages if cache is not None and page_keys is not None else {}
-    written = 0
-    manifest = {}
-    sizes: dict[str, int] = {}
-    for rel, data in files.items():
-        if data is KEPT:
-            manifest[rel] = previous[rel]
-            sizes[rel] = old_pages[rel][2]
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        manifest[rel] = digest
-        sizes[rel] = len(data)
-        target = output_dir / rel
-        if previous.get(rel) == digest and _size(target) == len(data):  # a file changed by hand is written again
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)  # readers (the preview server) never see half a file
-        written += 1
-    deleted = _remove_stale(output_dir, set(files))
-    cache_dir.mkdir(exist_ok=True)
-    if manifest != previous:
-        _replace(cache_dir / MANIFEST, json.dumps(manifest).encode("utf-8"))
-    if cache is not None:
-        if cache.needs_writing:
-            _replace(cache_dir / CACHE_FILE, cache.dumps())
-        if cache.stats_changed:
-            _replace(cache_dir / STAT_FILE, cache.stats_dumps())
-        if cache.gathered_changed:
-            _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
-            _replace(cache_dir / CLASSIFY_FILE, cache.classify_memo_dumps())
+    output = Path(os.path.realpath(output_dir))
+    staging = staging_folder(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        recover(output)
+        previous = _read_manifest(output / CACHE_DIR)
+        plan = _Plan.of(files, output, previous, cache, page_keys)
+        if plan.unchanged(output, previous, search):
+            _save_cache(output, plan, cache, previous)  # in place: every cache file is valid on its own
+            return 0, 0
+        staging = claim_staging(output)
+        try:
+            written = plan.stage(staging, output)
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):  # a file where a folder now goes, or so
+            remove_tree(staging)
+            written = plan.stage(staging, output)
+        _save_cache(staging, plan, cache, None)
+        _index_search(staging, output, search)
+        deleted = len(set(files_in(output, KEEP)) - set(files) - {MARKER})
+        switch_in(staging, output, exchange)
+        keep_as_spare(staging, output)  # the superseded site: where the next build starts from
+    except BaseException as exc:  # a failed or interrupted build leaves no staging folder behind
+        remove_tree(staging)
+        if isinstance(exc, OSError):
+            raise _disk_problem(exc, output) from exc
+        raise
+    return written, deleted
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The new site against the old: each file's hash and size, and which can be carried over unchanged."""
+
+    files: Mapping[str, bytes]
+    manifest: dict[str, str]  # path -> sha256
+    sizes: dict[str, int]
+    carried: frozenset[str]  # in the old output with these very bytes
+    pages: dict[str, tuple[str, str, int]] | None  # the page memo to keep (see ``kept_pages``)
+
+    @classmethod
+    def of(cls, files, output: Path, previous: dict[str, str], cache: ParseCache | None, page_keys) -> "_Plan":
+        old_pages = cache.pages if cache is not None and page_keys is not None else {}
+        manifest, sizes, carried = {}, {}, set()
+        for rel, data in files.items():
+            if data is KEPT:
+                manifest[rel], sizes[rel] = previous[rel], old_pages[rel][2]
+                carried.add(rel)
+                continue
+            manifest[rel], sizes[rel] = hashlib.sha256(data).hexdigest(), len(data)
+            if previous.get(rel) == manifest[rel] and _size(output / rel) == len(data):  # a file changed by hand is written again
+                carried.add(rel)
+        pages = None
         if page_keys is not None:
             pages = {rel: (key, manifest[rel], sizes[rel]) for rel, key in page_keys.items() if rel in manifest}
-            if pages != old_pages:
-                _replace(cache_dir / PAGES_FILE, pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
-    return written, deleted
+        return cls(files, manifest, sizes, frozenset(carried), pages)
+
+    def unchanged(self, output: Path, previous: dict[str, str], search: bool) -> bool:
+        """Whether the old output is already this site (with its marker and, if wanted, its search index)."""
+        if len(self.carried) != len(self.files) or previous != self.manifest or not (output / MARKER).is_file():
+            return False
+        return not search or _search_is_current(output, self.manifest_bytes())
+
+    def manifest_bytes(self) -> bytes:
+        return json.dumps(self.manifest).encode("utf-8")
+
+    def stage(self, staging: Path, output: Path) -> int:
+        """Make ``staging`` (empty, or an earlier site) the new site: unchanged files as hard links to the
+        published ones, the rest written. Returns how many files were written afresh."""
+        staging.mkdir(exist_ok=True)
+        mirror = Mirror(staging, leave_out=KEEP)
+        mirror.put(MARKER, MARKER_TEXT.encode("utf-8"))
+        for rel, data in self.files.items():
+            if rel in self.carried:
+                mirror.carry(rel, output / rel)
+            else:
+                mirror.put(rel, data)
+        mirror.finish()
+        mirror_tree(output / CACHE_DIR, staging / CACHE_DIR)
+        return len(self.files) - len(self.carried)
+
+
+def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: dict[str, str] | None) -> None:
+    """The cache files that changed, each replaced whole (never written into: it may be a link to the old one)."""
+    cache_dir = folder / CACHE_DIR
+    cache_dir.mkdir(exist_ok=True)
+    if plan.manifest != previous:
+        _replace(cache_dir / MANIFEST, plan.manifest_bytes())
+    if cache is None:
+        return
+    if cache.needs_writing:
+        _replace(cache_dir / CACHE_FILE, cache.dumps())
+    if cache.stats_changed:
+        _replace(cache_dir / STAT_FILE, cache.stats_dumps())
+    if cache.gathered_changed:
+        _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
+        _replace(cache_dir / CLASSIFY_FILE, cache.classify_memo_dumps())
+    if plan.pages is not None and plan.pages != cache.pages:
+        _replace(cache_dir / PAGES_FILE, pickle.dumps(plan.pages, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+DISK_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space, or build elsewhere with --output",
+    errno.EDQUOT: "your disk quota is used up: free some space, or build elsewhere with --output",
+    errno.EROFS: "that disk is read-only: build onto a writable one with --output (or output_dir in digest.yaml)",
+    errno.EACCES: "you may not write there: make the folder (and the one holding it) writable, or choose another with --output",
+    errno.EPERM: "you may not write there: make the folder (and the one holding it) writable, or choose another with --output",
+}
+
+
+def _disk_problem(exc: OSError, output: Path) -> BuildError:
+    name = errno.errorcode.get(exc.errno or 0, "error")
+    hint = DISK_HINTS.get(exc.errno or 0, "check that folder and its disk")
+    return BuildError(f"cannot write the site: {exc.strerror or exc} ({name}); the previous output was left as it was",
+                      str(exc.filename or output), hint=hint)
 
 
 def _size(path: Path) -> int:
@@ -130,61 +213,39 @@ def _read_manifest(cache_dir: Path) -> dict[str, str]:
         return {}
 
 
-def _remove_stale(output_dir: Path, keep: set[str]) -> int:
-    """Remove every file not in ``keep`` (outside the cache and search folders), then the folders left empty.
-    One walk, with plain strings: a large site has thousands of files."""
-    deleted = 0
-    root = str(output_dir)
-    walked: list[tuple[str, str, int]] = []  # (folder, parent, entries left), parents before children
-    for dirpath, dirnames, filenames in os.walk(root, topdown=True):
-        rel_dir = dirpath[len(root) + 1:].replace(os.sep, "/")
-        if not rel_dir:
-            dirnames[:] = [d for d in dirnames if d not in KEEP]
-        left = len(dirnames)
-        for name in filenames:
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if rel in keep:
-                left += 1
-            else:
-                os.unlink(os.path.join(dirpath, name))
-                deleted += 1
-        walked.append((dirpath, os.path.dirname(dirpath), left))
-    removed: dict[str, int] = {}  # folder -> subfolders of it removed
-    for dirpath, parent, left in reversed(walked):  # children first
-        if dirpath != root and os.path.basename(dirpath) not in KEEP and left - removed.get(dirpath, 0) <= 0:
-            try:
-                os.rmdir(dirpath)
-            except OSError:
-                continue  # not empty after all (a symlink, a file that appeared): leave it
-            removed[parent] = removed.get(parent, 0) + 1
-    return deleted
-
-
 SEARCH_STAMP = "search.stamp"  # the manifest the search index was made from
 
 
-def run_search_indexer(output_dir: Path) -> bool:
-    """Index the written site with Pagefind (its binary ships in the pagefind[bin] wheel).
-    Skipped when the index was made from exactly the files ``output_dir`` holds now."""
+def _search_is_current(output: Path, manifest: bytes) -> bool:
+    """Whether ``output``'s search index was made from exactly the site ``manifest`` lists."""
+    stamp = output / CACHE_DIR / SEARCH_STAMP
+    try:
+        return (output / SEARCH_DIR).is_dir() and stamp.read_text(encoding="utf-8") == hashlib.sha256(manifest).hexdigest()
+    except OSError:
+        return False
+
+
+def _index_search(staging: Path, output: Path, search: bool) -> None:
+    """Give the staged site its search index: the old one when it was made from these very files, else a new one
+    by Pagefind (its binary ships in the pagefind[bin] wheel), made in an empty folder so that it holds the new
+    site's pages and nothing else. Without ``search``, no index (not a stale one)."""
+    stamp = staging / CACHE_DIR / SEARCH_STAMP
+    manifest = (staging / CACHE_DIR / MANIFEST).read_bytes()
+    if search and _search_is_current(output, manifest):
+        mirror_tree(output / SEARCH_DIR, staging / SEARCH_DIR)
+        return
+    remove_tree(staging / SEARCH_DIR)
+    stamp.unlink(missing_ok=True)
     try:
         import pagefind  # noqa: F401
     except ImportError:
-        return False
-    cache_dir = output_dir / CACHE_DIR
-    try:
-        indexed = hashlib.sha256((cache_dir / MANIFEST).read_bytes()).hexdigest()
-    except OSError:
-        indexed = None
-    stamp = cache_dir / SEARCH_STAMP
-    if indexed and (output_dir / SEARCH_DIR).is_dir() and stamp.is_file() and stamp.read_text(encoding="utf-8") == indexed:
-        return True
-    stamp.unlink(missing_ok=True)
+        return
+    if not search:
+        return
     result = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(output_dir), "--output-subdir", SEARCH_DIR],
-        capture_output=True, text=True,
+        [sys.executable, "-m", "pagefind", "--site", str(staging), "--output-subdir", SEARCH_DIR],
+        capture_output=True, text=True, preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
     )
     if result.returncode != 0:
-        raise BuildError(f"the search indexer (pagefind) failed: {result.stderr.strip() or result.stdout.strip()}", str(output_dir))
-    if indexed:
-        _replace(stamp, indexed.encode("utf-8"))
-    return True
+        raise BuildError(f"the search indexer (pagefind) failed: {result.stderr.strip() or result.stdout.strip()}", str(output))
+    _replace(stamp, hashlib.sha256(manifest).hexdigest().encode("utf-8"))

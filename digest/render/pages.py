@@ -87,6 +87,17 @@ class ThemeCache:
         return self.environment
 
 
+class _BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Keeping compiled templates only saves time: a full or read-only disk must not make rendering fail (nor be
+    reported as a template error); the write stage reports it."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
     """``bytecode_dir``: where compiled templates are kept between runs (``digest build`` passes a folder in
     ``output/.digest-cache/``; each entry is checked against its template's source, so it is never stale)."""
@@ -94,7 +105,7 @@ def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinj
     if bytecode_dir is not None:
         try:
             bytecode_dir.mkdir(exist_ok=True)
-            cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+            cache = _BestEffortBytecodeCache(str(bytecode_dir))
         except OSError:
             cache = None  # no place for it: compile as usual
     env = jinja2.Environment(

@@ -116,13 +116,15 @@ class Config:
     source_file: Path | None = field(default=None, metadata=NOT_A_SETTING)
     max_document_mb: float = field(default=5.0, metadata=documented("a larger document is skipped with a warning (a 50 MB page is a mistake, and would take a minute to read)", example=5))
     warnings: tuple[Diagnostic, ...] = field(default=(), metadata=NOT_A_SETTING)
+    # Where output_dir was set, for messages about it: "--output", "digest.yaml:3: output_dir" or the default.
+    output_setting: str = field(default="output_dir (default: output)", repr=False, compare=False, metadata=NOT_A_SETTING)
 
     def with_overrides(self, *, output_dir: Path | None = None, base_url: str | None = None) -> "Config":
         from dataclasses import replace
 
         cfg = self
         if output_dir is not None:
-            cfg = replace(cfg, output_dir=output_dir.resolve())
+            cfg = replace(cfg, output_dir=output_dir.resolve(), output_setting=f"--output {output_dir}")
         if base_url is not None:
             problems = base_url_problems(base_url)
             if problems:
@@ -193,6 +195,7 @@ def parse_config(text: str, path: Path) -> Config:
     config = Config(
         root=root, site=site, capture=capture, merge=merge, taxonomy=taxonomy, sections=tuple(sections),
         redirects=redirects, source_file=path, warnings=tuple(problems.warnings), max_document_mb=max_document_mb, **dirs,
+        output_setting=f"{display}:{problems.line(('output_dir',))}: output_dir: {data['output_dir']}" if "output_dir" in data else Config.output_setting,
     )
     return _resolve_paths(config, root)
 
