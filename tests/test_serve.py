@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -38,44 +39,114 @@ HEADLINES = [
     "Volcano observatory raises alert level", "City library extends weekend opening hours", "New tramway line opens to the airport",
     "Vineyard owners report frost damage", "Lighthouse keeper retires after forty years", "Teenager wins the regional chess championship",
 ]
-SCRIPT = re.compile(rb"<script>/\* digest serve: live reload \*/.*?</script>", re.S)
+SCRIPT = re.compile(rb'<script src="/livereload\.js\?port=(\d+)&amp;snipver=digest-(\d+)"></script>')
 
 
 class Served:
-    def __init__(self, process: subprocess.Popen, url: str, lines: list[str]):
+    def __init__(self, process: subprocess.Popen, url: str, lines: list[str], printed: threading.Condition):
         self.process = process
         self.url = url  # ends with the base path, e.g. http://127.0.0.1:41234/digest/
         self.lines = lines
+        self.printed = printed  # notified on each output line: every build ends with one
 
     @property
     def origin(self) -> str:
         return re.match(r"http://[^/]+", self.url).group(0)
+
+    @property
+    def port(self) -> int:
+        return int(self.origin.rsplit(":", 1)[1])
 
     def status(self) -> dict:
         with urllib.request.urlopen(self.url + "__digest__/status", timeout=10) as response:
             return json.load(response)
 
     def wait_until(self, predicate: Callable[[dict], bool], what: str, timeout: float = 30) -> dict:
+        """The status once ``predicate`` holds; it is asked again after each line the server prints, since
+        every build (good or bad) prints its report once the new state is served."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
+            with self.printed:
+                seen = len(self.lines)
             status = self.status()
             if predicate(status):
                 return status
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
+            with self.printed:
+                if not self.printed.wait_for(lambda: len(self.lines) > seen, deadline - time.monotonic()):
+                    raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
 
     def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 30) -> re.Match:
         """The first output line from line ``after`` on matching ``pattern`` (reports follow the build)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.lines[after:]:
-                if match := re.search(pattern, line):
-                    return match
-            time.sleep(0.05)
+        def found() -> re.Match | None:
+            return next((match for line in self.lines[after:] if (match := re.search(pattern, line))), None)
+
+        with self.printed:
+            if self.printed.wait_for(found, timeout):
+                return found()
         raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
 
     def wait_for_rebuild(self, after: dict, what: str = "a rebuild") -> dict:
         return self.wait_until(lambda s: s["builds"] > after["builds"], what)
+
+
+class LiveReloadClient:
+    """A browser as livereload.js is one, over the LiveReload protocol (official-7): hello, info, then it
+    records each reload the server sends. Runs its own event loop on a thread."""
+
+    PROTOCOL = "http://livereload.com/protocols/official-7"
+
+    def __init__(self, served: Served, snipver: str | None = None, host: str | None = None):
+        self.reloads: list[dict] = []
+        self.hello: dict | None = None
+        self._changed = threading.Condition()
+        self._url = f"ws://127.0.0.1:{served.port}/livereload"
+        self._page = served.url
+        self._snipver = snipver
+        self._headers = {"Host": host} if host else {}
+        self._loop = asyncio.new_event_loop()
+        self._socket = None
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._run(),), daemon=True)
+        self._thread.start()
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.hello is not None or self._failure is not None, 10):
+                raise AssertionError("no LiveReload handshake within 10 s")
+        if self._failure is not None:
+            raise self._failure
+
+    async def _run(self) -> None:
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        try:
+            self._socket = await websocket_connect(HTTPRequest(self._url, headers=self._headers))
+            hello = {"command": "hello", "protocols": [self.PROTOCOL]}
+            await self._socket.write_message(json.dumps({**hello, "snipver": self._snipver} if self._snipver else hello))
+            answer = json.loads(await self._socket.read_message())
+            await self._socket.write_message(json.dumps({"command": "info", "url": self._page, "plugins": {}}))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            with self._changed:
+                self._failure = exc
+                self._changed.notify_all()
+            return
+        with self._changed:
+            self.hello = answer
+            self._changed.notify_all()
+        while (message := await self._socket.read_message()) is not None:
+            with self._changed:
+                self.reloads.append(json.loads(message))
+                self._changed.notify_all()
+
+    def wait_for_reloads(self, count: int, timeout: float = 30) -> list[dict]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.reloads) >= count, timeout):
+                raise AssertionError(f"{len(self.reloads)} reloads, not {count}, within {timeout} s")
+            return list(self.reloads)
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._loop.call_soon_threadsafe(self._socket.close)
+        self._thread.join(timeout=5)
 
 
 def get(url: str) -> tuple[int, bytes, dict]:
@@ -98,11 +169,14 @@ def serving(site: Path, *args: str) -> Iterator[Served]:
     process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
+    printed = threading.Condition()
     found = threading.Event()
 
     def read() -> None:
         for line in process.stdout:
-            lines.append(line.rstrip("\n"))
+            with printed:
+                lines.append(line.rstrip("\n"))
+                printed.notify_all()
             if line.startswith("Serving "):
                 found.set()
 
@@ -111,7 +185,7 @@ def serving(site: Path, *args: str) -> Iterator[Served]:
         if not found.wait(30):
             raise AssertionError("digest serve printed no URL:\n" + "\n".join(lines))
         url = re.search(r"http://\S+", next(l for l in lines if l.startswith("Serving "))).group(0)
-        served = Served(process, url, lines)
+        served = Served(process, url, lines, printed)
         served.wait_until(lambda s: s["builds"] >= 1, "the first build")
         yield served
     finally:
@@ -174,7 +248,10 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
         assert get(served.origin + "/")[2]["Location"] == "/digest/"
         status, body, headers = get(served.url)
         assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
-        assert b'new EventSource("/digest/__digest__/events")' in body  # the reload script knows the sub-path
+        tag = SCRIPT.search(body)  # livereload.js, from this server, told the page's build
+        assert tag and int(tag.group(1)) == served.port and int(tag.group(2)) == served.status()["generation"], body[-300:]
+        status, script, headers = get(served.origin + "/livereload.js")
+        assert status == 200 and b"LiveReload" in script and headers["Content-Type"] == "application/javascript"
         assert SCRIPT.sub(b"", body) == (output / "index.html").read_bytes()  # the same bytes `digest build` writes
         links = story_links(body)
         assert links
@@ -197,7 +274,7 @@ def test_base_url_option_serves_at_the_domain_root(site):
     with serving(site, "--base-url", "https://news.example.com/") as served:
         assert served.url.endswith(":" + served.url.split(":")[-1].split("/")[0] + "/")
         status, body, _ = get(served.url)
-        assert status == 200 and b'new EventSource("/__digest__/events")' in body
+        assert status == 200 and SCRIPT.search(body)
         assert get(served.origin + "/digest/")[0] == 404
 
 
@@ -216,40 +293,40 @@ def test_port_in_use_is_a_clear_error(site):
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
     with serving(site) as served:
         before = served.status()
-        events = EventCounter(served.url + "__digest__/events")
-        time.sleep(0.3)  # the stream is open and has sent the current generation
+        browser = LiveReloadClient(served)
+        assert browser.hello["command"] == "hello" and LiveReloadClient.PROTOCOL in browser.hello["protocols"]
+        printed = len(served.lines)
         for i, headline in enumerate(HEADLINES):
             add_note(site, f"burst-{i}.md", headline, f"{headline}, officials said on Tuesday.")
-            time.sleep(0.01)
-        served.wait_for_rebuild(before)
-        time.sleep(1.5)  # any second rebuild would have started by now
+        served.wait_for_line(r"\(12 documents read", after=printed)  # the whole burst, in one rebuild
+        # A last save after it: had the burst been split, its rest would be read with this one.
+        printed = len(served.lines)
+        add_note(site, "after-burst.md", "Harbour bridge reopens after repairs")
+        served.wait_for_line(r"^Built .*\(1 document read", after=printed)
         final = served.status()
-        assert final["builds"] == before["builds"] + 1, served.lines
-        assert final["generation"] == before["generation"] + 1
-        assert events.generations == [before["generation"], before["generation"] + 1]
-        served.wait_for_line(r"\(12 documents read")
+        assert final["builds"] == before["builds"] + 2, served.lines
+        assert final["generation"] == before["generation"] + 2
+        assert [message["command"] for message in browser.wait_for_reloads(2)] == ["reload", "reload"]
         page = front_page(served)
         assert all(headline.encode() in page for headline in HEADLINES)
+        browser.close()
+        assert len(browser.reloads) == 2, browser.reloads
 
 
-class EventCounter:
-    """Reads the Server-Sent-Events stream on a thread, recording each generation it announces.
-    (The stream ends when the server stops; closing it from another thread would block on the reader.)"""
-
-    def __init__(self, url: str):
-        self.generations: list[int] = []
-        self._response = urllib.request.urlopen(url, timeout=30)
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        try:
-            for raw in self._response:
-                line = raw.decode().strip()
-                if line.startswith("data: "):
-                    self.generations.append(json.loads(line[6:])["generation"])
-        except (OSError, ValueError):
-            pass
+def test_a_page_whose_build_ended_while_it_connected_reloads_at_once(site):
+    with serving(site) as served:
+        current = served.status()["generation"]
+        up_to_date = LiveReloadClient(served, snipver=f"digest-{current}")
+        stale = LiveReloadClient(served, snipver=f"digest-{current - 1}")
+        assert stale.wait_for_reloads(1)[0]["command"] == "reload"
+        extension = LiveReloadClient(served)  # a LiveReload browser extension: no generation, no early reload
+        before = served.status()
+        add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
+        served.wait_for_rebuild(before)
+        assert len(up_to_date.wait_for_reloads(1)) == 1 and len(extension.wait_for_reloads(1)) == 1
+        for browser in (up_to_date, stale, extension):
+            browser.close()
+        assert (len(up_to_date.reloads), len(stale.reloads), len(extension.reloads)) == (1, 2, 1)
 
 
 def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(site):
