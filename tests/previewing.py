@@ -158,10 +158,10 @@ def get(url: str) -> tuple[int, bytes, dict]:
 
 
 @contextmanager
-def serving(site: Path, *args: str) -> Iterator[Served]:
+def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None) -> Iterator[Served]:
     env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     lines: list[str] = []
     printed = threading.Condition()
     found = threading.Event()

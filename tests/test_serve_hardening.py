@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import time
@@ -94,6 +95,32 @@ def test_clients_that_never_finish_a_request_are_dropped_and_others_are_served(s
         assert get(session.url)[0] == 200
     finally:
         session.stop()
+
+
+def test_a_flood_of_idle_connections_at_the_file_limit_neither_spins_nor_blocks_others(site):
+    resource = pytest.importorskip("resource")
+    files = 200
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (files, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+    with serving(site, preexec_fn=few_files) as served:
+        cpu_before, started = server_cpu_seconds(served.process.pid), time.monotonic()
+        flood = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(files)]  # say nothing
+        for _ in range(20):
+            status, body, _ = get(served.url)
+            assert status == 200 and SITE_TITLE in body
+        cpu = server_cpu_seconds(served.process.pid) - cpu_before
+        wall = time.monotonic() - started
+        assert cpu < max(0.5, 0.5 * wall), f"the server used {cpu:.2f} s of CPU in {wall:.2f} s"
+        for connection in flood:
+            connection.close()
+        assert served.process.poll() is None
+
+
+def server_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 # ---------------------------------------------------------------- no absolute path in any answer

@@ -9,7 +9,9 @@ so the LiveReload browser extensions work too. What ``livereload.Server.serve()`
   finished build calls ``reload()``;
 - every request, the websocket included, must name this machine in its Host header (a web page on another site
   cannot reach the preview by pointing its own domain at 127.0.0.1: DNS rebinding);
-- a connection that sends no complete request within ``idle_timeout`` is closed (a slowloris client).
+- a connection that sends no complete request within ``idle_timeout`` is closed (a slowloris client), and the
+  number of open connections stays well below the process's file limit, a new one closing the oldest: a server
+  out of file descriptors cannot accept, and tornado would retry the accept in a busy loop.
 """
 
 from __future__ import annotations
@@ -17,21 +19,30 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import os
 import sys
 import threading
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows: no file limit to read
+    resource = None  # type: ignore[assignment]
 
 import livereload
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httputil, web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
+from tornado.iostream import IOStream
 from tornado.netutil import bind_sockets
 from tornado.wsgi import WSGIContainer
 
 from digest.preview.server import GENERATION_TAG, PreviewApp, PreviewState
 
 IDLE_TIMEOUT_SECONDS = 10.0
+MAX_CONNECTIONS = 256  # a browser opens six per server, plus a websocket per tab
+FILES_KEPT_FREE = 64  # for the build: documents, templates, worker pipes
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 RELOAD_PATH = "*"  # livereload.js reloads the page for any path that is not a stylesheet or an image
@@ -50,6 +61,40 @@ def accepted_host(host_name: str, bound_host: str) -> bool:
         except ValueError:
             return False
     return False
+
+
+def connection_limit() -> int:
+    """How many connections the server keeps open at once: MAX_CONNECTIONS, or fewer when the process may
+    open few more files."""
+    if resource is None:
+        return MAX_CONNECTIONS
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        used = len(os.listdir("/proc/self/fd"))
+    except OSError:  # not Linux: assume half the limit is in use
+        used = soft // 2
+    return max(8, min(MAX_CONNECTIONS, soft - used - FILES_KEPT_FREE))
+
+
+class BoundedHTTPServer(HTTPServer):
+    """tornado's HTTPServer with at most ``max_connections`` open: when full, a new connection closes the oldest
+    one that is still on HTTP (a slow client's, or a browser's idle keep-alive, which it opens again at need).
+    Websockets, handed over after their upgrade, are not counted and never closed."""
+
+    def initialize(self, *args: Any, max_connections: int = MAX_CONNECTIONS, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
+        self.max_connections = max_connections
+        self._accepted: dict[IOStream, None] = {}  # every open stream, oldest first
+
+    def handle_stream(self, stream: IOStream, address: tuple) -> None:
+        self._accepted = {open_stream: None for open_stream in self._accepted if not open_stream.closed()}
+        if len(self._connections) >= self.max_connections:
+            on_http = {connection.stream for connection in self._connections}
+            oldest = next((open_stream for open_stream in self._accepted if open_stream in on_http), None)
+            if oldest is not None:
+                oldest.close()
+        self._accepted[stream] = None
+        super().handle_stream(stream, address)
 
 
 class ForeignHost(web.RequestHandler):
@@ -118,7 +163,7 @@ class PreviewServer(livereload.Server):
         self.socket_class: type[LiveReloadSocket] = type("LiveReloadSocket", (LiveReloadSocket,), {
             "waiters": set(), "watcher": self.watcher, "live_css": False, "state": state})
         self._loop: IOLoop | None = None
-        self._http: HTTPServer | None = None
+        self._http: BoundedHTTPServer | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, name="digest-serve", daemon=True)
 
@@ -145,7 +190,8 @@ class PreviewServer(livereload.Server):
     def _run(self) -> None:
         asyncio.set_event_loop(asyncio.new_event_loop())
         self._loop = IOLoop.current()
-        self._http = HTTPServer(self.application(), idle_connection_timeout=self.idle_timeout, body_timeout=self.idle_timeout)
+        self._http = BoundedHTTPServer(self.application(), idle_connection_timeout=self.idle_timeout, body_timeout=self.idle_timeout,
+                                       max_connections=connection_limit())
         self._http.add_sockets(self.sockets)
         self._loop.add_callback(self._started.set)
         self._loop.start()
