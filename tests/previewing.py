@@ -158,8 +158,8 @@ def get(url: str) -> tuple[int, bytes, dict]:
 
 
 @contextmanager
-def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None) -> Iterator[Served]:
-    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1"}
+def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None, env: dict[str, str] | None = None) -> Iterator[Served]:
+    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     lines: list[str] = []

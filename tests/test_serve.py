@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 
 from conftest import REPO, run_digest
 from digest.preview.server import resolve
@@ -50,6 +51,7 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
         status, script, headers = get(served.origin + "/livereload.js")
         assert status == 200 and b"LiveReload" in script and headers["Content-Type"] == "application/javascript"
         assert SCRIPT.sub(b"", body) == (output / "index.html").read_bytes()  # the same bytes `digest build` writes
+        assert not any(b"livereload" in path.read_bytes() for path in output.rglob("*.html"))  # the tag is the preview's
         links = story_links(body)
         assert links
         story = links[0].decode().removesuffix("index.html")
@@ -65,6 +67,18 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
         assert status == 200 and body == (output / css).read_bytes() and headers["Content-Type"].startswith("text/css")
         assert get(served.origin + "/elsewhere/")[0] == 404
     assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == written, "the preview must not write output/"
+
+
+def test_open_opens_the_preview_once_it_is_built(site, tmp_path):
+    browser = tmp_path / "browser"  # webbrowser runs $BROWSER with the address; its output joins the server's
+    browser.write_text(f"#!{sys.executable}\nimport sys\nprint('browser opened', sys.argv[1], flush=True)\n", encoding="utf-8")
+    browser.chmod(0o755)
+    with serving(site, "--open", env={"BROWSER": str(browser)}) as served:
+        opened = served.wait_for_line(r"^browser opened (\S+)$").group(1)
+        assert opened == served.url
+        built = served.wait_for_line(r"^Built ")
+        assert served.lines.index(built.string) < served.lines.index(f"browser opened {opened}")
+        assert get(opened)[0] == 200
 
 
 def test_base_url_option_serves_at_the_domain_root(site):
