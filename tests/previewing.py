@@ -89,14 +89,14 @@ class LiveReloadClient:
 
     PROTOCOL = "http://livereload.com/protocols/official-7"
 
-    def __init__(self, port: int, page: str, snipver: str | None = None, host: str | None = None):
+    def __init__(self, port: int, page: str, snipver: str | None = None, host: str | None = None, origin: str | None = None):
         self.reloads: list[dict] = []
         self.hello: dict | None = None
         self._changed = threading.Condition()
         self._url = f"ws://127.0.0.1:{port}/livereload"
         self._page = page
         self._snipver = snipver
-        self._headers = {"Host": host} if host else {}
+        self._headers = {name: value for name, value in (("Host", host), ("Origin", origin)) if value}
         self._loop = asyncio.new_event_loop()
         self._socket = None
         self._failure: BaseException | None = None

@@ -61,7 +61,10 @@ def test_a_foreign_host_gets_421_and_nothing_of_the_site(site):
         with pytest.raises(HTTPClientError) as refused:  # the livereload websocket too
             LiveReloadClient(served.port, served.url, host=f"evil.example:{served.port}")
         assert refused.value.code == 421
-        browser = LiveReloadClient(served.port, served.url, host=f"localhost:{served.port}")
+        with pytest.raises(HTTPClientError) as refused:  # a page on another site, reaching for 127.0.0.1
+            LiveReloadClient(served.port, served.url, origin="http://evil.example")
+        assert refused.value.code == 403
+        browser = LiveReloadClient(served.port, served.url, host=f"localhost:{served.port}", origin=f"http://localhost:{served.port}")
         assert browser.hello["command"] == "hello"
         browser.close()
 

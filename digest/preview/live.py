@@ -23,6 +23,7 @@ import os
 import sys
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 try:
     import resource
@@ -124,7 +125,12 @@ class LiveReloadSocket(LiveReloadHandler):
     subclass ``PreviewServer`` makes), and a reload for a page whose build is already stale when it connects."""
 
     state: PreviewState
+    bound_host: str
     served = ""  # the generation the page was built with, from its hello
+
+    def check_origin(self, origin: str) -> bool:
+        """Only the preview's own pages (livereload's handler takes any): a page elsewhere learns nothing."""
+        return accepted_host(urlsplit(origin).hostname or "", self.bound_host)
 
     def on_message(self, message: str) -> None:
         super().on_message(message)  # the protocol: answers hello; registers the browser on info
@@ -161,7 +167,7 @@ class PreviewServer(livereload.Server):
         super().__init__(app=PreviewApp(state, self.port))
         # One class per server: its own browsers, its own (idle) livereload watcher, which reload_waiters names.
         self.socket_class: type[LiveReloadSocket] = type("LiveReloadSocket", (LiveReloadSocket,), {
-            "waiters": set(), "watcher": self.watcher, "live_css": False, "state": state})
+            "waiters": set(), "watcher": self.watcher, "live_css": False, "state": state, "bound_host": host})
         self._loop: IOLoop | None = None
         self._http: BoundedHTTPServer | None = None
         self._started = threading.Event()
