@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -138,6 +139,22 @@ def test_a_page_whose_build_ended_while_it_connected_reloads_at_once(site):
         for browser in (up_to_date, stale, extension):
             browser.close()
         assert (len(up_to_date.reloads), len(stale.reloads), len(extension.reloads)) == (1, 2, 1)
+
+
+def test_a_message_that_is_not_the_protocol_closes_that_socket_quietly(site):
+    from tornado.websocket import websocket_connect
+
+    async def send(message: str) -> object:
+        socket = await websocket_connect(f"ws://127.0.0.1:{served.port}/livereload")
+        await socket.write_message(message)
+        answer = await socket.read_message()
+        return answer, socket.close_code
+
+    with serving(site) as served:
+        for message in ("not json", "[1, 2]", '{"command": 5}', "{}"):
+            assert asyncio.run(send(message)) == (None, 1003), message
+        assert get(served.url)[0] == 200
+        assert not any("Traceback" in line for line in served.lines), served.lines
 
 
 def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(site):

@@ -132,15 +132,16 @@ class LiveReloadSocket(LiveReloadHandler):
         """Only the preview's own pages (livereload's handler takes any): a page elsewhere learns nothing."""
         return accepted_host(urlsplit(origin).hostname or "", self.bound_host)
 
-    def on_message(self, message: str) -> None:
-        super().on_message(message)  # the protocol: answers hello; registers the browser on info
+    def on_message(self, message: str | bytes) -> None:
         try:
             command = json.loads(message)
         except ValueError:
+            command = None
+        if not isinstance(command, dict) or not isinstance(command.get("command"), str):
+            self.close(1003, "not a LiveReload command")  # livereload's handler would raise, and log a traceback
             return
-        if not isinstance(command, dict):
-            return
-        if command.get("command") == "hello":
+        super().on_message(message)  # the protocol: answers hello; registers the browser on info
+        if command["command"] == "hello":
             self.served = str(command.get("snipver", ""))
         if self in LiveReloadHandler.waiters:  # livereload registers every browser in one class-wide set
             LiveReloadHandler.waiters.discard(self)
