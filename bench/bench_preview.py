@@ -7,7 +7,7 @@
 For each site (a copy in a temporary folder):
 - ``digest build --no-search`` twice: the second one finds everything in the parse cache. Reported: the
   build's own time (what ``-v`` prints) and the command's wall time (Python start-up and imports included);
-- ``digest serve --port 0``, with the reload stream open as a browser would have it; then, several times,
+- ``digest serve --port 0``, with a LiveReload connection open as livereload.js would have it; then, several times,
   one document is edited and saved. Measured: save -> the server announces the reload, and save -> the
   reloaded page's bytes have been fetched (what the browser waits for). Median and worst are printed.
 Targets (issue 6): shipped < 0.5 s and 10,000 articles < 2 s for save -> reloaded page; no-change build
@@ -17,6 +17,7 @@ Targets (issue 6): shipped < 0.5 s and 10,000 articles < 2 s for save -> reloade
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -98,19 +100,34 @@ class Preview:
         self.generation = self.status()["generation"]
         self.announced: dict[int, float] = {}
         self._arrived = threading.Condition()
+        self._connected = threading.Event()
         threading.Thread(target=self._listen, daemon=True).start()
+        if not self._connected.wait(30):
+            raise SystemExit("no LiveReload handshake within 30 s")
 
     def status(self) -> dict:
         with urllib.request.urlopen(self.url + "__digest__/status") as response:
             return json.load(response)
 
     def _listen(self) -> None:
-        with urllib.request.urlopen(self.url + "__digest__/events") as stream:
-            for raw in stream:
-                if raw.startswith(b"data: "):
-                    with self._arrived:
-                        self.announced[json.loads(raw[6:])["generation"]] = time.perf_counter()
-                        self._arrived.notify_all()
+        asyncio.run(self._listen_as_livereload_js())
+
+    async def _listen_as_livereload_js(self) -> None:
+        """The LiveReload protocol, as livereload.js speaks it: hello, info, then a reload per new build."""
+        from tornado.websocket import websocket_connect
+
+        socket = await websocket_connect(f"ws://127.0.0.1:{urllib.parse.urlsplit(self.url).port}/livereload")
+        await socket.write_message(json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
+        await socket.read_message()
+        await socket.write_message(json.dumps({"command": "info", "url": self.url, "plugins": {}}))
+        self._connected.set()
+        generation = self.generation
+        while (message := await socket.read_message()) is not None:
+            if json.loads(message).get("command") == "reload":
+                generation += 1
+                with self._arrived:
+                    self.announced[generation] = time.perf_counter()
+                    self._arrived.notify_all()
 
     def save_and_wait(self, path: Path, text: str, page: str) -> tuple[float, float]:
         """(save -> reload announced, save -> reloaded page fetched), in seconds."""

@@ -1,143 +1,16 @@
-"""``digest serve``: the real command in a subprocess, spoken to over HTTP (and, at the end, by Chromium)."""
+"""``digest serve``: the real command in a subprocess, spoken to over HTTP and over the LiveReload protocol."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
 import sys
-import threading
-import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Callable, Iterator
-
-import pytest
 
 from conftest import REPO, run_digest
 from digest.preview.server import resolve
-
-NOTE = """---
-title: "{title}"
-date: 2025-07-20
-outlet: Test Gazette
----
-{body}
-"""
-BRIDGE = """The harbour bridge at Port Vesta reopened on Sunday after three months of repairs, the works ministry said.
-Traffic was light in the first hours, and ferry operators said they expected fewer passengers."""
-HEADLINES = [
-    "Orchard growers expect an early apple harvest", "Glacier retreat measured by alpine surveyors", "Violin maker restores a 1720 instrument",
-    "Weather satellite launch delayed by high winds", "Marathon route changed after roadworks", "Village bakery wins national bread prize",
-    "Volcano observatory raises alert level", "City library extends weekend opening hours", "New tramway line opens to the airport",
-    "Vineyard owners report frost damage", "Lighthouse keeper retires after forty years", "Teenager wins the regional chess championship",
-]
-SCRIPT = re.compile(rb"<script>/\* digest serve: live reload \*/.*?</script>", re.S)
-
-
-class Served:
-    def __init__(self, process: subprocess.Popen, url: str, lines: list[str]):
-        self.process = process
-        self.url = url  # ends with the base path, e.g. http://127.0.0.1:41234/digest/
-        self.lines = lines
-
-    @property
-    def origin(self) -> str:
-        return re.match(r"http://[^/]+", self.url).group(0)
-
-    def status(self) -> dict:
-        with urllib.request.urlopen(self.url + "__digest__/status", timeout=10) as response:
-            return json.load(response)
-
-    def wait_until(self, predicate: Callable[[dict], bool], what: str, timeout: float = 30) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status = self.status()
-            if predicate(status):
-                return status
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
-
-    def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 30) -> re.Match:
-        """The first output line from line ``after`` on matching ``pattern`` (reports follow the build)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.lines[after:]:
-                if match := re.search(pattern, line):
-                    return match
-            time.sleep(0.05)
-        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
-
-    def wait_for_rebuild(self, after: dict, what: str = "a rebuild") -> dict:
-        return self.wait_until(lambda s: s["builds"] > after["builds"], what)
-
-
-def get(url: str) -> tuple[int, bytes, dict]:
-    """GET without following redirects: (status, body, headers)."""
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(url, timeout=10) as response:
-            return response.status, response.read(), dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(), dict(exc.headers)
-
-
-@contextmanager
-def serving(site: Path, *args: str) -> Iterator[Served]:
-    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    found = threading.Event()
-
-    def read() -> None:
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            if line.startswith("Serving "):
-                found.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        if not found.wait(30):
-            raise AssertionError("digest serve printed no URL:\n" + "\n".join(lines))
-        url = re.search(r"http://\S+", next(l for l in lines if l.startswith("Serving "))).group(0)
-        served = Served(process, url, lines)
-        served.wait_until(lambda s: s["builds"] >= 1, "the first build")
-        yield served
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def add_note(site: Path, name: str, title: str, body: str = BRIDGE) -> Path:
-    path = site / "content" / name
-    path.write_text(NOTE.format(title=title, body=body), encoding="utf-8")
-    return path
-
-
-def front_page(served: Served) -> bytes:
-    status, body, _ = get(served.url)
-    assert status == 200
-    return body
-
-
-def story_links(page: bytes) -> list[str]:
-    return re.findall(rb'href="([^"]*stories/[^"]+)"', page)
-
+from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, serving, story_links
 
 # ---------------------------------------------------------------- pure path resolution
 
@@ -174,8 +47,12 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
         assert get(served.origin + "/")[2]["Location"] == "/digest/"
         status, body, headers = get(served.url)
         assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
-        assert b'new EventSource("/digest/__digest__/events")' in body  # the reload script knows the sub-path
+        tag = SCRIPT.search(body)  # livereload.js, from this server, told the page's build
+        assert tag and int(tag.group(1)) == served.port and int(tag.group(2)) == served.status()["generation"], body[-300:]
+        status, script, headers = get(served.origin + "/livereload.js")
+        assert status == 200 and b"LiveReload" in script and headers["Content-Type"] == "application/javascript"
         assert SCRIPT.sub(b"", body) == (output / "index.html").read_bytes()  # the same bytes `digest build` writes
+        assert not any(b"livereload" in path.read_bytes() for path in output.rglob("*.html"))  # the tag is the preview's
         links = story_links(body)
         assert links
         story = links[0].decode().removesuffix("index.html")
@@ -193,11 +70,23 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
     assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == written, "the preview must not write output/"
 
 
+def test_open_opens_the_preview_once_it_is_built(site, tmp_path):
+    browser = tmp_path / "browser"  # webbrowser runs $BROWSER with the address; its output joins the server's
+    browser.write_text(f"#!{sys.executable}\nimport sys\nprint('browser opened', sys.argv[1], flush=True)\n", encoding="utf-8")
+    browser.chmod(0o755)
+    with serving(site, "--open", env={"BROWSER": str(browser)}) as served:
+        opened = served.wait_for_line(r"^browser opened (\S+)$").group(1)
+        assert opened == served.url
+        built = served.wait_for_line(r"^Built ")
+        assert served.lines.index(built.string) < served.lines.index(f"browser opened {opened}")
+        assert get(opened)[0] == 200
+
+
 def test_base_url_option_serves_at_the_domain_root(site):
     with serving(site, "--base-url", "https://news.example.com/") as served:
         assert served.url.endswith(":" + served.url.split(":")[-1].split("/")[0] + "/")
         status, body, _ = get(served.url)
-        assert status == 200 and b'new EventSource("/__digest__/events")' in body
+        assert status == 200 and SCRIPT.search(body)
         assert get(served.origin + "/digest/")[0] == 404
 
 
@@ -216,40 +105,56 @@ def test_port_in_use_is_a_clear_error(site):
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
     with serving(site) as served:
         before = served.status()
-        events = EventCounter(served.url + "__digest__/events")
-        time.sleep(0.3)  # the stream is open and has sent the current generation
+        browser = LiveReloadClient(served.port, served.url)
+        assert browser.hello["command"] == "hello" and LiveReloadClient.PROTOCOL in browser.hello["protocols"]
+        printed = len(served.lines)
         for i, headline in enumerate(HEADLINES):
             add_note(site, f"burst-{i}.md", headline, f"{headline}, officials said on Tuesday.")
-            time.sleep(0.01)
-        served.wait_for_rebuild(before)
-        time.sleep(1.5)  # any second rebuild would have started by now
+        served.wait_for_line(r"\(12 documents read", after=printed)  # the whole burst, in one rebuild
+        # A last save after it: had the burst been split, its rest would be read with this one.
+        printed = len(served.lines)
+        add_note(site, "after-burst.md", "Harbour bridge reopens after repairs")
+        served.wait_for_line(r"^Built .*\(1 document read", after=printed)
         final = served.status()
-        assert final["builds"] == before["builds"] + 1, served.lines
-        assert final["generation"] == before["generation"] + 1
-        assert events.generations == [before["generation"], before["generation"] + 1]
-        served.wait_for_line(r"\(12 documents read")
+        assert final["builds"] == before["builds"] + 2, served.lines
+        assert final["generation"] == before["generation"] + 2
+        assert [message["command"] for message in browser.wait_for_reloads(2)] == ["reload", "reload"]
         page = front_page(served)
         assert all(headline.encode() in page for headline in HEADLINES)
+        browser.close()
+        assert len(browser.reloads) == 2, browser.reloads
 
 
-class EventCounter:
-    """Reads the Server-Sent-Events stream on a thread, recording each generation it announces.
-    (The stream ends when the server stops; closing it from another thread would block on the reader.)"""
+def test_a_page_whose_build_ended_while_it_connected_reloads_at_once(site):
+    with serving(site) as served:
+        current = served.status()["generation"]
+        up_to_date = LiveReloadClient(served.port, served.url, snipver=f"digest-{current}")
+        stale = LiveReloadClient(served.port, served.url, snipver=f"digest-{current - 1}")
+        assert stale.wait_for_reloads(1)[0]["command"] == "reload"
+        extension = LiveReloadClient(served.port, served.url)  # a LiveReload browser extension: no generation, no early reload
+        before = served.status()
+        add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
+        served.wait_for_rebuild(before)
+        assert len(up_to_date.wait_for_reloads(1)) == 1 and len(extension.wait_for_reloads(1)) == 1
+        for browser in (up_to_date, stale, extension):
+            browser.close()
+        assert (len(up_to_date.reloads), len(stale.reloads), len(extension.reloads)) == (1, 2, 1)
 
-    def __init__(self, url: str):
-        self.generations: list[int] = []
-        self._response = urllib.request.urlopen(url, timeout=30)
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
 
-    def _read(self) -> None:
-        try:
-            for raw in self._response:
-                line = raw.decode().strip()
-                if line.startswith("data: "):
-                    self.generations.append(json.loads(line[6:])["generation"])
-        except (OSError, ValueError):
-            pass
+def test_a_message_that_is_not_the_protocol_closes_that_socket_quietly(site):
+    from tornado.websocket import websocket_connect
+
+    async def send(message: str) -> object:
+        socket = await websocket_connect(f"ws://127.0.0.1:{served.port}/livereload")
+        await socket.write_message(message)
+        answer = await socket.read_message()
+        return answer, socket.close_code
+
+    with serving(site) as served:
+        for message in ("not json", "[1, 2]", '{"command": 5}', "{}"):
+            assert asyncio.run(send(message)) == (None, 1003), message
+        assert get(served.url)[0] == 200
+        assert not any("Traceback" in line for line in served.lines), served.lines
 
 
 def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(site):
@@ -353,58 +258,6 @@ def _html_paths(served: Served) -> list[str]:
             if not target.startswith("..") and (target.endswith(".html") or link.endswith(b"/")):
                 todo.append(target + ("/" if link.endswith(b"/") and not target.endswith("/") else ""))
     return sorted(seen)
-
-
-# ---------------------------------------------------------------- in a real browser
-
-
-@pytest.mark.browser
-def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
-    from playwright.sync_api import expect
-
-    shutil.copytree(REPO / "templates", site / "templates")  # the site's own theme, to break and fix
-    story_template = site / "templates" / "story.html"
-    good_template = story_template.read_text(encoding="utf-8")
-    note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
-    with serving(site) as served:
-        page = browser.new_page()
-        page.goto(served.url)
-        page.get_by_role("link", name="Harbour bridge reopens after repairs").first.click()
-        heading = page.get_by_role("heading", level=1)
-        expect(heading).to_have_text("Harbour bridge reopens after repairs")
-        story_url = page.url
-        page.evaluate("window.notReloaded = true")
-
-        # Edit the headline. The story's address comes from its headline's words, so it moves: the open page
-        # reloads into the story's new address instead of a 404.
-        note.write_text(NOTE.format(title="Harbour Bridge Reopens To Traffic After Repairs", body=BRIDGE), encoding="utf-8")
-        expect(heading).to_have_text("Harbour Bridge Reopens To Traffic After Repairs", timeout=20_000)
-        assert page.url != story_url and page.url.endswith("/stories/harbour-bridge-reopens-to-traffic-after-repairs/")
-        assert page.evaluate("window.notReloaded") is None  # the script reloaded it; nobody else did
-        served.wait_for_line(r"^stories/harbour-bridge-reopens-after-repairs/ moved to stories/harbour-bridge-reopens-to-traffic-after-repairs/")
-        served.wait_for_line(r"^    harbour-bridge-reopens-after-repairs: harbour-bridge-reopens-to-traffic-after-repairs$")  # what to add
-
-        # Break the template: the page shows where and what, over the last good page.
-        lines = good_template.splitlines()
-        lines.insert(2, "{% if %}")
-        story_template.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        overlay = page.locator("#digest-build-error")
-        expect(overlay).to_be_visible(timeout=20_000)
-        expect(overlay).to_contain_text("templates/story.html:3")
-        expect(overlay).to_contain_text("syntax")
-
-        # Fix it: the overlay goes, the story is back.
-        story_template.write_text(good_template, encoding="utf-8")
-        expect(overlay).to_have_count(0, timeout=20_000)
-        expect(heading).to_have_text("Harbour Bridge Reopens To Traffic After Repairs")
-
-        # Delete the document: its story leaves the open front page.
-        page.goto(served.url)
-        link = page.get_by_role("link", name="Harbour Bridge Reopens To Traffic After Repairs")
-        expect(link.first).to_be_visible()
-        note.unlink()
-        expect(link).to_have_count(0, timeout=20_000)
-        expect(page.get_by_role("link", name=re.compile("Pakistan urges")).first).to_be_visible()
 
 
 # ---------------------------------------------------------------- `digest build` shares the parse cache

@@ -28,7 +28,8 @@ from digest.pipeline.session import BuildSession, RenderMemo
 from digest.pipeline.cache import ParseCache
 from digest.settings.config import CONFIG_FILE, Config, load_config
 from digest.errors import DigestError, ServeError
-from digest.preview.server import BuildFailure, PreviewServer, PreviewState
+from digest.preview.live import IDLE_TIMEOUT_SECONDS, PreviewServer
+from digest.preview.server import BuildFailure, PreviewState
 from digest.site.redirects import move_advice
 from digest.stories.remerge import Remerger
 from digest.render.pages import theme_dirs
@@ -103,9 +104,9 @@ class Previewer:
             return BuildOutcome(sink.files, None, config, len(report.digest.stories), report.warnings, report.timings,
                                 report.parse_cache[1], report.rendered, report.pages, moved=moved)
         except DigestError as exc:
-            return BuildOutcome(None, BuildFailure.from_exception(exc), self.config)
+            return BuildOutcome(None, BuildFailure.from_exception(exc, self.root), self.config)
         except Exception as exc:  # a bug must not take the preview down: show it, keep serving
-            return BuildOutcome(None, BuildFailure.from_exception(exc, traceback.format_exc()), self.config)
+            return BuildOutcome(None, BuildFailure.from_exception(exc, self.root, traceback.format_exc()), self.config)
 
     def _follow_moves(self, story_page: dict[str, str], files: dict[str, bytes]) -> dict[str, str]:
         """Old story page -> new one, for stories whose address changed (a story's slug comes from its first
@@ -149,17 +150,17 @@ def _forget_unused(cache: ParseCache) -> None:
 class PreviewSession:
     """The previewer, the server and the watcher, wired together."""
 
-    def __init__(self, previewer: Previewer, host: str, port: int, report: Callable[[BuildOutcome], None] = lambda outcome: None, verbose: bool = False):
+    def __init__(self, previewer: Previewer, host: str, port: int, report: Callable[[BuildOutcome], None] = lambda outcome: None, verbose: bool = False,
+                 idle_timeout: float = IDLE_TIMEOUT_SECONDS):
         self.previewer = previewer
         self.report = report
         self.state = PreviewState(_initial_base_path(previewer))
         self._build_lock = threading.Lock()
         try:
-            self.server = PreviewServer(host, port, self.state, verbose)
+            self.server = PreviewServer(host, port, self.state, verbose, idle_timeout)
         except OSError as exc:
             raise ServeError(_bind_problem(host, port, exc), hint="stop the other server, or pick another port: --port 8001 (or --port 0 for any free one)") from exc
         self.watcher = ChangeWatcher(self.rebuild)
-        self._thread = threading.Thread(target=self.server.serve_forever, name="digest-serve", daemon=True)
 
     @property
     def url(self) -> str:
@@ -167,7 +168,7 @@ class PreviewSession:
 
     def start(self) -> BuildOutcome:
         """Serve at once (a "building" page), build, then watch."""
-        self._thread.start()
+        self.server.start()
         # Watch before the first build, so a save during it is not missed (it starts a second build).
         self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
         self.watcher.start()
@@ -178,6 +179,8 @@ class PreviewSession:
             outcome = self.previewer.build()
             base_path = outcome.config.site.base_path if outcome.config else None
             reloaded = self.state.publish(outcome.files, outcome.failure, base_path, outcome.moved)
+            if reloaded:
+                self.server.reload()
             self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
         outcome = BuildOutcome(**{**outcome.__dict__, "reloaded": reloaded})
         self.report(outcome)
@@ -186,7 +189,6 @@ class PreviewSession:
     def stop(self) -> None:
         self.watcher.stop()
         self.server.shutdown()
-        self.server.server_close()
 
 
 def _initial_base_path(previewer: Previewer) -> str:
@@ -226,6 +228,8 @@ def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bo
                 click.echo(move_advice(old.split("/")[1], new.split("/")[1]), err=True)
         took = sum(seconds for _, seconds in outcome.timings.stages) if outcome.timings else 0.0
         if outcome.failure is not None:
+            if outcome.failure.details:
+                click.echo(outcome.failure.details, err=True)
             click.echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)
         else:
             click.echo(f"Built {outcome.stories} stories in {took:.2f} s ({_count(outcome.parse_misses, 'document')} read, "

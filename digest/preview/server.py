@@ -1,13 +1,9 @@
-"""The preview server: the last good build, served from memory, as GitHub Pages would serve it.
+"""The preview's state and its web app: the last good build, served from memory, as GitHub Pages would serve it.
 
-A build hands over a complete ``Snapshot`` (every output file as bytes) and the server
-swaps it in with one assignment, so a request never sees half a build. While the newest
-build has failed, HTML pages carry an error overlay on top of the last good build.
-
-Live reload is a tiny Server-Sent-Events stream (``<base>/__digest__/events``) and a few
-lines of script injected before ``</body>``: the page reloads when the generation it was
-served with is no longer the newest. No WebSocket, no extra port, and it works under any
-sub-path because the script's URL is built from the site's base path.
+A build hands over a complete ``Snapshot`` (every output file as bytes) and the state swaps it in with one
+assignment, so a request never sees half a build. While the newest build has failed, HTML pages carry an error
+overlay on top of the last good build. ``PreviewApp`` is a plain WSGI app over that state; ``live.py`` serves it
+through livereload, whose livereload.js each HTML page loads (see ``reload_tag``).
 """
 
 from __future__ import annotations
@@ -15,41 +11,64 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
+import os
 import posixpath
-import socket
+import re
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Mapping
-from urllib.parse import quote, unquote, urlsplit
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+from urllib.parse import quote, unquote
 
 from digest.errors import DigestError
 
 SERVICE = "__digest__"  # URL folder of the preview's own endpoints, under the base path
-KEEPALIVE_SECONDS = 15.0
+GENERATION_TAG = "digest-"  # livereload.js sends its script's ``snipver`` in its hello: the page's generation
 
 
 @dataclass(frozen=True)
 class BuildFailure:
-    """Why the newest build did not replace the last good one."""
+    """Why the newest build did not replace the last good one. Its texts never hold an absolute path:
+    they are shown in pages, which any page on the machine may fetch."""
 
     title: str
     location: str | None  # "path:line", when known
     message: str
     hint: str | None = None
+    details: str | None = None  # an internal error's traceback: for the terminal only, never served
 
     @classmethod
-    def from_exception(cls, exc: BaseException, details: str | None = None) -> "BuildFailure":
+    def from_exception(cls, exc: BaseException, root: Path, details: str | None = None) -> "BuildFailure":
+        def shown(text: str) -> str:
+            return without_absolute_paths(text, root)
+
         if isinstance(exc, DigestError):
             if hasattr(exc, "problems"):  # a ConfigError: its text lists every problem with its own path:line
-                return cls(type(exc).__name__, None, str(exc))
-            return cls(type(exc).__name__, exc.location, exc.message, exc.hint)
-        return cls(f"internal error: {type(exc).__name__}", None, details or str(exc), "this is a bug in digest; the preview keeps running")
+                return cls(type(exc).__name__, None, shown(str(exc)))
+            return cls(type(exc).__name__, exc.location and shown(exc.location), shown(exc.message), exc.hint and shown(exc.hint))
+        return cls(f"internal error: {type(exc).__name__}", None, shown(f"{type(exc).__name__}: {exc}"),
+                   "this is a bug in digest; the preview keeps running (the terminal shows where)", details)
 
     def as_text(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
         return text + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/-])/(?:[^\s'\"/:<>]+/)+([^\s'\"/:<>]*)")
+
+
+def without_absolute_paths(text: str, root: Path) -> str:
+    """``text`` with paths inside the site folder made relative to it, and any other absolute path on this
+    machine (the installed theme, a traceback's library file) cut to its file name."""
+    for folder in dict.fromkeys((str(root.resolve()), str(root))):
+        text = text.replace(folder.rstrip(os.sep) + os.sep, "")
+
+    def cut(match: re.Match) -> str:
+        top = match.group(0).split("/", 2)[1]
+        return f"…/{match.group(1)}" if os.path.isdir("/" + top) else match.group(0)  # "/digest/stories/" is a URL
+
+    return ABSOLUTE_PATH.sub(cut, text)
 
 
 @dataclass(frozen=True)
@@ -64,19 +83,18 @@ class Snapshot:
 
 
 class PreviewState:
-    """The current snapshot plus a condition the event streams wait on."""
+    """The current snapshot. Requests read ``snapshot`` once; ``publish`` replaces it whole."""
 
     def __init__(self, base_path: str = "/"):
         self.base_path = base_path
         self.snapshot = Snapshot()
         self.builds = 0  # completed build attempts, good or bad: for tests and the status endpoint
-        self._changed = threading.Condition()
-        self.closing = False
+        self._lock = threading.Lock()
 
     def publish(self, files: Mapping[str, bytes] | None, failure: BuildFailure | None, base_path: str | None = None,
                 moved: Mapping[str, str] | None = None) -> bool:
         """Swap in a build's result; ``files`` None keeps the last good files. Returns whether browsers reload."""
-        with self._changed:
+        with self._lock:
             old = self.snapshot
             self.builds += 1
             new_files = old.files if files is None else files
@@ -86,18 +104,7 @@ class PreviewState:
                 return False
             self.base_path = new_base
             self.snapshot = Snapshot(new_files, old.generation + 1, failure, old.built or files is not None, old.moved if moved is None else moved)
-            self._changed.notify_all()
             return True
-
-    def wait_for_change(self, generation: int, timeout: float) -> int:
-        with self._changed:
-            self._changed.wait_for(lambda: self.snapshot.generation != generation or self.closing, timeout)
-            return self.snapshot.generation
-
-    def close(self) -> None:
-        with self._changed:
-            self.closing = True
-            self._changed.notify_all()
 
 
 @dataclass(frozen=True)
@@ -148,25 +155,27 @@ def _content_type(rel: str) -> str:
     return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind in ("application/javascript", "application/json", "application/xml", "image/svg+xml") else kind
 
 
-RELOAD_SCRIPT = """<script>/* digest serve: live reload */(function(){
-var served=%(generation)d,source=new EventSource(%(url)s);
-source.onmessage=function(e){var g=JSON.parse(e.data).generation;if(g!==served){source.close();location.reload();}};
-})();</script>"""
-
 OVERLAY = """<div id="digest-build-error" role="alert" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.94);color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2rem">
 <h2 style="color:#ff8080;margin-top:0;font-family:system-ui,sans-serif">The site could not be rebuilt</h2>
 <p style="font-family:system-ui,sans-serif">Showing the last good build underneath. Fix the file and save: this page reloads by itself.</p>
 <pre style="white-space:pre-wrap;background:#000;padding:1rem;border-left:4px solid #ff8080">%(where)s%(message)s%(hint)s</pre>
 </div>"""
 
-BUILDING = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Building…</title></head>
+BUILDING = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Building…</title>
+<meta http-equiv="refresh" content="2"></head>
 <body><p>digest is building the site; this page reloads when it is ready.</p></body></html>"""
 
 
-def decorate(body: bytes, snapshot: Snapshot, base_path: str) -> bytes:
-    """Add the reload script (and the error overlay, if the newest build failed) to an HTML page."""
-    events = json.dumps(f"{base_path}{SERVICE}/events")
-    extra = RELOAD_SCRIPT % {"generation": snapshot.generation, "url": events}
+def reload_tag(port: int, generation: int) -> str:
+    """The script tag that loads livereload.js from the preview server. livereload.js finds its server from its own
+    address (so it works under any base path and from another machine), and sends ``snipver`` in its hello: the
+    server compares it with the newest generation, so a build that ends while the page connects still reloads it."""
+    return f'<script src="/livereload.js?port={port}&amp;snipver={GENERATION_TAG}{generation}"></script>'
+
+
+def decorate(body: bytes, snapshot: Snapshot, port: int) -> bytes:
+    """Add the livereload script tag (and the error overlay, if the newest build failed) to an HTML page."""
+    extra = reload_tag(port, snapshot.generation)
     if snapshot.failure is not None:
         failure = snapshot.failure
         extra = OVERLAY % {
@@ -179,94 +188,39 @@ def decorate(body: bytes, snapshot: Snapshot, base_path: str) -> bytes:
     return body[:index] + encoded + body[index:] if index >= 0 else body + encoded
 
 
-class PreviewHandler(BaseHTTPRequestHandler):
-    server: "PreviewServer"
-    protocol_version = "HTTP/1.0"  # one request per connection: simple, and the event stream ends with it
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
-    def do_GET(self) -> None:
-        self._answer(head=False)
 
-    def do_HEAD(self) -> None:
-        self._answer(head=True)
+class PreviewApp:
+    """The WSGI app over the preview's state: the site as GitHub Pages would serve it, plus ``<base>__digest__/status``."""
 
-    def _answer(self, head: bool) -> None:
-        state = self.server.state
+    def __init__(self, state: PreviewState, port: int):
+        self.state = state
+        self.port = port  # where livereload.js and its websocket are: this same server
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        # PATH_INFO holds the path's bytes, unquoted, as latin-1 (PEP 3333): quoted again, resolve() reads UTF-8.
+        response = self.answer(quote(environ.get("PATH_INFO", "").encode("latin-1")) or "/")
+        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body))),
+                   ("Cache-Control", "no-store")]  # a preview: always the newest bytes
+        if response.location:
+            headers.append(("Location", response.location))
+        status = HTTPStatus(response.status)
+        start_response(f"{status.value} {status.phrase}", headers)
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]
+
+    def answer(self, path: str) -> Response:
+        state = self.state
         base_path = state.base_path
         snapshot = state.snapshot  # read once: this request sees one build from start to end
-        path = urlsplit(self.path).path or "/"
-        if path.startswith(f"{base_path}{SERVICE}/"):
-            return self._service(path[len(base_path) + len(SERVICE) + 1:], snapshot, head)
+        if path == f"{base_path}{SERVICE}/status":
+            status = {"generation": snapshot.generation, "builds": state.builds, "error": snapshot.failure.as_text() if snapshot.failure else None, "pages": len(snapshot.files)}
+            return Response(HTTPStatus.OK, json.dumps(status).encode(), "application/json")
         if not snapshot.built:
             body = BUILDING.encode() if snapshot.failure is None else b"<!DOCTYPE html><html><head><title>Build failed</title></head><body></body></html>"
-            return self._send(Response(HTTPStatus.SERVICE_UNAVAILABLE if snapshot.failure is None else HTTPStatus.INTERNAL_SERVER_ERROR, decorate(body, snapshot, base_path)), head)
+            status = HTTPStatus.SERVICE_UNAVAILABLE if snapshot.failure is None else HTTPStatus.INTERNAL_SERVER_ERROR
+            return Response(status, decorate(body, snapshot, self.port))
         response = resolve(snapshot.files, base_path, path, snapshot.moved)
         if response.content_type.startswith("text/html") and response.body:
-            response = Response(response.status, decorate(response.body, snapshot, base_path), response.content_type)
-        self._send(response, head)
-
-    def _service(self, name: str, snapshot: Snapshot, head: bool) -> None:
-        state = self.server.state
-        if name == "status":
-            status = {"generation": snapshot.generation, "builds": state.builds, "error": snapshot.failure.as_text() if snapshot.failure else None, "pages": len(snapshot.files)}
-            return self._send(Response(HTTPStatus.OK, json.dumps(status).encode(), "application/json"), head)
-        if name == "events" and not head:
-            return self._stream(snapshot.generation)
-        self._send(Response(HTTPStatus.NOT_FOUND, b"unknown preview endpoint", "text/plain; charset=utf-8"), head)
-
-    def _stream(self, generation: int) -> None:
-        """Server-Sent Events: the current generation now, then each new one, until the page goes away."""
-        state = self.server.state
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        try:
-            while not state.closing:
-                self.wfile.write(f"data: {json.dumps({'generation': generation})}\n\n".encode())
-                self.wfile.flush()
-                newest = state.wait_for_change(generation, KEEPALIVE_SECONDS)
-                while newest == generation and not state.closing:
-                    self.wfile.write(b": keep-alive\n\n")  # also notices a closed tab
-                    self.wfile.flush()
-                    newest = state.wait_for_change(generation, KEEPALIVE_SECONDS)
-                generation = newest
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            pass
-
-    def _send(self, response: Response, head: bool) -> None:
-        self.send_response(response.status)
-        if response.location:
-            self.send_header("Location", response.location)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Cache-Control", "no-store")  # a preview: always the newest bytes
-        self.end_headers()
-        if not head:
-            try:
-                self.wfile.write(response.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
-        if self.server.verbose:
-            super().log_message(format, *args)
-
-
-class PreviewServer(ThreadingHTTPServer):
-    daemon_threads = True  # open event streams must not keep the process alive on Ctrl+C
-
-    def __init__(self, host: str, port: int, state: PreviewState, verbose: bool = False):
-        self.state = state
-        self.verbose = verbose
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), PreviewHandler)
-
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}{self.state.base_path}"
-
-    def shutdown(self) -> None:
-        self.state.close()
-        super().shutdown()
+            response = Response(response.status, decorate(response.body, snapshot, self.port), response.content_type)
+        return response

@@ -1,0 +1,207 @@
+"""Driving ``digest serve`` in tests: the real command in a subprocess, spoken to over HTTP and over the LiveReload
+protocol, waiting on what it prints (every build prints a line) rather than sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+NOTE = """---
+title: "{title}"
+date: 2025-07-20
+outlet: Test Gazette
+---
+{body}
+"""
+BRIDGE = """The harbour bridge at Port Vesta reopened on Sunday after three months of repairs, the works ministry said.
+Traffic was light in the first hours, and ferry operators said they expected fewer passengers."""
+HEADLINES = [
+    "Orchard growers expect an early apple harvest", "Glacier retreat measured by alpine surveyors", "Violin maker restores a 1720 instrument",
+    "Weather satellite launch delayed by high winds", "Marathon route changed after roadworks", "Village bakery wins national bread prize",
+    "Volcano observatory raises alert level", "City library extends weekend opening hours", "New tramway line opens to the airport",
+    "Vineyard owners report frost damage", "Lighthouse keeper retires after forty years", "Teenager wins the regional chess championship",
+]
+SCRIPT = re.compile(rb'<script src="/livereload\.js\?port=(\d+)&amp;snipver=digest-(\d+)"></script>')
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen, url: str, lines: list[str], printed: threading.Condition):
+        self.process = process
+        self.url = url  # ends with the base path, e.g. http://127.0.0.1:41234/digest/
+        self.lines = lines
+        self.printed = printed  # notified on each output line: every build ends with one
+
+    @property
+    def origin(self) -> str:
+        return re.match(r"http://[^/]+", self.url).group(0)
+
+    @property
+    def port(self) -> int:
+        return int(self.origin.rsplit(":", 1)[1])
+
+    def status(self) -> dict:
+        with urllib.request.urlopen(self.url + "__digest__/status", timeout=10) as response:
+            return json.load(response)
+
+    def wait_until(self, predicate: Callable[[dict], bool], what: str, timeout: float = 30) -> dict:
+        """The status once ``predicate`` holds; it is asked again after each line the server prints, since
+        every build (good or bad) prints its report once the new state is served."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.printed:
+                seen = len(self.lines)
+            status = self.status()
+            if predicate(status):
+                return status
+            with self.printed:
+                if not self.printed.wait_for(lambda: len(self.lines) > seen, deadline - time.monotonic()):
+                    raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
+
+    def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 30) -> re.Match:
+        """The first output line from line ``after`` on matching ``pattern`` (reports follow the build)."""
+        def found() -> re.Match | None:
+            return next((match for line in self.lines[after:] if (match := re.search(pattern, line))), None)
+
+        with self.printed:
+            if self.printed.wait_for(found, timeout):
+                return found()
+        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
+
+    def wait_for_rebuild(self, after: dict, what: str = "a rebuild") -> dict:
+        return self.wait_until(lambda s: s["builds"] > after["builds"], what)
+
+
+class LiveReloadClient:
+    """A browser as livereload.js is one, over the LiveReload protocol (official-7): hello, info, then it
+    records each reload the server sends. Runs its own event loop on a thread."""
+
+    PROTOCOL = "http://livereload.com/protocols/official-7"
+
+    def __init__(self, port: int, page: str, snipver: str | None = None, host: str | None = None, origin: str | None = None):
+        self.reloads: list[dict] = []
+        self.hello: dict | None = None
+        self._changed = threading.Condition()
+        self._url = f"ws://127.0.0.1:{port}/livereload"
+        self._page = page
+        self._snipver = snipver
+        self._headers = {name: value for name, value in (("Host", host), ("Origin", origin)) if value}
+        self._loop = asyncio.new_event_loop()
+        self._socket = None
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._run(),), daemon=True)
+        self._thread.start()
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.hello is not None or self._failure is not None, 10):
+                raise AssertionError("no LiveReload handshake within 10 s")
+        if self._failure is not None:
+            raise self._failure
+
+    async def _run(self) -> None:
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        try:
+            self._socket = await websocket_connect(HTTPRequest(self._url, headers=self._headers))
+            hello = {"command": "hello", "protocols": [self.PROTOCOL]}
+            await self._socket.write_message(json.dumps({**hello, "snipver": self._snipver} if self._snipver else hello))
+            answer = json.loads(await self._socket.read_message())
+            await self._socket.write_message(json.dumps({"command": "info", "url": self._page, "plugins": {}}))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            with self._changed:
+                self._failure = exc
+                self._changed.notify_all()
+            return
+        with self._changed:
+            self.hello = answer
+            self._changed.notify_all()
+        while (message := await self._socket.read_message()) is not None:
+            with self._changed:
+                self.reloads.append(json.loads(message))
+                self._changed.notify_all()
+
+    def wait_for_reloads(self, count: int, timeout: float = 30) -> list[dict]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.reloads) >= count, timeout):
+                raise AssertionError(f"{len(self.reloads)} reloads, not {count}, within {timeout} s")
+            return list(self.reloads)
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._loop.call_soon_threadsafe(self._socket.close)
+        self._thread.join(timeout=5)
+
+
+def get(url: str) -> tuple[int, bytes, dict]:
+    """GET without following redirects: (status, body, headers)."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+@contextmanager
+def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None, env: dict[str, str] | None = None) -> Iterator[Served]:
+    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
+    process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
+    lines: list[str] = []
+    printed = threading.Condition()
+    found = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            with printed:
+                lines.append(line.rstrip("\n"))
+                printed.notify_all()
+            if line.startswith("Serving "):
+                found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        if not found.wait(30):
+            raise AssertionError("digest serve printed no URL:\n" + "\n".join(lines))
+        url = re.search(r"http://\S+", next(l for l in lines if l.startswith("Serving "))).group(0)
+        served = Served(process, url, lines, printed)
+        served.wait_until(lambda s: s["builds"] >= 1, "the first build")
+        yield served
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def add_note(site: Path, name: str, title: str, body: str = BRIDGE) -> Path:
+    path = site / "content" / name
+    path.write_text(NOTE.format(title=title, body=body), encoding="utf-8")
+    return path
+
+
+def front_page(served: Served) -> bytes:
+    status, body, _ = get(served.url)
+    assert status == 200
+    return body
+
+
+def story_links(page: bytes) -> list[str]:
+    return re.findall(rb'href="([^"]*stories/[^"]+)"', page)
