@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from digest.classify.filing import classify_stories, explain_lines
-from digest.models import Article, Story
 from digest.taxonomy.model import build_taxonomy
 
-from conftest import REPO
+from helpers import REPO, story
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +17,6 @@ def shipped():
 
     config = load_config(REPO / "digest.yaml")
     return config.taxonomy, config.sections
-
-
-def story(headline: str, *paragraphs: str, dateline: str | None = None, region: str | None = None, theme: str | None = None, slug: str | None = None) -> Story:
-    article = Article(id=slug or headline[:20], source="test.md", line=1, kind="note", headline=headline,
-                      paragraphs=tuple(paragraphs), dateline=dateline, region=region, theme=theme)
-    return Story(slug=slug or headline.lower().replace(" ", "-")[:40], title=headline, articles=(article,))
 
 
 def classify(shipped, *stories):

@@ -11,7 +11,7 @@ from digest.classify.filing import ClassifyStats, classify_stories, story_finger
 from digest.models import Article, Story
 from digest.taxonomy.model import Section, build_taxonomy
 
-from conftest import REPO
+from helpers import REPO
 
 
 @pytest.fixture(scope="module")
