@@ -142,6 +142,6 @@ def budget(day=10, **extra) -> Article:
 
 
 def story(headline: str, *paragraphs: str, dateline: str | None = None, region: str | None = None, theme: str | None = None, slug: str | None = None) -> Story:
-    article = Article(id=slug or headline[:20], source="test.md", line=1, kind="note", headline=headline,
-                      paragraphs=tuple(paragraphs), dateline=dateline, region=region, theme=theme)
-    return Story(slug=slug or headline.lower().replace(" ", "-")[:40], title=headline, articles=(article,))
+    only_version = Article(id=slug or headline[:20], source="test.md", line=1, kind="note", headline=headline,
+                           paragraphs=tuple(paragraphs), dateline=dateline, region=region, theme=theme)
+    return Story(slug=slug or headline.lower().replace(" ", "-")[:40], title=headline, articles=(only_version,))
