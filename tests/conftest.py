@@ -1,28 +1,27 @@
-"""Shared fixtures: real sites in tmp_path and the real CLI in a subprocess."""
+"""Shared fixtures: real sites in tmp_path, the shipped site built once per session, a headless Chromium.
+
+Plain helpers (the CLI runners, paths, the quality-tool checks) are in helpers.py.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
+import json
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHIPPED_CONTENT = REPO / "content"
-CHROMIUM = Path("/usr/bin/chromium")
+from helpers import CHROMIUM, CHROMIUM_ARGS, copy_shipped_site, invoke, require_browser, sitecheck
+from helpers import REPO, run_digest  # noqa: F401 - test_serve.py still imports them from here
+
+pytest_plugins = ("pytester",)  # test_quality runs the browser fixtures in a pytest of its own
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A copy of the shipped site (digest.yaml + content/) in a fresh folder."""
-    root = tmp_path / "site"
-    root.mkdir()
-    shutil.copytree(SHIPPED_CONTENT, root / "content")
-    shutil.copy(REPO / "digest.yaml", root / "digest.yaml")
-    return root
+    return copy_shipped_site(tmp_path / "site")
 
 
 @pytest.fixture
@@ -33,40 +32,11 @@ def empty_site(tmp_path: Path) -> Path:
     return root
 
 
-def run_digest(*args: str, cwd: Path, check: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the installed CLI exactly as a user would: ``python -m digest ...`` in a subprocess."""
-    env = {**os.environ, "PYTHONUTF8": "1"}
-    result = subprocess.run([sys.executable, "-m", "digest", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-    if check and result.returncode != 0:
-        raise AssertionError(f"digest {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-@pytest.fixture
-def digest_cli():
-    return run_digest
-
-
-def chromium_or_skip() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    return CHROMIUM
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser():
-    """A headless Debian Chromium driven by Playwright (never `playwright install`)."""
-    chromium_or_skip()
+@contextmanager
+def launched_chromium() -> Iterator:
+    """A headless Debian Chromium driven by Playwright (never `playwright install`); a skip locally when it is
+    missing, a failure with DIGEST_REQUIRE_QUALITY_TOOLS=1."""
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -77,21 +47,49 @@ def browser():
             instance.close()
 
 
+@pytest.fixture
+def browser():
+    """A headless Chromium for one test."""
+    with launched_chromium() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per module (a session-wide one would block other modules' Playwright fixtures)."""
+    with launched_chromium() as instance:
+        yield instance
+
+
 def _build_shipped(workdir: Path, base_url: str) -> Path:
-    site = workdir / "site"
-    shutil.copytree(SHIPPED_CONTENT, site / "content")
-    shutil.copy(REPO / "digest.yaml", site / "digest.yaml")
-    run_digest("build", "--output", str(workdir / "out"), "--base-url", base_url, cwd=site, check=True, timeout=600)
+    site = copy_shipped_site(workdir / "site")
+    invoke("build", "--output", str(workdir / "out"), "--base-url", base_url, cwd=site, check=True)
     return workdir / "out"
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The shipped site built once per session (search included) for a sub-path: https://example.org/digest/."""
+    """The shipped site built once per session (search included) for a sub-path: https://example.org/digest/. Read only."""
     return _build_shipped(tmp_path_factory.mktemp("built-subpath"), "https://example.org/digest/")
 
 
 @pytest.fixture(scope="session")
 def built_root_site(tmp_path_factory) -> Path:
-    """The shipped site built once per session for a domain root: https://example.org/."""
+    """The shipped site built once per session for a domain root: https://example.org/. Read only."""
     return _build_shipped(tmp_path_factory.mktemp("built-root"), "https://example.org/")
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site):
+    """built_site served over http under /digest/, as GitHub Pages serves a project site; yields its URL."""
+    with sitecheck.serve(built_site, "/digest/") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def shipped_listing(tmp_path_factory) -> tuple[Path, list[dict], list[dict]]:
+    """(site folder, `digest list --json`, `digest list --articles --json`) of a copy of the shipped site. Read only."""
+    root = copy_shipped_site(tmp_path_factory.mktemp("shipped-listing") / "site")
+    stories = json.loads(invoke("list", "--json", cwd=root, check=True).stdout)
+    articles = json.loads(invoke("list", "--articles", "--json", cwd=root, check=True).stdout)
+    return root, stories, articles

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from conftest import REPO, SHIPPED_CONTENT, run_digest
+from helpers import REPO, SHIPPED_CONTENT, invoke
 
 BASE = "https://example.org/repo/"
 CONFIGURED = "https://example.org/digest/"  # site.base_url in the shipped digest.yaml: the flag must win over it
@@ -37,7 +37,7 @@ def _site_folder(root: Path, extra_settings: str = "") -> Path:
 def built(tmp_path_factory) -> Path:
     """The shipped site built once for https://example.org/repo/; tests only read it."""
     root = _site_folder(tmp_path_factory.mktemp("base-url") / "site")
-    run_digest("build", "--base-url", BASE, cwd=root, check=True)
+    invoke("build", "--base-url", BASE, cwd=root, check=True)
     return root
 
 
@@ -136,7 +136,7 @@ def test_nojekyll_always_and_no_cname_unless_configured(built):
 def test_cname_is_written_for_a_custom_domain(tmp_path):
     root = _site_folder(tmp_path / "site", "  cname: news.example.com\n")
 
-    run_digest("build", "--no-search", "--base-url", "https://news.example.com/", cwd=root, check=True)
+    invoke("build", "--no-search", "--base-url", "https://news.example.com/", cwd=root, check=True)
 
     assert (root / "output" / "CNAME").read_text(encoding="ascii") == "news.example.com\n"
     assert (root / "output" / ".nojekyll").is_file()
@@ -219,19 +219,19 @@ def test_every_internal_link_answers_200_under_the_sub_path(served, built):
     assert status(f"{origin}/repo/no-such-page/") == 404  # the server does not answer 200 to everything
     assert status(f"{origin}/static/") == 404  # nor outside the sub-path
 
-    agreed = run_digest("check", "--base-url", BASE, cwd=built)
+    agreed = invoke("check", "--base-url", BASE, cwd=built)
     assert agreed.returncode == 0, agreed.stdout + agreed.stderr
     assert "no problems" in agreed.stdout
 
 
 def test_digest_check_checks_the_site_under_the_address_it_was_built_for(built):
     """Built with --base-url while digest.yaml names another address: check needs no flag to agree."""
-    plain = run_digest("check", cwd=built)
+    plain = invoke("check", cwd=built)
     assert plain.returncode == 0, plain.stdout + plain.stderr
     assert "Checked" in plain.stdout and f"under {BASE}: no problems" in plain.stdout
     assert f"checking under {BASE}, the address the site was built for" in plain.stderr
 
-    other = run_digest("check", "--base-url", CONFIGURED, cwd=built)
+    other = invoke("check", "--base-url", CONFIGURED, cwd=built)
     assert other.returncode == 1  # told to check it as something it is not: the links do look broken
     assert f"warning: the site was built for {BASE}, not {CONFIGURED}" in other.stderr
 
@@ -246,7 +246,7 @@ def test_a_broken_link_is_a_404_there_and_digest_check_reports_it(served, built,
     story.write_text(text.replace("</main>", '<a href="../gone-story/">a story that is not there</a>\n</main>', 1), encoding="utf-8")
     assert status(urljoin(f"{origin}/repo/{rel}", "../gone-story/")) == 404
 
-    result = run_digest("check", "--base-url", BASE, "--output", str(copy), cwd=built)
+    result = invoke("check", "--base-url", BASE, "--output", str(copy), cwd=built)
 
     assert result.returncode == 1
     line = next(line for line in text.splitlines() if "</main>" in line)

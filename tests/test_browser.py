@@ -7,17 +7,11 @@ Chromium missing: skipped locally, a failure with DIGEST_REQUIRE_QUALITY_TOOLS=1
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tools" / "quality"))
-
-import sitecheck  # noqa: E402
-from test_quality import chromium, require_browser, served_site  # noqa: E402, F401 - module-scoped fixtures, one per module
+from helpers import sitecheck
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_digest
+from helpers import REPO, invoke
 from digest.settings.config import CaptureConfig
 from digest.pipeline.load import read_document
 from digest.models import DateSource
@@ -191,13 +191,13 @@ def test_another_sites_chrome_taught_in_digest_yaml(tmp_path):
         "  relative_ages: ['^(?P<n>\\d+) (?P<unit>hr)s? ago$']\n",
         encoding="utf-8",
     )
-    result = run_digest("list", "--articles", "--json", cwd=site, check=True)
+    result = invoke("list", "--articles", "--json", cwd=site, check=True)
     lead, related = json.loads(result.stdout)
     assert (lead["headline"], lead["author"], lead["credit"], lead["dateline"], lead["date"], lead["aggregator"]) == (
         "Harbour reopens after storm", "Ana Lima", "Lusa", "PORTO", "2025-03-03", "SeaNews")
     assert lead["date_source"] == "dateline"
     assert (related["outlet"], related["headline"]) == ("Porto Gazette", "Fishermen count the cost")
-    built = run_digest("build", "--no-search", cwd=site, check=True)
+    built = invoke("build", "--no-search", cwd=site, check=True)
     html = "".join(p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html"))
     for chrome in ("SEE ALSO", "Storm closes harbour", "Share this story", "Newsletter", "Words by"):
         assert chrome not in html, chrome
@@ -209,7 +209,7 @@ def test_invalid_pattern_in_digest_yaml_is_an_error_naming_the_setting(tmp_path)
     site = tmp_path / "site"
     (site / "content").mkdir(parents=True)
     (site / "digest.yaml").write_text("site:\n  title: T\ncapture:\n  inline_promos: ['ALSO (READ']\n  capture_time: yesterday\n", encoding="utf-8")
-    result = run_digest("build", "--no-search", cwd=site)
+    result = invoke("build", "--no-search", cwd=site)
     assert result.returncode == 2
     assert "digest.yaml:4" in result.stderr and "capture.inline_promos" in result.stderr
     assert "digest.yaml:5" in result.stderr and "capture.capture_time" in result.stderr
@@ -217,7 +217,7 @@ def test_invalid_pattern_in_digest_yaml_is_an_error_naming_the_setting(tmp_path)
 
 
 def test_no_rendered_page_contains_chrome(site):
-    run_digest("build", "--no-search", cwd=site, check=True)
+    invoke("build", "--no-search", cwd=site, check=True)
     pages = list((site / "output").rglob("*.html"))
     assert len(pages) >= 3
     for page in pages:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_digest
+from helpers import invoke
 
 from digest.publish.check import PARALLEL_SCAN_MIN, check_site
 
@@ -194,24 +194,24 @@ def test_many_pages_are_scanned_in_parallel_with_the_same_result(tmp_path):
 
 def test_cli_exit_status_and_output(good):
     (good.parent / "digest.yaml").write_text(f"site:\n  base_url: {BASE}\n", encoding="utf-8")
-    ok = run_digest("check", cwd=good.parent)
+    ok = invoke("check", cwd=good.parent)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Checked 4 pages" in ok.stdout and "no problems" in ok.stdout
 
     (good / "stories/one/index.html").write_text(page("One", body='<a id="evidence" href="../two/">two</a>'), encoding="utf-8")
-    broken = run_digest("check", cwd=good.parent)
+    broken = invoke("check", cwd=good.parent)
     assert broken.returncode == 1
     assert broken.stdout.splitlines() == ["stories/one/index.html:8: ../two/: folder has no index.html (stories/two/index.html is missing)"]
     assert "1 problem in 4 pages" in broken.stderr
 
-    elsewhere = run_digest("check", "--base-url", "https://example.org/other/", cwd=good.parent)
+    elsewhere = invoke("check", "--base-url", "https://example.org/other/", cwd=good.parent)
     assert elsewhere.returncode == 1 and "outside the site's base path /other/" in elsewhere.stdout
     assert f"warning: the site was built for {BASE}, not https://example.org/other/" in elsewhere.stderr
 
     (good.parent / "digest.yaml").write_text("site:\n  base_url: https://example.org/\n", encoding="utf-8")
-    built_for = run_digest("check", cwd=good.parent)  # the front page's canonical link says where it was built for
+    built_for = invoke("check", cwd=good.parent)  # the front page's canonical link says where it was built for
     assert built_for.returncode == 1 and f"checking under {BASE}" in built_for.stderr
     assert built_for.stdout.splitlines() == broken.stdout.splitlines()  # the same one problem, nothing more
 
-    missing = run_digest("check", "--output", "nothing-here", cwd=good.parent)
+    missing = invoke("check", "--output", "nothing-here", cwd=good.parent)
     assert missing.returncode == 2 and "no built site here" in missing.stderr and "digest build" in missing.stderr

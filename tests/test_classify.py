@@ -6,10 +6,9 @@ import pytest
 
 from digest.classify.explain import explain_lines
 from digest.classify.filing import classify_stories
-from digest.models import Article, Story
 from digest.taxonomy.build import build_taxonomy
 
-from conftest import REPO
+from helpers import REPO, story
 
 
 @pytest.fixture(scope="module")
@@ -19,12 +18,6 @@ def shipped():
 
     config = load_config(REPO / "digest.yaml")
     return config.taxonomy, config.sections
-
-
-def story(headline: str, *paragraphs: str, dateline: str | None = None, region: str | None = None, theme: str | None = None, slug: str | None = None) -> Story:
-    article = Article(id=slug or headline[:20], source="test.md", line=1, kind="note", headline=headline,
-                      paragraphs=tuple(paragraphs), dateline=dateline, region=region, theme=theme)
-    return Story(slug=slug or headline.lower().replace(" ", "-")[:40], title=headline, articles=(article,))
 
 
 def classify(shipped, *stories):

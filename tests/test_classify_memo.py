@@ -13,7 +13,7 @@ from digest.models import Article, Story
 from digest.taxonomy.build import build_taxonomy
 from digest.taxonomy.model import Section
 
-from conftest import REPO
+from helpers import REPO
 
 
 @pytest.fixture(scope="module")

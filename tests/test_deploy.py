@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, run_digest
+from helpers import REPO, invoke
 
 CACHE = ".digest-cache"
 MARKER = ".digest-output"  # says the folder is digest's to replace; not part of the site
@@ -80,7 +80,7 @@ def test_deploy_publishes_exactly_the_built_site_and_a_second_deploy_adds_one_co
     (repo / "notes.txt").write_text("an untracked file outside the site's inputs\n")
     before = snapshot(repo)
 
-    result = run_digest("deploy", cwd=repo, check=True)
+    result = invoke("deploy", cwd=repo, check=True)
 
     assert "Warning" not in result.stderr  # notes.txt is not an input of the site
     published = branch_files(remote, "gh-pages")
@@ -100,7 +100,7 @@ def test_deploy_publishes_exactly_the_built_site_and_a_second_deploy_adds_one_co
     git(repo, "commit", "--quiet", "-am", "Drop a story")
     before = snapshot(repo)
 
-    run_digest("deploy", "--message", "Weekly edition", cwd=repo, check=True)
+    invoke("deploy", "--message", "Weekly edition", cwd=repo, check=True)
 
     assert git(remote, "rev-list", "--count", "gh-pages") == "2"
     assert git(remote, "rev-parse", "gh-pages^") == first
@@ -114,9 +114,9 @@ def test_deploy_publishes_exactly_the_built_site_and_a_second_deploy_adds_one_co
 def test_deploy_from_another_clone_builds_on_the_remote_branch(repo, remote, tmp_path):
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(remote), str(clone))  # knows nothing of gh-pages yet
-    run_digest("deploy", cwd=repo, check=True)
+    invoke("deploy", cwd=repo, check=True)
 
-    run_digest("deploy", cwd=clone, check=True)
+    invoke("deploy", cwd=clone, check=True)
 
     assert git(remote, "rev-list", "--count", "gh-pages") == "2"
 
@@ -131,7 +131,7 @@ def test_no_push_commits_locally_and_warns_about_uncommitted_inputs_and_a_placeh
     git(repo, "remote", "add", "github", "git@github.com:alice/news-digest.git")  # never contacted: --no-push
     before = snapshot(repo)
 
-    result = run_digest("deploy", "--no-push", "--remote", "github", "--branch", "site", cwd=repo, check=True)
+    result = invoke("deploy", "--no-push", "--remote", "github", "--branch", "site", cwd=repo, check=True)
 
     warning = next(line for line in result.stderr.splitlines() if line.startswith("Warning: uncommitted changes"))
     assert f"content/{story.name}" in warning and "templates/extra.html" in warning and "digest.yaml" in warning
@@ -144,7 +144,7 @@ def test_no_push_commits_locally_and_warns_about_uncommitted_inputs_and_a_placeh
 
 
 def test_refuses_outside_a_git_repository(site):
-    result = run_digest("deploy", "--no-push", cwd=site)
+    result = invoke("deploy", "--no-push", cwd=site)
 
     assert result.returncode == 2
     assert "not inside a git repository" in result.stderr
@@ -155,7 +155,7 @@ def test_refuses_outside_a_git_repository(site):
 def test_refuses_to_deploy_onto_the_current_branch(repo, remote):
     before = snapshot(repo)
 
-    result = run_digest("deploy", "--branch", "main", cwd=repo)
+    result = invoke("deploy", "--branch", "main", cwd=repo)
 
     assert result.returncode == 2
     assert "'main' is the branch you are working on" in result.stderr
@@ -164,7 +164,7 @@ def test_refuses_to_deploy_onto_the_current_branch(repo, remote):
 
 
 def test_refuses_a_missing_remote(repo):
-    result = run_digest("deploy", "--remote", "upstream", cwd=repo)
+    result = invoke("deploy", "--remote", "upstream", cwd=repo)
 
     assert result.returncode == 2
     assert "no remote named 'upstream'" in result.stderr and "--no-push" in result.stderr

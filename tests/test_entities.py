@@ -7,13 +7,13 @@ import pytest
 from digest.classify.filing import classify_stories
 from digest.classify.entities import _TOKEN, defined_acronyms, titled_names
 
-from test_classify import story
+from helpers import story
 
 
 @pytest.fixture(scope="module")
 def shipped():
     from digest.settings.config import load_config
-    from conftest import REPO
+    from helpers import REPO
 
     config = load_config(REPO / "digest.yaml")
     return config.taxonomy, config.sections

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from conftest import run_digest
+from helpers import invoke
 
 
 @pytest.fixture(scope="module")
-def listed(tmp_path_factory):
-    import shutil
-
-    from conftest import REPO, SHIPPED_CONTENT
-
-    root = tmp_path_factory.mktemp("shipped")
-    shutil.copytree(SHIPPED_CONTENT, root / "content")
-    shutil.copy(REPO / "digest.yaml", root / "digest.yaml")
-    stories = json.loads(run_digest("list", "--json", cwd=root, check=True).stdout)
-    articles = json.loads(run_digest("list", "--articles", "--json", cwd=root, check=True).stdout)
+def listed(shipped_listing):
+    root, stories, articles = shipped_listing
     if len(articles) < 8:
         pytest.skip("the captured-page reader does not yet give all 8 shipped articles")
-    return root, stories
+    return root, stories, articles
 
 
-def by_article(root, stories):
-    articles = json.loads(run_digest("list", "--articles", "--json", cwd=root, check=True).stdout)
+def by_article(articles, stories):
     slugs = {s["slug"]: s for s in stories}
     return {a["headline"]: slugs[a["story"]] for a in articles}
 
@@ -40,8 +29,8 @@ def by_article(root, stories):
     ("Liew: PN must offer vision", "Southeast Asia", {"politics"}, "Malaysian politics"),
 ])
 def test_shipped_stories_are_filed_as_the_editor_asked(listed, headline, region, themes, section):
-    root, stories = listed
-    record = next(story for title, story in by_article(root, stories).items() if title.startswith(headline))
+    root, stories, articles = listed
+    record = next(story for title, story in by_article(articles, stories).items() if title.startswith(headline))
     assert record["region"] == region
     assert record["theme"] in themes
     if region == "Southeast Asia":
@@ -53,15 +42,15 @@ def test_shipped_stories_are_filed_as_the_editor_asked(listed, headline, region,
 
 
 def test_the_spin_is_media(listed):
-    root, stories = listed
-    record = next(s for t, s in by_article(root, stories).items() if t.startswith("The Spin"))
+    root, stories, articles = listed
+    record = next(s for t, s in by_article(articles, stories).items() if t.startswith("The Spin"))
     assert record["theme"] == "media"
     assert record["section"] == "Other news"
 
 
 def test_entities_and_their_stories(listed):
-    root, stories = listed
-    stories_by_headline = by_article(root, stories)
+    root, stories, articles = listed
+    stories_by_headline = by_article(articles, stories)
     entities = {name for s in stories for name in s["entities"]}
     assert {"Talal Chaudhry", "Aqeel Malik", "Tehrik-e-Taliban Pakistan", "Balochistan Liberation Army", "Salleh Said Keruak",
             "Hajiji Noor", "Anwar Ibrahim", "Liew Chin Tong", "Narendra Modi", "Donald Trump"} <= entities
@@ -74,8 +63,8 @@ def test_entities_and_their_stories(listed):
 
 
 def test_related_stories_are_listed_best_first(listed):
-    root, stories = listed
-    by_headline = by_article(root, stories)
+    root, stories, articles = listed
+    by_headline = by_article(articles, stories)
     liew = next(s for t, s in by_headline.items() if t.startswith("Liew:"))
     salleh = next(s for t, s in by_headline.items() if t.startswith("Salleh:"))
     assert liew["related"][0] == salleh["slug"]
@@ -84,9 +73,9 @@ def test_related_stories_are_listed_best_first(listed):
 
 
 def test_explain_prints_the_evidence(listed):
-    root, stories = listed
-    deal = next(s for t, s in by_article(root, stories).items() if t.startswith("Pakistan says deal"))
-    result = run_digest("explain", deal["slug"], cwd=root, check=True)
+    root, stories, articles = listed
+    deal = next(s for t, s in by_article(articles, stories).items() if t.startswith("Pakistan says deal"))
+    result = invoke("explain", deal["slug"], cwd=root, check=True)
     out = result.stdout
     assert "filed under: South Asia / Trade and economy" in out and "section “Trade”" in out
     assert "primary  South Asia" in out and "also     North America" in out
@@ -96,9 +85,9 @@ def test_explain_prints_the_evidence(listed):
 
 
 def test_explain_unknown_slug_suggests_close_ones(listed):
-    root, stories = listed
+    root, stories, articles = listed
     slug = next(s["slug"] for s in stories if s["slug"].startswith("liew"))
-    result = run_digest("explain", slug[:-3] + "xyz", cwd=root)
+    result = invoke("explain", slug[:-3] + "xyz", cwd=root)
     assert result.returncode == 2
     assert "no story has the slug" in result.stderr and slug in result.stderr
     assert "Traceback" not in result.stderr

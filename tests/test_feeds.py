@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import run_digest
+from helpers import copy_shipped_site, run_digest
 
 feedparser = pytest.importorskip("feedparser", reason="pip install -e '.[test]' installs feedparser")
 
@@ -15,12 +15,9 @@ BASE = "https://example.org/digest/"
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory) -> Path:
-    from test_render import copy_site
-
-    root = copy_site(tmp_path_factory.mktemp("feeds") / "site")
-    run_digest("build", "--no-search", "--base-url", BASE, cwd=root, check=True)
-    return root / "output"
+def output(built_site) -> Path:
+    """The shipped site built once per session for BASE; the tests only read it."""
+    return built_site
 
 
 def feeds(output: Path) -> list[Path]:
@@ -97,9 +94,8 @@ def test_robots_and_nojekyll(output):
 
 
 def test_same_content_gives_the_same_feed_bytes(output, tmp_path):
-    from test_render import copy_site
-
-    root = copy_site(tmp_path / "again")
+    """A fresh process (another hash seed, nothing memoised) builds the same bytes as the session's build."""
+    root = copy_shipped_site(tmp_path / "again")
     run_digest("build", "--no-search", "--base-url", BASE, cwd=root, check=True)
     for name in ("feed.xml", "feed.json", "sitemap.xml"):
         assert (root / "output" / name).read_bytes() == (output / name).read_bytes()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
-from conftest import REPO, run_digest
+from helpers import invoke
 
 LEAD_000, LEAD_002 = "000_c15c41152a26c795", "002_ea217e3b9676bec5"
 
@@ -28,12 +25,8 @@ FIELDS = {"id", "story", "source", "outlet", "headline", "author", "credit", "da
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory) -> dict[str, dict]:
-    root = tmp_path_factory.mktemp("site")
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copy(REPO / "digest.yaml", root / "digest.yaml")
-    result = run_digest("list", "--articles", "--json", cwd=root, check=True)
-    data = json.loads(result.stdout)
+def records(shipped_listing) -> dict[str, dict]:
+    _, _, data = shipped_listing
     assert isinstance(data, list)
     return {record["id"]: record for record in data}
 
@@ -83,6 +76,6 @@ def test_lead_keeps_one_paragraph_per_line(records):
 
 
 def test_plain_listing_names_every_article(site):
-    result = run_digest("list", "--articles", cwd=site, check=True)
+    result = invoke("list", "--articles", cwd=site, check=True)
     assert "Borneo Post" in result.stdout and f"[{LEAD_002}#2]" in result.stdout
     assert "2025-07-25" in result.stdout

@@ -9,56 +9,14 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import REPO
+from helpers import BUDGET, FLOOD, FLOOD_REREPORT, REPO, article, budget, flood, flood_rereport
 from digest.settings.config import MergeConfig
-from digest.models import Article, ArticleDate, DateSource
+from digest.models import ArticleDate, DateSource
 from digest.stories.merge import merge_stories
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
 from merge_bench import bcubed, f1  # noqa: E402
-
-FLOOD = [
-    "Floods in Northern Vellora forced 12,000 people from their homes on Tuesday, the regional disaster agency said.",
-    "The Kessan river burst its banks near Ambrel after three days of monsoon rain.",
-    "Governor Ilse Marrow said emergency shelters had been opened in six schools.",
-    "The army has sent boats and helicopters to reach villages cut off by the water.",
-    "Forecasters expect more heavy rain in the hills above the river until Friday.",
-]
-FLOOD_REREPORT = [
-    "Floods in northern Vellora have forced some 12,000 people from their homes, the regional disaster agency said on Tuesday.",
-    "The Kessan river burst its banks near Ambrel after three days of monsoon rains.",
-    "Governor Ilse Marrow said emergency shelters had been opened in six schools.",
-    "Two fishermen are missing after their boat capsized near the river mouth, police said.",
-    "The army has sent boats and helicopters to reach villages cut off by the floodwater.",
-]
-# Same governor, same province, same week: another event.
-BUDGET = [
-    "Governor Ilse Marrow presented Northern Vellora's budget to the provincial assembly on Wednesday.",
-    "The plan raises spending on schools and hospitals by a tenth and cuts the tax on small farms.",
-    "Opposition members walked out of the assembly before the vote, calling the plan reckless.",
-    "The finance secretary said the deficit would fall to two percent of output by next year.",
-    "Marrow said the province could afford the plan because mining revenue had doubled.",
-]
-
-
-def article(article_id: str, headline: str, sentences: list[str], day: int | None = 10, outlet: str = "Outlet", **extra) -> Article:
-    date = ArticleDate(dt.date(2025, 7, day), DateSource.DATELINE) if day else None
-    return Article(id=article_id, source=f"{article_id}.md", line=1, kind="lead", headline=headline,
-                   paragraphs=(" ".join(sentences),), outlet=outlet, date=date, **extra)
-
-
-def flood(day=10, **extra) -> Article:
-    return article("flood-a", "Floods force 12,000 from their homes in Northern Vellora", FLOOD, day, "Vellora Times", **extra)
-
-
-def flood_rereport(day=10, **extra) -> Article:
-    return article("flood-b", "Thousands flee as Kessan river floods Vellora", FLOOD_REREPORT, day, "Wire", **extra)
-
-
-def budget(day=10, **extra) -> Article:
-    return article("budget", "Marrow's budget raises school spending", BUDGET, day, "Vellora Times", **extra)
-
 
 def groups(stories) -> set[frozenset[str]]:
     return {frozenset(a.id for a in s.articles) for s in stories}

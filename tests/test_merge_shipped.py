@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_digest
+from helpers import invoke
 
 PLATFORMS_LEAD = "000_c15c41152a26c795"  # Pakistan asks platforms to block militant accounts
 PLATFORMS_AP = "002_ea217e3b9676bec5"  # the same, AP text
@@ -16,15 +16,15 @@ LIEW = "002_ea217e3b9676bec5#3"
 
 
 def stories(site: Path) -> list[dict]:
-    return json.loads(run_digest("list", "--json", cwd=site, check=True).stdout)
+    return json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
 
 
 def story_with(records: list[dict], article_id: str) -> dict:
     return next(r for r in records if article_id in r["article_ids"])
 
 
-def test_shipped_content_gives_six_stories(site):
-    records = stories(site)
+def test_shipped_content_gives_six_stories(shipped_listing):
+    _, records, _ = shipped_listing
     assert len(records) == 6
     groups = sorted(sorted(r["article_ids"]) for r in records)
     assert sorted([PLATFORMS_LEAD, PLATFORMS_AP]) in groups
@@ -35,8 +35,9 @@ def test_shipped_content_gives_six_stories(site):
     assert set(story_with(records, STAR)["outlets"]) == {"The Star", "Borneo Post"}
 
 
-def test_what_each_version_of_the_pakistani_request_adds(site):
-    story = story_with(stories(site), PLATFORMS_AP)
+def test_what_each_version_of_the_pakistani_request_adds(shipped_listing):
+    _, records, _ = shipped_listing
+    story = story_with(records, PLATFORMS_AP)
     adds = {add["article"]: " ".join(add["sentences"]) for add in story["adds"]}
     assert "investigators have identified 481 accounts" in adds[PLATFORMS_AP]
     assert "481" not in adds[PLATFORMS_LEAD]
@@ -68,10 +69,10 @@ def test_merge_threshold_in_digest_yaml_is_obeyed(site):
     assert len(stories(site)) == 8
 
 
-def test_story_page_shows_both_versions_and_what_ap_adds(site):
-    run_digest("build", "--no-search", cwd=site, check=True)
-    slug = story_with(stories(site), PLATFORMS_AP)["slug"]
-    page = (site / "output" / "stories" / slug / "index.html").read_text(encoding="utf-8")
+def test_story_page_shows_both_versions_and_what_ap_adds(shipped_listing, built_site):
+    _, records, _ = shipped_listing
+    slug = story_with(records, PLATFORMS_AP)["slug"]
+    page = (built_site / "stories" / slug / "index.html").read_text(encoding="utf-8")
     assert "481 accounts" in page
     assert "three specific demands" in page
     assert page.count("Pakistan urges global social media platforms") >= 2

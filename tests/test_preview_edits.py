@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from helpers import REPO
 from digest.preview.serve import Previewer
 
 sys.path.insert(0, str(REPO / "bench"))

@@ -11,24 +11,13 @@ DIGEST_REQUIRE_QUALITY_TOOLS=1 (set by .ci/run) it fails instead. tools/quality/
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tools" / "quality"))
+from helpers import require_browser, sitecheck, tool_missing
 
-import sitecheck  # noqa: E402
-
-REQUIRE_TOOLS = os.environ.get("DIGEST_REQUIRE_QUALITY_TOOLS") == "1"
-
-
-def tool_missing(reason: str):
-    """Skip locally; fail in CI, where every quality tool must be installed."""
-    if REQUIRE_TOOLS:
-        pytest.fail(f"{reason}; DIGEST_REQUIRE_QUALITY_TOOLS=1 requires it (run tools/quality/install.sh)")
-    pytest.skip(f"{reason} (run tools/quality/install.sh)")
+TESTS = Path(__file__).resolve().parent
 
 
 def require_vnu() -> None:
@@ -36,19 +25,26 @@ def require_vnu() -> None:
         tool_missing("the W3C Nu HTML Checker is missing: needs java and tools/quality/node_modules/vnu-jar")
 
 
-def require_browser() -> None:
-    if not sitecheck.CHROMIUM.exists():
-        tool_missing(f"Debian's chromium is missing at {sitecheck.CHROMIUM}")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        tool_missing("playwright is not installed (pip install -e '.[test]')")
-
-
 def require_axe() -> None:
     require_browser()
     if not sitecheck.AXE_JS.is_file():
         tool_missing(f"axe-core is missing: {sitecheck.AXE_JS}")
+
+
+def test_a_missing_browser_fails_when_the_quality_tools_are_required(pytester, monkeypatch):
+    """The browser fixtures skip locally when Chromium is missing, and fail with DIGEST_REQUIRE_QUALITY_TOOLS=1."""
+    pytester.makeconftest((TESTS / "conftest.py").read_text(encoding="utf-8"))
+    pytester.makepyfile(test_needs_chromium="def test_one(browser):\n    pass\n\n\ndef test_module(chromium):\n    pass\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("CHROME_PATH", str(pytester.path / "no-chromium-here"))
+
+    monkeypatch.delenv("DIGEST_REQUIRE_QUALITY_TOOLS", raising=False)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(skipped=2)
+
+    monkeypatch.setenv("DIGEST_REQUIRE_QUALITY_TOOLS", "1")
+    required = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    required.assert_outcomes(errors=2)
+    required.stdout.fnmatch_lines(["*chromium is missing at*no-chromium-here*DIGEST_REQUIRE_QUALITY_TOOLS=1 requires it*"])
 
 
 # --- W3C Nu HTML Checker -----------------------------------------------------------------------
@@ -91,26 +87,6 @@ def page_of_kind(site: Path, folder: str) -> str:
     pages = sitecheck.pages_under(site, folder)
     assert pages, f"the build has no page under {folder} (expected {folder}<slug>/index.html)"
     return pages[0]
-
-
-@pytest.fixture(scope="module")
-def served_site(built_site):
-    with sitecheck.serve(built_site, "/digest/") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Debian Chromium for this module (a session-wide one would block others' Playwright fixtures)."""
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(sitecheck.CHROMIUM), headless=True, args=sitecheck.CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def axe_violations(browser, url: str, color_scheme: str = "light") -> list[str]:

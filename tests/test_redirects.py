@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_digest
+from helpers import invoke
 
 from digest.settings.config import parse_config
 from digest.errors import ConfigError
@@ -37,7 +37,7 @@ def test_settings_name_each_bad_line_with_the_slug_to_write():
 def test_an_old_address_gets_a_page_that_sends_readers_on_and_is_checked(site):
     with_redirects(site, f"  pakistan-platforms: {STORY}\n  gone: no-such-story\n  {OTHER}: {STORY}\n")
 
-    built = run_digest("build", "--no-search", cwd=site, check=True)
+    built = invoke("build", "--no-search", cwd=site, check=True)
 
     out = site / "output"
     page = (out / "stories/pakistan-platforms/index.html").read_text(encoding="utf-8")
@@ -52,16 +52,16 @@ def test_an_old_address_gets_a_page_that_sends_readers_on_and_is_checked(site):
     assert any("digest.yaml:3: warning: redirects.gone: no story has the slug 'no-such-story'" in w for w in warnings), built.stderr
     assert any(f"digest.yaml:4: warning: redirects.{OTHER}: a story has this address now" in w for w in warnings), built.stderr
 
-    checked = run_digest("check", cwd=site)
+    checked = invoke("check", cwd=site)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
-    strict = run_digest("build", "--no-search", "--strict", cwd=site)
+    strict = invoke("build", "--no-search", "--strict", cwd=site)
     assert strict.returncode != 0 and "redirects.gone" in strict.stderr
 
 
 def test_the_old_address_opened_from_disk_lands_on_the_story(site, browser):
     with_redirects(site, f"  pakistan-platforms: {STORY}\n")
-    run_digest("build", "--no-search", cwd=site, check=True)
+    invoke("build", "--no-search", cwd=site, check=True)
 
     page = browser.new_page()
     try:
@@ -85,19 +85,19 @@ Traffic was light in the first hours, and ferry operators said they expected few
 def test_a_build_says_which_story_moved_and_what_line_keeps_its_old_address(site):
     note = site / "content" / "bridge.md"
     note.write_text(NOTE.format(title="Harbour bridge reopens after repairs"), encoding="utf-8")
-    first = run_digest("build", "--no-search", cwd=site, check=True)
+    first = invoke("build", "--no-search", cwd=site, check=True)
     assert "moved to" not in first.stderr
 
     note.write_text(NOTE.format(title="Harbour Bridge Reopens To Traffic After Repairs"), encoding="utf-8")
-    moved = run_digest("build", "--no-search", cwd=site, check=True)
+    moved = invoke("build", "--no-search", cwd=site, check=True)
     assert "stories/harbour-bridge-reopens-after-repairs/ moved to stories/harbour-bridge-reopens-to-traffic-after-repairs/" in moved.stderr
     assert "    harbour-bridge-reopens-after-repairs: harbour-bridge-reopens-to-traffic-after-repairs\n" in moved.stderr
-    assert "moved to" not in run_digest("build", "--no-search", cwd=site, check=True).stderr  # said once, for the build that moved it
+    assert "moved to" not in invoke("build", "--no-search", cwd=site, check=True).stderr  # said once, for the build that moved it
 
     note.write_text(NOTE.format(title="Harbour bridge reopens after repairs"), encoding="utf-8")
-    run_digest("build", "--no-search", cwd=site, check=True)  # and back
+    invoke("build", "--no-search", cwd=site, check=True)  # and back
     note.write_text(NOTE.format(title="Harbour Bridge Reopens To Traffic After Repairs"), encoding="utf-8")
     with_redirects(site, "  harbour-bridge-reopens-after-repairs: harbour-bridge-reopens-to-traffic-after-repairs\n")
-    kept = run_digest("build", "--no-search", cwd=site, check=True)
+    kept = invoke("build", "--no-search", cwd=site, check=True)
     assert "moved to" not in kept.stderr  # the redirect keeps the old address: nothing to advise
     assert (site / "output/stories/harbour-bridge-reopens-after-repairs/index.html").is_file()

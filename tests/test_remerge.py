@@ -6,11 +6,10 @@ import random
 import sys
 from dataclasses import replace
 
-from conftest import REPO
+from helpers import REPO, budget, flood, flood_rereport
 from digest.settings.config import MergeConfig
 from digest.stories.merge import merge_stories
 from digest.stories.remerge import Remerger
-from test_merge import budget, flood, flood_rereport
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import REPO, SHIPPED_CONTENT, run_digest
+from helpers import REPO, invoke
 
 from digest.pipeline.gather import gather
 from digest.settings.config import load_config
@@ -60,20 +59,10 @@ def parse(path: Path) -> Links:
     return links
 
 
-def copy_site(root: Path) -> Path:
-    root.mkdir(parents=True)
-    shutil.copytree(SHIPPED_CONTENT, root / "content")
-    shutil.copy(REPO / "digest.yaml", root / "digest.yaml")
-    return root
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
-    """The shipped site built twice with the real CLI: for a domain root and for a sub-path."""
-    root = copy_site(tmp_path_factory.mktemp("render") / "site")
-    run_digest("build", "--no-search", "--base-url", "https://news.example.com/", "-o", "root-out", cwd=root, check=True)
-    run_digest("build", "--no-search", "--base-url", "https://example.org/digest/", "-o", "sub-out", cwd=root, check=True)
-    return {"root": root / "root-out", "sub": root / "sub-out"}
+def built(built_root_site, built_site) -> dict[str, Path]:
+    """The shipped site built with the real CLI for a domain root and for a sub-path (once per session)."""
+    return {"root": built_root_site, "sub": built_site}
 
 
 def html_files(output: Path) -> list[Path]:
@@ -186,7 +175,7 @@ def test_a_site_template_overrides_the_default_file_by_file(site):
     (site / "templates" / "static").mkdir(parents=True)
     (site / "templates" / "404.html").write_text('{% extends "base.html" %}{% block main %}<h1>Lost at sea</h1>{% endblock %}', encoding="utf-8")
     (site / "templates" / "static" / "style.css").write_text("body { color: teal; }\n", encoding="utf-8")
-    run_digest("build", "--no-search", cwd=site, check=True)
+    invoke("build", "--no-search", cwd=site, check=True)
     output = site / "output"
     assert "Lost at sea" in (output / "404.html").read_text(encoding="utf-8")
     assert "Reported by" in next((output / "stories").glob("*/index.html")).read_text(encoding="utf-8")  # default story.html
@@ -201,7 +190,7 @@ def test_a_site_template_overrides_the_default_file_by_file(site):
 def test_a_template_error_names_the_site_template_and_line(site, line4, expected):
     (site / "templates").mkdir()
     (site / "templates" / "about.html").write_text(f'{{% extends "base.html" %}}\n{{% block main %}}\n<h1>About</h1>\n{line4}\n{{% endblock %}}\n', encoding="utf-8")
-    result = run_digest("build", "--no-search", cwd=site)
+    result = invoke("build", "--no-search", cwd=site)
     assert result.returncode == 2
     assert "templates/about.html:4: " in result.stderr, result.stderr
     assert expected in result.stderr

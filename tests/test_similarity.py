@@ -15,7 +15,7 @@ import digest.stories.merge
 import digest.stories.reading
 import digest.stories.similarity
 import digest.stories.summarize
-from conftest import REPO
+from helpers import REPO
 from digest.settings.config import MergeConfig
 from digest.stories.merge import merge_stories
 from digest.stories.similarity import _Table, key_pairs

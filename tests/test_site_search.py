@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import run_digest
+from helpers import invoke
 
 pytestmark = pytest.mark.browser
 
 
 def test_search_from_disk_explains_and_falls_back(browser, site):
-    run_digest("build", "--no-search", cwd=site, check=True)
+    invoke("build", "--no-search", cwd=site, check=True)
     page = browser.new_page()
     try:
         page.goto((site / "output" / "search" / "index.html").as_uri() + "?q=Salleh")

@@ -1,8 +1,16 @@
-from conftest import run_digest
+"""End to end, in fresh processes: the installed console script and `python -m digest`, as a user runs them."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import invoke, run_digest
 
 
-def test_version(tmp_path):
-    result = run_digest("--version", cwd=tmp_path, check=True)
+def test_version_from_the_installed_console_script(tmp_path):
+    script = Path(sys.executable).parent / "digest"
+    result = subprocess.run([str(script), "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("digest ")
 
 
@@ -10,3 +18,19 @@ def test_build_shipped_site(site):
     result = run_digest("build", "--no-search", cwd=site, check=True)
     assert (site / "output" / "index.html").is_file()
     assert "Built" in result.stdout
+
+
+def test_a_crash_shows_as_a_traceback_in_the_in_process_runs_too(site, monkeypatch):
+    """Most tests run the CLI in this process (helpers.invoke): a crash must still look like one, status 1 and a
+    traceback, so their `"Traceback" not in stderr` checks can fail; and the run leaves the current folder as it was."""
+    import digest.pipeline.build
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a bug in a stage")
+
+    monkeypatch.setattr(digest.pipeline.build, "build", crash)
+    folder = Path.cwd()
+    result = invoke("build", "--no-search", cwd=site)
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr and "RuntimeError: a bug in a stage" in result.stderr
+    assert Path.cwd() == folder

@@ -8,7 +8,7 @@ from digest.errors import ConfigError
 from digest.taxonomy.build import build_taxonomy, default_taxonomy
 from digest.taxonomy.world import resolve_country, world_places
 
-from conftest import REPO, run_digest
+from helpers import REPO, invoke
 
 
 @pytest.mark.parametrize("name, code", [
@@ -102,7 +102,7 @@ sections:
 
 def test_config_errors_name_the_line_and_warn_on_unknown_keys(empty_site):
     (empty_site / "digest.yaml").write_text(BAD_TAXONOMY, encoding="utf-8")
-    result = run_digest("list", cwd=empty_site)
+    result = invoke("list", cwd=empty_site)
     assert result.returncode == 2
     err = result.stderr
     assert "4 problems" in err
@@ -114,7 +114,7 @@ def test_config_errors_name_the_line_and_warn_on_unknown_keys(empty_site):
 
 def test_unknown_taxonomy_keys_warn(empty_site):
     (empty_site / "digest.yaml").write_text("taxonomy:\n  colours: blue\nsections:\n  - {name: All, colour: red}\n", encoding="utf-8")
-    result = run_digest("list", cwd=empty_site)
+    result = invoke("list", cwd=empty_site)
     assert result.returncode == 0, result.stderr
     assert "digest.yaml:2: warning: unknown setting 'taxonomy.colours'" in result.stderr
     assert "digest.yaml:4: warning: unknown setting 'sections.0.colour'" in result.stderr

@@ -1,0 +1,147 @@
+"""What the test modules share besides fixtures (those are in conftest.py): paths, the CLI, the quality-tool checks.
+
+Test modules import from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+from digest.models import Article, ArticleDate, DateSource, Story
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_CONTENT = REPO / "content"
+QUALITY_TOOLS = REPO / "tools" / "quality"
+REQUIRE_QUALITY_TOOLS = os.environ.get("DIGEST_REQUIRE_QUALITY_TOOLS") == "1"
+
+if str(QUALITY_TOOLS) not in sys.path:  # sitecheck.py: the quality tools' own module, not a test module
+    sys.path.insert(0, str(QUALITY_TOOLS))
+
+import sitecheck  # noqa: E402
+
+CHROMIUM = sitecheck.CHROMIUM
+CHROMIUM_ARGS = sitecheck.CHROMIUM_ARGS
+
+
+def copy_shipped_site(root: Path) -> Path:
+    """A copy of the shipped site (digest.yaml + content/) in ``root``, which must not exist yet."""
+    root.mkdir(parents=True)
+    shutil.copytree(SHIPPED_CONTENT, root / "content")
+    shutil.copy(REPO / "digest.yaml", root / "digest.yaml")
+    return root
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What a run of ``digest`` gave, named as subprocess.CompletedProcess names it."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke(*args: str, cwd: Path, check: bool = False) -> CliRun:
+    """Run ``digest ARGS`` in this process through click's CliRunner, from the folder ``cwd``.
+
+    The CLI reads digest.yaml and content/ from the current folder, so the run changes into ``cwd``
+    and back. An exception the CLI let through shows in stderr as the traceback a user would see.
+    """
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(cli, list(args), prog_name="digest")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    run = CliRun(tuple(args), result.exit_code, result.stdout, stderr)
+    if check and run.returncode != 0:
+        raise AssertionError(f"digest {' '.join(args)} failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
+    return run
+
+
+def run_digest(*args: str, cwd: Path, check: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the CLI exactly as a user would: ``python -m digest ...`` in a fresh process (for the end-to-end tests)."""
+    env = {**os.environ, "PYTHONUTF8": "1"}
+    result = subprocess.run([sys.executable, "-m", "digest", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and result.returncode != 0:
+        raise AssertionError(f"digest {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def tool_missing(reason: str) -> None:
+    """Skip locally; fail with DIGEST_REQUIRE_QUALITY_TOOLS=1 (CI), where every quality tool must be installed."""
+    if REQUIRE_QUALITY_TOOLS:
+        pytest.fail(f"{reason}; DIGEST_REQUIRE_QUALITY_TOOLS=1 requires it (run tools/quality/install.sh)")
+    pytest.skip(f"{reason} (run tools/quality/install.sh)")
+
+
+def require_browser() -> Path:
+    """Debian's Chromium and Playwright, or a skip (a failure with DIGEST_REQUIRE_QUALITY_TOOLS=1)."""
+    if not CHROMIUM.exists():
+        tool_missing(f"Debian's chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        tool_missing("playwright is not installed (pip install -e '.[test]')")
+    return CHROMIUM
+
+
+# ---------------------------------------------------------------- articles and stories made here
+
+FLOOD = [
+    "Floods in Northern Vellora forced 12,000 people from their homes on Tuesday, the regional disaster agency said.",
+    "The Kessan river burst its banks near Ambrel after three days of monsoon rain.",
+    "Governor Ilse Marrow said emergency shelters had been opened in six schools.",
+    "The army has sent boats and helicopters to reach villages cut off by the water.",
+    "Forecasters expect more heavy rain in the hills above the river until Friday.",
+]
+FLOOD_REREPORT = [
+    "Floods in northern Vellora have forced some 12,000 people from their homes, the regional disaster agency said on Tuesday.",
+    "The Kessan river burst its banks near Ambrel after three days of monsoon rains.",
+    "Governor Ilse Marrow said emergency shelters had been opened in six schools.",
+    "Two fishermen are missing after their boat capsized near the river mouth, police said.",
+    "The army has sent boats and helicopters to reach villages cut off by the floodwater.",
+]
+# Same governor, same province, same week: another event.
+BUDGET = [
+    "Governor Ilse Marrow presented Northern Vellora's budget to the provincial assembly on Wednesday.",
+    "The plan raises spending on schools and hospitals by a tenth and cuts the tax on small farms.",
+    "Opposition members walked out of the assembly before the vote, calling the plan reckless.",
+    "The finance secretary said the deficit would fall to two percent of output by next year.",
+    "Marrow said the province could afford the plan because mining revenue had doubled.",
+]
+
+
+def article(article_id: str, headline: str, sentences: list[str], day: int | None = 10, outlet: str = "Outlet", **extra) -> Article:
+    date = ArticleDate(dt.date(2025, 7, day), DateSource.DATELINE) if day else None
+    return Article(id=article_id, source=f"{article_id}.md", line=1, kind="lead", headline=headline,
+                   paragraphs=(" ".join(sentences),), outlet=outlet, date=date, **extra)
+
+
+def flood(day=10, **extra) -> Article:
+    return article("flood-a", "Floods force 12,000 from their homes in Northern Vellora", FLOOD, day, "Vellora Times", **extra)
+
+
+def flood_rereport(day=10, **extra) -> Article:
+    return article("flood-b", "Thousands flee as Kessan river floods Vellora", FLOOD_REREPORT, day, "Wire", **extra)
+
+
+def budget(day=10, **extra) -> Article:
+    return article("budget", "Marrow's budget raises school spending", BUDGET, day, "Vellora Times", **extra)
+
+
+def story(headline: str, *paragraphs: str, dateline: str | None = None, region: str | None = None, theme: str | None = None, slug: str | None = None) -> Story:
+    only_version = Article(id=slug or headline[:20], source="test.md", line=1, kind="note", headline=headline,
+                           paragraphs=tuple(paragraphs), dateline=dateline, region=region, theme=theme)
+    return Story(slug=slug or headline.lower().replace(" ", "-")[:40], title=headline, articles=(only_version,))
