@@ -327,8 +327,8 @@ def measure_gather(site: Path, serial: bool, profile: bool) -> dict:
     os.chdir(site)
     started = time.perf_counter()
     import digest.classify.filing
-    from digest.pipeline.gather import Timings, gather
     from digest.pipeline.cache import ParseCache
+    from digest.pipeline.gather import Timings, gather
     from digest.settings.config import load_config
 
     if serial:

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from digest import __version__
-from digest.settings.config import load_config
 from digest.errors import DigestError
 from digest.pipeline.load import _display as display_path
+from digest.settings.config import load_config
 
 CONFIG_HELP = "The site's settings file. Default: digest.yaml in the current folder (built-in defaults if there is none)."
 
@@ -136,8 +136,8 @@ def explain(slug, config_path) -> None:
 
     SLUG is the story's slug, as `digest list --json` prints it.
     """
-    from digest.pipeline.gather import gather
     from digest.classify.explain import explain_lines, similar_slugs
+    from digest.pipeline.gather import gather
 
     config = _load(config_path)
     digest = gather(config)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -21,7 +21,7 @@ def files_fingerprint(folder: Path, paths: Iterable[Path] | None = None) -> str:
     return digest.hexdigest()
 
 
-@functools.lru_cache(maxsize=None)  # the code does not change while digest runs
+@functools.cache  # the code does not change while digest runs
 def source_fingerprint(*parts: str) -> str:
     """A fingerprint of these parts of digest ("models.py", "read": modules and folders of the package), or of
     all its code and data without any."""

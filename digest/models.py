@@ -7,10 +7,11 @@ these values and returns new ones; nothing here touches the disk.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the settings are built from these models; a Digest only carries them
     from digest.settings.config import Config

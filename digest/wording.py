@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 from types import MappingProxyType
 
 from digest.models import Article, Evidence

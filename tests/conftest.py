@@ -6,14 +6,12 @@ Plain helpers (the CLI runners, paths, the quality-tool checks) are in helpers.p
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
-from helpers import CHROMIUM, CHROMIUM_ARGS, copy_shipped_site, invoke, require_browser, sitecheck
-from helpers import REPO, run_digest  # noqa: F401 - test_serve.py still imports them from here
+from helpers import CHROMIUM, CHROMIUM_ARGS, REPO, copy_shipped_site, invoke, require_browser, run_digest, sitecheck  # noqa: F401 - test_serve.py still imports them from here
 
 pytest_plugins = ("pytester",)  # test_quality runs the browser fixtures in a pytest of its own
 

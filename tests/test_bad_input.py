@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from helpers import invoke
 
 SHIPPED_ARTICLES = 8

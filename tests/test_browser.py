@@ -10,7 +10,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-
 from helpers import sitecheck
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from digest.pipeline.build import build
 from digest.classify.filing import ClassifyStats
+from digest.pipeline.build import build
 from digest.settings.config import load_config
 
 NOTE = """---

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO, invoke
-from digest.settings.config import CaptureConfig
-from digest.pipeline.load import read_document
+
 from digest.models import DateSource
+from digest.pipeline.load import read_document
 from digest.read.captured import read_captured
+from digest.settings.config import CaptureConfig
 
 CONTENT = REPO / "content"
 CHROME = ("Hashtags", "Try Our AI Features", "Daily8 AI", "No comments yet", "Related Articles", "ALSO READ", "Bernama photo")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import REPO, story
 
 from digest.classify.explain import explain_lines
 from digest.classify.filing import classify_stories
 from digest.taxonomy.build import build_taxonomy
-
-from helpers import REPO, story
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,13 @@ import dataclasses
 import pickle
 
 import pytest
+from helpers import REPO
 
 from digest.classify.filing import ClassifyStats, classify_stories
 from digest.classify.memo import story_fingerprint, taxonomy_fingerprint
 from digest.models import Article, Story
 from digest.taxonomy.build import build_taxonomy
 from digest.taxonomy.model import Section
-
-from helpers import REPO
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
-
-from digest.classify.filing import classify_stories
-from digest.classify.entities import _TOKEN, defined_acronyms, titled_names
-
 from helpers import story
+
+from digest.classify.entities import _TOKEN, defined_acronyms, titled_names
+from digest.classify.filing import classify_stories
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    from digest.settings.config import load_config
     from helpers import REPO
+
+    from digest.settings.config import load_config
 
     config = load_config(REPO / "digest.yaml")
     return config.taxonomy, config.sections
@@ -85,6 +85,7 @@ def test_title_case_headlines_do_not_invent_names(shipped):
 
 def test_an_entity_page_lists_every_story_naming_it(shipped):
     from conftest import REPO
+
     from digest.models import Digest
     from digest.settings.config import load_config
     from digest.site.graph import build_site_graph

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import run_digest
 
-from conftest import run_digest
 from digest.cli import cli
 
 GOOD_NOTE = "---\ntitle: Floods force 12,000 from their homes in Vellora\ndate: 2025-07-28\n---\nRain fell for three days and the river rose.\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import invoke
 
 LEAD_000, LEAD_002 = "000_c15c41152a26c795", "002_ea217e3b9676bec5"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from digest.pipeline.load import read_document
 from digest.models import DateSource
+from digest.pipeline.load import read_document
 from digest.read.markdown import read_markdown
 
 

@@ -8,15 +8,16 @@ import sys
 from dataclasses import replace
 
 import pytest
-
 from helpers import BUDGET, FLOOD, FLOOD_REREPORT, REPO, article, budget, flood, flood_rereport
-from digest.settings.config import MergeConfig
+
 from digest.models import ArticleDate, DateSource
+from digest.settings.config import MergeConfig
 from digest.stories.merge import merge_stories
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
 from merge_bench import bcubed, f1  # noqa: E402
+
 
 def groups(stories) -> set[frozenset[str]]:
     return {frozenset(a.id for a in s.articles) for s in stories}

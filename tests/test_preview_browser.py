@@ -8,8 +8,7 @@ import statistics
 import time
 
 import pytest
-
-from conftest import REPO
+from helpers import REPO
 from previewing import BRIDGE, NOTE, add_note, serving
 
 pytestmark = pytest.mark.browser

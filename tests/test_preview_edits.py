@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from helpers import REPO
+
 from digest.preview.serve import Previewer
 
 sys.path.insert(0, str(REPO / "bench"))

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import require_browser, sitecheck, tool_missing
 
 TESTS = Path(__file__).resolve().parent

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import invoke
 
-from digest.settings.config import parse_config
 from digest.errors import ConfigError
+from digest.settings.config import parse_config
 
 STORY = "pakistan-urges-global-social-media-platforms-to-block-accounts-run"
 OTHER = "liew-pn-must-offer-vision-not-just-angry-noise"

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 
 from helpers import REPO, budget, flood, flood_rereport
+
 from digest.settings.config import MergeConfig
 from digest.stories.merge import merge_stories
 from digest.stories.remerge import Remerger

@@ -12,8 +12,8 @@ import pytest
 from helpers import REPO, invoke
 
 from digest.pipeline.gather import gather
-from digest.settings.config import load_config
 from digest.render.pages import render_pages
+from digest.settings.config import load_config
 from digest.site.graph import build_site_graph
 
 

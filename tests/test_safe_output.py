@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from helpers import REPO
 
 from digest.cli import cli
 from digest.publish.safety import MARKER

@@ -8,9 +8,10 @@ import re
 import socket
 import sys
 
-from conftest import REPO, run_digest
-from digest.preview.server import resolve
+from helpers import REPO, run_digest
 from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, serving, story_links
+
+from digest.preview.server import resolve
 
 # ---------------------------------------------------------------- pure path resolution
 

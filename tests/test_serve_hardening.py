@@ -11,14 +11,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import REPO
+from previewing import SCRIPT, LiveReloadClient, get, serving
 from tornado.httpclient import HTTPClientError
 
-from conftest import REPO
 from digest.errors import TemplateError
 from digest.preview.live import PreviewServer, accepted_host
 from digest.preview.serve import Previewer, PreviewSession
 from digest.preview.server import SERVICE, BuildFailure, PreviewState, without_absolute_paths
-from previewing import SCRIPT, LiveReloadClient, get, serving
 
 SITE_TITLE = b"Regional News Digest"
 

@@ -10,12 +10,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from helpers import REPO
 
 import digest.stories.merge
 import digest.stories.reading
 import digest.stories.similarity
 import digest.stories.summarize
-from helpers import REPO
 from digest.settings.config import MergeConfig
 from digest.stories.merge import merge_stories
 from digest.stories.similarity import _Table, key_pairs

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.models import Digest
+from digest.models import OTHER_NEWS, Article, ArticleDate, Classification, ClassifiedStory, DateSource, Digest, EntityRef, Evidence, OutletAddition, Story
 from digest.pipeline.gather import gather
 from digest.settings.config import Config, SiteConfig, load_config
-from digest.models import (Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Evidence,
-                           OutletAddition, Story)
-from digest.models import OTHER_NEWS
 from digest.site.graph import build_site_graph
 from digest.site.memo import GraphMemo
 from digest.site.model import public_url

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import REPO, invoke
 
 from digest.errors import ConfigError
 from digest.taxonomy.build import build_taxonomy, default_taxonomy
 from digest.taxonomy.world import resolve_country, world_places
-
-from helpers import REPO, invoke
 
 
 @pytest.mark.parametrize("name, code", [

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import TYPE_CHECKING, Iterable, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from digest.models import EntityRef, Story
 from digest.names import HONORIFICS
@@ -88,7 +89,7 @@ class _Found:
         self.mentions += 1
 
 
-def find_entities(story: Story, mentions: Sequence["Mention"], taxonomy: "Taxonomy", words: WordCaches | None = None) -> tuple[EntityRef, ...]:
+def find_entities(story: Story, mentions: Sequence[Mention], taxonomy: Taxonomy, words: WordCaches | None = None) -> tuple[EntityRef, ...]:
     """The entities of one story, most prominent first (``words``: the word caches of a run of stories)."""
     words = words if words is not None else WordCaches()
     bare = words.bare
@@ -171,7 +172,7 @@ def _texts(story: Story) -> Iterable[tuple[str, str]]:
                 yield "body", paragraph
 
 
-def _known_aliases(taxonomy: "Taxonomy"):
+def _known_aliases(taxonomy: Taxonomy):
     cache = getattr(taxonomy.index, "_known_aliases", None)
     if cache is None:
         cache = {}

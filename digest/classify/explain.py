@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from digest.models import OTHER_NEWS, ClassifiedStory
 from digest.taxonomy.build import default_taxonomy

@@ -20,8 +20,8 @@ import math
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from digest.classify.entities import Mention, WordCaches, find_entities
 from digest.classify.memo import story_fingerprint, taxonomy_fingerprint

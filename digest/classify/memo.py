@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 from digest.fingerprints import source_fingerprint
 from digest.models import Article, Story
 from digest.taxonomy.model import Section, Taxonomy
-
 
 # The classifier's source: a memo written by other code is not reused.
 CLASSIFIER_CODE = ("classify", "taxonomy", "models.py", "slugs.py")

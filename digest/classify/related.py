@@ -11,8 +11,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def _reused(made: list[tuple], last: RelatedMemo | None) -> list[ClassifiedStory
     return out
 
 
-def _shared_entity_pairs(flat, sizes, rarity, n: int, facets: Sequence["_Facets"], items) -> tuple:
+def _shared_entity_pairs(flat, sizes, rarity, n: int, facets: Sequence[_Facets], items) -> tuple:
     """(story, other story, score) for every pair sharing an entity whose score reaches ``MIN_SCORE``.
 
     ``flat`` holds each entity's stories one entity after another (``sizes`` of them each): every
@@ -126,7 +126,7 @@ def _shared_entity_pairs(flat, sizes, rarity, n: int, facets: Sequence["_Facets"
     return rows[keep], cols[keep], scores[keep]
 
 
-def _bonus(facets: Sequence["_Facets"], rows, cols):
+def _bonus(facets: Sequence[_Facets], rows, cols):
     """``_Facets.bonus`` for many pairs at once (the same sums, in the same order, so the same floats)."""
     ids: dict = {}
 
@@ -173,12 +173,12 @@ class _Facets:
     country: str | None  # the primary country
 
     @classmethod
-    def of(cls, item: ClassifiedStory) -> "_Facets":
+    def of(cls, item: ClassifiedStory) -> _Facets:
         filing = item.classification
         themes = frozenset(s.name for s in filing.themes)
         return cls(filing.theme, themes - {filing.theme}, themes, filing.region, filing.countries[0] if filing.countries else None)
 
-    def bonus(self, other: "_Facets") -> float:
+    def bonus(self, other: _Facets) -> float:
         """How much sharing a theme, a region and a primary country adds to what two stories share."""
         bonus = SAME_THEME if self.theme and self.theme == other.theme else 0.0
         bonus += SHARED_THEME * len(self.other_themes & other.themes)

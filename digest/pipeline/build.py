@@ -9,9 +9,10 @@ so a failed build leaves what was published before exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Protocol
 
 from digest.errors import StrictModeError
 from digest.models import Diagnostic, Digest

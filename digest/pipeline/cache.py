@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
-from digest.settings.config import CaptureConfig, Config
 from digest.models import ParsedDocument
+from digest.settings.config import CaptureConfig, Config
 
 CACHE_DIR = ".digest-cache"  # inside output/, never published (see write.py)
 CACHE_FILE = "parse.pickle"
@@ -191,5 +191,5 @@ class ParseCache:
             return None
 
     @classmethod
-    def load(cls, output_dir: Path) -> "ParseCache":
+    def load(cls, output_dir: Path) -> ParseCache:
         return cls(None, output_dir / CACHE_DIR)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
+from digest.models import Diagnostic, Digest, ParsedDocument, SourceDocument
 from digest.pipeline.cache import ParseCache, gather_key
-from digest.settings.config import Config
 from digest.pipeline.load import KnownDocument, _display, limits_for, load_documents, scan_documents
-from digest.models import Article, ClassifiedStory, Diagnostic, Digest, ParsedDocument, SourceDocument
+from digest.settings.config import Config
 
 if TYPE_CHECKING:
     from digest.classify.related import RelatedMemo
@@ -43,8 +44,8 @@ class Timings:
         return "  ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages)
 
 
-def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: "Remerger | None" = None,
-           related: "RelatedMemo | None" = None) -> Digest:
+def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: Remerger | None = None,
+           related: RelatedMemo | None = None) -> Digest:
     """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
 
     With a cache, files whose stat is unchanged are not read again, and when no document, setting or

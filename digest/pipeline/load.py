@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from digest.characters import FORBIDDEN, describe_removed, first_forbidden_line, strip_forbidden
 from digest.errors import ContentError

@@ -18,23 +18,23 @@ from __future__ import annotations
 import threading
 import traceback
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from digest.errors import DigestError, ServeError
 from digest.pipeline.build import run
+from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings
 from digest.pipeline.session import BuildSession, RenderMemo
-from digest.pipeline.cache import ParseCache
-from digest.settings.config import CONFIG_FILE, Config, load_config
-from digest.errors import DigestError, ServeError
 from digest.preview.live import IDLE_TIMEOUT_SECONDS, PreviewServer
 from digest.preview.server import BuildFailure, PreviewState
+from digest.preview.watch import ChangeWatcher
+from digest.render.pages import theme_dirs
+from digest.settings.config import CONFIG_FILE, Config, load_config
+from digest.site.model import story_path
 from digest.site.redirects import move_advice
 from digest.stories.remerge import Remerger
-from digest.render.pages import theme_dirs
-from digest.site.model import story_path
-from digest.preview.watch import ChangeWatcher
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ import os
 import posixpath
 import re
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 from urllib.parse import quote, unquote
 
 from digest.errors import DigestError
@@ -39,7 +39,7 @@ class BuildFailure:
     details: str | None = None  # an internal error's traceback: for the terminal only, never served
 
     @classmethod
-    def from_exception(cls, exc: BaseException, root: Path, details: str | None = None) -> "BuildFailure":
+    def from_exception(cls, exc: BaseException, root: Path, details: str | None = None) -> BuildFailure:
         def shown(text: str) -> str:
             return without_absolute_paths(text, root)
 

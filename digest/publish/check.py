@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from digest.pipeline.cache import CACHE_DIR
-from digest.publish.scan import PageScan, Problem, css_urls, json_feed_links, robots_links, scan_page, xml_links
 from digest.processes import helper_pool
+from digest.publish.scan import PageScan, Problem, css_urls, json_feed_links, robots_links, scan_page, xml_links
 from digest.settings.config import base_url_problems, normalise_base_url
 
 # Below this many pages, starting worker processes costs more than it saves.

@@ -14,18 +14,18 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from ghp_import import GhpError, ghp_import
 
 from digest import __version__
+from digest.errors import DeployError
 from digest.pipeline.cache import CACHE_DIR
 from digest.publish.safety import MARKER
 from digest.settings.config import Config
-from digest.errors import DeployError
 
 PLACEHOLDER_HOSTS = frozenset({"example.org", "example.com", "example.net", "www.example.org", "www.example.com"})
 GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?$")

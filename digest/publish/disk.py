@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from digest.pipeline.cache import CACHE_DIR, ParseCache
 from digest.pipeline.gather import Timings

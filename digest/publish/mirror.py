@@ -10,8 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 Link = Callable[[Path, Path], None]
 

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 LINK_ATTRIBUTES = MappingProxyType({
     "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),

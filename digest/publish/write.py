@@ -17,15 +17,15 @@ import pickle
 import stat
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
-from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
 from digest.errors import BuildError
+from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
 from digest.processes import die_with_parent_before_exec
-from digest.publish.safety import MARKER, MARKER_TEXT
 from digest.publish.mirror import Mirror, files_in, mirror_tree
+from digest.publish.safety import MARKER, MARKER_TEXT
 from digest.publish.swap import claim_staging, keep_as_spare, recover, remove_tree, staging_folder, switch_in
 
 MANIFEST = "manifest.json"
@@ -115,7 +115,7 @@ class _Plan:
     pages: dict[str, tuple[str, str, int]] | None  # the page memo to keep (see ``kept_pages``)
 
     @classmethod
-    def of(cls, files, output: Path, previous: dict[str, str], cache: ParseCache | None, page_keys) -> "_Plan":
+    def of(cls, files, output: Path, previous: dict[str, str], cache: ParseCache | None, page_keys) -> _Plan:
         old_pages = cache.pages if cache is not None and page_keys is not None else {}
         manifest, sizes, carried = {}, {}, set()
         for rel, data in files.items():

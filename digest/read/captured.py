@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
 from digest.read.capture_rules import Rules, aggregator_of, match_age, rules_for

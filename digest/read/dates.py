@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from types import MappingProxyType
 
 from digest.models import ArticleDate, DateSource

@@ -7,8 +7,9 @@ A value of the wrong type is a warning with its line and is left out, never show
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.characters import describe_removed

@@ -104,7 +104,7 @@ def _date(doc: SourceDocument, front: FrontMatter, diagnostics: list[Diagnostic]
             return date
         diagnostics.append(Diagnostic(doc.path, front.line("date"), f"date {front.meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead"))
     try:
-        return ArticleDate(dt.datetime.fromtimestamp(doc.mtime, dt.timezone.utc), DateSource.FILE_MTIME)
+        return ArticleDate(dt.datetime.fromtimestamp(doc.mtime, dt.UTC), DateSource.FILE_MTIME)
     except (OverflowError, OSError, ValueError):  # a file dated beyond what a datetime can hold
         return None
 

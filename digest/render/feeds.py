@@ -25,15 +25,15 @@ def escape(text: str) -> str:
 
 
 if TYPE_CHECKING:
-    from digest.settings.config import Config
     from digest.models import ClassifiedStory
+    from digest.settings.config import Config
     from digest.site.model import Feed, SiteGraph
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def feed_files(graph: "SiteGraph", config: "Config") -> dict[str, bytes]:
+def feed_files(graph: SiteGraph, config: Config) -> dict[str, bytes]:
     base = config.site.base_url
     fallback = _midnight(graph.edition[1]) if graph.edition[1] else EPOCH  # for undated stories
     files: dict[str, bytes] = {}
@@ -41,11 +41,11 @@ def feed_files(graph: "SiteGraph", config: "Config") -> dict[str, bytes]:
         files[feed.atom] = atom_feed(feed, graph, config, fallback)
         files[feed.json] = json_feed(feed, graph, config, fallback)
     files["sitemap.xml"] = sitemap(graph, base)
-    files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n".encode("utf-8")
+    files["robots.txt"] = f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n".encode()
     return files
 
 
-def atom_feed(feed: "Feed", graph: "SiteGraph", config: "Config", fallback: dt.datetime) -> bytes:
+def atom_feed(feed: Feed, graph: SiteGraph, config: Config, fallback: dt.datetime) -> bytes:
     site, base = config.site, config.site.base_url
     fg = FeedGenerator()
     fg.id(public_url(base, feed.atom))
@@ -76,7 +76,7 @@ def atom_feed(feed: "Feed", graph: "SiteGraph", config: "Config", fallback: dt.d
     return fg.atom_str(pretty=True)
 
 
-def json_feed(feed: "Feed", graph: "SiteGraph", config: "Config", fallback: dt.datetime) -> bytes:
+def json_feed(feed: Feed, graph: SiteGraph, config: Config, fallback: dt.datetime) -> bytes:
     site, base = config.site, config.site.base_url
     items = []
     for item in feed.stories:
@@ -107,7 +107,7 @@ def json_feed(feed: "Feed", graph: "SiteGraph", config: "Config", fallback: dt.d
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def sitemap(graph: "SiteGraph", base: str) -> bytes:
+def sitemap(graph: SiteGraph, base: str) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for page in graph.pages:
         if not page.in_sitemap:
@@ -118,7 +118,7 @@ def sitemap(graph: "SiteGraph", base: str) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def _content_html(item: "ClassifiedStory") -> str:
+def _content_html(item: ClassifiedStory) -> str:
     story = item.story
     parts = [f"<p>{escape(sentence)}</p>" for sentence in (story.summary or (teaser(story),)) if sentence]
     sources = ", ".join(escape(name) for name in dict.fromkeys(source_name(a) for a in story.articles))
@@ -126,26 +126,26 @@ def _content_html(item: "ClassifiedStory") -> str:
     return "".join(parts)
 
 
-def _categories(item: "ClassifiedStory") -> list[str]:
+def _categories(item: ClassifiedStory) -> list[str]:
     filing = item.classification
     return list(dict.fromkeys(x for x in (filing.section, filing.region, filing.theme) if x))
 
 
-def _published(item: "ClassifiedStory", fallback: dt.datetime) -> dt.datetime:
+def _published(item: ClassifiedStory, fallback: dt.datetime) -> dt.datetime:
     date = item.story.date
     return _moment(date.value) if date else fallback
 
 
-def _updated(item: "ClassifiedStory", fallback: dt.datetime) -> dt.datetime:
+def _updated(item: ClassifiedStory, fallback: dt.datetime) -> dt.datetime:
     date = item.story.latest or item.story.date
     return max(_moment(date.value), _published(item, fallback)) if date else fallback
 
 
 def _moment(value: dt.date | dt.datetime) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return _midnight(value)
 
 
 def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)

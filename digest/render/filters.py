@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 from types import MappingProxyType
+from typing import Any
 
 from markupsafe import Markup
 

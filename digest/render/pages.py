@@ -14,19 +14,20 @@ import hashlib
 import os
 import re
 import traceback
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import jinja2
 
-from digest.settings.config import Config
 from digest.errors import TemplateError
 from digest.fingerprints import files_fingerprint
 from digest.forking import can_fork, forked
-from digest.render.feeds import feed_files
-from digest.site.model import Page, SiteGraph, public_url
 from digest.publish.write import KEPT
+from digest.render.feeds import feed_files
 from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir
+from digest.settings.config import Config
+from digest.site.model import Page, SiteGraph, public_url
 
 STATIC_DIR = "static"
 PARALLEL_RENDER_MIN = 400  # below this many pages, starting a second process costs more than it saves

@@ -6,20 +6,21 @@ unknown keys are warnings, so a typo never silently does nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.characters import describe_removed
 from digest.errors import ConfigError, DigestError
 from digest.models import Diagnostic
+from digest.settings.documented import NOT_A_SETTING, documented
 from digest.settings.patterns import PATTERN_SETTINGS, pattern_problems
 from digest.settings.problems import Problems
 from digest.settings.values import base_url_problems, coerce, normalise_base_url, section_from, time_problems
 from digest.settings.yaml_safe import YamlProblem, load_yaml
-from digest.settings.documented import NOT_A_SETTING, documented
 from digest.slugs import is_slug, slugify
 from digest.taxonomy.build import build_taxonomy, default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
@@ -119,7 +120,7 @@ class Config:
     # Where output_dir was set, for messages about it: "--output", "digest.yaml:3: output_dir" or the default.
     output_setting: str = field(default="output_dir (default: output)", repr=False, compare=False, metadata=NOT_A_SETTING)
 
-    def with_overrides(self, *, output_dir: Path | None = None, base_url: str | None = None) -> "Config":
+    def with_overrides(self, *, output_dir: Path | None = None, base_url: str | None = None) -> Config:
         from dataclasses import replace
 
         cfg = self

@@ -8,9 +8,9 @@ runs too long (``(a|aa)+$``), which ``re`` cannot.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 import regex
 

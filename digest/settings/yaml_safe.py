@@ -9,8 +9,9 @@ out of every string (they would break the feeds), with the lines they were on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError

@@ -16,7 +16,7 @@ from digest.models import Article, Classification, ClassifiedStory, DateSource, 
 from digest.site.model import Context, Contribution, Crumb, Page, Pager
 
 
-def fingerprint(page: Page, site_key: str, hasher: "Hasher") -> str:
+def fingerprint(page: Page, site_key: str, hasher: Hasher) -> str:
     """A hash of the template and every value the page shows (of a ``Context``, the values the rest is worked out from)."""
     pager = page.pager
     # The page's own fields in one repr (of plain values: a dataclass's repr is slow), then its context.

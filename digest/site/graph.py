@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
 
 from digest.fingerprints import pipeline_fingerprint
 from digest.models import OTHER_NEWS, ClassifiedStory, Digest, EntityRef
@@ -241,8 +242,8 @@ def generated_date() -> dt.date:
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.datetime.now(dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def _stories(n: int) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from typing import Any
 from types import MappingProxyType
+from typing import Any
 
 from digest.models import ClassifiedStory, EntityRef
 from digest.site.fingerprint import Hasher

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import abc
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
 from types import MappingProxyType
+from typing import Any
 
 from digest.models import Article, ClassifiedStory, Digest, EntityRef
 from digest.slugs import slugify

@@ -8,10 +8,10 @@ canonical link); it is left out of the sitemap and the search index.
 
 from __future__ import annotations
 
-from typing import Collection, Sequence
+from collections.abc import Collection, Sequence
 
-from digest.settings.config import Config, Redirect
 from digest.models import ClassifiedStory, Diagnostic
+from digest.settings.config import Config, Redirect
 
 
 def usable_redirects(config: Config, slugs: Collection[str]) -> tuple[list[Redirect], list[Diagnostic]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 from types import MappingProxyType
+from typing import Any
 
 from digest.models import ClassifiedStory, EntityRef, Story
 from digest.site.model import Context, Contribution, Crumb, Page

@@ -18,11 +18,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
-from digest.settings.config import MergeConfig
 from digest.models import Article, Diagnostic, Story
+from digest.settings.config import MergeConfig
 from digest.slugs import slugify, unique_slug
 from digest.stories.reading import Reading, ReadingMemo, read
 from digest.stories.summarize import tell_all
@@ -88,7 +88,7 @@ def group(articles: Sequence[Article], index: dict[str, int], pairs: Iterable[tu
     return groups.members()
 
 
-def editor_groups(articles: Sequence[Article], index: dict[str, int], config: MergeConfig, stats: MergeStats) -> "_Groups":
+def editor_groups(articles: Sequence[Article], index: dict[str, int], config: MergeConfig, stats: MergeStats) -> _Groups:
     """The groups the editor forces (``together``, ``story:``) and keeps apart (``apart``), with their diagnostics."""
     groups = _Groups(len(articles))
     _apply_apart(articles, index, config, groups, stats)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Iterator, Sequence
 
 import numpy as np
 
+from digest.forking import can_fork, forked
 from digest.models import Article
 from digest.read.text import sentence_spans
 from digest.stories.arrays import first_use, ranges
-from digest.forking import can_fork, forked
 from digest.stories.tokens import END, article_text, names, tokens
 
 
@@ -34,7 +34,7 @@ class _Vocabulary(dict):
         self._decode = decode
 
     @classmethod
-    def pair(cls, decode: bool) -> tuple["_Vocabulary", "_Vocabulary"]:
+    def pair(cls, decode: bool) -> tuple[_Vocabulary, _Vocabulary]:
         """Words (UTF-8 bytes, the end mark no word; listed as str with ``decode``) and names (str)."""
         return cls(decode=decode, marks=(END.encode(),)), cls()
 
@@ -121,7 +121,7 @@ class _Arrays:
     name_start: np.ndarray  # int64, articles + 1
 
     @classmethod
-    def join(cls, parts: list["_Arrays"]) -> "_Arrays":
+    def join(cls, parts: list[_Arrays]) -> _Arrays:
         if len(parts) == 1:
             return parts[0]
         empty = np.empty(0, dtype=np.int32)
@@ -132,7 +132,7 @@ class _Arrays:
                    starts("token_start"), np.concatenate([p.sentences for p in parts] or [np.empty((0, _ROW), dtype=np.int32)]),
                    starts("sentence_start"), np.concatenate([p.names for p in parts] or [empty]), starts("name_start"))
 
-    def take(self, which: np.ndarray) -> "_Arrays":
+    def take(self, which: np.ndarray) -> _Arrays:
         """These articles, in this order."""
         def gather(values, start):
             index, _ = ranges(start[which], start[which + 1])
@@ -179,7 +179,7 @@ def read_fresh(articles: Sequence[Article], memo: ReadingMemo | None = None) -> 
     return _reading_of(_Arrays.join(list(chunks)), len(articles), fresh_vocabulary, memo)
 
 
-def _reading_of(arrays: "_Arrays", n: int, fresh_vocabulary: bool, memo: ReadingMemo) -> Reading:
+def _reading_of(arrays: _Arrays, n: int, fresh_vocabulary: bool, memo: ReadingMemo) -> Reading:
     if fresh_vocabulary:  # ids were handed out in order of first use in this very call
         ids, vocabulary = arrays.words, list(memo.words.listing)
         name_ids, name_vocabulary = arrays.names, list(memo.names.listing)
@@ -213,7 +213,7 @@ def _chunked(todo: list[int]) -> list[list[int]]:
     return [todo[k:k + size] for k in range(0, len(todo), size)]
 
 
-def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int, memo: ReadingMemo) -> Iterator["_Arrays"]:
+def _read_all(articles: Sequence[Article], todo: list[int], parallel_min: int, memo: ReadingMemo) -> Iterator[_Arrays]:
     """Each chunk read, in order, with persistent word and name ids; on two cores when it pays. A generator:
     each chunk can be dropped once used.
 
@@ -273,7 +273,7 @@ def _read_from_back(articles: Sequence[Article], chunks: list[list[int]], ends, 
 
 
 def _read_chunk(articles: Sequence[Article], positions: list[int], words: _Vocabulary, found_names: _Vocabulary,
-                name_keys: dict[str, tuple[str, ...]]) -> "_Arrays":
+                name_keys: dict[str, tuple[str, ...]]) -> _Arrays:
     """Tokens, sentences and names of some articles, with ids from these vocabularies.
 
     The chunk's headlines and sentences, each closed by ``END``, are tokenised together (``tokens``); the end

@@ -22,14 +22,14 @@ the last full merge pass ``FULL_AGAIN_SHARE`` of the archive.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import numpy as np
 
+from digest.models import Article, Story
 from digest.settings.config import MergeConfig
 from digest.stories.merge import MergeRun, MergeStats, _date_order, _seen_key, editor_groups, full_merge, group, story_key_groups, story_slugs
-from digest.models import Article, Story
 from digest.stories.reading import Reading, ReadingMemo, read_fresh
 from digest.stories.similarity import Corpus, inverse_frequency, merge_score, pair_evidence, vocabulary_tables, word_shingles
 from digest.stories.summarize import tell_all

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from digest.stories.arrays import distinct, hash_order, ranges
 from digest.forking import forked
 from digest.models import Article
+from digest.stories.arrays import distinct, hash_order, ranges
 from digest.stories.reading import Reading
 from digest.stories.tokens import STOP_WORDS
 
@@ -46,7 +46,7 @@ class _Table:
     width: int  # number of distinct features
 
     @classmethod
-    def build(cls, codes: np.ndarray, width: int, n: int, weight: np.ndarray | None = None) -> "_Table":
+    def build(cls, codes: np.ndarray, width: int, n: int, weight: np.ndarray | None = None) -> _Table:
         """From sorted, distinct codes ``article * width + feature``."""
         width = max(width, 1)
         return cls(codes, weight, np.searchsorted(codes, np.arange(n + 1, dtype=np.int64) * width), width)
@@ -97,7 +97,7 @@ class Corpus:
     """The features of every article, as arrays, and the pairs of articles worth comparing: read once
     (``Reading``), then compared by array arithmetic. Articles are in first-seen order."""
 
-    def __init__(self, articles: Sequence[Article], reading: "Reading", *, max_shared: int, neighbours: int):
+    def __init__(self, articles: Sequence[Article], reading: Reading, *, max_shared: int, neighbours: int):
         """``max_shared`` and ``neighbours``: which keys propose pairs, and how many (``key_pairs``). For large
         archives on two cores, a second process finds the shingles of one part of the hash range and their pairs
         while this one builds the word and name tables and then does the other part."""
@@ -145,7 +145,7 @@ class Corpus:
         self._shingle_pairs = _summed([(p.pairs, p.shared) for p in parts])
 
     @functools.cached_property
-    def shingles(self) -> "_Table":
+    def shingles(self) -> _Table:
         """The shingle table, article by article, shingles numbered in hash order: what a preview re-merge
         looks articles up in (``digest.stories.remerge``); a build never needs it."""
         width, offset, codes = len(self.shingle_hashes), 0, []

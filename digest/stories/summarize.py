@@ -11,16 +11,16 @@ or an addition are cut out of their paragraphs. A single version's summary is it
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from digest.models import Article, OutletAddition
-from digest.stories.arrays import dense_ids, distinct, ranges
 from digest.forking import forked
+from digest.models import Article, OutletAddition
+from digest.read.text import split_sentences
+from digest.stories.arrays import dense_ids, distinct, ranges
 from digest.stories.reading import Reading, cut_sentence
 from digest.stories.tokens import STOP_WORDS
-from digest.read.text import split_sentences
 
 # A sentence is shared when at least this share of its content-word bigrams appears in another version.
 SHARED_BIGRAMS = 0.5

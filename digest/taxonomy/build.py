@@ -8,22 +8,32 @@ problem is reported with its line, all together.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-import math
-
-from digest.models import OTHER_NEWS, Diagnostic
+from digest.models import OTHER_NEWS
 from digest.settings.problems import Problems
 from digest.settings.yaml_safe import load_yaml
 from digest.taxonomy.keys import ENTITY_SETTINGS, REGION_SETTINGS, SECTION_SETTINGS, TAXONOMY_SETTINGS, THEME_SETTINGS
 from digest.taxonomy.model import KINDS, KnownEntity, Region, Section, Taxonomy, Theme, Weights
 from digest.taxonomy.terms import Meaning
-from digest.taxonomy.world import (DATA, DEFAULT_MOVES, DEFAULT_REGION_ALIASES, UN_REGION_NAMES, Country, Place, country_names,
-                                   resolve_country, world_countries, world_places)
+from digest.taxonomy.world import (
+    DATA,
+    DEFAULT_MOVES,
+    DEFAULT_REGION_ALIASES,
+    UN_REGION_NAMES,
+    Country,
+    Place,
+    country_names,
+    resolve_country,
+    world_countries,
+    world_places,
+)
 
 
 def _load_yaml(path: Path) -> Any:

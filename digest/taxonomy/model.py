@@ -8,10 +8,11 @@ and their cue terms, world entities) and the editor's ``taxonomy:`` and ``sectio
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
 from types import MappingProxyType
+from typing import Any
 
 from digest.settings.documented import documented
 from digest.taxonomy.terms import TermIndex

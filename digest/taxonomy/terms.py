@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 # Country and place names that are also common first names or surnames ("Michael Jordan").
 PERSON_LIKE_NAMES = frozenset({"jordan", "chad", "georgia", "israel", "kingston", "santiago", "florence", "paris", "lima"})

@@ -15,9 +15,9 @@ import importlib.util
 import json
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from types import MappingProxyType
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -25,11 +25,11 @@ import threading
 import urllib.error
 import urllib.request
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 QUALITY_DIR = Path(__file__).resolve().parent
