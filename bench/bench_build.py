@@ -220,7 +220,7 @@ class Newsroom:
     def __init__(self, seed: int = 11):
         self.rng = random.Random(seed)
         self.people = []  # (title, name, country index)
-        for i in range(3000):
+        for _ in range(3000):
             self.people.append((self.rng.choice(TITLES), f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}", self.rng.randrange(len(COUNTRIES))))
         self.orgs = []  # (long form, acronym)
         for words in ORG_WORDS:

@@ -96,7 +96,7 @@ class Preview:
             if line.startswith("Built "):
                 break
         self.first_build = time.perf_counter() - started
-        threading.Thread(target=lambda: [self.lines.append(l.rstrip()) for l in self.process.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [self.lines.append(line.rstrip()) for line in self.process.stdout], daemon=True).start()
         self.generation = self.status()["generation"]
         self.announced: dict[int, float] = {}
         self._arrived = threading.Condition()
@@ -166,9 +166,15 @@ def preview_times(site: Path, edits: int = EDITS) -> dict:
             a, f = preview.save_and_wait(victim, edited, "")
             announced.append(a)
             fetched.append(f)
-        rebuilds = [l for l in preview.lines if l.startswith("Built ")][1:]
-        stages = [l for l in preview.lines if l.startswith("Stages: ")][-1:]
-        return {"first_build": preview.first_build, "announced": announced, "fetched": fetched, "last_report": rebuilds[-1] if rebuilds else "", "last_stages": stages[0] if stages else ""}
+        rebuilds = [line for line in preview.lines if line.startswith("Built ")][1:]
+        stages = [line for line in preview.lines if line.startswith("Stages: ")][-1:]
+        return {
+            "first_build": preview.first_build,
+            "announced": announced,
+            "fetched": fetched,
+            "last_report": rebuilds[-1] if rebuilds else "",
+            "last_stages": stages[0] if stages else "",
+        }
     finally:
         preview.stop()
         victim.write_text(original, encoding="utf-8")
@@ -182,11 +188,16 @@ def report(name: str, size: str, builds: dict, preview: dict) -> None:
     print(f"\n== {name} ({size})")
     print(f"first preview build      {preview['first_build']:.2f} s (server start, imports and a full build)")
     print(f"save -> reload announced median {statistics.median(preview['announced']):.3f} s, worst {max(preview['announced']):.3f} s")
-    print(f"save -> reloaded page    median {statistics.median(fetched):.3f} s, worst {worst:.3f} s   target < {reload_target} s: {verdict(worst, reload_target)}")
+    print(
+        f"save -> reloaded page    median {statistics.median(fetched):.3f} s, worst {worst:.3f} s   target < {reload_target} s: {verdict(worst, reload_target)}"
+    )
     print(f"  last rebuild: {preview['last_report']}")
     print(f"  {preview['last_stages']}")
     print(f"cold digest build        {builds['cold']:.2f} s (wall {builds['cold_wall']:.2f} s)")
-    print(f"no-change digest build   {builds['warm']:.2f} s (wall {builds['warm_wall']:.2f} s, Python start-up included)   target < {build_target} s: {verdict(builds['warm'], build_target)}")
+    print(
+        f"no-change digest build   {builds['warm']:.2f} s (wall {builds['warm_wall']:.2f} s, Python start-up included)   "
+        f"target < {build_target} s: {verdict(builds['warm'], build_target)}"
+    )
     print(f"  stages: {builds['warm_stages']}; parse cache: {builds['warm_cache']}")
 
 

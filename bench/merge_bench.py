@@ -103,26 +103,45 @@ def run_one(n: int) -> dict:
     pp, pr = pairwise(predicted, data.truth)
     bp, br = bcubed(predicted, data.truth)
     return {
-        "n": n, "events": len(set(data.truth.values())), "stories": len(stories), "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "again_seconds": round(again, 2),
-        "remerge_seconds": remerge, "remerge_same": remerge_same,
-        "peak_rss_mb": round(peak / 1024), "stage_rss_growth_mb": round((peak - before) / 1024),
-        "candidates": stats.candidates, "compared": stats.compared, "all_pairs": n * (n - 1) // 2,
-        "pairwise_p": round(pp, 4), "pairwise_r": round(pr, 4), "pairwise_f1": round(f1(pp, pr), 4),
-        "bcubed_p": round(bp, 4), "bcubed_r": round(br, 4), "bcubed_f1": round(f1(bp, br), 4),
+        "n": n,
+        "events": len(set(data.truth.values())),
+        "stories": len(stories),
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "again_seconds": round(again, 2),
+        "remerge_seconds": remerge,
+        "remerge_same": remerge_same,
+        "peak_rss_mb": round(peak / 1024),
+        "stage_rss_growth_mb": round((peak - before) / 1024),
+        "candidates": stats.candidates,
+        "compared": stats.compared,
+        "all_pairs": n * (n - 1) // 2,
+        "pairwise_p": round(pp, 4),
+        "pairwise_r": round(pr, 4),
+        "pairwise_f1": round(f1(pp, pr), 4),
+        "bcubed_p": round(bp, 4),
+        "bcubed_r": round(br, 4),
+        "bcubed_f1": round(f1(bp, br), 4),
     }
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'N':>8} {'time':>7} {'CPU':>7} {'again':>7} {'re-merge':>13} {'RSS peak':>9} {'+merge':>7} {'compared':>10} {'all pairs':>14}  "
-          f"{'pair P':>6} {'pair R':>6} {'pair F1':>7}  {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}")
+    print(
+        f"{'N':>8} {'time':>7} {'CPU':>7} {'again':>7} {'re-merge':>13} {'RSS peak':>9} {'+merge':>7} {'compared':>10} {'all pairs':>14}  "
+        f"{'pair P':>6} {'pair R':>6} {'pair F1':>7}  {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6}"
+    )
     for n in sizes:
         out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         target = TARGET_SECONDS.get(n)
-        flag = "" if target is None else (" (target < %g s: %s)" % (target, "met" if r["seconds"] < target else "MISSED"))
+        flag = "" if target is None else f" (target < {target:g} s: {'met' if r['seconds'] < target else 'MISSED'})"
         remerge = "-" if r["remerge_seconds"] is None else f"{r['remerge_seconds']:.2f}s " + ("same" if r["remerge_same"] else "DIFF")
-        print(f"{r['n']:>8} {r['seconds']:>6.2f}s {r['cpu_seconds']:>6.2f}s {r['again_seconds']:>6.2f}s {remerge:>13} {r['peak_rss_mb']:>6} MB {r['stage_rss_growth_mb']:>4} MB {r['compared']:>10,} {r['all_pairs']:>14,}  "
-              f"{r['pairwise_p']:>6.3f} {r['pairwise_r']:>6.3f} {r['pairwise_f1']:>7.3f}  {r['bcubed_p']:>6.3f} {r['bcubed_r']:>6.3f} {r['bcubed_f1']:>6.3f}{flag}")
+        print(
+            f"{r['n']:>8} {r['seconds']:>6.2f}s {r['cpu_seconds']:>6.2f}s {r['again_seconds']:>6.2f}s {remerge:>13} {r['peak_rss_mb']:>6} MB "
+            f"{r['stage_rss_growth_mb']:>4} MB {r['compared']:>10,} {r['all_pairs']:>14,}  "
+            f"{r['pairwise_p']:>6.3f} {r['pairwise_r']:>6.3f} {r['pairwise_f1']:>7.3f}  "
+            f"{r['bcubed_p']:>6.3f} {r['bcubed_r']:>6.3f} {r['bcubed_f1']:>6.3f}{flag}"
+        )
 
 
 if __name__ == "__main__":

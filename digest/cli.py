@@ -84,7 +84,9 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on. Use 0.0.0.0 to let other machines on your network see the preview.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="The address to listen on. Use 0.0.0.0 to let other machines on your network see the preview."
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on; 0 picks a free one.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser once the first build is done.")
 @click.option("--strict", is_flag=True, help="Treat warnings as build errors: the preview shows them and keeps the last good build.")
@@ -165,8 +167,7 @@ def deploy(config_path, base_url, remote, branch, message, no_push) -> None:
     from digest.publish.deploy import deploy as run_deploy
 
     config = _load(config_path, None, base_url)
-    result = run_deploy(config, remote=remote, branch=branch, message=message, push=not no_push,
-                        warn=lambda text: click.echo(f"Warning: {text}", err=True))
+    result = run_deploy(config, remote=remote, branch=branch, message=message, push=not no_push, warn=lambda text: click.echo(f"Warning: {text}", err=True))
     _print_diagnostics(result.build.warnings)
     where = f"and pushed it to {result.pushed_to}" if result.pushed_to else f"(not pushed: git push {remote} {branch})"
     click.echo(f"Committed {_display(config.output_dir)} to {branch} as {result.commit[:7]} {where}: {result.message.splitlines()[0]}")
@@ -194,8 +195,11 @@ def check(ctx, config_path, output, base_url) -> None:
             under = built_for
             click.echo(f"note: checking under {built_for}, the address the site was built for (its front page says so)", err=True)
         else:
-            click.echo(f"warning: the site was built for {built_for}, not {under}: its links will look broken here "
-                       f"(pass --base-url {built_for}, or build again with --base-url {under})", err=True)
+            click.echo(
+                f"warning: the site was built for {built_for}, not {under}: its links will look broken here "
+                f"(pass --base-url {built_for}, or build again with --base-url {under})",
+                err=True,
+            )
     report = check_site(config.output_dir, under)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

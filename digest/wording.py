@@ -7,7 +7,16 @@ from types import MappingProxyType
 
 from digest.models import Article, Evidence
 
-_WHERE = MappingProxyType({"headline": "the headline", "lead": "the opening paragraph", "dateline": "the dateline", "body": "the text", "front-matter": "the editor's front matter", "summary": "the summary"})
+_WHERE = MappingProxyType(
+    {
+        "headline": "the headline",
+        "lead": "the opening paragraph",
+        "dateline": "the dateline",
+        "body": "the text",
+        "front-matter": "the editor's front matter",
+        "summary": "the summary",
+    }
+)
 _EXPLAIN_WHERE = MappingProxyType({"lead": "opening"})  # after "in the": "in the dateline and opening"
 
 

@@ -66,7 +66,7 @@ class Served:
             if predicate(status):
                 return status
             with self.printed:
-                if not self.printed.wait_for(lambda: len(self.lines) > seen, deadline - time.monotonic()):
+                if not self.printed.wait_for(lambda seen=seen: len(self.lines) > seen, deadline - time.monotonic()):
                     raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
 
     def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 30) -> re.Match:
@@ -178,7 +178,7 @@ def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None
     try:
         if not found.wait(30):
             raise AssertionError("digest serve printed no URL:\n" + "\n".join(lines))
-        url = re.search(r"http://\S+", next(l for l in lines if l.startswith("Serving "))).group(0)
+        url = re.search(r"http://\S+", next(line for line in lines if line.startswith("Serving "))).group(0)
         served = Served(process, url, lines, printed)
         served.wait_until(lambda s: s["builds"] >= 1, "the first build")
         yield served

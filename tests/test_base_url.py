@@ -87,7 +87,7 @@ def test_pages_link_relatively(built):
 
 
 def test_the_404_page_links_from_the_base_path(built):
-    for tag, attribute, url in references(built / "output" / "404.html"):
+    for _tag, _attribute, url in references(built / "output" / "404.html"):
         assert url.startswith(("/repo/", "#", BASE)), url
 
 

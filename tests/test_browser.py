@@ -43,7 +43,7 @@ def visible_links(page, folder: str) -> list[tuple[object, str]]:
 
 def follow(page, folder: str, avoid: set[str] = frozenset()) -> str:
     """Click the first visible link to a ``folder`` page not in ``avoid``; check where it lands. Returns its path."""
-    for link, href in visible_links(page, folder):
+    for link, href in visible_links(page, folder):  # noqa: B007 - the link found is clicked after the loop
         path = urlsplit(href).path
         if path not in avoid:
             break

@@ -79,20 +79,26 @@ def test_a_sound_site_has_no_problems(good):
     assert report.links > 25
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('<a href="stories/two/">x</a>', "index.html:8: stories/two/: folder has no index.html (stories/two/index.html is missing)"),
-    ('<a href="stories/one">x</a>', "index.html:8: stories/one: names a folder: add a trailing slash (or link to its index.html)"),
-    ('<img src="static/missing.png" alt="">', "index.html:8: static/missing.png: not found (static/missing.png is not in the output)"),
-    ('<img srcset="static/logo.png 1x, static/big.png 2x" alt="">', "index.html:8: static/big.png: not found (static/big.png is not in the output)"),
-    ('<a href="stories/one/#nope">x</a>', "index.html:8: stories/one/#nope: no element with id 'nope' in stories/one/index.html"),
-    ('<a href="#nope">x</a>', "index.html:8: #nope: no element with id 'nope' in index.html"),
-    ('<a href="/stories/one/">x</a>', "index.html:8: /stories/one/: is outside the site's base path /repo/: it will not be found when the site is served there"),
-    ('<a href="https://example.org/other/">x</a>', "index.html:8: https://example.org/other/: is outside the site's base path /repo/"),
-    ('<a href="../index.html">x</a>', "index.html:8: ../index.html: leads above the site's root folder"),
-    ('<div style="background: url(gone.png)"></div>', "index.html:8: gone.png: not found (gone.png is not in the output)"),
-    ('<style>\nbody { background: url("static/gone.png") }</style>', "index.html:8: static/gone.png: not found"),
-    ('<script src="app.js"></script>', "index.html:8: app.js: not found"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('<a href="stories/two/">x</a>', "index.html:8: stories/two/: folder has no index.html (stories/two/index.html is missing)"),
+        ('<a href="stories/one">x</a>', "index.html:8: stories/one: names a folder: add a trailing slash (or link to its index.html)"),
+        ('<img src="static/missing.png" alt="">', "index.html:8: static/missing.png: not found (static/missing.png is not in the output)"),
+        ('<img srcset="static/logo.png 1x, static/big.png 2x" alt="">', "index.html:8: static/big.png: not found (static/big.png is not in the output)"),
+        ('<a href="stories/one/#nope">x</a>', "index.html:8: stories/one/#nope: no element with id 'nope' in stories/one/index.html"),
+        ('<a href="#nope">x</a>', "index.html:8: #nope: no element with id 'nope' in index.html"),
+        (
+            '<a href="/stories/one/">x</a>',
+            "index.html:8: /stories/one/: is outside the site's base path /repo/: it will not be found when the site is served there",
+        ),
+        ('<a href="https://example.org/other/">x</a>', "index.html:8: https://example.org/other/: is outside the site's base path /repo/"),
+        ('<a href="../index.html">x</a>', "index.html:8: ../index.html: leads above the site's root folder"),
+        ('<div style="background: url(gone.png)"></div>', "index.html:8: gone.png: not found (gone.png is not in the output)"),
+        ('<style>\nbody { background: url("static/gone.png") }</style>', "index.html:8: static/gone.png: not found"),
+        ('<script src="app.js"></script>', "index.html:8: app.js: not found"),
+    ],
+)
 def test_each_broken_reference_is_named_with_page_line_and_link(good, body, expected):
     (good / "index.html").write_text(page("Front", body=body), encoding="utf-8")
 
@@ -132,26 +138,52 @@ def test_base_href_changes_what_relative_links_mean(good):
     assert [p.split(": ")[1] for p in problems(good)] == ["two/"]
 
 
-@pytest.mark.parametrize("name, text, expected", [
-    ("feed.xml", "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title>", "feed.xml:1: not well-formed XML"),
-    ("feed.xml", "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title><updated>x</updated></feed>", "feed.xml: the Atom feed has no <id>"),
-    ("feed.xml", "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title><id>i</id><updated>u</updated><entry><id>e</id><updated>u</updated></entry></feed>",
-     "feed.xml: entry 1 has no <title>"),
-    ("feed.xml", "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title><id>i</id><updated>u</updated><link href='https://example.org/repo/gone/'/></feed>",
-     "feed.xml: https://example.org/repo/gone/: folder has no index.html"),
-    ("rss.xml", "<rss><channel><title>T</title><link>https://example.org/repo/</link></channel></rss>", "rss.xml: the RSS channel has no <description>"),
-    ("rss.xml", "<rss><channel><title>T</title><link>https://example.org/repo/</link><description>D</description><item><title>x</title>"
-                "<link>https://example.org/stories/one/</link></item></channel></rss>", "rss.xml: https://example.org/stories/one/: is outside the site's base path"),
-    ("sitemap.xml", "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>stories/one/</loc></url></urlset>",
-     "sitemap.xml: stories/one/: sitemap addresses must be absolute"),
-    ("sitemap.xml", "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://example.org/repo/stories/nine/</loc></url></urlset>",
-     "sitemap.xml: https://example.org/repo/stories/nine/: folder has no index.html"),
-    ("feed.json", '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [}', "feed.json:1: not valid JSON"),
-    ("feed.json", '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"url": "https://example.org/repo/"}]}', "feed.json: item 1 has no id"),
-    ("feed.json", '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"id": "1", "url": "https://example.org/repo/x.html"}]}',
-     "feed.json: https://example.org/repo/x.html: not found"),
-    ("robots.txt", "Sitemap: https://example.org/repo/sitemap-2.xml\n", "robots.txt: https://example.org/repo/sitemap-2.xml: not found"),
-])
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("feed.xml", "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title>", "feed.xml:1: not well-formed XML"),
+        ("feed.xml", "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title><updated>x</updated></feed>", "feed.xml: the Atom feed has no <id>"),
+        (
+            "feed.xml",
+            "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title><id>i</id><updated>u</updated><entry><id>e</id><updated>u</updated></entry></feed>",
+            "feed.xml: entry 1 has no <title>",
+        ),
+        (
+            "feed.xml",
+            "<feed xmlns='http://www.w3.org/2005/Atom'><title>T</title><id>i</id><updated>u</updated><link href='https://example.org/repo/gone/'/></feed>",
+            "feed.xml: https://example.org/repo/gone/: folder has no index.html",
+        ),
+        ("rss.xml", "<rss><channel><title>T</title><link>https://example.org/repo/</link></channel></rss>", "rss.xml: the RSS channel has no <description>"),
+        (
+            "rss.xml",
+            "<rss><channel><title>T</title><link>https://example.org/repo/</link><description>D</description><item><title>x</title>"
+            "<link>https://example.org/stories/one/</link></item></channel></rss>",
+            "rss.xml: https://example.org/stories/one/: is outside the site's base path",
+        ),
+        (
+            "sitemap.xml",
+            "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>stories/one/</loc></url></urlset>",
+            "sitemap.xml: stories/one/: sitemap addresses must be absolute",
+        ),
+        (
+            "sitemap.xml",
+            "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://example.org/repo/stories/nine/</loc></url></urlset>",
+            "sitemap.xml: https://example.org/repo/stories/nine/: folder has no index.html",
+        ),
+        ("feed.json", '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [}', "feed.json:1: not valid JSON"),
+        (
+            "feed.json",
+            '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"url": "https://example.org/repo/"}]}',
+            "feed.json: item 1 has no id",
+        ),
+        (
+            "feed.json",
+            '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"id": "1", "url": "https://example.org/repo/x.html"}]}',
+            "feed.json: https://example.org/repo/x.html: not found",
+        ),
+        ("robots.txt", "Sitemap: https://example.org/repo/sitemap-2.xml\n", "robots.txt: https://example.org/repo/sitemap-2.xml: not found"),
+    ],
+)
 def test_feeds_and_sitemap_must_parse_and_point_into_the_site(good, name, text, expected):
     (good / name).write_text(text, encoding="utf-8")
 
@@ -161,7 +193,9 @@ def test_feeds_and_sitemap_must_parse_and_point_into_the_site(good, name, text, 
 
 
 def test_relative_links_on_the_404_page_are_a_warning(good):
-    (good / "404.html").write_text(page("Not found", head='<link rel="stylesheet" href="static/style.css">', body='<a href="index.html">home</a>'), encoding="utf-8")
+    (good / "404.html").write_text(
+        page("Not found", head='<link rel="stylesheet" href="static/style.css">', body='<a href="index.html">home</a>'), encoding="utf-8"
+    )
 
     report = check_site(good, BASE)
 

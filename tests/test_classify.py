@@ -163,7 +163,10 @@ def test_ambiguous_names_count_with_context(shipped):
 def test_sections_take_stories_in_order(shipped):
     security = story("Militants attack police in Balochistan", "Militants killed soldiers in Quetta, Balochistan, in a terrorist attack.")
     trade = story("Malaysia cuts tariffs on imports", "KUALA LUMPUR: Malaysia will cut tariffs on imports; exports and trade rose.")
-    politics = story("Sabah election date set", "KOTA KINABALU: The state election will be held in November; opposition parties and coalition partners prepare for the polls.")
+    politics = story(
+        "Sabah election date set",
+        "KOTA KINABALU: The state election will be held in November; opposition parties and coalition partners prepare for the polls.",
+    )
     items = classify(shipped, security, trade, politics)
     assert [i.classification.section for i in items] == ["South Asia security", "Trade", "Malaysian politics"]
 
@@ -186,8 +189,14 @@ def test_explain_lines_give_terms_places_and_counts(shipped):
 
 
 def test_related_stories_share_entities_and_themes(shipped):
-    a = story("Anwar meets Sabah leaders", "Prime Minister Datuk Seri Anwar Ibrahim met Chief Minister Datuk Seri Hajiji Noor in Kota Kinabalu before the state election.", slug="a")
-    b = story("Hajiji names election date", "Sabah Chief Minister Datuk Seri Hajiji Noor said the state election would follow talks with Anwar Ibrahim.", slug="b")
+    a = story(
+        "Anwar meets Sabah leaders",
+        "Prime Minister Datuk Seri Anwar Ibrahim met Chief Minister Datuk Seri Hajiji Noor in Kota Kinabalu before the state election.",
+        slug="a",
+    )
+    b = story(
+        "Hajiji names election date", "Sabah Chief Minister Datuk Seri Hajiji Noor said the state election would follow talks with Anwar Ibrahim.", slug="b"
+    )
     c = story("Hurricane hits Jamaica", "Hurricane winds hit Kingston, Jamaica.", slug="c")
     d = story("Anwar on tariffs", "Anwar Ibrahim said tariffs on Malaysian exports would fall.", slug="d")
     items = {i.slug: i for i in classify(shipped, a, b, c, d)}

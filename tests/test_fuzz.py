@@ -149,9 +149,17 @@ def test_front_matter(meta, body):
 # ---------------------------------------------------------------- digest.yaml
 
 SECTIONS = {
-    "site": st.dictionaries(st.sampled_from(["title", "description", "base_url", "language", "author", "cname", "per_page", "other"]), field_values, max_size=4),
-    "capture": st.dictionaries(st.sampled_from(["chrome_lines", "related_marker", "aggregators", "trailing_tag_words", "capture_time", "other"]), field_values, max_size=3),
-    "merge": st.dictionaries(st.sampled_from(["threshold", "window_days", "text_weight", "words_weight", "names_weight", "max_shared", "neighbours", "together", "apart"]), field_values, max_size=4),
+    "site": st.dictionaries(
+        st.sampled_from(["title", "description", "base_url", "language", "author", "cname", "per_page", "other"]), field_values, max_size=4
+    ),
+    "capture": st.dictionaries(
+        st.sampled_from(["chrome_lines", "related_marker", "aggregators", "trailing_tag_words", "capture_time", "other"]), field_values, max_size=3
+    ),
+    "merge": st.dictionaries(
+        st.sampled_from(["threshold", "window_days", "text_weight", "words_weight", "names_weight", "max_shared", "neighbours", "together", "apart"]),
+        field_values,
+        max_size=4,
+    ),
     "redirects": field_values,
     "content_dir": field_values,
     "output_dir": field_values,
@@ -177,21 +185,29 @@ def assert_settings_outcome(text: str) -> None:
 @examples(1500)
 @given(data=st.fixed_dictionaries({}, optional=SECTIONS))
 def test_digest_yaml_values_for_known_keys(data):
-    text = "".join(f"{key}:\n{yaml_mapping(value, '  ')}" if isinstance(value, dict) and value else f"{key}: {yaml_value(value)}\n"
-                   for key, value in data.items())
+    text = "".join(
+        f"{key}:\n{yaml_mapping(value, '  ')}" if isinstance(value, dict) and value else f"{key}: {yaml_value(value)}\n" for key, value in data.items()
+    )
     assert_settings_outcome(text)
 
 
 @examples(1000)
-@given(text=st.one_of(st.text(max_size=80), st.lists(st.one_of(st.sampled_from(YAML_SCALARS), text_pieces), max_size=6).map("\n".join),
-                      st.lists(st.sampled_from(YAML_SCALARS), max_size=4).map(lambda parts: "site:\n  title: " + " ".join(parts))))
+@given(
+    text=st.one_of(
+        st.text(max_size=80),
+        st.lists(st.one_of(st.sampled_from(YAML_SCALARS), text_pieces), max_size=6).map("\n".join),
+        st.lists(st.sampled_from(YAML_SCALARS), max_size=4).map(lambda parts: "site:\n  title: " + " ".join(parts)),
+    )
+)
 def test_digest_yaml_arbitrary_documents(text):
     assert_settings_outcome(text)
 
 
 @examples(150)
-@given(taxonomy=st.dictionaries(st.sampled_from(["defaults", "regions", "places", "themes", "entities", "weights", "other"]), field_values, max_size=3),
-       sections=st.one_of(st.none(), field_values))
+@given(
+    taxonomy=st.dictionaries(st.sampled_from(["defaults", "regions", "places", "themes", "entities", "weights", "other"]), field_values, max_size=3),
+    sections=st.one_of(st.none(), field_values),
+)
 def test_digest_yaml_taxonomy_and_sections(taxonomy, sections):
     text = ("taxonomy:\n" + yaml_mapping(taxonomy, "  ") if taxonomy else "") + (f"sections: {yaml_value(sections)}\n" if sections is not None else "")
     assert_settings_outcome(text)
@@ -200,8 +216,36 @@ def test_digest_yaml_taxonomy_and_sections(taxonomy, sections):
 # ---------------------------------------------------------------- capture patterns
 
 PATTERN_PIECES = [
-    "(?P<place>", "(?P<author>", "(?P<credit>", "(?P<date>", "(?P<n>\\d+)", "(?P<unit>\\w+)", "(", ")", "(?:", "+", "*", "?", "{0,3}",
-    "{2}", "\\s", "\\w", "[A-Z]", "[^)]", "^", "$", "|", ".", "(?<!\\S)", "\\", "(?P=place)", "(?(1)a|b)", "a", "ALSO READ:", " ", "\\b",
+    "(?P<place>",
+    "(?P<author>",
+    "(?P<credit>",
+    "(?P<date>",
+    "(?P<n>\\d+)",
+    "(?P<unit>\\w+)",
+    "(",
+    ")",
+    "(?:",
+    "+",
+    "*",
+    "?",
+    "{0,3}",
+    "{2}",
+    "\\s",
+    "\\w",
+    "[A-Z]",
+    "[^)]",
+    "^",
+    "$",
+    "|",
+    ".",
+    "(?<!\\S)",
+    "\\",
+    "(?P=place)",
+    "(?(1)a|b)",
+    "a",
+    "ALSO READ:",
+    " ",
+    "\\b",
 ]
 SAMPLE_PAGE = (
     "Pakistan urges calm after floods\nBy Nitya Chakraborty\nISLAMABAD (July 25): Pakistan on Friday urged calm. The flood hit. — Bernama photo\n"

@@ -189,7 +189,7 @@ def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(co
         process = start(digest_command("build", "--no-search"), corpus.site)
         if since == "write":
             staging = corpus.site / f".output.digest-new-{process.pid}"
-            wait_for(lambda: staging.exists() or process.poll() is not None, every=0.001)
+            wait_for(lambda staging=staging, process=process: staging.exists() or process.poll() is not None, every=0.001)
         time.sleep(moment)
         survivors = kill_and_wait_for_the_group(process)
         when = f"killed {moment:.2f} s after its {since}"
@@ -216,7 +216,7 @@ def test_the_parse_pool_and_the_search_indexer_die_with_a_killed_build(corpus):
         output = corpus.reset()
         process = start(digest_command("build"), corpus.site)
         # A pool worker is a fork of digest (same command line); Pagefind's runs its own binary.
-        seen = wait_for(lambda: [c for c in children_of(process.pid) if (helper in c) == (helper == "pagefind")])
+        seen = wait_for(lambda process=process, helper=helper: [c for c in children_of(process.pid) if (helper in c) == (helper == "pagefind")])
         survivors = kill_and_wait_for_the_group(process)
         assert not survivors, f"killed while {seen} ran, still running: {survivors}"
         assert site_tree(output) == corpus.old

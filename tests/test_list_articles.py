@@ -34,7 +34,11 @@ def test_every_shipped_article_is_listed_once(records):
     assert sorted(records) == sorted(row[0] for row in TABLE)
 
 
-@pytest.mark.parametrize("article_id, outlet, headline, author, credit, dateline, date", TABLE, ids=[row[0].split("_")[0] + row[0].partition("#")[1] + row[0].partition("#")[2] for row in TABLE])
+@pytest.mark.parametrize(
+    "article_id, outlet, headline, author, credit, dateline, date",
+    TABLE,
+    ids=[row[0].split("_")[0] + row[0].partition("#")[1] + row[0].partition("#")[2] for row in TABLE],
+)
 def test_article_fields_match_the_issue_table(records, article_id, outlet, headline, author, credit, dateline, date):
     record = records[article_id]
     assert FIELDS <= set(record)

@@ -189,7 +189,8 @@ def test_a_site_template_overrides_the_default_file_by_file(site):
 ])
 def test_a_template_error_names_the_site_template_and_line(site, line4, expected):
     (site / "templates").mkdir()
-    (site / "templates" / "about.html").write_text(f'{{% extends "base.html" %}}\n{{% block main %}}\n<h1>About</h1>\n{line4}\n{{% endblock %}}\n', encoding="utf-8")
+    about = f'{{% extends "base.html" %}}\n{{% block main %}}\n<h1>About</h1>\n{line4}\n{{% endblock %}}\n'
+    (site / "templates" / "about.html").write_text(about, encoding="utf-8")
     result = invoke("build", "--no-search", cwd=site)
     assert result.returncode == 2
     assert "templates/about.html:4: " in result.stderr, result.stderr

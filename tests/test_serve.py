@@ -30,7 +30,10 @@ def test_resolve_follows_github_pages_rules():
         assert (response.status, response.body) == (404, b"missing"), missing
     assert resolve(files, "/", "/stories/a/index.html").body == b"story a"
     moved = {"stories/old/index.html": "stories/a/index.html", "stories/gone/index.html": "stories/nowhere/index.html"}
-    assert (resolve(files, "/repo/", "/repo/stories/old/", moved).status, resolve(files, "/repo/", "/repo/stories/old/", moved).location) == (302, "/repo/stories/a/")
+    assert (resolve(files, "/repo/", "/repo/stories/old/", moved).status, resolve(files, "/repo/", "/repo/stories/old/", moved).location) == (
+        302,
+        "/repo/stories/a/",
+    )
     assert resolve(files, "/repo/", "/repo/stories/gone/", moved).status == 404  # moved to a page that is gone too
 
 
@@ -186,7 +189,6 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
         templates.mkdir()
         lines = (REPO / "templates" / "index.html").read_text(encoding="utf-8").splitlines()
         lines.insert(2, "{% if %}")
-        before = served.status()
         (templates / "index.html").write_text("\n".join(lines) + "\n", encoding="utf-8")
         broken = served.wait_until(lambda s: s["error"] is not None, "the template error")
         assert "templates/index.html:3" in broken["error"] and "syntax" in broken["error"], broken

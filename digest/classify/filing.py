@@ -125,7 +125,11 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
             elif meaning.kind == "entity":
                 entity = taxonomy.entities[meaning.target]
                 if entity.country:
-                    via = f"{entity.name}, of {taxonomy.country_name(entity.country)}" if meaning.term != entity.name else f"of {taxonomy.country_name(entity.country)}"
+                    via = (
+                        f"{entity.name}, of {taxonomy.country_name(entity.country)}"
+                        if meaning.term != entity.name
+                        else f"of {taxonomy.country_name(entity.country)}"
+                    )
                     groups[("country", entity.country, meaning.term, via, "entity")].append(mention)
             elif meaning.kind == "region":
                 groups[("region", meaning.target, meaning.term, "names the region", "name")].append(mention)
@@ -136,7 +140,7 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
     # "US", "Washington" or "United States", so a country named many ways does not outscore the
     # country the story is about. Themes are damped per cue term: many different cues is a good sign.
     pools: dict[tuple[str, str, str], float] = defaultdict(float)
-    for (kind, target, term, via, how), found in groups.items():
+    for (kind, target, _term, _via, how), found in groups.items():
         if kind != "theme":
             for mention in found:
                 pools[(kind, target, mention.where)] += _base_factor(how, weights)
@@ -148,8 +152,9 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
         if kind == "theme":
             score = taxonomy.themes[target].cues.get(term, 1.0) * _location_score(found, weights, False)
         else:
-            score = sum(getattr(weights, m.where) * base * (weights.subject if m.subject else 1.0)
-                        / math.sqrt(max(1.0, pools[(kind, target, m.where)])) for m in found)
+            score = sum(
+                getattr(weights, m.where) * base * (weights.subject if m.subject else 1.0) / math.sqrt(max(1.0, pools[(kind, target, m.where)])) for m in found
+            )
         if kind == "country":
             country_scores[target] += score
             name = taxonomy.country_name(target)
@@ -214,7 +219,7 @@ def story_texts(story: Story) -> Iterable[tuple[int, str, str]]:
         match = _DATELINE.match(text)
         if match and (dateline is None or match.group(1).strip().casefold() == dateline.strip().casefold()):
             dateline = dateline or match.group(1).strip()
-            text = text[match.end():]
+            text = text[match.end() :]
         if dateline:
             yield n, "dateline", dateline
         yield n, "text", text
@@ -259,11 +264,22 @@ def _with_context(mentions: list[Mention], taxonomy: Taxonomy) -> list[Mention]:
         if all(m.kind in _PLAIN_KINDS for m in mention.hit.meanings):
             kept.append(mention)  # nothing to drop: most mentions (cue words, countries, places)
             continue
-        meanings = tuple(m for m in mention.hit.meanings if m.kind != "context" and not (
-            m.kind == "entity" and m.term in taxonomy.entities[m.target].ambiguous
-            and m.target not in named and m.target not in contexts and taxonomy.entities[m.target].country not in codes))
+        meanings = tuple(
+            m
+            for m in mention.hit.meanings
+            if m.kind != "context"
+            and not (
+                m.kind == "entity"
+                and m.term in taxonomy.entities[m.target].ambiguous
+                and m.target not in named
+                and m.target not in contexts
+                and taxonomy.entities[m.target].country not in codes
+            )
+        )
         if meanings:
-            kept.append(Mention(Hit(mention.hit.term, meanings, mention.hit.index, mention.hit.sentence_start), mention.where, mention.subject, mention.article))
+            kept.append(
+                Mention(Hit(mention.hit.term, meanings, mention.hit.index, mention.hit.sentence_start), mention.where, mention.subject, mention.article)
+            )
     return kept
 
 

@@ -21,7 +21,9 @@ IGNORED_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
 def find_documents(content_dir: Path) -> list[Path]:
     """Every candidate file below ``content_dir``, in a stable order. Hidden files and folders are skipped."""
     if not content_dir.exists():
-        raise ContentError("content folder not found", str(content_dir), hint="create it and put your .txt and .md documents in it, or set content_dir in digest.yaml")
+        raise ContentError(
+            "content folder not found", str(content_dir), hint="create it and put your .txt and .md documents in it, or set content_dir in digest.yaml"
+        )
     if not content_dir.is_dir():
         raise ContentError("content path is not a folder", str(content_dir), hint="set content_dir in digest.yaml to a folder")
     found = []
@@ -103,8 +105,10 @@ def _regular_file(path: Path, inside: tuple[Path, ...], max_bytes: int) -> tuple
     if not stat.S_ISREG(st.st_mode):
         return path, f"not a regular file ({_file_kind(st.st_mode)}): skipped"
     if st.st_size > max_bytes:
-        return path, (f"the file is {st.st_size / 1048576:.1f} MB, over the {max_bytes / 1048576:g} MB limit: skipped "
-                      "(set max_document_mb in digest.yaml to read larger documents)")
+        return path, (
+            f"the file is {st.st_size / 1048576:.1f} MB, over the {max_bytes / 1048576:g} MB limit: skipped "
+            "(set max_document_mb in digest.yaml to read larger documents)"
+        )
     return target, None
 
 
@@ -120,8 +124,13 @@ def _read_regular(path: Path, max_bytes: int) -> tuple[bytes | None, os.stat_res
 
 
 def _file_kind(mode: int) -> str:
-    kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    )
     return next((name for test, name in kinds if test(mode)), "not a file")
 
 
@@ -160,7 +169,9 @@ class KnownDocument:
         return read_document(content_dir / self.path, content_dir, limits)
 
 
-def scan_documents(content_dir: Path, known: Mapping[str, tuple[int, int, str]], limits: ReadLimits = ReadLimits()) -> tuple[list[SourceDocument | KnownDocument], list[Diagnostic], dict[str, tuple[int, int, str]]]:
+def scan_documents(
+    content_dir: Path, known: Mapping[str, tuple[int, int, str]], limits: ReadLimits = ReadLimits()
+) -> tuple[list[SourceDocument | KnownDocument], list[Diagnostic], dict[str, tuple[int, int, str]]]:
     """Like ``load_documents``, but a file whose (mtime_ns, size) is in ``known`` is not read: it comes back
     as a ``KnownDocument``. Also returns the stat map for the next scan: path -> (mtime_ns, size, sha256),
     for the documents that read cleanly (a file with a problem is read again, to report it again)."""

@@ -159,7 +159,9 @@ class PreviewSession:
         try:
             self.server = PreviewServer(host, port, self.state, verbose, idle_timeout)
         except OSError as exc:
-            raise ServeError(_bind_problem(host, port, exc), hint="stop the other server, or pick another port: --port 8001 (or --port 0 for any free one)") from exc
+            raise ServeError(
+                _bind_problem(host, port, exc), hint="stop the other server, or pick another port: --port 8001 (or --port 0 for any free one)"
+            ) from exc
         self.watcher = ChangeWatcher(self.rebuild)
 
     @property
@@ -212,7 +214,9 @@ def open_browser_at(url: str) -> None:
     threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
 
-def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bool = False, strict: bool = False, base_url: str | None = None, verbose: bool = False) -> None:
+def run_serve(
+    config_path: str | None, host: str, port: int, *, open_browser: bool = False, strict: bool = False, base_url: str | None = None, verbose: bool = False
+) -> None:
     """The ``digest serve`` command: runs until Ctrl+C."""
     import click
 
@@ -232,8 +236,10 @@ def run_serve(config_path: str | None, host: str, port: int, *, open_browser: bo
                 click.echo(outcome.failure.details, err=True)
             click.echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)
         else:
-            click.echo(f"Built {outcome.stories} stories in {took:.2f} s ({_count(outcome.parse_misses, 'document')} read, "
-                       f"{outcome.rendered} of {_count(outcome.pages, 'page')} rendered){'; reloading' if outcome.reloaded else '; nothing changed'}.")
+            click.echo(
+                f"Built {outcome.stories} stories in {took:.2f} s ({_count(outcome.parse_misses, 'document')} read, "
+                f"{outcome.rendered} of {_count(outcome.pages, 'page')} rendered){'; reloading' if outcome.reloaded else '; nothing changed'}."
+            )
         if verbose and outcome.timings:
             click.echo(f"Stages: {outcome.timings}")
 

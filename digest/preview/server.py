@@ -147,15 +147,23 @@ def resolve(files: Mapping[str, bytes], base_path: str, url_path: str, moved: Ma
 def _not_found(files: Mapping[str, bytes], base_path: str) -> Response:
     if "404.html" in files:
         return Response(HTTPStatus.NOT_FOUND, files["404.html"])
-    return Response(HTTPStatus.NOT_FOUND, f'<!DOCTYPE html><title>Not found</title><h1>Not found</h1><p><a href="{html.escape(base_path)}">Front page</a></p>'.encode())
+    return Response(
+        HTTPStatus.NOT_FOUND, f'<!DOCTYPE html><title>Not found</title><h1>Not found</h1><p><a href="{html.escape(base_path)}">Front page</a></p>'.encode()
+    )
 
 
 def _content_type(rel: str) -> str:
     kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind in ("application/javascript", "application/json", "application/xml", "image/svg+xml") else kind
+    return (
+        f"{kind}; charset=utf-8"
+        if kind.startswith("text/") or kind in ("application/javascript", "application/json", "application/xml", "image/svg+xml")
+        else kind
+    )
 
 
-OVERLAY = """<div id="digest-build-error" role="alert" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.94);color:#fff;font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2rem">
+OVERLAY_STYLE = ("position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.94);color:#fff;"
+                 "font:15px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2rem")
+OVERLAY = f'<div id="digest-build-error" role="alert" style="{OVERLAY_STYLE}">' + """
 <h2 style="color:#ff8080;margin-top:0;font-family:system-ui,sans-serif">The site could not be rebuilt</h2>
 <p style="font-family:system-ui,sans-serif">Showing the last good build underneath. Fix the file and save: this page reloads by itself.</p>
 <pre style="white-space:pre-wrap;background:#000;padding:1rem;border-left:4px solid #ff8080">%(where)s%(message)s%(hint)s</pre>
@@ -178,11 +186,15 @@ def decorate(body: bytes, snapshot: Snapshot, port: int) -> bytes:
     extra = reload_tag(port, snapshot.generation)
     if snapshot.failure is not None:
         failure = snapshot.failure
-        extra = OVERLAY % {
-            "where": f'<strong class="location">{html.escape(failure.location)}</strong>: ' if failure.location else "",
-            "message": html.escape(failure.message),
-            "hint": f"\n\nhint: {html.escape(failure.hint)}" if failure.hint else "",
-        } + extra
+        extra = (
+            OVERLAY
+            % {
+                "where": f'<strong class="location">{html.escape(failure.location)}</strong>: ' if failure.location else "",
+                "message": html.escape(failure.message),
+                "hint": f"\n\nhint: {html.escape(failure.hint)}" if failure.hint else "",
+            }
+            + extra
+        )
     encoded = extra.encode("utf-8")
     index = body.rfind(b"</body>")
     return body[:index] + encoded + body[index:] if index >= 0 else body + encoded
@@ -201,8 +213,11 @@ class PreviewApp:
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         # PATH_INFO holds the path's bytes, unquoted, as latin-1 (PEP 3333): quoted again, resolve() reads UTF-8.
         response = self.answer(quote(environ.get("PATH_INFO", "").encode("latin-1")) or "/")
-        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body))),
-                   ("Cache-Control", "no-store")]  # a preview: always the newest bytes
+        headers = [
+            ("Content-Type", response.content_type),
+            ("Content-Length", str(len(response.body))),
+            ("Cache-Control", "no-store"),
+        ]  # a preview: always the newest bytes
         if response.location:
             headers.append(("Location", response.location))
         status = HTTPStatus(response.status)
@@ -214,7 +229,12 @@ class PreviewApp:
         base_path = state.base_path
         snapshot = state.snapshot  # read once: this request sees one build from start to end
         if path == f"{base_path}{SERVICE}/status":
-            status = {"generation": snapshot.generation, "builds": state.builds, "error": snapshot.failure.as_text() if snapshot.failure else None, "pages": len(snapshot.files)}
+            status = {
+                "generation": snapshot.generation,
+                "builds": state.builds,
+                "error": snapshot.failure.as_text() if snapshot.failure else None,
+                "pages": len(snapshot.files),
+            }
             return Response(HTTPStatus.OK, json.dumps(status).encode(), "application/json")
         if not snapshot.built:
             body = BUILDING.encode() if snapshot.failure is None else b"<!DOCTYPE html><html><head><title>Build failed</title></head><body></body></html>"

@@ -157,7 +157,15 @@ def check_site(output_dir: Path, base_url: str) -> CheckReport:
         relative = [(line, url) for line, url in scan.refs if _is_relative(url)] if page == "404.html" else []
         if relative and not scan.base:
             shown = ", ".join(url for _, url in relative[:3]) + (", ..." if len(relative) > 3 else "")
-            warnings.append(Problem(page, relative[0][0], shown, f"{len(relative)} relative link(s): GitHub Pages serves 404.html for missing addresses at any depth, where they break; root them at {resolver.base_path}"))
+            warnings.append(
+                Problem(
+                    page,
+                    relative[0][0],
+                    shown,
+                    f"{len(relative)} relative link(s): GitHub Pages serves 404.html for missing addresses at any depth, "
+                    f"where they break; root them at {resolver.base_path}",
+                )
+            )
     for css in sorted(f for f in files if f.endswith(".css")):
         text = (output_dir / css).read_text(encoding="utf-8", errors="replace")
         for url in css_urls(text):

@@ -88,7 +88,11 @@ def deploy(
                 pass  # ghp-import 2.1 reports a failed fast-import by writing bytes to sys.stdout; caught below
     commit = _rev(repo, f"refs/heads/{branch}")
     if commit is None or commit in before:
-        raise DeployError(f"git fast-import did not write a commit to '{branch}' (see git's message above)", str(repo.top), hint="nothing was published; your working tree and index are unchanged")
+        raise DeployError(
+            f"git fast-import did not write a commit to '{branch}' (see git's message above)",
+            str(repo.top),
+            hint="nothing was published; your working tree and index are unchanged",
+        )
     if push:
         _push(repo, remote, branch)
     return DeployResult(branch, commit, full_message, remote if push else None, report)
@@ -219,7 +223,11 @@ def _fetch_branch(repo: _Repository, remote: str, branch: str) -> None:
     """Build on top of what the remote has, so the push is a fast-forward."""
     result = _git(repo.top, "fetch", "--quiet", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}", check=False)
     if result.returncode != 0 and "couldn't find remote ref" not in result.stderr:
-        raise DeployError(f"cannot fetch '{branch}' from '{remote}': {result.stderr.strip()}", str(repo.top), hint="check the remote and your connection, or deploy locally with --no-push")
+        raise DeployError(
+            f"cannot fetch '{branch}' from '{remote}': {result.stderr.strip()}",
+            str(repo.top),
+            hint="check the remote and your connection, or deploy locally with --no-push",
+        )
 
 
 def _push(repo: _Repository, remote: str, branch: str) -> None:

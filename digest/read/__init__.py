@@ -28,7 +28,15 @@ def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocumen
     try:
         parsed = reader(doc, capture)
     except PatternTooSlow as slow:  # in a step that cannot go on without the pattern (splitting the page)
-        return ParsedDocument(doc.path, (), (Diagnostic(doc.path, None, f"capture pattern {slow.pattern!r} ran over {slow.seconds} s and was stopped: skipped (simplify the pattern in digest.yaml)"),))
+        return ParsedDocument(
+            doc.path,
+            (),
+            (
+                Diagnostic(
+                    doc.path, None, f"capture pattern {slow.pattern!r} ran over {slow.seconds} s and was stopped: skipped (simplify the pattern in digest.yaml)"
+                ),
+            ),
+        )
     return _without_forbidden_characters(parsed)
 
 

@@ -70,18 +70,32 @@ def read_front_matter(doc: SourceDocument) -> FrontMatter:
     match = _FRONT_MATTER.match(doc.text)
     if not match:
         if doc.text.startswith("---\n") or doc.text.rstrip() == "---":
-            return FrontMatter(doc.path, None, doc.text, 1, (Diagnostic(doc.path, 1, "front matter is opened with '---' but never closed: skipped (add a closing '---' line)"),))
+            return FrontMatter(
+                doc.path,
+                None,
+                doc.text,
+                1,
+                (Diagnostic(doc.path, 1, "front matter is opened with '---' but never closed: skipped (add a closing '---' line)"),),
+            )
         return FrontMatter(doc.path, {}, doc.text, 1)
-    body, body_line = doc.text[match.end():], doc.text[: match.end()].count("\n") + 1
+    body, body_line = doc.text[match.end() :], doc.text[: match.end()].count("\n") + 1
     try:
         document = load_yaml(match.group(1) or "", line_offset=1)  # the opening --- is line 1
     except YamlProblem as problem:
-        return FrontMatter(doc.path, None, body, body_line, (Diagnostic(doc.path, problem.line or 1, f"invalid YAML front matter: {problem.message}: skipped ({problem.hint})"),))
+        return FrontMatter(
+            doc.path,
+            None,
+            body,
+            body_line,
+            (Diagnostic(doc.path, problem.line or 1, f"invalid YAML front matter: {problem.message}: skipped ({problem.hint})"),),
+        )
     lines = document.lines
     cleaned = tuple(Diagnostic(doc.path, line, f"removed {describe_removed(list(removed))}") for line, removed in document.removed)
     meta = {} if document.data is None else document.data
     if not isinstance(meta, dict):
-        return FrontMatter(doc.path, None, body, body_line, (*cleaned, Diagnostic(doc.path, 2, "front matter must be a mapping of keys (title: ..., date: ...): skipped")))
+        return FrontMatter(
+            doc.path, None, body, body_line, (*cleaned, Diagnostic(doc.path, 2, "front matter must be a mapping of keys (title: ..., date: ...): skipped"))
+        )
     not_text = [key for key in meta if not isinstance(key, str)]
     for key in not_text:
         cleaned += (Diagnostic(doc.path, 2, f"front matter key {key!r} is not a name: ignored"),)

@@ -15,7 +15,9 @@ from digest.slugs import slugify
 # "commonmark" with html disabled: raw HTML in a note is shown as text, never injected into the page.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
-KNOWN_KEYS = frozenset({"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft", "slug"})
+KNOWN_KEYS = frozenset(
+    {"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft", "slug"}
+)
 
 
 def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> ParsedDocument:
@@ -31,16 +33,29 @@ def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> 
     tokens = _MARKDOWN.parse(front.body)
     title = front.text("title", diagnostics) or _first_heading(tokens)
     if not title:
-        return ParsedDocument(doc.path, (), (*diagnostics, Diagnostic(doc.path, 1, "no headline: add 'title:' to the front matter or start the body with '# Headline': skipped")))
+        return ParsedDocument(
+            doc.path, (), (*diagnostics, Diagnostic(doc.path, 1, "no headline: add 'title:' to the front matter or start the body with '# Headline': skipped"))
+        )
     html = _MARKDOWN.renderer.render(_drop_title_heading(tokens, title), _MARKDOWN.options, {})
     if not html.strip():
-        return ParsedDocument(doc.path, (), (*diagnostics, Diagnostic(doc.path, front.body_line, "the note has no text under its front matter and headline: skipped (write the note below the closing '---')")))
+        return ParsedDocument(
+            doc.path,
+            (),
+            (
+                *diagnostics,
+                Diagnostic(
+                    doc.path, front.body_line, "the note has no text under its front matter and headline: skipped (write the note below the closing '---')"
+                ),
+            ),
+        )
 
     if "slug" in meta and (not isinstance(meta["slug"], str) or slugify(meta["slug"]) != meta["slug"].strip()):
         wanted = meta.pop("slug")
         fixed = slugify(str(wanted)) if isinstance(wanted, (str, int, float)) else None
         hint = f" (use 'slug: {fixed}')" if fixed and fixed != "untitled" else ""
-        diagnostics.append(Diagnostic(doc.path, front.line("slug"), f"slug {wanted!r} is not a slug: lowercase letters, digits and hyphens only{hint}: ignored"))
+        diagnostics.append(
+            Diagnostic(doc.path, front.line("slug"), f"slug {wanted!r} is not a slug: lowercase letters, digits and hyphens only{hint}: ignored")
+        )
     for key in ("tags", "apart"):
         if key in meta:
             meta[key] = _word_list(front, key, diagnostics)
@@ -102,7 +117,13 @@ def _date(doc: SourceDocument, front: FrontMatter, diagnostics: list[Diagnostic]
         date = _front_matter_date(front.meta["date"])
         if date is not None:
             return date
-        diagnostics.append(Diagnostic(doc.path, front.line("date"), f"date {front.meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead"))
+        diagnostics.append(
+            Diagnostic(
+                doc.path,
+                front.line("date"),
+                f"date {front.meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead",
+            )
+        )
     try:
         return ArticleDate(dt.datetime.fromtimestamp(doc.mtime, dt.UTC), DateSource.FILE_MTIME)
     except (OverflowError, OSError, ValueError):  # a file dated beyond what a datetime can hold

@@ -34,10 +34,24 @@ CONFIG_FILE = "digest.yaml"
 @dataclass(frozen=True)
 class SiteConfig:
     title: str = field(default="News digest", metadata=documented("the site's name: page titles, the header, the feeds", example="Regional News Digest"))
-    description: str = field(default="A digest of the news, merged across outlets and grouped by region and theme.", metadata=documented("one sentence on what the digest covers: on the front page, the about page and every page's footer; the feeds' subtitle", example="South Asia security, trade and Malaysian politics, merged across outlets."))
-    base_url: str = field(default="https://example.org/", metadata=documented("the public address (feeds, sitemap, canonical links; its path is the sub-path the site is served under); `--base-url` overrides it", example="https://alice.github.io/news-digest/"))
+    description: str = field(
+        default="A digest of the news, merged across outlets and grouped by region and theme.",
+        metadata=documented(
+            "one sentence on what the digest covers: on the front page, the about page and every page's footer; the feeds' subtitle",
+            example="South Asia security, trade and Malaysian politics, merged across outlets.",
+        ),
+    )
+    base_url: str = field(
+        default="https://example.org/",
+        metadata=documented(
+            "the public address (feeds, sitemap, canonical links; its path is the sub-path the site is served under); `--base-url` overrides it",
+            example="https://alice.github.io/news-digest/",
+        ),
+    )
     language: str = field(default="en", metadata=documented("the language of the pages (`<html lang>`) and the feeds"))
-    author: str = field(default="", metadata=documented("the feeds' author and the stories' publisher (JSON-LD); the title when empty", example="The Digest Desk"))
+    author: str = field(
+        default="", metadata=documented("the feeds' author and the stories' publisher (JSON-LD); the title when empty", example="The Digest Desk")
+    )
     cname: str = field(default="", metadata=documented("a custom domain for GitHub Pages; written as `CNAME` when set", example="news.example.com"))
     per_page: int = field(default=20, metadata=documented("list pages paginate after this many stories (the archive after twice that)", example=30))
 
@@ -62,35 +76,111 @@ DEFAULT_CHROME_START = (
 class CaptureConfig:
     """How captured pages (``.txt``) are taken apart. Patterns are regular expressions."""
 
-    chrome_lines: tuple[str, ...] = field(default=DEFAULT_CHROME_START, metadata=documented("exact lines of site chrome: the first one ends the lead article; all are dropped", example=("Share this story", "Newsletter", "Sign up to SeaNews Daily", "More from SeaNews")))
-    related_marker: str = field(default="Related Articles", metadata=documented("the line after which the related articles follow (each: outlet, age, `- outlet`, headline, body)", example="More from SeaNews"))
-    aggregators: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {"Daily8": ("Explore what Daily8 AI can do for you:", "Daily8 AI")}, metadata=documented("the site pages were captured from, by name, recognised by any of its lines", example={"SeaNews": ("SeaNews Daily",)}))
-    inline_promos: tuple[str, ...] = field(default=(r"ALSO READ:",), metadata=documented("the start of a promotion inside a body; removed with the headline it promotes (which runs until the next sentence starts)", example=("SEE ALSO >>",)))
-    photo_captions: tuple[str, ...] = field(default=(r"(?<!\S)[—–-]\s*(?!The |A |This |His |Her )(?P<credit>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}) (?:[Ff]ile )?(?:photo|pic|picture|image)s?\b\.?",), metadata=documented("the credit that ends a photo caption; the caption (the sentence before it) and the credit leave the body, group `credit` is kept as the photo credit", example=(r"\((?P<credit>[A-Z]\w+)/SeaNews photo\)",)))
-    bylines: tuple[str, ...] = field(default=(r"^By\s+(?P<author>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})(?:\s*$|[\s,|]+)",), metadata=documented("a byline at the start of a body; group `author` (title words such as `Prime Minister` that run on from a one-line body are trimmed off the name)", example=(r"^Words by (?P<author>[A-Z]\w+ [A-Z]\w+)$",)))
-    credits: tuple[str, ...] = field(default=(r"\s[-–—]\s*(?P<credit>AP|AFP|Reuters|Bernama|PTI|ANI|IANS|Xinhua)\s*$", r"\((?P<credit>[A-Z][\w ]{1,40}? Service|IPA|PTI|IANS|ANI|Bernama)\)\s*$"), metadata=documented("a credit at the end of a body; group `credit`", example=(r"\((?P<credit>Lusa)\)$",)))
-    datelines: tuple[str, ...] = field(default=(
-        r"^(?P<place>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3})\s*(?:\((?P<date>[^)]{3,30})\))?\s*:\s+",
-        r"^(?P<place>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}),\s*(?P<date>[A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)\s*(?:\([^)]{2,30}\))?\s*[-–—]\s+",
-    ), metadata=documented("a dateline at the start of a body; group `place`, optional group `date` (`July 28`)", example=(r"^(?P<place>[A-Z][a-z]+) \((?P<date>[A-Z][a-z]+ \d{1,2})\) -- ",)))
-    relative_ages: tuple[str, ...] = field(default=(r"^(?P<n>\d+|an?|one)\s+(?P<unit>second|sec|minute|min|hour|hr|day|week)s?\s+ago$",), metadata=documented("the age line under a related article's outlet; groups `n` (a number, `a`, `an`) and `unit`", example=(r"^(?P<n>\d+) (?P<unit>hr)s? ago$",)))
-    trailing_tag_words: int = field(default=8, metadata=documented("a last run of at most this many words with no full stop is a tag list left from the page (`GRS-PH lead Salleh Said Keruak`) and is dropped; 0 keeps it", example=0))
-    capture_time: str | None = field(default=None, metadata=documented("when pages whose header gives no `captured:` were saved (ISO 8601); relative ages resolve against it", example="2025-07-28T18:30:00+08:00"))
+    chrome_lines: tuple[str, ...] = field(
+        default=DEFAULT_CHROME_START,
+        metadata=documented(
+            "exact lines of site chrome: the first one ends the lead article; all are dropped",
+            example=("Share this story", "Newsletter", "Sign up to SeaNews Daily", "More from SeaNews"),
+        ),
+    )
+    related_marker: str = field(
+        default="Related Articles",
+        metadata=documented("the line after which the related articles follow (each: outlet, age, `- outlet`, headline, body)", example="More from SeaNews"),
+    )
+    aggregators: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"Daily8": ("Explore what Daily8 AI can do for you:", "Daily8 AI")},
+        metadata=documented("the site pages were captured from, by name, recognised by any of its lines", example={"SeaNews": ("SeaNews Daily",)}),
+    )
+    inline_promos: tuple[str, ...] = field(
+        default=(r"ALSO READ:",),
+        metadata=documented(
+            "the start of a promotion inside a body; removed with the headline it promotes (which runs until the next sentence starts)",
+            example=("SEE ALSO >>",),
+        ),
+    )
+    photo_captions: tuple[str, ...] = field(
+        default=(
+            r"(?<!\S)[—–-]\s*(?!The |A |This |His |Her )(?P<credit>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2}) (?:[Ff]ile )?(?:photo|pic|picture|image)s?\b\.?",
+        ),
+        metadata=documented(
+            "the credit that ends a photo caption; the caption (the sentence before it) and the credit leave the body, "
+            "group `credit` is kept as the photo credit",
+            example=(r"\((?P<credit>[A-Z]\w+)/SeaNews photo\)",),
+        ),
+    )
+    bylines: tuple[str, ...] = field(
+        default=(r"^By\s+(?P<author>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3})(?:\s*$|[\s,|]+)",),
+        metadata=documented(
+            "a byline at the start of a body; group `author` (title words such as `Prime Minister` that run on from a one-line body are trimmed off the name)",
+            example=(r"^Words by (?P<author>[A-Z]\w+ [A-Z]\w+)$",),
+        ),
+    )
+    credits: tuple[str, ...] = field(
+        default=(
+            r"\s[-–—]\s*(?P<credit>AP|AFP|Reuters|Bernama|PTI|ANI|IANS|Xinhua)\s*$",
+            r"\((?P<credit>[A-Z][\w ]{1,40}? Service|IPA|PTI|IANS|ANI|Bernama)\)\s*$",
+        ),
+        metadata=documented("a credit at the end of a body; group `credit`", example=(r"\((?P<credit>Lusa)\)$",)),
+    )
+    datelines: tuple[str, ...] = field(
+        default=(
+            r"^(?P<place>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3})\s*(?:\((?P<date>[^)]{3,30})\))?\s*:\s+",
+            r"^(?P<place>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}),\s*(?P<date>[A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)\s*(?:\([^)]{2,30}\))?\s*[-–—]\s+",
+        ),
+        metadata=documented(
+            "a dateline at the start of a body; group `place`, optional group `date` (`July 28`)",
+            example=(r"^(?P<place>[A-Z][a-z]+) \((?P<date>[A-Z][a-z]+ \d{1,2})\) -- ",),
+        ),
+    )
+    relative_ages: tuple[str, ...] = field(
+        default=(r"^(?P<n>\d+|an?|one)\s+(?P<unit>second|sec|minute|min|hour|hr|day|week)s?\s+ago$",),
+        metadata=documented(
+            "the age line under a related article's outlet; groups `n` (a number, `a`, `an`) and `unit`", example=(r"^(?P<n>\d+) (?P<unit>hr)s? ago$",)
+        ),
+    )
+    trailing_tag_words: int = field(
+        default=8,
+        metadata=documented(
+            "a last run of at most this many words with no full stop is a tag list left from the page "
+            "(`GRS-PH lead Salleh Said Keruak`) and is dropped; 0 keeps it",
+            example=0,
+        ),
+    )
+    capture_time: str | None = field(
+        default=None,
+        metadata=documented(
+            "when pages whose header gives no `captured:` were saved (ISO 8601); relative ages resolve against it", example="2025-07-28T18:30:00+08:00"
+        ),
+    )
 
 
 @dataclass(frozen=True)
 class MergeConfig:
     """When two articles are one story. See ``digest/stories/merge.py``."""
 
-    threshold: float = field(default=0.28, metadata=documented("combined evidence needed to merge (the weights below; each evidence is 0..1); raise it to merge less", example=0.35))
+    threshold: float = field(
+        default=0.28, metadata=documented("combined evidence needed to merge (the weights below; each evidence is 0..1); raise it to merge less", example=0.35)
+    )
     window_days: int = field(default=3, metadata=documented("articles with exact dates further apart than this are never merged", example=2))
     text_weight: float = field(default=0.6, metadata=documented("weight of shared wording: the share of the shorter article's word 3-shingles the other has"))
-    words_weight: float = field(default=0.25, metadata=documented("weight of similar vocabulary: TF-IDF cosine of the content words (the same event written differently)"))
+    words_weight: float = field(
+        default=0.25, metadata=documented("weight of similar vocabulary: TF-IDF cosine of the content words (the same event written differently)")
+    )
     names_weight: float = field(default=0.15, metadata=documented("weight of shared people, organisations and places, rarer names counting more"))
     max_shared: int = field(default=50, metadata=documented("shingles and names shared by more articles than this propose no pairs"))
     neighbours: int = field(default=8, metadata=documented("within one shared key, each article is paired with this many nearest in time"))
-    together: tuple[tuple[str, ...], ...] = field(default=(), metadata=documented("lists of article ids that are one story (`digest list --articles` shows the ids)", example=(("002_ea217e3b9676bec5#3", "002_ea217e3b9676bec5#1"),)))
-    apart: tuple[tuple[str, ...], ...] = field(default=(), metadata=documented("lists of article ids that are never in one story, not even through a third version", example=(("000_c15c41152a26c795", "002_ea217e3b9676bec5"),)))
+    together: tuple[tuple[str, ...], ...] = field(
+        default=(),
+        metadata=documented(
+            "lists of article ids that are one story (`digest list --articles` shows the ids)", example=(("002_ea217e3b9676bec5#3", "002_ea217e3b9676bec5#1"),)
+        ),
+    )
+    apart: tuple[tuple[str, ...], ...] = field(
+        default=(),
+        metadata=documented(
+            "lists of article ids that are never in one story, not even through a third version", example=(("000_c15c41152a26c795", "002_ea217e3b9676bec5"),)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -106,16 +196,37 @@ class Redirect:
 class Config:
     root: Path = field(metadata=NOT_A_SETTING)  # the folder holding digest.yaml; relative paths are resolved against it
     site: SiteConfig = field(default=SiteConfig(), metadata=documented("the site's name, public address and paging"))
-    capture: CaptureConfig = field(default=CaptureConfig(), metadata=documented("how captured pages (`.txt`) are taken apart; the defaults read Daily8 pages, and setting a key replaces its default list"))
+    capture: CaptureConfig = field(
+        default=CaptureConfig(),
+        metadata=documented("how captured pages (`.txt`) are taken apart; the defaults read Daily8 pages, and setting a key replaces its default list"),
+    )
     merge: MergeConfig = field(default=MergeConfig(), metadata=documented("when two articles are one story"))
-    taxonomy: Taxonomy = field(default_factory=default_taxonomy, repr=False, metadata=documented("what stories are filed under: regions, places, themes, known entities, and how much a mention counts"))
-    sections: tuple[Section, ...] = field(default=(), metadata=documented("the front page's sections, in order: the first whose filters all match a story takes it; the rest are under \"Other news\"", example=({"name": "South Asia security", "region": "South Asia", "theme": "security"}, {"name": "Trade", "theme": "trade"})))
-    redirects: tuple[Redirect, ...] = field(default=(), metadata=documented("old story slug: the story's slug now, one line per moved story; `stories/<old>/` then sends readers on to it", example={"pakistan-urges-platforms": "pakistan-urges-global-social-media-platforms-to-block-accounts-run"}))
+    taxonomy: Taxonomy = field(
+        default_factory=default_taxonomy,
+        repr=False,
+        metadata=documented("what stories are filed under: regions, places, themes, known entities, and how much a mention counts"),
+    )
+    sections: tuple[Section, ...] = field(
+        default=(),
+        metadata=documented(
+            'the front page\'s sections, in order: the first whose filters all match a story takes it; the rest are under "Other news"',
+            example=({"name": "South Asia security", "region": "South Asia", "theme": "security"}, {"name": "Trade", "theme": "trade"}),
+        ),
+    )
+    redirects: tuple[Redirect, ...] = field(
+        default=(),
+        metadata=documented(
+            "old story slug: the story's slug now, one line per moved story; `stories/<old>/` then sends readers on to it",
+            example={"pakistan-urges-platforms": "pakistan-urges-global-social-media-platforms-to-block-accounts-run"},
+        ),
+    )
     content_dir: Path = field(default=Path("content"), metadata=documented("the documents' folder, relative to digest.yaml"))
     output_dir: Path = field(default=Path("output"), metadata=documented("where `digest build` writes the site, relative to digest.yaml"))
     templates_dir: Path = field(default=Path("templates"), metadata=documented("the site's own templates, searched before the default theme's, file by file"))
     source_file: Path | None = field(default=None, metadata=NOT_A_SETTING)
-    max_document_mb: float = field(default=5.0, metadata=documented("a larger document is skipped with a warning (a 50 MB page is a mistake, and would take a minute to read)", example=5))
+    max_document_mb: float = field(
+        default=5.0, metadata=documented("a larger document is skipped with a warning (a 50 MB page is a mistake, and would take a minute to read)", example=5)
+    )
     warnings: tuple[Diagnostic, ...] = field(default=(), metadata=NOT_A_SETTING)
     # Where output_dir was set, for messages about it: "--output", "digest.yaml:3: output_dir" or the default.
     output_setting: str = field(default="output_dir (default: output)", repr=False, compare=False, metadata=NOT_A_SETTING)
@@ -177,9 +288,13 @@ def parse_config(text: str, path: Path) -> Config:
     site = section_from(SiteConfig, data.get("site"), ("site",), problems, checks={"base_url": base_url_problems})
     if not problems.problems_at(("site", "base_url")):
         site = SiteConfig(**{**site.__dict__, "base_url": normalise_base_url(site.base_url)})
-    capture = section_from(CaptureConfig, data.get("capture"), ("capture",), problems, checks={
-        name: partial(pattern_problems, name) for name in PATTERN_SETTINGS
-    } | {"capture_time": time_problems})
+    capture = section_from(
+        CaptureConfig,
+        data.get("capture"),
+        ("capture",),
+        problems,
+        checks={name: partial(pattern_problems, name) for name in PATTERN_SETTINGS} | {"capture_time": time_problems},
+    )
     merge = section_from(MergeConfig, data.get("merge"), ("merge",), problems)
     taxonomy, sections = build_taxonomy(data.get("taxonomy"), data.get("sections"), problems)
     redirects = _redirects(data.get("redirects"), problems)
@@ -194,8 +309,17 @@ def parse_config(text: str, path: Path) -> Config:
 
     problems.raise_if_any()
     config = Config(
-        root=root, site=site, capture=capture, merge=merge, taxonomy=taxonomy, sections=tuple(sections),
-        redirects=redirects, source_file=path, warnings=tuple(problems.warnings), max_document_mb=max_document_mb, **dirs,
+        root=root,
+        site=site,
+        capture=capture,
+        merge=merge,
+        taxonomy=taxonomy,
+        sections=tuple(sections),
+        redirects=redirects,
+        source_file=path,
+        warnings=tuple(problems.warnings),
+        max_document_mb=max_document_mb,
+        **dirs,
         output_setting=f"{display}:{problems.line(('output_dir',))}: output_dir: {data['output_dir']}" if "output_dir" in data else Config.output_setting,
     )
     return _resolve_paths(config, root)
@@ -230,8 +354,11 @@ def _redirects(data: Any, problems: Problems) -> tuple[Redirect, ...]:
     if data is None:
         return ()
     if not isinstance(data, dict):
-        problems.error(("redirects",), "must be a mapping of old story slugs to the stories' slugs now",
-                  hint="write one line per old address, e.g. 'floods-in-vellora: floods-force-12000-from-their-homes'")
+        problems.error(
+            ("redirects",),
+            "must be a mapping of old story slugs to the stories' slugs now",
+            hint="write one line per old address, e.g. 'floods-in-vellora: floods-force-12000-from-their-homes'",
+        )
         return ()
     found = []
     for old, to in data.items():
@@ -240,8 +367,11 @@ def _redirects(data: Any, problems: Problems) -> tuple[Redirect, ...]:
         if bad:
             value = bad[0]
             wanted = slugify(str(value).rstrip("/").rsplit("/", 1)[-1]) if isinstance(value, (str, int, float)) else None
-            problems.error(keys, f"{value!r} is not a story slug: lowercase letters, digits and hyphens only",
-                      hint=f"write {wanted!r}, the last part of the story's address" if wanted else None)
+            problems.error(
+                keys,
+                f"{value!r} is not a story slug: lowercase letters, digits and hyphens only",
+                hint=f"write {wanted!r}, the last part of the story's address" if wanted else None,
+            )
         elif old == to:
             problems.error(keys, "sends the story to itself", hint="remove the line")
         else:

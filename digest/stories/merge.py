@@ -75,7 +75,9 @@ def full_merge(articles: Sequence[Article], config: MergeConfig, memo: ReadingMe
     return MergeRun(stories, stats, articles, reading, corpus, pairs)
 
 
-def group(articles: Sequence[Article], index: dict[str, int], pairs: Iterable[tuple[float, int, int]], config: MergeConfig, stats: MergeStats) -> list[list[int]]:
+def group(
+    articles: Sequence[Article], index: dict[str, int], pairs: Iterable[tuple[float, int, int]], config: MergeConfig, stats: MergeStats
+) -> list[list[int]]:
     """Editor groups first, then the strongest pairs (strongest first), never joining what the editor keeps apart."""
     groups = editor_groups(articles, index, config, stats)
     for score, i, j in pairs:
@@ -178,7 +180,13 @@ def _apply_together(articles, index, config: MergeConfig, groups: _Groups, stats
                 stats.forced += 1
             elif groups.find(index[known[0]]) != groups.find(index[other]):
                 path, setting = where
-                stats.diagnostics.append(Diagnostic(path or articles[index[other]].source, None, f"{setting}: '{known[0]}' and '{other}' are forced both together and apart: kept apart (remove one of the two settings)"))
+                stats.diagnostics.append(
+                    Diagnostic(
+                        path or articles[index[other]].source,
+                        None,
+                        f"{setting}: '{known[0]}' and '{other}' are forced both together and apart: kept apart (remove one of the two settings)",
+                    )
+                )
 
 
 def story_key_groups(articles: Iterable[Article]) -> dict[str, list[str]]:
@@ -197,7 +205,9 @@ def _known(ids: Iterable[str], index, where: tuple[str, str], stats: MergeStats)
             known.append(article_id)
         else:
             path, setting = where
-            stats.diagnostics.append(Diagnostic(path, None, f"{setting}: no article has the id '{article_id}' (`digest list --articles` shows the ids): ignored"))
+            stats.diagnostics.append(
+                Diagnostic(path, None, f"{setting}: no article has the id '{article_id}' (`digest list --articles` shows the ids): ignored")
+            )
     return known
 
 
@@ -224,8 +234,10 @@ def _tell(articles: Sequence[Article], reading: Reading, groups: list[list[int]]
 def name_stories(articles: Sequence[Article], versions: Sequence[Sequence[int]], told: Sequence) -> list[Story]:
     """Stories from their versions (in first-seen order of their first article) and what ``tell_all`` said of them."""
     slugs = story_slugs([(articles[min(ordered)], [articles[i] for i in ordered]) for ordered in versions])
-    return [Story(slug=slug, title=title, articles=tuple(articles[i] for i in ordered), summary=summary, adds=adds)
-            for slug, ordered, (title, summary, adds) in zip(slugs, versions, told)]
+    return [
+        Story(slug=slug, title=title, articles=tuple(articles[i] for i in ordered), summary=summary, adds=adds)
+        for slug, ordered, (title, summary, adds) in zip(slugs, versions, told)
+    ]
 
 
 def story_slugs(stories: Iterable[tuple[Article, Sequence[Article]]]) -> list[str]:

@@ -290,15 +290,16 @@ class Remerger:
         counts: dict[str, int] = {}
         edited_holders = _holders_among(keys, {k: keys_of(f) for k, f in changed.items() if k != me})
         # A key no kept article holds, or held by too many even after the edits, proposes nothing.
-        worth = ((held >= 1) & (held <= config.max_shared + len(gone))) | np.isin(keys, np.fromiter(edited_holders, dtype=keys.dtype, count=len(edited_holders)))
+        edited = np.fromiter(edited_holders, dtype=keys.dtype, count=len(edited_holders))
+        worth = ((held >= 1) & (held <= config.max_shared + len(gone))) | np.isin(keys, edited)
         for key, f in zip(keys[worth].tolist(), at[worth].tolist()):
-            holders_here = [ids[h] for h in holders[start[f]:start[f + 1]].tolist()] if f >= 0 else []
+            holders_here = [ids[h] for h in holders[start[f] : start[f + 1]].tolist()] if f >= 0 else []
             holders_here = [h for h in holders_here if h not in gone] + edited_holders.get(key, [])
             if not holders_here or len(holders_here) + 1 > config.max_shared:
                 continue
             holders_here.sort(key=rank.__getitem__)
             place = bisect_left([rank[h] for h in holders_here], rank[me])
-            for other in holders_here[max(0, place - config.neighbours):place + config.neighbours]:
+            for other in holders_here[max(0, place - config.neighbours) : place + config.neighbours]:
                 counts[other] = counts.get(other, 0) + 1
         return counts
 
@@ -350,5 +351,14 @@ def _evidence(shared_shingles: int, a: _Features, b: _Features) -> tuple:
     """(text, words, names) of one pair, as a full merge judges it."""
     _, i, j = np.intersect1d(a.words, b.words, assume_unique=True, return_indices=True)
     _, k, _ = np.intersect1d(a.names, b.names, assume_unique=True, return_indices=True)
-    return pair_evidence(shared_shingles, len(a.shingles), len(b.shingles), float((a.word_weights[i] * b.word_weights[j]).sum()),
-                         a.word_norm, b.word_norm, float(a.name_weights[k].sum()), float(a.name_weights.sum()), float(b.name_weights.sum()))
+    return pair_evidence(
+        shared_shingles,
+        len(a.shingles),
+        len(b.shingles),
+        float((a.word_weights[i] * b.word_weights[j]).sum()),
+        a.word_norm,
+        b.word_norm,
+        float(a.name_weights[k].sum()),
+        float(a.name_weights.sum()),
+        float(b.name_weights.sum()),
+    )

@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min", type=int, default=95, help="lowest acceptable score per category (default 95)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "digest-lighthouse", help="where the JSON reports go")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per Lighthouse run")
-    parser.add_argument("--runs", type=int, default=3, help="runs per page and preset; the best performance run is judged, since machine load only slows a run down (default 3)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per page and preset; the best performance run is judged, since machine load only slows a run down (default 3)"
+    )
     args = parser.parse_args(argv)
 
     for needed in (sitecheck.LIGHTHOUSE, sitecheck.CHROMIUM):
@@ -91,13 +93,15 @@ def main(argv: list[str] | None = None) -> int:
                     lhr, report = results[-1]
                     scores = {c: round(100 * (lhr["categories"][c]["score"] or 0)) for c in CATEGORIES}
                     performance = ", ".join(str(round(100 * (r["categories"]["performance"]["score"] or 0))) for r, _ in results)
-                    rows.append(f"{name:6} {preset:8} " + "  ".join(f"{c} {scores[c]:3}" for c in CATEGORIES)
-                                + f"   (performance of the {len(results)} runs: {performance}; machine benchmark index"
-                                f" {lhr['environment']['benchmarkIndex']:.0f}; {time.perf_counter() - started:.0f} s; {report.name})")
+                    rows.append(
+                        f"{name:6} {preset:8} "
+                        + "  ".join(f"{c} {scores[c]:3}" for c in CATEGORIES)
+                        + f"   (performance of the {len(results)} runs: {performance}; machine benchmark index"
+                        f" {lhr['environment']['benchmarkIndex']:.0f}; {time.perf_counter() - started:.0f} s; {report.name})"
+                    )
                     for category in CATEGORIES:
                         if scores[category] < args.min:
-                            failures.append(f"{name} {preset} {category} {scores[category]} < {args.min}:\n    "
-                                            + "\n    ".join(shortfalls(lhr, category)[:8]))
+                            failures.append(f"{name} {preset} {category} {scores[category]} < {args.min}:\n    " + "\n    ".join(shortfalls(lhr, category)[:8]))
     print(f"front page /digest/, story page /digest/{pages['story']}")
     print("\n".join(rows))
     print(f"reports: {args.out}")
