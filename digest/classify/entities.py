@@ -155,8 +155,8 @@ def find_entities(story: Story, mentions: Sequence[Mention], taxonomy: Taxonomy,
                     continue  # part of a longer name, counted above
                 if len(by_part.get(word, ())) == 1:
                     people[next(iter(by_part[word]))].add(word, where)
-                elif acronyms.get(word) is not None and neighbours[0] not in ("(", "or"):  # not its definition again
-                    acronyms[word].add(word, where)
+                elif (defined := acronyms.get(word)) is not None and neighbours[0] not in ("(", "or"):  # not its definition again
+                    defined.add(word, where)
 
     ranked = sorted(found.values(), key=lambda f: (-f.salience, f.name.casefold()))[:MAX_ENTITIES]
     return tuple(EntityRef(slugify(f.name), f.name, f.kind, tuple(f.aliases), f.mentions) for f in ranked)

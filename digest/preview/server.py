@@ -139,7 +139,7 @@ def resolve(files: Mapping[str, bytes], base_path: str, url_path: str, moved: Ma
     if f"{rel}.html" in files:  # GitHub Pages serves /about from about.html
         return Response(HTTPStatus.OK, files[f"{rel}.html"], _content_type(".html"))
     target = (moved or {}).get(rel)
-    if target in files:
+    if target is not None and target in files:
         return Response(HTTPStatus.FOUND, location=quote(base_path + target.removesuffix("index.html")))
     return _not_found(files, base_path)
 
@@ -229,13 +229,13 @@ class PreviewApp:
         base_path = state.base_path
         snapshot = state.snapshot  # read once: this request sees one build from start to end
         if path == f"{base_path}{SERVICE}/status":
-            status = {
+            report = {
                 "generation": snapshot.generation,
                 "builds": state.builds,
                 "error": snapshot.failure.as_text() if snapshot.failure else None,
                 "pages": len(snapshot.files),
             }
-            return Response(HTTPStatus.OK, json.dumps(status).encode(), "application/json")
+            return Response(HTTPStatus.OK, json.dumps(report).encode(), "application/json")
         if not snapshot.built:
             body = BUILDING.encode() if snapshot.failure is None else b"<!DOCTYPE html><html><head><title>Build failed</title></head><body></body></html>"
             status = HTTPStatus.SERVICE_UNAVAILABLE if snapshot.failure is None else HTTPStatus.INTERNAL_SERVER_ERROR

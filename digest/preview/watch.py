@@ -8,6 +8,7 @@ that writes all the time still gets previews). Events during a rebuild start the
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from watchdog.events import DirModifiedEvent, FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 QUIET_SECONDS = 0.15
 MAX_WAIT_SECONDS = 1.0
@@ -34,7 +36,7 @@ class ChangeWatcher(FileSystemEventHandler):
         self.quiet = quiet
         self.max_wait = max_wait
         self._observer = Observer()
-        self._watches: dict[tuple[Path, bool], object] = {}
+        self._watches: dict[tuple[Path, bool], ObservedWatch] = {}
         self._trees: tuple[Path, ...] = ()
         self._files: frozenset[Path] = frozenset()
         self._pending: set[Path] = set()
@@ -81,7 +83,7 @@ class ChangeWatcher(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if isinstance(event, DirModifiedEvent) or event.event_type in ("opened", "closed", "closed_no_write"):
             return  # a folder's own timestamp, or a file merely read: the file events say what changed
-        paths = [Path(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        paths = [Path(os.fsdecode(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
         relevant = [p for p in paths if self.is_relevant(p)]
         if relevant:
             self.notify(relevant)

@@ -87,7 +87,7 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _opens_sentence(text: str, pos: int) -> bool:
     word = _FIRST_WORD.match(text, pos)
-    return bool(word) and word.group(1) in SENTENCE_STARTERS
+    return word is not None and word.group(1) in SENTENCE_STARTERS
 
 
 def split_paragraphs(text: str) -> list[str]:

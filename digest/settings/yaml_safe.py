@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.constructor import ConstructorError
@@ -25,7 +25,10 @@ MAX_VALUES = 100_000
 ALIAS_HINT = "write the values out instead of repeating aliases"
 KeyPath = tuple[Any, ...]
 
-_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: parsing is part of every start-up
+if TYPE_CHECKING:  # a class mypy can subclass: the C loader has the same interface
+    _BASE_LOADER = yaml.SafeLoader
+else:
+    _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: parsing is part of every start-up
 
 
 class YamlProblem(Exception):
@@ -102,9 +105,9 @@ def load_yaml(text: str, *, line_offset: int = 0, max_values: int = MAX_VALUES) 
         raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        reason = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
-        message = f"{problem} ({context})" if context else problem
+        message = f"{reason} ({context})" if context else reason
         raise YamlProblem(message, mark.line + 1 + line_offset if mark else None) from exc
     except RecursionError as exc:
         raise YamlProblem("values nested too deeply", None) from exc

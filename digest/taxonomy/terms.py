@@ -12,7 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from digest.taxonomy.model import KnownEntity, Section
 
 # Country and place names that are also common first names or surnames ("Michael Jordan").
 PERSON_LIKE_NAMES = frozenset({"jordan", "chad", "georgia", "israel", "kingston", "santiago", "florence", "paris", "lima"})
@@ -85,6 +88,11 @@ class TermIndex:
     The cost is one dictionary lookup per word of the text (``_Firsts``, cached per distinct word);
     only words that start some term are looked at further.
     """
+
+    # Worked out by the classifier once per taxonomy and kept here, not pickled (see __getstate__):
+    # absent until then, so read with getattr.
+    _fingerprints: dict[tuple[Section, ...] | str, str]  # classify/memo.py
+    _known_aliases: dict[str, KnownEntity]  # classify/entities.py
 
     def __init__(self) -> None:
         self._by_first: dict[str, Any] = defaultdict(dict)

@@ -147,8 +147,8 @@ def world_places() -> dict[str, Place]:
         # region ("Punjab": India and Pakistan) it still says where.
         if len({countries[c].un_region for c in codes}) == 1:
             places[name] = Place(name, tuple(sorted(codes)), "province")
-    for name, codes in _read_tsv(DATA / "places.tsv"):
-        places[name] = Place(name, tuple(c.strip() for c in codes.split(",")), "city")
+    for name, listed_codes in _read_tsv(DATA / "places.tsv"):
+        places[name] = Place(name, tuple(c.strip() for c in listed_codes.split(",")), "city")
     return places
 
 
