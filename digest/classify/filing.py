@@ -74,15 +74,15 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
         keys = [(fingerprint, story_fingerprint(story)) for story in stories]
         filings = [memo.get(key) for key in keys]
     todo = [i for i, filing in enumerate(filings) if filing is None]
-    for i, filing in zip(todo, _classify_all([stories[i] for i in todo], taxonomy, sections)):
-        filings[i] = filing
+    fresh = dict(zip(todo, _classify_all([stories[i] for i in todo], taxonomy, sections)))
+    classified = [filing if filing is not None else fresh[i] for i, filing in enumerate(filings)]
     if memo is not None:
         memo.clear()
-        memo.update(zip(keys, filings))
+        memo.update(zip(keys, classified))
     if stats is not None:
         stats.classified += [stories[i].slug for i in todo]
         stats.reused += len(stories) - len(todo)
-    return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, filings)], last=related)
+    return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, classified)], last=related)
 
 
 def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[Section, ...]) -> list[Classification]:
@@ -166,8 +166,8 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
             name = target
         evidence.append(Evidence(term, name, _where(found), len(found), round(score, 2), kind, via))
     for code, score in country_scores.items():
-        for region in taxonomy.region_of.get(code, ()):
-            region_scores[region] += score
+        for country_region in taxonomy.region_of.get(code, ()):
+            region_scores[country_region] += score
 
     countries = _ranked(country_scores, weights.secondary)[:MAX_COUNTRIES]
     regions = _ranked(region_scores, weights.secondary, weights.min_score)
@@ -324,7 +324,8 @@ def _where(found: list[Mention]) -> tuple[str, ...]:
 
 
 def _trimmed(evidence: list[Evidence]) -> tuple[Evidence, ...]:
-    kept, per_target = [], defaultdict(int)
+    kept: list[Evidence] = []
+    per_target: defaultdict[tuple[str, str], int] = defaultdict(int)
     for item in evidence:
         key = (item.kind, item.target)
         if per_target[key] < EVIDENCE_PER_TARGET:

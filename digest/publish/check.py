@@ -188,7 +188,7 @@ def check_site(output_dir: Path, base_url: str) -> CheckReport:
 
 
 def _site_files(output_dir: Path) -> set[str]:
-    files = set()
+    files: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(output_dir):
         rel = os.path.relpath(dirpath, output_dir).replace(os.sep, "/")
         if rel == ".":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 from digest.characters import FORBIDDEN, describe_removed, strip_forbidden
 from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
@@ -69,5 +70,5 @@ def _scrubbed(article: Article) -> tuple[Article, list[str]]:
         removed.extend(found)
         return text
 
-    changes = {name: clean(getattr(article, name)) for name in TEXT_FIELDS if getattr(article, name)}
+    changes: dict[str, Any] = {name: clean(getattr(article, name)) for name in TEXT_FIELDS if getattr(article, name)}
     return replace(article, **changes, paragraphs=tuple(map(clean, article.paragraphs)), tags=tuple(map(clean, article.tags))), removed

@@ -212,7 +212,7 @@ def _related(lines: list[str], begin: int, offset: int, rules: Rules) -> Iterato
     ``outlet / age / - outlet / headline / body``; any of the first three may be missing.
     """
     ages: dict[int, Age] = {}
-    starts = []
+    starts: list[int] = []
     for i in range(begin, len(lines)):
         if not lines[i]:
             continue

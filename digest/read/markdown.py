@@ -90,7 +90,7 @@ NOT_DRAFT_WORDS = {"false", "no", "off", "n", "0", ""}
 def _is_draft(front: FrontMatter, diagnostics: list[Diagnostic]) -> bool:
     """Whether ``draft:`` keeps the note back. Anything but true or false is a warning; unclear
     values are read as a draft, since publishing a draft cannot be undone."""
-    value = front.meta.get("draft", False)
+    value = (front.meta or {}).get("draft", False)
     if isinstance(value, bool) or value is None:
         return bool(value)
     publish = isinstance(value, (str, int, float)) and str(value).strip().lower() in NOT_DRAFT_WORDS
@@ -101,7 +101,7 @@ def _is_draft(front: FrontMatter, diagnostics: list[Diagnostic]) -> bool:
 
 def _word_list(front: FrontMatter, key: str, diagnostics: list[Diagnostic]) -> tuple[str, ...]:
     """``tags:`` and ``apart:``: a list of words (or one line of them, comma-separated)."""
-    value = front.meta.get(key)
+    value = (front.meta or {}).get(key)
     if value is None:
         return ()
     if isinstance(value, str):
@@ -113,15 +113,16 @@ def _word_list(front: FrontMatter, key: str, diagnostics: list[Diagnostic]) -> t
 
 
 def _date(doc: SourceDocument, front: FrontMatter, diagnostics: list[Diagnostic]) -> ArticleDate | None:
-    if "date" in front.meta:
-        date = _front_matter_date(front.meta["date"])
+    meta = front.meta or {}
+    if "date" in meta:
+        date = _front_matter_date(meta["date"])
         if date is not None:
             return date
         diagnostics.append(
             Diagnostic(
                 doc.path,
                 front.line("date"),
-                f"date {front.meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead",
+                f"date {meta['date']!r} is not a date (use YYYY-MM-DD): the note is dated by its file's modification time instead",
             )
         )
     try:

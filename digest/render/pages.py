@@ -302,7 +302,7 @@ def _display(filename: str | None, config: Config | None) -> str | None:
 
 
 def _template_location(exc: BaseException) -> tuple[str | None, int | None]:
-    found = (None, None)
+    found: tuple[str | None, int | None] = (None, None)
     for frame, line in traceback.walk_tb(exc.__traceback__):
         name = frame.f_code.co_filename
         if not name.endswith(".py") and not name.startswith("<"):

@@ -184,10 +184,10 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
     # Entities: their stories, and the entities that share stories with them.
     entries = []
     for slug in sorted(entities, key=lambda s: (entity_refs[s].name.lower(), s)):
-        related = Counter()
+        sharing: Counter[str] = Counter()  # entity slug -> stories shared with this one
         for item in entities[slug]:
-            related.update({ref.slug for ref in item.classification.entities} - {slug})
-        top = sorted(related.items(), key=lambda kv: (-kv[1], entity_refs[kv[0]].name.lower()))[:RELATED_ENTITIES]
+            sharing.update({ref.slug for ref in item.classification.entities} - {slug})
+        top = sorted(sharing.items(), key=lambda kv: (-kv[1], entity_refs[kv[0]].name.lower()))[:RELATED_ENTITIES]
         own = {item.slug for item in entities[slug]}
         see_also: dict[str, ClassifiedStory] = {}
         for other, _ in top:  # a few of each related entity's newest stories: bounded work per entity
@@ -295,8 +295,8 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
     for page in pages:
         if page.fingerprint:  # a story page of the last graph, made from the same values
             continue
-        old = last.pages.get(page.path)
-        known = old.fingerprint if old is not None and old.fingerprint and same_page(old, page) else None
+        last_page = last.pages.get(page.path)
+        known = last_page.fingerprint if last_page is not None and last_page.fingerprint and same_page(last_page, page) else None
         # Made above and not yet handed out: the fingerprint is set in place (replace() costs more).
         object.__setattr__(page, "fingerprint", known or fingerprint(page, site_key, hasher))
     memo.remember(site_key, pages, feeds, story_pages, story_links)
