@@ -80,8 +80,8 @@ class _Tables:
             s0, s1 = c.shingles.start[i], c.shingles.start[i + 1]
             found = self._features[i] = _Features(
                 c.shingle_hashes[c.shingles.codes[s0:s1] % c.shingles.width], c.words.codes[w0:w1] % c.words.width,
-                c.words.weight[w0:w1], float(c.word_norm[i]), c.names.codes[n0:n1] % c.names.width,
-                c.names.weight[n0:n1], int(c.day[i]))
+                c.words.weights[w0:w1], float(c.word_norm[i]), c.names.codes[n0:n1] % c.names.width,
+                c.names.weights[n0:n1], int(c.day[i]))
         return found
 
 

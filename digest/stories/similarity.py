@@ -51,6 +51,13 @@ class _Table:
         width = max(width, 1)
         return cls(codes, weight, np.searchsorted(codes, np.arange(n + 1, dtype=np.int64) * width), width)
 
+    @property
+    def weights(self) -> np.ndarray:
+        """``weight`` of a weighted table (words, names); the shingle table has none to give."""
+        if self.weight is None:
+            raise TypeError("this table's entries are unweighted")
+        return self.weight
+
     def sizes(self) -> np.ndarray:
         return np.diff(self.start)
 
@@ -68,7 +75,7 @@ class _Table:
         sizes = self.sizes()
         smaller = sizes[a] <= sizes[b]
         a, b = np.where(smaller, a, b), np.where(smaller, b, a)
-        feature, weight, start = self.feature(), self.weight, self.start
+        feature, weight, start = self.feature(), self.weights, self.start
         out = np.zeros(len(a))
         by_b = np.argsort(b, kind="stable")
         a, b = a[by_b], b[by_b]
@@ -120,7 +127,7 @@ class Corpus:
         idf = self.word_idf = inverse_frequency(df, n)
         self.words = _Table.build(codes, width, n, (1.0 + np.log(tf)) * idf[w_feature])
         del codes, tf, w_feature
-        self.word_norm = np.sqrt(np.bincount(self.words.owner(), weights=self.words.weight ** 2, minlength=n))
+        self.word_norm = np.sqrt(np.bincount(self.words.owner(), weights=self.words.weights ** 2, minlength=n))
 
         # Names, each counted once per article, weighted by rarity.
         name_width = max(len(reading.name_vocabulary), 1)
@@ -141,7 +148,7 @@ class Corpus:
             parts = [theirs(), _shingle_part(*shingles, (_SPLIT, _END_OF_HASHES))]
         self._shingle_parts = parts
         self.shingle_hashes = np.concatenate([p.hashes for p in parts])  # sorted: the parts are ranges in order
-        self.shingle_count = sum(np.bincount(p.owner, minlength=n) for p in parts)
+        self.shingle_count = sum((np.bincount(p.owner, minlength=n) for p in parts), np.zeros(n, dtype=np.intp))
         self._shingle_pairs = _summed([(p.pairs, p.shared) for p in parts])
 
     @functools.cached_property

@@ -170,7 +170,8 @@ class _Versions:
         normalised: dict = {}  # (article id, paragraph) -> its text as the sentences were cut from it
 
         def sentence(article: Article, r: int) -> str:
-            return cut_sentence(article, *place[r], normalised)
+            paragraph, begin, end = place[r]
+            return cut_sentence(article, paragraph, begin, end, normalised)
 
         told = []
         for k, members in enumerate(self.stories):
