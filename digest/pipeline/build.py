@@ -25,8 +25,9 @@ from digest.settings.config import Config
 class Sink(Protocol):
     """Where a finished build goes."""
 
-    # What --strict leaves in place when it stops a build, for its message ("nothing was written").
-    unchanged: str
+    @property
+    def unchanged(self) -> str:
+        """What --strict leaves in place when it stops a build, for its message ("nothing was written")."""
 
     def kept(self, cache: ParseCache) -> Mapping[str, str] | None:
         """Pages already published as the last build made them: path -> render key (None: nothing is kept)."""

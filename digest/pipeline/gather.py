@@ -56,6 +56,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
     remember = cache is not None
     cache = cache if cache is not None else ParseCache()
     diagnostics: list[Diagnostic] = list(config.warnings)
+    docs: Sequence[SourceDocument | KnownDocument]
     with timings.stage("load"):
         if remember:
             docs, load_problems, stats = scan_documents(config.content_dir, cache.stats, limits_for(config))
@@ -110,7 +111,7 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
 
     capture = config.capture
     results: dict[str, ParsedDocument] = {}
-    todo = []
+    todo: list[SourceDocument] = []
     as_promised = True
     for doc in docs:
         hit = cache.get(doc, capture)
@@ -119,17 +120,19 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
             continue
         if isinstance(doc, KnownDocument):
             promised = doc.sha256
-            doc, problems = doc.read(config.content_dir, limits_for(config))
+            source, problems = doc.read(config.content_dir, limits_for(config))
             diagnostics += problems
-            if doc is None or doc.sha256 != promised:  # changed while this build ran
+            if source is None or source.sha256 != promised:  # changed while this build ran
                 as_promised = False
-            if doc is None:
+            if source is None:
                 continue
-            hit = cache.get(doc, capture, count=False)  # its bytes changed to ones parsed before
+            hit = cache.get(source, capture, count=False)  # its bytes changed to ones parsed before
             if hit is not None:
-                results[doc.path] = hit
+                results[source.path] = hit
                 continue
-        todo.append(doc)
+        else:
+            source = doc
+        todo.append(source)
     workers = min(os.cpu_count() or 1, 4)
     if len(todo) >= PARALLEL_PARSE_MIN and workers > 1:
         from digest.processes import helper_pool

@@ -112,8 +112,8 @@ class Previewer:
         """Old story page -> new one, for stories whose address changed (a story's slug comes from its first
         version's headline, so editing that headline moves it): a browser showing the old page reloads into
         the new one instead of a 404. A story is followed by its articles."""
-        moved = {old: story_page.get(article) for article, old in self.story_page.items() if old not in files}
-        moved = {old: new for old, new in moved.items() if new is not None and new != old}
+        followed = {old: story_page.get(article) for article, old in self.story_page.items() if old not in files}
+        moved = {old: new for old, new in followed.items() if new is not None and new != old}
         for old, new in self.moved.items():  # earlier moves now lead where their target went
             target = moved.get(new, new)
             if old not in files and target in files:

@@ -31,7 +31,7 @@ def is_noise(path: Path) -> bool:
 class ChangeWatcher(FileSystemEventHandler):
     """Calls ``rebuild(changed_paths)`` on its own thread, once per burst of relevant changes."""
 
-    def __init__(self, rebuild: Callable[[frozenset[Path]], None], quiet: float = QUIET_SECONDS, max_wait: float = MAX_WAIT_SECONDS):
+    def __init__(self, rebuild: Callable[[frozenset[Path]], object], quiet: float = QUIET_SECONDS, max_wait: float = MAX_WAIT_SECONDS):
         self.rebuild = rebuild
         self.quiet = quiet
         self.max_wait = max_wait

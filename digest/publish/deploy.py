@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ghp_import import GhpError, ghp_import
@@ -26,6 +27,9 @@ from digest.errors import DeployError
 from digest.pipeline.cache import CACHE_DIR
 from digest.publish.safety import MARKER
 from digest.settings.config import Config
+
+if TYPE_CHECKING:
+    from digest.pipeline.build import BuildReport
 
 PLACEHOLDER_HOSTS = frozenset({"example.org", "example.com", "example.net", "www.example.org", "www.example.com"})
 GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?$")
@@ -39,7 +43,7 @@ class DeployResult:
     commit: str  # the new commit on the branch
     message: str
     pushed_to: str | None  # the remote, or None with --no-push
-    build: object  # digest.pipeline.build.BuildReport
+    build: BuildReport
 
 
 @dataclass(frozen=True)
