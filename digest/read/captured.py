@@ -100,40 +100,18 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
         return ParsedDocument(doc.path, (), (*diagnostics, Diagnostic(doc.path, offset, "no headline: the page has no text: skipped")))
     headline = lines[start]
     if headline in rules.chrome or headline == rules.related_marker:
-        return ParsedDocument(
-            doc.path,
-            (),
-            (
-                *diagnostics,
-                Diagnostic(doc.path, offset + start, f"no headline: the page starts with site chrome ('{headline}'): skipped (the article was not captured?)"),
-            ),
-        )
+        problem = f"no headline: the page starts with site chrome ('{headline}'): skipped (the article was not captured?)"
+        return ParsedDocument(doc.path, (), (*diagnostics, Diagnostic(doc.path, offset + start, problem)))
     if len(headline) > HEADLINE_MAX_CHARS:
-        return ParsedDocument(
-            doc.path,
-            (),
-            (
-                *diagnostics,
-                Diagnostic(
-                    doc.path,
-                    offset + start,
-                    f"no headline: the first line is {len(headline)} characters of text, not a headline: skipped (put the headline on a line of its own)",
-                ),
-            ),
-        )
+        problem = f"no headline: the first line is {len(headline)} characters of text, not a headline: skipped (put the headline on a line of its own)"
+        return ParsedDocument(doc.path, (), (*diagnostics, Diagnostic(doc.path, offset + start, problem)))
 
     chrome_at = next((i for i in range(start + 1, len(lines)) if lines[i] in rules.chrome or lines[i] == rules.related_marker), len(lines))
     related_at = next((i for i in range(chrome_at, len(lines)) if lines[i] == rules.related_marker), len(lines))
     chrome = lines[chrome_at:related_at]
     aggregator = header.text("aggregator", diagnostics) or aggregator_of(chrome, rules)
-    lead = Draft(
-        "lead",
-        offset + start,
-        headline,
-        [line for line in lines[start + 1 : chrome_at] if line],
-        outlet=header.text("outlet", diagnostics),
-        tags=_hashtags(chrome),
-    )
+    lead = Draft("lead", offset + start, headline, [line for line in lines[start + 1:chrome_at] if line],
+                 outlet=header.text("outlet", diagnostics), tags=_hashtags(chrome))
     drafts = [lead, *_related(lines, related_at + 1, offset, rules)]
 
     articles_ok, numbers = [], []
@@ -144,14 +122,8 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
                 _clean(draft, rules, diagnostics, doc.path)
         except PatternTooSlow as slow:  # the rest of the page is left as captured: a slow pattern stays slow
             too_slow = slow.pattern
-            diagnostics.append(
-                Diagnostic(
-                    doc.path,
-                    draft.line,
-                    f"capture pattern {too_slow!r} ran over {slow.seconds} s and was stopped: this page's articles are kept as captured "
-                    "(simplify the pattern in digest.yaml)",
-                )
-            )
+            diagnostics.append(Diagnostic(doc.path, draft.line, f"capture pattern {too_slow!r} ran over {slow.seconds} s and was stopped: "
+                                                                "this page's articles are kept as captured (simplify the pattern in digest.yaml)"))
         if draft.paragraphs:
             articles_ok.append(draft)
             numbers.append(number)
@@ -163,18 +135,10 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
     given = meta.get("captured") or meta.get("capture_time")
     capture_time = parse_capture_time(given if given is not None else capture.capture_time)
     if given and capture_time is None:
-        diagnostics.append(
-            Diagnostic(
-                doc.path,
-                header.line("captured") or header.line("capture_time"),
-                f"the capture time {given!r} is not an ISO 8601 time (2025-07-28T18:30:00+08:00): ignored",
-            )
-        )
+        where = header.line("captured") or header.line("capture_time")
+        diagnostics.append(Diagnostic(doc.path, where, f"the capture time {given!r} is not an ISO 8601 time (2025-07-28T18:30:00+08:00): ignored"))
     dates = resolve_dates(
-        [d.day for d in articles_ok],
-        [d.age for d in articles_ok],
-        capture_time,
-        dt.date.today(),
+        [d.day for d in articles_ok], [d.age for d in articles_ok], capture_time, dt.date.today(),
         lead=0 if articles_ok and articles_ok[0] is lead else None,
     )
 
@@ -182,26 +146,24 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
     url = header.url("url", diagnostics)
     articles = []
     for draft, number, date in zip(articles_ok, numbers, dates):
-        articles.append(
-            Article(
-                id=stem if draft is lead else f"{stem}#{number}",
-                source=doc.path,
-                line=draft.line,
-                kind=draft.kind,
-                headline=draft.headline,
-                paragraphs=tuple(draft.paragraphs),
-                outlet=draft.outlet,
-                author=draft.author,
-                credit=draft.credit,
-                photo_credit=draft.photo_credit,
-                dateline=draft.place,
-                date=date,
-                url=url if draft is lead else None,
-                aggregator=aggregator,
-                tags=draft.tags,
-                meta={"removed": tuple(draft.removed)} if draft.removed else {},
-            )
-        )
+        articles.append(Article(
+            id=stem if draft is lead else f"{stem}#{number}",
+            source=doc.path,
+            line=draft.line,
+            kind=draft.kind,
+            headline=draft.headline,
+            paragraphs=tuple(draft.paragraphs),
+            outlet=draft.outlet,
+            author=draft.author,
+            credit=draft.credit,
+            photo_credit=draft.photo_credit,
+            dateline=draft.place,
+            date=date,
+            url=url if draft is lead else None,
+            aggregator=aggregator,
+            tags=draft.tags,
+            meta={"removed": tuple(draft.removed)} if draft.removed else {},
+        ))
     return ParsedDocument(doc.path, tuple(articles), tuple(diagnostics))
 
 
@@ -275,11 +237,11 @@ def _remove_captions(text: str, draft: Draft, rules: Rules) -> str:
             if match.start() < position:
                 continue
             window_start = max(position, match.start() - 600)
-            before = text[window_start : match.start()]
+            before = text[window_start:match.start()]
             spans = sentence_spans(before)
             caption_start = window_start + spans[-1][0] if spans else match.start()
             pieces.append(text[position:caption_start])
-            draft.removed.append(text[caption_start : match.end()].strip())
+            draft.removed.append(text[caption_start:match.end()].strip())
             credit = match.groupdict().get("credit")
             draft.photo_credit = draft.photo_credit or (credit.strip() if credit else None)
             position = match.end()
@@ -301,7 +263,7 @@ def _take_byline(text: str, draft: Draft, rules: Rules) -> str:
             words.append(word)
         if len(words) < 2:  # "By Tuesday, the ..." is a sentence, not a byline
             continue
-        draft.author = text[words[0].start() : words[-1].end()].rstrip(",")
+        draft.author = text[words[0].start():words[-1].end()].rstrip(",")
         end = match.end() if words[-1].end() == match.end("author") else words[-1].end()
         return text[end:].lstrip(" ,|")
     return text
@@ -314,12 +276,12 @@ def _take_dateline(text: str, draft: Draft, rules: Rules) -> str:
             continue
         draft.place = match["place"].strip()
         date_text = match.groupdict().get("date")
-        rest = text[match.end() :]
+        rest = text[match.end():]
         draft.day = parse_day(date_text) if date_text else None
         if draft.day is None:
             spans = sentence_spans(rest[:1000])
             if spans:
-                draft.day = lede_day(rest[spans[0][0] : spans[0][1]])
+                draft.day = lede_day(rest[spans[0][0]:spans[0][1]])
         return rest
     return text
 
@@ -329,7 +291,7 @@ def _take_credit(text: str, draft: Draft, rules: Rules) -> str:
         match = pattern.search(text)
         if match and match.groupdict().get("credit"):
             draft.credit = match["credit"].strip()
-            return text[: match.start()].rstrip()
+            return text[:match.start()].rstrip()
     return text
 
 
@@ -342,10 +304,10 @@ def _remove_promos(text: str, draft: Draft, rules: Rules) -> tuple[str, str | No
             if match.start() < position:
                 continue
             end, sure = _headline_end(text, match.end())
-            pieces.append(text[position : match.start()])
-            draft.removed.append(text[match.start() : end].strip())
+            pieces.append(text[position:match.start()])
+            draft.removed.append(text[match.start():end].strip())
             if not sure:
-                unsure = text[match.start() : end].strip()
+                unsure = text[match.start():end].strip()
             position = end
         if pieces:
             text = " ".join("".join(pieces + [text[position:]]).split())
@@ -390,7 +352,7 @@ def _headline_end(text: str, start: int) -> tuple[int, bool]:
         tail = text[start:]
         if not any(mark in tail for mark in ".!?"):
             return len(text), True  # the promo closes the body
-    spans = sentence_spans(text[start : start + 2000])
+    spans = sentence_spans(text[start:start + 2000])
     return (start + spans[0][1] if spans else len(text)), False
 
 
@@ -402,8 +364,8 @@ def _drop_trailing_tags(text: str, draft: Draft, rules: Rules) -> str:
     spans = sentence_spans(text[tail_start:])
     if len(spans) < 2 and tail_start == 0:
         return text
-    last = text[tail_start + spans[-1][0] :] if spans else ""
+    last = text[tail_start + spans[-1][0]:] if spans else ""
     if last and not last.endswith(_TERMINAL) and len(last.split()) <= rules.tag_words:
         draft.removed.append(last)
-        return text[: tail_start + spans[-1][0]].rstrip()
+        return text[:tail_start + spans[-1][0]].rstrip()
     return text

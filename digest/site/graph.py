@@ -33,9 +33,8 @@ from digest.wording import label
 RELATED_ENTITIES = 12  # entities shown as "often in the same stories" on an entity page
 SEE_ALSO = 5  # stories of related entities shown on an entity page
 FEED_ENTRIES = 50
-KIND_PHRASE = MappingProxyType(
-    {"section": "in the section", "region": "filed under the region", "country": "about", "theme": "filed under the theme", "outlet": "reported by"}
-)
+KIND_PHRASE = MappingProxyType({"section": "in the section", "region": "filed under the region", "country": "about",
+                                "theme": "filed under the theme", "outlet": "reported by"})
 
 
 # ---------------------------------------------------------------- the graph
@@ -98,23 +97,13 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
 
     pages: list[Page] = []
     home = Crumb("Front page", "index.html")
-    pages.append(
-        Page(
-            "index.html",
-            "index.html",
-            site.title,
-            {
-                "sections": tuple((g, listed(g)[:per_page]) for g in sections),  # the rest are on the section's pages
-                "edition": edition,
-                "story_count": len(stories),
-                "outlet_count": len(groups["outlet"]),
-            },
-            description=site.description,
-            kind="front",
-            feeds=site_feed,
-            lastmod=edition[1],
-        )
-    )
+    pages.append(Page(
+        "index.html", "index.html", site.title, {
+            "sections": tuple((g, listed(g)[:per_page]) for g in sections),  # the rest are on the section's pages
+            "edition": edition, "story_count": len(stories), "outlet_count": len(groups["outlet"]),
+        },
+        description=site.description, kind="front", feeds=site_feed, lastmod=edition[1],
+    ))
 
     # Stories: previous/next within their section. A page made from the very same values as in the last
     # graph is that graph's page (with its fingerprint): after an edit, most stories are the same objects.
@@ -136,50 +125,21 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
             pages.append(page)
 
     regions, countries, themes = (_sorted_groups(kind, groups, paths) for kind in ("region", "country", "theme"))
-    hubs = {
-        "region": Crumb("Regions and countries", "regions/index.html"),
-        "country": Crumb("Regions and countries", "regions/index.html"),
-        "theme": Crumb("Themes", "themes/index.html"),
-    }
+    hubs = {"region": Crumb("Regions and countries", "regions/index.html"), "country": Crumb("Regions and countries", "regions/index.html"),
+            "theme": Crumb("Themes", "themes/index.html")}
     for kind_groups in (sections, regions, countries, themes):
         for group in kind_groups:
             kind = group.kind
             crumbs = (home,) + ((hubs[kind],) if kind in hubs else ())
             title = group.name if kind == "section" else f"{label(group.name)}: {kind}"
-            pages += _list_pages(
-                group.path,
-                "list.html",
-                title,
-                listed(group),
-                per_page,
-                crumbs,
-                kind,
-                {"group": group},
-                f"{group.count} {_stories(group.count)} {KIND_PHRASE[kind]} {label(group.name)}, newest first.",
-                (section_feeds[group.name],) if kind == "section" else (),
-            )
-    pages.append(
-        Page(
-            "regions/index.html",
-            "groups.html",
-            "Regions and countries",
-            {"lists": (("Regions", regions), ("Countries", countries))},
-            description="Every region and country the stories of this digest are filed under.",
-            kind="hub",
-            breadcrumbs=(home, Crumb("Regions and countries", None)),
-        )
-    )
-    pages.append(
-        Page(
-            "themes/index.html",
-            "groups.html",
-            "Themes",
-            {"lists": (("Themes", themes),)},
-            description="Every theme the stories of this digest are filed under.",
-            kind="hub",
-            breadcrumbs=(home, Crumb("Themes", None)),
-        )
-    )
+            pages += _list_pages(group.path, "list.html", title, listed(group), per_page, crumbs, kind, {"group": group},
+                                 f"{group.count} {_stories(group.count)} {KIND_PHRASE[kind]} {label(group.name)}, newest first.",
+                                 (section_feeds[group.name],) if kind == "section" else ())
+    pages.append(Page("regions/index.html", "groups.html", "Regions and countries", {"lists": (("Regions", regions), ("Countries", countries))},
+                      description="Every region and country the stories of this digest are filed under.", kind="hub",
+                      breadcrumbs=(home, Crumb("Regions and countries", None))))
+    pages.append(Page("themes/index.html", "groups.html", "Themes", {"lists": (("Themes", themes),)},
+                      description="Every theme the stories of this digest are filed under.", kind="hub", breadcrumbs=(home, Crumb("Themes", None))))
 
     # Entities: their stories, and the entities that share stories with them.
     entries = []
@@ -198,98 +158,37 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
         entries.append(EntityEntry(entity_refs[slug], paths.entity(slug), len(entities[slug]), tuple((entity_refs[s], n) for s, n in top), chosen))
     entity_hub = Crumb("People, organisations and places", "entities/index.html")
     for entry in entries:
-        pages += _list_pages(
-            entry.path,
-            "entity.html",
-            entry.ref.name,
-            tuple(entities[entry.ref.slug]),
-            per_page,
-            (home, entity_hub),
-            "entity",
-            {"entry": entry},
-            f"{entry.ref.name} ({entry.ref.kind}): {entry.count} {_stories(entry.count)} in {site.title}.",
-        )
-    pages += _list_pages(
-        "entities/index.html",
-        "entities.html",
-        "People, organisations and places",
-        tuple(entries),
-        per_page * 5,
-        (home,),
-        "hub",
-        {},
-        f"Every person, organisation and place named in {site.title}, A to Z.",
-        item_key="entries",
-    )
+        pages += _list_pages(entry.path, "entity.html", entry.ref.name, tuple(entities[entry.ref.slug]), per_page, (home, entity_hub), "entity",
+                             {"entry": entry}, f"{entry.ref.name} ({entry.ref.kind}): {entry.count} {_stories(entry.count)} in {site.title}.")
+    pages += _list_pages("entities/index.html", "entities.html", "People, organisations and places", tuple(entries), per_page * 5,
+                         (home,), "hub", {}, f"Every person, organisation and place named in {site.title}, A to Z.", item_key="entries")
 
     # Outlets: what each one contributed.
     outlets = _sorted_groups("outlet", groups, paths)
     outlet_hub = Crumb("Outlets", "outlets/index.html")
     for group in outlets:
         items = tuple(contributions[group.name])
-        pages += _list_pages(
-            group.path,
-            "outlet.html",
-            f"{group.name}: outlet",
-            items,
-            per_page,
-            (home, outlet_hub),
-            "outlet",
-            {"group": group},
-            f"What {group.name} contributed to {site.title}: {len(items)} {'version' if len(items) == 1 else 'versions'}, and what only it reported.",
-            item_key="contributions",
-        )
-    pages.append(
-        Page(
-            "outlets/index.html",
-            "groups.html",
-            "Outlets",
-            {"lists": (("Outlets", outlets),)},
-            description="Every outlet whose reporting is in this digest, with the number of stories it reported.",
-            kind="hub",
-            breadcrumbs=(home, Crumb("Outlets", None)),
-        )
-    )
+        pages += _list_pages(group.path, "outlet.html", f"{group.name}: outlet", items, per_page, (home, outlet_hub), "outlet", {"group": group},
+                             f"What {group.name} contributed to {site.title}: {len(items)} {'version' if len(items) == 1 else 'versions'}, "
+                             "and what only it reported.",
+                             item_key="contributions")
+    pages.append(Page("outlets/index.html", "groups.html", "Outlets", {"lists": (("Outlets", outlets),)},
+                      description="Every outlet whose reporting is in this digest, with the number of stories it reported.", kind="hub",
+                      breadcrumbs=(home, Crumb("Outlets", None))))
 
-    pages += _list_pages(
-        "archive/index.html", "archive.html", "Archive", stories, per_page * 2, (home,), "archive", {}, f"Every story in {site.title} by date, newest first."
-    )
-    pages.append(
-        Page(
-            "search/index.html",
-            "search.html",
-            "Search",
-            {},
-            description=f"Search the stories, people and organisations of {site.title}.",
-            kind="search",
-            breadcrumbs=(home, Crumb("Search", None)),
-        )
-    )
-    pages.append(
-        Page(
-            "about/index.html",
-            "about.html",
-            "About this digest",
-            {"facts": _facts(digest, stories, groups, entities, section_order)},
-            description=f"How {site.title} is made: the documents it reads, how stories are merged and filed, and what was counted.",
-            kind="about",
-            breadcrumbs=(home, Crumb("About", None)),
-        )
-    )
-    pages.append(Page("404.html", "404.html", "Page not found", {}, description="This page does not exist.", kind="404", in_sitemap=False, root_relative=True))
+    pages += _list_pages("archive/index.html", "archive.html", "Archive", stories, per_page * 2, (home,), "archive", {},
+                         f"Every story in {site.title} by date, newest first.")
+    pages.append(Page("search/index.html", "search.html", "Search", {}, description=f"Search the stories, people and organisations of {site.title}.",
+                      kind="search", breadcrumbs=(home, Crumb("Search", None))))
+    pages.append(Page("about/index.html", "about.html", "About this digest", {"facts": _facts(digest, stories, groups, entities, section_order)},
+                      description=f"How {site.title} is made: the documents it reads, how stories are merged and filed, and what was counted.",
+                      kind="about", breadcrumbs=(home, Crumb("About", None))))
+    pages.append(Page("404.html", "404.html", "Page not found", {}, description="This page does not exist.", kind="404",
+                      in_sitemap=False, root_relative=True))
     for redirect in usable_redirects(digest.config, by_slug)[0]:  # old addresses of stories (digest.yaml redirects:)
         item = by_slug[redirect.to]
-        pages.append(
-            Page(
-                story_path(redirect.old),
-                "redirect.html",
-                f"Moved: {item.story.title}",
-                {"item": item, "target": story_path(redirect.to)},
-                description=f"This story has moved to a new address: {item.story.title}.",
-                kind="redirect",
-                in_sitemap=False,
-            )
-        )
+        pages.append(Page(story_path(redirect.old), "redirect.html", f"Moved: {item.story.title}", {"item": item, "target": story_path(redirect.to)},
+                          description=f"This story has moved to a new address: {item.story.title}.", kind="redirect", in_sitemap=False))
 
     pages = _unique_titles(pages)
     for page in pages:
@@ -303,21 +202,10 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
     return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key)
 
 
-def _list_pages(
-    first: str,
-    template: str,
-    title: str,
-    items: Sequence,
-    per_page: int,
-    crumbs: tuple[Crumb, ...],
-    kind: str,
-    context: Mapping[str, Any],
-    description: str,
-    feeds: tuple[Feed, ...] = (),
-    item_key: str = "stories",
-) -> list[Page]:
+def _list_pages(first: str, template: str, title: str, items: Sequence, per_page: int, crumbs: tuple[Crumb, ...], kind: str,
+                context: Mapping[str, Any], description: str, feeds: tuple[Feed, ...] = (), item_key: str = "stories") -> list[Page]:
     """One page per ``per_page`` items: ``x/index.html``, ``x/page/2/index.html``..."""
-    chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [items[:0]]
+    chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)] or [items[:0]]
     folder = _folder(first)
     paths = tuple(first if n == 1 else f"{folder}page/{n}/index.html" for n in range(1, len(chunks) + 1))
     pages = []
@@ -325,19 +213,8 @@ def _list_pages(
         pager = Pager(n, len(chunks), paths) if len(chunks) > 1 else None
         suffix = f" (page {n} of {len(chunks)})" if n > 1 else ""
         here = crumbs + ((Crumb(title, first), Crumb(f"Page {n}", None)) if n > 1 else (Crumb(title, None),))
-        pages.append(
-            Page(
-                path,
-                template,
-                title + suffix,
-                {**context, item_key: tuple(chunk), "first_number": (n - 1) * per_page + 1},
-                description=description + suffix,
-                kind=kind,
-                breadcrumbs=here,
-                pager=pager,
-                feeds=feeds,
-            )
-        )
+        pages.append(Page(path, template, title + suffix, {**context, item_key: tuple(chunk), "first_number": (n - 1) * per_page + 1},
+                          description=description + suffix, kind=kind, breadcrumbs=here, pager=pager, feeds=feeds))
     return pages
 
 
