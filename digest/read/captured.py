@@ -85,8 +85,8 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
     rules = rules_for(capture)
     header = read_front_matter(doc)
     diagnostics: list[Diagnostic] = []
-    for problem in header.diagnostics:  # a broken header loses only the metadata, never the page
-        diagnostics.append(Diagnostic(problem.path, problem.line, problem.message.replace(": skipped", ": the page is read without it")))
+    for header_problem in header.diagnostics:  # a broken header loses only the metadata, never the page
+        diagnostics.append(Diagnostic(header_problem.path, header_problem.line, header_problem.message.replace(": skipped", ": the page is read without it")))
     meta = header.meta if header.meta is not None else {}
     body, first_line = header.body, header.body_line
     for key in meta:
