@@ -23,7 +23,9 @@ def page(chromium):
     page.problems = []
     page.on("console", lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} [{m.location.get('url')}]"))
     page.on("pageerror", lambda e: page.problems.append(f"uncaught exception: {e}"))
-    page.on("requestfailed", lambda r: page.problems.append(f"request failed: {r.url} ({r.failure})"))
+    # net::ERR_ABORTED is Chromium cancelling a load because the page navigated on (a click before the favicon
+    # arrived): not the site's doing. A missing file shows as a 4xx response below.
+    page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED" and page.problems.append(f"request failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
     yield page
     context.close()
