@@ -40,10 +40,6 @@ class _Kept(bytes):
 KEPT: bytes = _Kept()  # compared by identity: the writer leaves such a file as it is
 
 
-def load_cache(output_dir: Path) -> ParseCache:
-    return ParseCache.load(output_dir)
-
-
 def kept_pages(output_dir: Path, cache: ParseCache) -> dict[str, str]:
     """Pages the last build wrote that are still in ``output_dir`` as written: path -> the render key they
     were made with. A file that is missing, or whose size changed since, is not kept (it is rendered again)."""
@@ -236,11 +232,11 @@ def _index_search(staging: Path, output: Path, search: bool) -> None:
         return
     remove_tree(staging / SEARCH_DIR)
     stamp.unlink(missing_ok=True)
+    if not search:
+        return
     try:
         import pagefind  # noqa: F401
     except ImportError:
-        return
-    if not search:
         return
     result = subprocess.run(
         [sys.executable, "-m", "pagefind", "--site", str(staging), "--output-subdir", SEARCH_DIR],
