@@ -1,0 +1,291 @@
+"""Threads: the stories of one running event, told over several days, linked in date order.
+
+An attack, then its death toll, the raid, the inquiry: the merge keeps these apart (each day's news is its own
+story, with its own versions), and a thread links them so that a reader follows the event, not only the day.
+
+Two stories are linked when they are dated at most ``window_days`` apart, filed under the same region and a
+theme in common, happen in the same place (a shared place, or the same main country), and are alike: the cosine
+of their TF-IDF vectors of names and of headline and lead words reaches ``threshold`` (below what a merge asks:
+the raid is not the attack, but it names the attack's place, people and words). Candidate pairs come from an
+inverted index of those names and words, each shared by at most ``max_shared`` stories, each story paired with
+its ``NEIGHBOURS`` nearest in time: the work grows with the number of stories, never with its square.
+A thread is a group of linked stories, joined best link first; a thread of one story is none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from digest.models import ClassifiedStory, Story
+from digest.settings.threads import ThreadsConfig
+from digest.site.model import Context, Crumb, Page
+from digest.site.stories import story_dates
+from digest.stories.tokens import STOP_WORDS
+from digest.wording import clip, teaser
+
+NEIGHBOURS = 8  # within one shared name or word, each story is paired with this many nearest in time
+LEAD_WORDS = 80  # of a story's summary: where a report says what happened
+HEADLINE_WEIGHT = 2.0  # a headline word counts twice: it names the event
+NAME_WEIGHT = 2.0  # so does a person, organisation or place the story names
+AROUND = 3  # stories shown before and after the current one in a story page's thread box
+_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?(?=\s+[\"“‘']?[A-Z0-9])")
+_SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")  # "bombing", "bombers", "bombs" -> "bomb"
+
+
+@dataclass(frozen=True)
+class Thread:
+    """One running event: its stories, oldest first. ``slug`` is its first story's: it stays as the event goes on."""
+
+    slug: str
+    title: str  # the event's name: its place and the word its headlines share, "Quetta bombing"
+    stories: tuple[ClassifiedStory, ...]
+
+    @property
+    def path(self) -> str:
+        return thread_path(self.slug)
+
+    @property
+    def first(self) -> dt.date:
+        return story_dates(self.stories[0].story)[0].day
+
+    @property
+    def last(self) -> dt.date:
+        """The day of its latest report (a thread holds dated stories only)."""
+        return max((latest or earliest).day for earliest, latest in (story_dates(item.story) for item in self.stories))
+
+    def around(self, slug: str, reach: int = AROUND) -> tuple[tuple[int, ClassifiedStory], ...]:
+        """(number from 1, story) of the stories near ``slug``'s in the thread, and the first and last ones."""
+        here = next((n for n, item in enumerate(self.stories) if item.slug == slug), 0)
+        keep = {0, len(self.stories) - 1} | set(range(max(0, here - reach), min(len(self.stories), here + reach + 1)))
+        return tuple((n + 1, self.stories[n]) for n in sorted(keep))
+
+
+def thread_path(slug: str) -> str:
+    return f"threads/{slug}/index.html"
+
+
+def standfirst(story: Story) -> str:
+    """The story's first sentence: a timeline entry says what happened that day, once."""
+    text = teaser(story)
+    end = _SENTENCE_END.search(text)
+    return clip(text[:end.end()] if end else text, 240)
+
+
+def thread_values(thread: Thread, **_) -> dict[str, Any]:
+    """What a thread page shows that follows from its stories: worked out when the page is rendered."""
+    entries = tuple((item, story_dates(item.story)[0], item.story.outlets, standfirst(item.story)) for item in thread.stories)
+    outlets = tuple(dict.fromkeys(outlet for item in thread.stories for outlet in item.story.outlets))
+    return {"entries": entries, "outlets": outlets}
+
+
+# ---------------------------------------------------------------- finding threads
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What linking needs to know of one story."""
+
+    day: int  # ordinal of its earliest date
+    region: str | None
+    themes: frozenset[str]  # its primary theme and the others it scores for
+    places: frozenset[str]  # slugs of the places it names
+    country: str | None  # its main country
+    terms: Mapping[str, float]  # names ("@slug") and word stems, weighted
+
+
+class ThreadMemo:
+    """What the last ``find`` worked out, for the caller to keep between builds (the preview finds threads after
+    every save): each story's terms by story object, and the threads of the very same stories and settings."""
+
+    def __init__(self) -> None:
+        self.terms: dict[int, tuple[ClassifiedStory, _Facts]] = {}
+        self.stories: tuple[ClassifiedStory, ...] = ()
+        self.config: ThreadsConfig | None = None
+        self.threads: dict[str, Thread] = {}
+
+    def find(self, items: Sequence[ClassifiedStory], config: ThreadsConfig) -> tuple[Thread, ...]:
+        """The threads of ``items``: the last call's Thread objects for the threads that did not change."""
+        items = tuple(items)
+        if config == self.config and len(items) == len(self.stories) and all(map(_same, items, self.stories)):
+            return tuple(self.threads.values())
+        facts = []
+        terms: dict[int, tuple[ClassifiedStory, _Facts]] = {}
+        for item in items:
+            kept = self.terms.get(id(item))
+            found = kept[1] if kept is not None and kept[0] is item else _facts_of(item)
+            terms[id(item)] = (item, found)
+            facts.append(found)
+        threads = find_threads(items, config, facts)
+        old = self.threads
+        self.threads = {t.slug: (old[t.slug] if old.get(t.slug) == t else t) for t in threads}
+        self.terms, self.stories, self.config = terms, items, config
+        return tuple(self.threads.values())
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b
+
+
+def find_threads(items: Sequence[ClassifiedStory], config: ThreadsConfig, facts: Sequence[_Facts] | None = None) -> tuple[Thread, ...]:
+    """The threads among ``items``, newest event first (by its latest story). ``facts``: each item's, if known."""
+    if not config.enabled:
+        return ()
+    facts = list(facts) if facts is not None else [_facts_of(item) for item in items]
+    dated = [i for i, found in enumerate(facts) if found is not _UNDATED]
+    known = [facts[i] for i in dated]
+    vectors = _vectors([found.terms for found in known])
+    links = []
+    for a, b in _candidates(known, config):
+        if _may_link(known[a], known[b]):
+            score = _cosine(vectors[a], vectors[b])
+            if score >= config.threshold:
+                links.append((-score, a, b))
+    groups = _grouped(len(known), sorted(links))
+    threads = []
+    for members in groups:
+        ordered = sorted(members, key=lambda k: (known[k].day, items[dated[k]].slug))
+        stories = tuple(items[dated[k]] for k in ordered)
+        threads.append(Thread(stories[0].slug, _title(stories), stories))
+    return tuple(sorted(threads, key=lambda t: (-t.last.toordinal(), t.slug)))
+
+
+def _candidates(known: Sequence[_Facts], config: ThreadsConfig) -> set[tuple[int, int]]:
+    """Pairs of stories (as indexes into ``known``) that share a name or word no more than ``max_shared`` stories
+    use, dated at most ``window_days`` apart, each story with its ``NEIGHBOURS`` nearest in time within each key."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, found in enumerate(known):
+        for term in found.terms:
+            postings[term].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for holders in postings.values():
+        if not 1 < len(holders) <= config.max_shared:
+            continue
+        holders.sort(key=lambda i: known[i].day)
+        for position, a in enumerate(holders):
+            for b in holders[position + 1:position + 1 + NEIGHBOURS]:
+                if known[b].day - known[a].day > config.window_days:
+                    break
+                pairs.add((a, b) if a < b else (b, a))
+    return pairs
+
+
+def _may_link(a: _Facts, b: _Facts) -> bool:
+    """The same region, a theme in common, and the same place: a place both name, or (when neither names a place)
+    the same main country."""
+    if a.region and b.region and a.region != b.region:
+        return False
+    if a.themes and b.themes and not a.themes & b.themes:
+        return False
+    if a.places or b.places:
+        return bool(a.places & b.places)
+    return a.country is not None and a.country == b.country
+
+
+def _vectors(terms: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+    """Each story's terms weighted by TF-IDF, of length 1."""
+    frequency: Counter[str] = Counter()
+    for found in terms:
+        frequency.update(found.keys())
+    n = len(terms)
+    idf = {term: math.log(1 + n / count) for term, count in frequency.items()}
+    vectors = []
+    for found in terms:
+        weighted = {term: count * idf[term] for term, count in found.items()}
+        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+        vectors.append({term: w / norm for term, w in weighted.items()})
+    return vectors
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(weight * b.get(term, 0.0) for term, weight in a.items())
+
+
+def _grouped(n: int, links: Iterable[tuple[float, int, int]]) -> list[list[int]]:
+    """The groups of two or more stories that links join (union-find, best link first)."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for _, a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[root(i)].append(i)
+    return [members for members in groups.values() if len(members) > 1]
+
+
+_UNDATED = _Facts(0, None, frozenset(), frozenset(), None, {})  # a story without a date is in no thread
+
+
+def _facts_of(item: ClassifiedStory) -> _Facts:
+    date = story_dates(item.story)[0]
+    if date is None:
+        return _UNDATED
+    filing, story = item.classification, item.story
+    terms: defaultdict[str, float] = defaultdict(float)
+    for word in _words(story.title):
+        terms[_stem(word)] += HEADLINE_WEIGHT
+    for word in _words(teaser(story))[:LEAD_WORDS]:
+        terms[_stem(word)] += 1.0
+    places = set()
+    for ref in filing.entities:
+        terms["@" + ref.slug] += NAME_WEIGHT
+        if ref.kind == "place":
+            places.add(ref.slug)
+    themes = frozenset([filing.theme] if filing.theme else []) | {score.name for score in filing.themes}
+    return _Facts(date.day.toordinal(), filing.region, themes, frozenset(places), filing.countries[0] if filing.countries else None, dict(terms))
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in (m.lower() for m in _WORD.findall(text)) if w not in STOP_WORDS and len(w) > 2]
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _title(stories: Sequence[ClassifiedStory]) -> str:
+    """The event's name: the place most of its stories name, and the word most of its headlines share."""
+    places: Counter[str] = Counter()  # in the order first named, so a tie goes to the first (most_common keeps it)
+    for item in stories:
+        places.update(list(dict.fromkeys(ref.name for ref in item.classification.entities if ref.kind == "place")))
+    place = places.most_common(1)[0][0] if places else ""
+    taken = {_stem(w) for w in _words(place)}
+    counts: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in stories:
+        words = [w for w in _words(item.story.title) if _stem(w) not in taken]
+        counts.update(list(dict.fromkeys(_stem(w) for w in words)))
+        for word in words:
+            forms[_stem(word)][word] += 1
+    stem, count = counts.most_common(1)[0] if counts else ("", 0)
+    if count < 2:
+        return stories[0].story.title
+    word = forms[stem].most_common(1)[0][0]
+    return f"{place} {word}" if place else word.capitalize()
+
+
+def thread_pages(threads: Sequence[Thread], crumbs: tuple[Crumb, ...], site_title: str) -> list[Page]:
+    """One timeline page per thread."""
+    return [Page(thread.path, "thread.html", f"{thread.title}: timeline", Context({"thread": thread}, thread_values),
+                 description=f"{thread.title}: {len(thread.stories)} stories from {thread.first:%-d %B} to {thread.last:%-d %B %Y}, "
+                             f"as {site_title} followed the event.",
+                 kind="thread", breadcrumbs=crumbs + (Crumb(thread.title, None),), lastmod=thread.last) for thread in threads]
