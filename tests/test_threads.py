@@ -230,7 +230,7 @@ def test_linking_compares_only_nearby_stories_that_share_a_rare_name():
         return ClassifiedStory(story, Classification(region="South Asia", theme="security", entities=refs))
 
     items = [item(n) for n in range(2000)]
-    facts = [threads._facts_of(i) for i in items]
+    facts = [threads._facts_of(i, {}) for i in items]
     config = ThreadsConfig(window_days=60)
     pairs = threads._candidates(facts, config)
     assert 0 < len(pairs) <= len(items) * threads.NEIGHBOURS  # not the 2 million pairs of 2,000 stories

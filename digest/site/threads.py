@@ -18,21 +18,23 @@ import datetime as dt
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from digest.models import ClassifiedStory, Story
 from digest.settings.threads import ThreadsConfig
 from digest.site.model import Context, Crumb, Page
 from digest.site.stories import story_dates
-from digest.stories.tokens import STOP_WORDS
+from digest.stories.tokens import STOP_WORDS, names
 from digest.wording import clip, teaser
 
 NEIGHBOURS = 8  # within one shared name or word, each story is paired with this many nearest in time
 LEAD_WORDS = 80  # of a story's summary: where a report says what happened
 HEADLINE_WEIGHT = 2.0  # a headline word counts twice: it names the event
 NAME_WEIGHT = 2.0  # so does a person, organisation or place the story names
+LINKAGE = 0.75  # of the threshold: how alike, on average, two groups' stories must be to join (see _grouped)
 AROUND = 3  # stories shown before and after the current one in a story page's thread box
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
 _SENTENCE_END = re.compile(r"[.!?][\"”’']?(?=\s+[\"“‘']?[A-Z0-9])")
@@ -97,7 +99,8 @@ class _Facts:
     themes: frozenset[str]  # its primary theme and the others it scores for
     places: frozenset[str]  # slugs of the places it names
     country: str | None  # its main country
-    terms: Mapping[str, float]  # names ("@slug") and word stems, weighted
+    terms: Mapping[str, float]  # names ("@slug", "#phrase") and word stems, weighted
+    keys: frozenset[str]  # what proposes pairs: its names and its headline's words (not its lead's: too many)
 
 
 class ThreadMemo:
@@ -109,6 +112,7 @@ class ThreadMemo:
         self.stories: tuple[ClassifiedStory, ...] = ()
         self.config: ThreadsConfig | None = None
         self.threads: dict[str, Thread] = {}
+        self.names: dict[str, tuple[str, ...]] = {}  # phrase -> its name keys (``tokens.names`` bounds it)
 
     def find(self, items: Sequence[ClassifiedStory], config: ThreadsConfig) -> tuple[Thread, ...]:
         """The threads of ``items``: the last call's Thread objects for the threads that did not change."""
@@ -119,12 +123,11 @@ class ThreadMemo:
         terms: dict[int, tuple[ClassifiedStory, _Facts]] = {}
         for item in items:
             kept = self.terms.get(id(item))
-            found = kept[1] if kept is not None and kept[0] is item else _facts_of(item)
+            found = kept[1] if kept is not None and kept[0] is item else _facts_of(item, self.names)
             terms[id(item)] = (item, found)
             facts.append(found)
-        threads = find_threads(items, config, facts)
-        old = self.threads
-        self.threads = {t.slug: (old[t.slug] if old.get(t.slug) == t else t) for t in threads}
+        threads = find_threads(items, config, facts, self.threads)
+        self.threads = {thread.slug: thread for thread in threads}
         self.terms, self.stories, self.config = terms, items, config
         return tuple(self.threads.values())
 
@@ -133,36 +136,42 @@ def _same(a: object, b: object) -> bool:
     return a is b
 
 
-def find_threads(items: Sequence[ClassifiedStory], config: ThreadsConfig, facts: Sequence[_Facts] | None = None) -> tuple[Thread, ...]:
-    """The threads among ``items``, newest event first (by its latest story). ``facts``: each item's, if known."""
+def find_threads(items: Sequence[ClassifiedStory], config: ThreadsConfig, facts: Sequence[_Facts] | None = None,
+                 last: Mapping[str, Thread] | None = None) -> tuple[Thread, ...]:
+    """The threads among ``items``, newest event first (by its latest story). ``facts``: each item's, if known;
+    ``last``: the threads found before, by slug: a thread of the very same stories is that thread object."""
+    last = last or {}
     if not config.enabled:
         return ()
-    facts = list(facts) if facts is not None else [_facts_of(item) for item in items]
+    if facts is None:
+        known_names: dict[str, tuple[str, ...]] = {}
+        facts = [_facts_of(item, known_names) for item in items]
     dated = [i for i, found in enumerate(facts) if found is not _UNDATED]
     known = [facts[i] for i in dated]
     vectors = _vectors([found.terms for found in known])
-    links = []
+    scores = {}
     for a, b in _candidates(known, config):
         if _may_link(known[a], known[b]):
-            score = _cosine(vectors[a], vectors[b])
-            if score >= config.threshold:
-                links.append((-score, a, b))
-    groups = _grouped(len(known), sorted(links))
+            scores[a, b] = _cosine(vectors[a], vectors[b])
+    groups = _grouped(known, scores, config)
     threads = []
     for members in groups:
         ordered = sorted(members, key=lambda k: (known[k].day, items[dated[k]].slug))
         stories = tuple(items[dated[k]] for k in ordered)
-        threads.append(Thread(stories[0].slug, _title(stories), stories))
+        kept = last.get(stories[0].slug)
+        if kept is None or len(kept.stories) != len(stories) or not all(map(_same, kept.stories, stories)):
+            kept = Thread(stories[0].slug, _title(stories), stories)
+        threads.append(kept)
     return tuple(sorted(threads, key=lambda t: (-t.last.toordinal(), t.slug)))
 
 
 def _candidates(known: Sequence[_Facts], config: ThreadsConfig) -> set[tuple[int, int]]:
-    """Pairs of stories (as indexes into ``known``) that share a name or word no more than ``max_shared`` stories
-    use, dated at most ``window_days`` apart, each story with its ``NEIGHBOURS`` nearest in time within each key."""
+    """Pairs of stories (as indexes into ``known``) that share a name or headline word no more than ``max_shared``
+    stories use, dated at most ``window_days`` apart, each story with its ``NEIGHBOURS`` nearest in time within each key."""
     postings: dict[str, list[int]] = defaultdict(list)
     for i, found in enumerate(known):
-        for term in found.terms:
-            postings[term].append(i)
+        for key in found.keys:
+            postings[key].append(i)
     pairs: set[tuple[int, int]] = set()
     for holders in postings.values():
         if not 1 < len(holders) <= config.max_shared:
@@ -204,35 +213,37 @@ def _vectors(terms: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(weight * b.get(term, 0.0) for term, weight in a.items())
+    return sum(a[term] * b[term] for term in a.keys() & b.keys())
 
 
-def _grouped(n: int, links: Iterable[tuple[float, int, int]]) -> list[list[int]]:
-    """The groups of two or more stories that links join (union-find, best link first)."""
-    parent = list(range(n))
+def _grouped(known: Sequence[_Facts], scores: Mapping[tuple[int, int], float], config: ThreadsConfig) -> list[list[int]]:
+    """The groups of two or more stories that links join, best link first. A link joins two groups only if their
+    stories within ``window_days`` of each other are alike on average (``LINKAGE`` of the threshold; a pair not
+    compared counts as 0): one story that looks like two events does not chain them into one thread."""
+    members = {i: [i] for i in range(len(known))}  # group -> its stories; a group is named by one of them
+    group = list(range(len(known)))
+    for (a, b), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+        if score < config.threshold:
+            break
+        mine, theirs = group[a], group[b]
+        if mine == theirs:
+            continue
+        near = [(x, y) if x < y else (y, x) for x in members[mine] for y in members[theirs]
+                if abs(known[x].day - known[y].day) <= config.window_days]  # holds (a, b) at least
+        if sum(scores.get(pair, 0.0) for pair in near) < LINKAGE * config.threshold * len(near):
+            continue
+        if len(members[mine]) < len(members[theirs]):
+            mine, theirs = theirs, mine
+        for x in members[theirs]:
+            group[x] = mine
+        members[mine] += members.pop(theirs)
+    return [found for found in members.values() if len(found) > 1]
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    for _, a, b in links:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        groups[root(i)].append(i)
-    return [members for members in groups.values() if len(members) > 1]
+_UNDATED = _Facts(0, None, frozenset(), frozenset(), None, {}, frozenset())  # a story without a date is in no thread
 
 
-_UNDATED = _Facts(0, None, frozenset(), frozenset(), None, {})  # a story without a date is in no thread
-
-
-def _facts_of(item: ClassifiedStory) -> _Facts:
+def _facts_of(item: ClassifiedStory, known_names: dict[str, tuple[str, ...]]) -> _Facts:
     date = story_dates(item.story)[0]
     if date is None:
         return _UNDATED
@@ -240,21 +251,28 @@ def _facts_of(item: ClassifiedStory) -> _Facts:
     terms: defaultdict[str, float] = defaultdict(float)
     for word in _words(story.title):
         terms[_stem(word)] += HEADLINE_WEIGHT
-    for word in _words(teaser(story))[:LEAD_WORDS]:
+    headline = set(terms)
+    lead = teaser(story)
+    for word in _words(lead)[:LEAD_WORDS]:
         terms[_stem(word)] += 1.0
+    for phrase in names(f"{story.title}. {lead}", known_names):  # "Kandahari Bazaar": a name the taxonomy need not know
+        if " " in phrase:
+            terms["#" + phrase] += 1.0
     places = set()
     for ref in filing.entities:
         terms["@" + ref.slug] += NAME_WEIGHT
         if ref.kind == "place":
             places.add(ref.slug)
     themes = frozenset([filing.theme] if filing.theme else []) | {score.name for score in filing.themes}
-    return _Facts(date.day.toordinal(), filing.region, themes, frozenset(places), filing.countries[0] if filing.countries else None, dict(terms))
+    keys = frozenset(term for term in terms if term in headline or term[0] in "@#")
+    return _Facts(date.day.toordinal(), filing.region, themes, frozenset(places), filing.countries[0] if filing.countries else None, dict(terms), keys)
 
 
 def _words(text: str) -> list[str]:
     return [w for w in (m.lower() for m in _WORD.findall(text)) if w not in STOP_WORDS and len(w) > 2]
 
 
+@lru_cache(maxsize=1 << 16)  # the same words recur in every story
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
