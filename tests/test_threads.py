@@ -219,21 +219,24 @@ def test_digest_serve_shows_a_thread_as_it_grows(tmp_path):
 
 
 def test_linking_compares_only_nearby_stories_that_share_a_rare_name():
-    """2,000 stories in one city, in 50 events of 40 stories each, one a day: the city (named by all) proposes
-    no pair, and within each event's name each story is paired with its nearest neighbours only."""
+    """2,000 stories in one city, in 50 events of 40 stories each (each with its own site and envoy), one a day: the
+    city (named by all) proposes no pair, and within each event's names each story is paired with its nearest
+    neighbours only."""
     def item(n: int) -> ClassifiedStory:
         event = n % 50
         date = ArticleDate(dt.date(2025, 1, 1) + dt.timedelta(days=n // 50), DateSource.FRONT_MATTER)
         story = Story(f"s{n}", f"Story {n} about event {event}", (), summary=(f"Something happened in Quetta at site {event}.",))
         object.__setattr__(story, "_digest_dates", (date, date))
-        refs = (EntityRef("quetta", "Quetta", "place"), EntityRef(f"site-{event}", f"Site {event}", "place"))
+        refs = (EntityRef("quetta", "Quetta", "place"), EntityRef(f"site-{event}", f"Site {event}", "place"),
+                EntityRef(f"envoy-{event}", f"Envoy {event}", "person"))
         return ClassifiedStory(story, Classification(region="South Asia", theme="security", entities=refs))
 
     items = [item(n) for n in range(2000)]
     facts = [threads._facts_of(i, {}) for i in items]
     config = ThreadsConfig(window_days=60)
     pairs = threads._candidates(facts, config)
-    assert 0 < len(pairs) <= len(items) * threads.NEIGHBOURS  # not the 2 million pairs of 2,000 stories
+    assert 0 < len(pairs) <= len(items) * threads.NEIGHBOURS  # not the 2 million pairs of 2,000 stories: the site and
+    # the envoy of an event propose the same pairs
     assert all(a % 50 == b % 50 for a, b in pairs)  # proposed by the event's own name only
     found = threads.find_threads(items, config, facts)
     assert len(found) == 50 and all(len(t.stories) == 40 for t in found)

@@ -96,8 +96,9 @@ class _Facts:
 
     day: int  # ordinal of its earliest date
     region: str | None
-    themes: frozenset[str]  # its primary theme and the others it scores for
+    theme: str | None  # its primary theme
     places: frozenset[str]  # slugs of the places it names
+    who: frozenset[str]  # the people, organisations and other names it names ("@slug", "#phrase"), not places
     country: str | None  # its main country
     terms: Mapping[str, float]  # names ("@slug", "#phrase") and word stems, weighted
     keys: frozenset[str]  # what proposes pairs: its names and its headline's words (not its lead's: too many)
@@ -186,11 +187,13 @@ def _candidates(known: Sequence[_Facts], config: ThreadsConfig) -> set[tuple[int
 
 
 def _may_link(a: _Facts, b: _Facts) -> bool:
-    """The same region, a theme in common, and the same place: a place both name, or (when neither names a place)
-    the same main country."""
+    """The same region and theme, someone or something both name (a person, an organisation, a name like
+    "Kandahari Bazaar"), and the same place: a place both name, or (when neither names a place) the same main country."""
     if a.region and b.region and a.region != b.region:
         return False
-    if a.themes and b.themes and not a.themes & b.themes:
+    if a.theme and b.theme and a.theme != b.theme:
+        return False
+    if not a.who & b.who:
         return False
     if a.places or b.places:
         return bool(a.places & b.places)
@@ -240,7 +243,7 @@ def _grouped(known: Sequence[_Facts], scores: Mapping[tuple[int, int], float], c
     return [found for found in members.values() if len(found) > 1]
 
 
-_UNDATED = _Facts(0, None, frozenset(), frozenset(), None, {}, frozenset())  # a story without a date is in no thread
+_UNDATED = _Facts(0, None, None, frozenset(), frozenset(), None, {}, frozenset())  # a story without a date is in no thread
 
 
 def _facts_of(item: ClassifiedStory, known_names: dict[str, tuple[str, ...]]) -> _Facts:
@@ -255,17 +258,20 @@ def _facts_of(item: ClassifiedStory, known_names: dict[str, tuple[str, ...]]) ->
     lead = teaser(story)
     for word in _words(lead)[:LEAD_WORDS]:
         terms[_stem(word)] += 1.0
+    places: set[str] = set()
+    who: set[str] = set()
+    for ref in filing.entities:
+        terms["@" + ref.slug] += NAME_WEIGHT
+        (places if ref.kind == "place" else who).add("@" + ref.slug)
+    where = {ref.name.lower() for ref in filing.entities if ref.kind == "place"} | {c.lower() for c in filing.countries}
     for phrase in names(f"{story.title}. {lead}", known_names):  # "Kandahari Bazaar": a name the taxonomy need not know
         if " " in phrase:
             terms["#" + phrase] += 1.0
-    places = set()
-    for ref in filing.entities:
-        terms["@" + ref.slug] += NAME_WEIGHT
-        if ref.kind == "place":
-            places.add(ref.slug)
-    themes = frozenset([filing.theme] if filing.theme else []) | {score.name for score in filing.themes}
+            if phrase not in where and phrase.split(" ", 1)[0] not in STOP_WORDS:  # not "of state"
+                who.add("#" + phrase)
     keys = frozenset(term for term in terms if term in headline or term[0] in "@#")
-    return _Facts(date.day.toordinal(), filing.region, themes, frozenset(places), filing.countries[0] if filing.countries else None, dict(terms), keys)
+    return _Facts(date.day.toordinal(), filing.region, filing.theme, frozenset(places), frozenset(who), filing.countries[0] if filing.countries else None,
+                  dict(terms), keys)
 
 
 def _words(text: str) -> list[str]:
@@ -281,12 +287,16 @@ def _stem(word: str) -> str:
 
 
 def _title(stories: Sequence[ClassifiedStory]) -> str:
-    """The event's name: the place most of its stories name, and the word most of its headlines share."""
+    """The event's name: the place most of its stories name (else their country), and the word most of its headlines
+    share; without such a word, its first story's headline."""
     places: Counter[str] = Counter()  # in the order first named, so a tie goes to the first (most_common keeps it)
     for item in stories:
         places.update(list(dict.fromkeys(ref.name for ref in item.classification.entities if ref.kind == "place")))
+    if not places:  # no place named: the country most of them are about
+        places.update(item.classification.countries[0] for item in stories if item.classification.countries)
     place = places.most_common(1)[0][0] if places else ""
-    taken = {_stem(w) for w in _words(place)}
+    # The word is what happened, not where: neither the place nor a country of the thread.
+    taken = {_stem(w) for w in _words(" ".join([place, *(c for item in stories for c in item.classification.countries)]))}
     counts: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     for item in stories:
