@@ -149,7 +149,7 @@ def find_threads(items: Sequence[ClassifiedStory], config: ThreadsConfig, facts:
         facts = [_facts_of(item, known_names) for item in items]
     dated = [i for i, found in enumerate(facts) if found is not _UNDATED]
     known = [facts[i] for i in dated]
-    vectors = _vectors([found.terms for found in known])
+    vectors = _Vectors([found.terms for found in known])
     scores = {}
     for a, b in _candidates(known, config):
         if _may_link(known[a], known[b]):
@@ -193,26 +193,34 @@ def _may_link(a: _Facts, b: _Facts) -> bool:
         return False
     if a.theme and b.theme and a.theme != b.theme:
         return False
-    if not a.who & b.who:
+    if a.who.isdisjoint(b.who):
         return False
     if a.places or b.places:
-        return bool(a.places & b.places)
+        return not a.places.isdisjoint(b.places)
     return a.country is not None and a.country == b.country
 
 
-def _vectors(terms: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
-    """Each story's terms weighted by TF-IDF, of length 1."""
-    frequency: Counter[str] = Counter()
-    for found in terms:
-        frequency.update(found.keys())
-    n = len(terms)
-    idf = {term: math.log(1 + n / count) for term, count in frequency.items()}
-    vectors = []
-    for found in terms:
-        weighted = {term: count * idf[term] for term, count in found.items()}
-        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
-        vectors.append({term: w / norm for term, w in weighted.items()})
-    return vectors
+class _Vectors:
+    """Each story's terms weighted by TF-IDF, of length 1; worked out for a story when first asked for (only stories
+    that may link are)."""
+
+    def __init__(self, terms: Sequence[Mapping[str, float]]):
+        frequency: Counter[str] = Counter()
+        for found in terms:
+            frequency.update(found.keys())
+        n = len(terms)
+        self.terms = terms
+        self.idf = {term: math.log(1 + n / count) for term, count in frequency.items()}
+        self.made: dict[int, dict[str, float]] = {}
+
+    def __getitem__(self, i: int) -> dict[str, float]:
+        vector = self.made.get(i)
+        if vector is None:
+            idf = self.idf
+            weighted = {term: count * idf[term] for term, count in self.terms[i].items()}
+            norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+            vector = self.made[i] = {term: w / norm for term, w in weighted.items()}
+        return vector
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
