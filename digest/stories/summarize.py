@@ -19,6 +19,7 @@ from digest.forking import forked
 from digest.models import Article, OutletAddition
 from digest.read.text import split_sentences
 from digest.stories.arrays import dense_ids, distinct, ranges
+from digest.stories.facts import acronyms, common_form, restated_rows
 from digest.stories.reading import Reading, cut_sentence
 from digest.stories.tokens import STOP_WORDS
 
@@ -155,6 +156,42 @@ class _Versions:
         lookup = np.searchsorted(keys, self.story[row_version[self.bigram_sentence]] * b_width + self.bigram)
         elsewhere = np.bincount(self.bigram_sentence, weights=(versions_with[lookup] > 1).astype(np.float64), minlength=len(row))
         self.adds = (self.bigrams > 0) & (elsewhere < SHARED_BIGRAMS * self.bigrams)
+        self.adds[self._restated(words)] = False
+
+    def _restated(self, words: np.ndarray) -> list[int]:
+        """The sentences worded unlike every other version whose fact another version states in its own words
+        (``words``: each sentence's distinct content words, as sentence * width + word, sorted)."""
+        candidate = np.flatnonzero(self.adds)
+        if not len(candidate):
+            return []
+        stories = distinct(self.story[self.row_version[candidate]], runs=True)
+        version_bounds = np.r_[0, np.cumsum([len(v) for v in self.stories])]
+        row_bounds = np.searchsorted(self.row_version, np.arange(len(self.version) + 1))
+        rows, _ = ranges(row_bounds[version_bounds[stories]], row_bounds[version_bounds[stories + 1]])
+        local = np.full(len(self.row), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        sentence, word = words // self.width, words % self.width
+        keep = local[sentence] >= 0
+        sentence, word = local[sentence[keep]], word[keep]
+        # Each word in its common form, numbered (acronyms a version spells out as the name's first word).
+        used, inverse = dense_ids(word)
+        forms: dict[str, int] = {}
+        vocabulary = self.reading.vocabulary
+        form_of = np.array([-1 if (f := common_form(vocabulary[w])) is None else forms.setdefault(f, len(forms)) for w in used.tolist()], dtype=np.int64)
+        form = form_of[inverse.reshape(-1)]
+        story = self.story[self.row_version[rows]]
+        story_start = np.searchsorted(story[sentence], stories).tolist() + [len(sentence)]  # rows are in story order
+        for k, begin, end in zip(stories.tolist(), story_start, story_start[1:]):
+            texts = [self.articles[int(i)].text for i in self.version[version_bounds[k]:version_bounds[k + 1]]]
+            for a, b in acronyms(texts).items():
+                if a in forms:
+                    part = form[begin:end]
+                    part[part == forms[a]] = forms.setdefault(b, len(forms))
+        keep = form >= 0
+        code = distinct(sentence[keep] * (len(forms) + 1) + form[keep], runs=True)  # distinct again: aliases may repeat a word
+        figure = np.array([f.isdigit() for f in forms], dtype=bool)
+        stated = restated_rows(story, self.row_version[rows], code // (len(forms) + 1), code % (len(forms) + 1), local[candidate], figure)
+        return rows[stated].tolist()
 
     def _weight(self, story: np.ndarray, word: np.ndarray) -> np.ndarray:
         return self.agree[np.searchsorted(self.story_word, story * self.width + word)].astype(np.float64)
