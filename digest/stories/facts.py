@@ -2,11 +2,12 @@
 
 "What each outlet adds" must list only facts no other version states. The summary stage's bigram test finds
 the sentences worded differently from every other version; a reworded fact ("a 60-day state of emergency",
-"an emergency lasting 60 days") is one of them, and would be shown as one outlet's own. Here each such sentence is
-compared with the sentences of the other versions by their content words, reduced to a common form (plural, possessive and verb endings off,
-number words as digits) and weighted by how rare each is in the story: "emergency" and "60" say more than
-"earthquake" in a story about an earthquake. A sentence another version covers to RESTATED or more is shared;
-one that brings a number no other version has is the outlet's own whatever the rest of its words.
+"an emergency lasting 60 days") is one of them, and would be shown as one outlet's own. Here each such sentence
+is compared with the sentences of the other versions by their content words, reduced to a common form (plural,
+possessive and verb endings off, number words as digits, an acronym a version spells out as its name) and
+weighted by how rare each is in the story: "emergency" and "60" say more than "earthquake" in a story about an
+earthquake. A sentence another version's sentence covers to RESTATED or more is shared; one whose figures no
+other version gives is the outlet's own whatever the rest of its words.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from digest.stories.arrays import distinct, ranges
 from digest.stories.tokens import STOP_WORDS
 
-# Weighted share of a sentence's content words that one passage of another version must hold for the sentence's
+# Weighted share of a sentence's content words that one sentence of another version must hold for the sentence's
 # fact to count as stated there too. Chosen on the issue's cases (tests/test_outlet_adds.py) and the shipped
 # stories: facts only one outlet has score 0-0.31 with at most 2 specific words; reworded shared ones 0.35-1.
 RESTATED = 0.42
@@ -45,8 +46,8 @@ Fact = frozenset[str]  # a sentence's content words, in their common form
 
 
 def common_form(word: str) -> str | None:
-    """The form a content word is compared in ("landslides" -> "landslide", "twelve" -> "12"); None for a word
-    that says nothing (a stop word)."""
+    """The form a content word is compared in, the same for its inflections ("landslides", "landslide" ->
+    "landslid"; "twelve" -> "12"); None for a word that says nothing (a stop word)."""
     word = word.replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
