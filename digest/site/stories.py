@@ -60,13 +60,8 @@ def newest_first(item: ClassifiedStory) -> tuple:
 
 
 def story_dates(story: Story) -> tuple:
-    """(earliest, latest) date of a story, worked out once per story object: each is a pass over its
-    articles, and the graph asks for them several times per story."""
-    kept = story.__dict__.get("_digest_dates")
-    if kept is None:
-        kept = (story.date, story.latest)
-        object.__setattr__(story, "_digest_dates", kept)  # not a field: equality and repr ignore it
-    return kept
+    """(earliest, latest) date of a story (each kept on the story once worked out: see ``Story.date``)."""
+    return story.date, story.latest
 
 
 def _kind_order(kind: str) -> tuple:
