@@ -45,18 +45,20 @@ def launched_chromium() -> Iterator:
             instance.close()
 
 
-@pytest.fixture
-def browser():
-    """A headless Chromium for one test."""
-    with launched_chromium() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """One headless Chromium per module (a session-wide one would block other modules' Playwright fixtures)."""
+    """One headless Chromium per worker process, shared by every browser test (each opens its own contexts and
+    pages, so no cookie, storage or cache passes from one test to the next). Only these fixtures start Playwright."""
     with launched_chromium() as instance:
         yield instance
+
+
+@pytest.fixture
+def browser(chromium):
+    """The shared Chromium for one test; whatever the test left open is closed after it."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 def _build_shipped(base_url: str) -> Callable[[Path], None]:
