@@ -45,17 +45,18 @@ def launched_chromium() -> Iterator:
             instance.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium per worker process, shared by every browser test (each opens its own contexts and
-    pages, so no cookie, storage or cache passes from one test to the next). Only these fixtures start Playwright."""
+    """One headless Chromium per module, shared by its browser tests. Not per session: between its calls
+    Playwright's sync API leaves its event loop marked as running in the thread, and every later test's
+    asyncio.run() would fail."""
     with launched_chromium() as instance:
         yield instance
 
 
 @pytest.fixture
 def browser(chromium):
-    """The shared Chromium for one test; whatever the test left open is closed after it."""
+    """The module's Chromium for one test; whatever the test left open (contexts, pages) is closed after it."""
     yield chromium
     for context in chromium.contexts:
         context.close()
