@@ -6,12 +6,12 @@ Plain helpers (the CLI runners, paths, the quality-tool checks) are in helpers.p
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM, CHROMIUM_ARGS, REPO, copy_shipped_site, invoke, require_browser, run_digest, sitecheck  # noqa: F401 - test_serve.py still imports them from here
+from helpers import CHROMIUM, CHROMIUM_ARGS, REPO, built_once, copy_shipped_site, invoke, require_browser, run_digest, sitecheck  # noqa: F401 - test_serve.py still imports them from here
 
 pytest_plugins = ("pytester",)  # test_quality runs the browser fixtures in a pytest of its own
 
@@ -45,36 +45,40 @@ def launched_chromium() -> Iterator:
             instance.close()
 
 
-@pytest.fixture
-def browser():
-    """A headless Chromium for one test."""
-    with launched_chromium() as instance:
-        yield instance
-
-
 @pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium per module (a session-wide one would block other modules' Playwright fixtures)."""
+    """One headless Chromium per module, shared by its browser tests. Not per session: between its calls
+    Playwright's sync API leaves its event loop marked as running in the thread, and every later test's
+    asyncio.run() would fail."""
     with launched_chromium() as instance:
         yield instance
 
 
-def _build_shipped(workdir: Path, base_url: str) -> Path:
-    site = copy_shipped_site(workdir / "site")
-    invoke("build", "--output", str(workdir / "out"), "--base-url", base_url, cwd=site, check=True)
-    return workdir / "out"
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium for one test; whatever the test left open (contexts, pages) is closed after it."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
+
+
+def _build_shipped(base_url: str) -> Callable[[Path], None]:
+    def build(workdir: Path) -> None:
+        site = copy_shipped_site(workdir / "site")
+        invoke("build", "--output", str(workdir / "out"), "--base-url", base_url, cwd=site, check=True)
+    return build
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The shipped site built once per session (search included) for a sub-path: https://example.org/digest/. Read only."""
-    return _build_shipped(tmp_path_factory.mktemp("built-subpath"), "https://example.org/digest/")
+    return built_once(tmp_path_factory, "built-subpath", _build_shipped("https://example.org/digest/")) / "out"
 
 
 @pytest.fixture(scope="session")
 def built_root_site(tmp_path_factory) -> Path:
     """The shipped site built once per session for a domain root: https://example.org/. Read only."""
-    return _build_shipped(tmp_path_factory.mktemp("built-root"), "https://example.org/")
+    return built_once(tmp_path_factory, "built-root", _build_shipped("https://example.org/")) / "out"
 
 
 @pytest.fixture(scope="session")
@@ -84,10 +88,15 @@ def served_site(built_site):
         yield url
 
 
+def _list_shipped(workdir: Path) -> None:
+    root = copy_shipped_site(workdir / "site")
+    for name, *options in (("stories.json", "--json"), ("articles.json", "--articles", "--json")):
+        (workdir / name).write_text(invoke("list", *options, cwd=root, check=True).stdout, encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def shipped_listing(tmp_path_factory) -> tuple[Path, list[dict], list[dict]]:
     """(site folder, `digest list --json`, `digest list --articles --json`) of a copy of the shipped site. Read only."""
-    root = copy_shipped_site(tmp_path_factory.mktemp("shipped-listing") / "site")
-    stories = json.loads(invoke("list", "--json", cwd=root, check=True).stdout)
-    articles = json.loads(invoke("list", "--articles", "--json", cwd=root, check=True).stdout)
-    return root, stories, articles
+    workdir = built_once(tmp_path_factory, "shipped-listing", _list_shipped)
+    listed = [json.loads((workdir / name).read_text(encoding="utf-8")) for name in ("stories.json", "articles.json")]
+    return workdir / "site", listed[0], listed[1]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,26 @@ import sitecheck  # noqa: E402
 
 CHROMIUM = sitecheck.CHROMIUM
 CHROMIUM_ARGS = sitecheck.CHROMIUM_ARGS
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder ``name`` made by ``make(folder)`` once per test session, however many xdist workers ask.
+
+    Workers share the parent of their own temporary folders (the session's); the first to take the lock makes
+    the folder, the others wait and read it. A folder left half-made (its maker failed) is made again. Readers
+    must not change it: every worker sees the same one.
+    """
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, also if make() raises
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 def copy_shipped_site(root: Path) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from helpers import REPO, SHIPPED_CONTENT, invoke
+from helpers import REPO, SHIPPED_CONTENT, built_once, invoke
 
 BASE = "https://example.org/repo/"
 CONFIGURED = "https://example.org/digest/"  # site.base_url in the shipped digest.yaml: the flag must win over it
@@ -33,12 +33,14 @@ def _site_folder(root: Path, extra_settings: str = "") -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
+def _build_for_base(workdir: Path) -> None:
+    invoke("build", "--base-url", BASE, cwd=_site_folder(workdir / "site"), check=True)
+
+
+@pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    """The shipped site built once for https://example.org/repo/; tests only read it."""
-    root = _site_folder(tmp_path_factory.mktemp("base-url") / "site")
-    invoke("build", "--base-url", BASE, cwd=root, check=True)
-    return root
+    """The shipped site built once per session for https://example.org/repo/; tests only read it."""
+    return built_once(tmp_path_factory, "base-url", _build_for_base) / "site"
 
 
 def html_pages(output: Path) -> list[Path]:

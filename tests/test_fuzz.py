@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from digest.characters import FORBIDDEN
@@ -105,8 +105,9 @@ def assert_publishable(parsed, name: str) -> None:
 # ---------------------------------------------------------------- readers
 
 
-@examples(3000)
+@examples(1500)  # ~20 ms each on a loaded machine; it found its bug (below) within 1,000
 @given(name=st.sampled_from(["page.txt", "note.md", "note.markdown"]), text=documents())
+@example(name="page.txt", text="\x00\n---")  # its find: a headline of control characters only
 def test_readers_on_arbitrary_text(name, text):
     assert_publishable(parse_document(SourceDocument(name, text, "0" * 64, 0.0), CAPTURE), name)
 
@@ -118,7 +119,7 @@ def scratch():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@examples(2000)
+@examples(1200)
 @given(suffix=st.sampled_from([".txt", ".md"]), data=st.one_of(st.binary(max_size=300), documents().map(lambda t: t.encode("utf-8", "surrogatepass")),
                                                               documents().map(lambda t: t.encode("cp1252", "replace"))))
 def test_readers_on_arbitrary_bytes(scratch, suffix, data):
@@ -133,7 +134,7 @@ def test_readers_on_arbitrary_bytes(scratch, suffix, data):
     assert_publishable(parse_document(doc, CAPTURE), doc.path)
 
 
-@examples(2000)
+@examples(1200)
 @given(meta=front_matters, body=bodies)
 def test_front_matter(meta, body):
     text = "---\n" + yaml_mapping(meta) + "---\n" + body
@@ -182,7 +183,7 @@ def assert_settings_outcome(text: str) -> None:
     assert all(w.path == str(SETTINGS_PATH) and w.message for w in config.warnings)
 
 
-@examples(1500)
+@examples(900)
 @given(data=st.fixed_dictionaries({}, optional=SECTIONS))
 def test_digest_yaml_values_for_known_keys(data):
     text = "".join(
@@ -191,7 +192,7 @@ def test_digest_yaml_values_for_known_keys(data):
     assert_settings_outcome(text)
 
 
-@examples(1000)
+@examples(3880)  # ~2 ms each: with the capture patterns they keep the file past 10,000 examples
 @given(
     text=st.one_of(
         st.text(max_size=80),
@@ -254,7 +255,7 @@ SAMPLE_PAGE = (
 )
 
 
-@examples(600)
+@examples(1600)
 @given(setting=st.sampled_from(PATTERN_SETTINGS), patterns=st.lists(st.lists(st.sampled_from(PATTERN_PIECES), max_size=8).map("".join), min_size=1, max_size=2))
 def test_capture_patterns(setting, patterns):
     text = yaml.safe_dump({"capture": {setting: patterns}}, allow_unicode=True)
@@ -303,7 +304,7 @@ def render_generated_site(config: Config, docs: list[tuple[str, str]]) -> dict[s
     return files
 
 
-@examples(150)
+@examples(50)  # ~0.2 s each: a whole site rendered
 @given(docs=st.lists(st.one_of(st.tuples(st.sampled_from([".txt", ".md"]), documents()), linked_pages()), min_size=1, max_size=4))
 def test_whole_pipeline_in_memory(site_folder, docs):
     """gather + site graph + render on a small generated content folder: every page and feed is produced,
@@ -319,7 +320,7 @@ def test_whole_pipeline_in_memory(site_folder, docs):
             ElementTree.fromstring(data)
 
 
-@examples(120)
+@examples(40)
 @given(site=SECTIONS["site"], docs=st.lists(linked_pages(), min_size=1, max_size=2))
 def test_whole_pipeline_with_generated_site_settings(site_folder, site, docs):
     """Whatever site settings are accepted render a site with well-formed feeds."""

@@ -1,7 +1,8 @@
 """kill -9 at any moment: ``output/`` is the old site or the new one, and no digest process lives on.
 
-One generated corpus of 2,000 small documents serves every test here. The rebuild under test changes a template
-(every page is rendered again, by the render pool, and written again); the parse pool and Pagefind are killed
+One generated corpus of 600 small documents serves every test here (enough pages for the render pool, enough
+documents for the parse pool; more would only make each of the twenty moments wait longer for the same stages).
+The rebuild under test changes a template (every page is rendered again, by the render pool, and written again); the parse pool and Pagefind are killed
 in a test of their own, the moment they run. Each kill is sent to the real CLI in a subprocess of its own process group, and afterwards the group must be
 empty (helpers die with their parent) and ``output/`` must match, file for file and byte for byte, either the
 site before the rebuild or the site the rebuild makes when left alone.
@@ -24,12 +25,16 @@ from pathlib import Path
 import pytest
 from helpers import REPO
 
-DOCUMENTS = 2000
+from digest.pipeline.gather import PARALLEL_PARSE_MIN
+from digest.render.pages import PARALLEL_RENDER_MIN
+
+DOCUMENTS = 600
 MOMENTS = 20
 PLACES = ["Karachi", "Lahore", "Quetta", "Peshawar", "Multan", "Hyderabad", "Sukkur", "Gwadar", "Sialkot", "Faisalabad"]
 TOPICS = "council river market school bridge harbour festival court railway hospital farmers election museum".split()
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+pytestmark = [pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)"),
+              pytest.mark.xdist_group("kill")]  # one worker builds the corpus for all three tests
 
 
 def write_corpus(content: Path) -> None:
@@ -111,6 +116,8 @@ def corpus(scratch: Path) -> Corpus:
     write = float(re.search(r"write (\d+) ms", done.stdout)[1]) / 1000
     corpus = Corpus(site, old_output, site_tree(old_output), site_tree(site / "output"), seconds, write)
     assert corpus.old != corpus.new and len(corpus.new) > DOCUMENTS
+    pages = int(re.search(r": (\d+) pages in output/", done.stdout)[1])
+    assert pages >= PARALLEL_RENDER_MIN, f"{pages} pages: too few for the render pool this test kills"
     return corpus
 
 
@@ -209,7 +216,9 @@ def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(co
 
 
 def test_the_parse_pool_and_the_search_indexer_die_with_a_killed_build(corpus):
-    for document in list((corpus.site / "content").glob("*.md"))[:400]:  # enough for the parse pool to start
+    edited = list((corpus.site / "content").glob("*.md"))[:2 * PARALLEL_PARSE_MIN]  # enough for the parse pool to start
+    assert len(edited) == 2 * PARALLEL_PARSE_MIN
+    for document in edited:
         os.utime(document, ns=(document.stat().st_atime_ns, document.stat().st_mtime_ns + 1))
         document.write_text(document.read_text(encoding="utf-8") + "Read again.\n", encoding="utf-8")
     for helper in ("concurrent", "pagefind"):
