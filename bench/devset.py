@@ -15,6 +15,7 @@ this process, exactly as ``digest build`` would, and the figures are printed per
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 import sys
 import tempfile
 import time
@@ -75,6 +76,8 @@ def _reading_check(articles, labels: dict[str, Label]) -> str:
 
 
 def _print_misses(misses: list[Miss], labels: dict[str, Label], limit: int) -> None:
+    confusion = Counter((m.expected, m.got) for m in misses if m.kind == "theme" and labels[m.article].split == "dev")
+    print("\ntheme confusion (dev): " + ", ".join(f"{want}->{got} {n}" for (want, got), n in confusion.most_common(12)))
     for kind in ("theme", "region", "related", "merge"):
         mine = [m for m in misses if m.kind == kind and labels[m.article].split == "dev"]
         print(f"\n{kind}: {len(mine)} misses in the dev split")
