@@ -15,10 +15,10 @@ this process, exactly as ``digest build`` would, and the figures are printed per
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
