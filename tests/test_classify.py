@@ -231,3 +231,16 @@ def test_a_shared_city_alone_does_not_relate_stories_of_other_subjects():
     assert [filed[s].classification.theme for s in ("derby", "parking", "cup")] == ["sport", "trade", "sport"]
     assert filed["derby"].related == ("cup",)  # the same subject and city; the council story shares the city alone
     assert "parking" not in filed["cup"].related
+
+
+def test_a_place_named_once_in_the_opening_is_enough_for_a_region():
+    taxonomy, _ = build_taxonomy()
+    sprinter = story("Sprinter quits athletics", "The sprinter will retire after a race at Musselburgh near Edinburgh. He had six operations.",
+                     "He said he had struggled for fitness and would now coach young athletes.")
+    [item] = classify_stories([sprinter], taxonomy, ())
+    assert item.classification.region == "Northern Europe"
+    vague = story("Sprinter quits athletics", "The sprinter will retire after six operations. He had struggled for fitness all season, "
+                  "missed the indoor championships and the summer meetings, and said his body could no longer take the training "
+                  "that a sprinter needs to race against the best in the world.",
+                  "He said he would now coach young athletes, perhaps in Edinburgh.")
+    assert classify_stories([vague], taxonomy, ())[0].classification.region is None  # once, in passing: not enough

@@ -59,7 +59,7 @@ class Weights:
     entity_country: float = field(default=0.5, metadata=documented("a person or organisation of a country counts this much for the country"))
     entity_theme: float = field(default=1.5, metadata=documented("an entity with a theme (a party, a league) counts for it as a cue of this weight"))
     secondary: float = field(default=0.3, metadata=documented("other regions, themes and countries are listed down to this share of the top score"))
-    min_score: float = field(default=2.0, metadata=documented("below this score no region and no theme is chosen"))
+    min_score: float = field(default=1.5, metadata=documented("below this score no region and no theme is chosen"))
 
 
 @dataclass(frozen=True)
