@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the clone of bbc-article-classify-bert, its bbc/ folder or a bare git directory")
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--site", type=Path, help="write the site here (default: a temporary folder)")
+    parser.add_argument("--undated", action="store_true", help="date nothing: only the text keeps stories apart")
     parser.add_argument("--misses", type=int, default=0, help="print this many wrong answers of each kind (dev split only)")
     args = parser.parse_args(argv)
     if args.corpus is None:
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         site = args.site or Path(scratch)
         start = time.perf_counter()
         articles = read_corpus(args.corpus)
-        ids = make_content(articles, {key: label.event for key, label in labels.items() if label.event}, site / "content")
+        ids = make_content(articles, {key: label.event for key, label in labels.items() if label.event}, site / "content", not args.undated)
         (site / "digest.yaml").write_text("site:\n  title: Development set\n  base_url: https://devset.example/\n", encoding="utf-8")
         made = time.perf_counter() - start
         timings = Timings()

@@ -112,15 +112,18 @@ def publication_day(article_id: str, event: str | None) -> dt.date:
     return FIRST_DAY + dt.timedelta(days=number(article_id, "day") % DAYS)
 
 
-def make_content(articles: Iterable[CorpusArticle], events: Mapping[str, str], content: Path) -> dict[str, str]:
-    """Write every article into ``content`` (one file each); returns article id -> the digest article id."""
+def make_content(articles: Iterable[CorpusArticle], events: Mapping[str, str], content: Path, dated: bool = True) -> dict[str, str]:
+    """Write every article into ``content`` (one file each); returns article id -> the digest article id.
+
+    The corpus has no dates: each article gets one (``publication_day``), reports of one event a day or two
+    apart. With ``dated=False`` nothing is dated, so only the text keeps stories apart."""
     articles = list(articles)
     content.mkdir(parents=True, exist_ok=True)
     headlines = [a.headline for a in articles]
     ids = {}
     for article in articles:
         stem = file_stem(article.id)
-        day = publication_day(article.id, events.get(article.id))
+        day = publication_day(article.id, events.get(article.id)) if dated else None
         form = number(article.id, "form") % 3
         if form == 0:
             outlet = NOTE_OUTLETS[number(article.id, "outlet") % len(NOTE_OUTLETS)]
@@ -134,14 +137,16 @@ def make_content(articles: Iterable[CorpusArticle], events: Mapping[str, str], c
     return ids
 
 
-def _note(article: CorpusArticle, outlet: str, day: dt.date) -> str:
+def _note(article: CorpusArticle, outlet: str, day: dt.date | None) -> str:
     title = article.headline.replace("'", "''")
-    return f"---\ntitle: '{title}'\ndate: {day.isoformat()}\noutlet: {outlet}\n---\n" + "\n\n".join(article.paragraphs) + "\n"
+    date = f"date: {day.isoformat()}\n" if day else ""
+    return f"---\ntitle: '{title}'\n{date}outlet: {outlet}\n---\n" + "\n\n".join(article.paragraphs) + "\n"
 
 
-def _page(article: CorpusArticle, site: Mapping, day: dt.date, promoted: str) -> str:
+def _page(article: CorpusArticle, site: Mapping, day: dt.date | None, promoted: str) -> str:
     paragraphs = list(article.paragraphs)
     if len(paragraphs) > 3 and number(article.id, "has-promo") % 2 == 0:
         paragraphs.insert(2, f"Read more: {promoted}")  # another story's headline, inside this one
-    header = f"---\ncaptured: {day.isoformat()}T18:00:00+00:00\noutlet: {site['outlet']}\n---\n"
+    captured = f"captured: {day.isoformat()}T18:00:00+00:00\n" if day else ""
+    header = f"---\n{captured}outlet: {site['outlet']}\n---\n"
     return header + article.headline + "\n" + "\n".join(paragraphs) + "\n" + "\n".join(site["chrome"]) + "\n"

@@ -280,3 +280,10 @@ def test_another_sites_chrome_and_read_more_promotions_leave_the_lead(tmp_path):
 def test_a_short_last_line_with_a_full_stop_is_text_not_chrome(tmp_path):
     parsed = _page(tmp_path, "Harbour reopens\nThe harbour reopened on Monday after the storm.\nShips queued.\n")
     assert parsed.articles[0].paragraphs == ("The harbour reopened on Monday after the storm.", "Ships queued.")
+
+
+def test_a_promoted_question_closing_its_line_goes_with_no_warning(tmp_path):
+    parsed = _page(tmp_path, "Harbour reopens\nThe harbour reopened on Monday.\nRead more: Could the storm return?\n"
+                   "Read more: Port fined $1.5m for delays\nShips queued overnight.\n")
+    assert parsed.articles[0].paragraphs == ("The harbour reopened on Monday.", "Ships queued overnight.")
+    assert not parsed.diagnostics

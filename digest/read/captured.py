@@ -362,8 +362,8 @@ def _headline_end(text: str, start: int) -> tuple[int, bool]:
             last_starter = k
     if len(words) <= PROMO_HEADLINE_MAX_WORDS:
         tail = text[start:]
-        if not any(mark in tail for mark in ".!?"):
-            return len(text), True  # the promo closes the body
+        if not any(mark in tail for mark in ".!?") or len(sentence_spans(tail)) <= 1:
+            return len(text), True  # the promo closes the body ("Read more: Could rivalry overshadow election?")
     spans = sentence_spans(text[start:start + 2000])
     return (start + spans[0][1] if spans else len(text)), False
 
