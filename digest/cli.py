@@ -61,6 +61,7 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
     output is left untouched.
     """
     from digest.pipeline.build import build as run_build
+    from digest.wording import counted
 
     config = _load(config_path, output, base_url)
     report = run_build(config, strict=strict, clean=clean, search=not no_search)
@@ -68,9 +69,9 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
     digest = report.digest
     total = sum(seconds for _, seconds in report.timings.stages)
     click.echo(
-        f"Built {len(digest.stories)} stories from {len(digest.articles)} articles: "
-        f"{report.pages} pages in {_display(config.output_dir)} ({report.written} written, {report.deleted} removed) "
-        f"in {total:.2f} s; {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}."
+        f"Built {counted(len(digest.stories), 'story', 'stories')} from {counted(len(digest.articles), 'article')}: "
+        f"{counted(report.pages, 'page')} in {_display(config.output_dir)} ({report.written} written, {report.deleted} removed) "
+        f"in {total:.2f} s; {counted(len(report.warnings), 'warning')}."
     )
     if report.moved:
         from digest.site.redirects import move_advice

@@ -45,6 +45,11 @@ def how_often(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """'1 story', '2 stories', '0 warnings': a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def join_words(words: Sequence[str]) -> str:
     words = list(words)
     if len(words) <= 2:

@@ -34,3 +34,13 @@ def test_a_crash_shows_as_a_traceback_in_the_in_process_runs_too(site, monkeypat
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr and "RuntimeError: a bug in a stage" in result.stderr
     assert Path.cwd() == folder
+
+
+def test_the_summary_line_counts_in_words_a_reader_would_write(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "note.md").write_text("---\ntitle: Floods close the coast road\noutlet: Daily8\n---\nRain closed the road.\n", encoding="utf-8")
+    result = invoke("build", "--no-search", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Built 1 story from 1 article: " in result.stdout
+    assert "; 0 warnings." in result.stdout

@@ -64,7 +64,7 @@ class Country:
     un_region: str  # "Southern Asia"
     continent: str
     pattern: str = field(default="", repr=False)  # country_converter's regex for names of this country
-    iso3: str = ""  # country_converter's regex for names of this country
+    iso3: str = ""  # the ISO 3166-1 alpha-3 code ("MYS"), so that a taxonomy may name a country by it
 
 
 @dataclass(frozen=True)
