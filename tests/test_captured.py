@@ -264,3 +264,26 @@ def test_hashtags_in_the_chrome_become_tags(tmp_path):
     parsed = _page(tmp_path, "Headline here\nBody line.\nHashtags\n#Pakistan #Taliban\nComments\n")
     assert parsed.articles[0].tags == ("Pakistan", "Taliban")
     assert parsed.articles[0].paragraphs == ("Body line.",)
+
+
+def test_another_sites_chrome_and_read_more_promotions_leave_the_lead(tmp_path):
+    parsed = _page(tmp_path, "Harbour reopens after storm\nThe harbour reopened on Monday.\n"
+                   "Read more: Storm closes harbour for a week\nShips queued overnight, the port said.\n"
+                   "Crews worked through the night - AP\nShare this article\nMost Read\nFollow us\n")
+    [lead] = parsed.articles
+    assert lead.paragraphs == ("The harbour reopened on Monday.", "Ships queued overnight, the port said.", "Crews worked through the night")
+    assert lead.credit == "AP"
+    assert set(lead.meta["removed"]) >= {"Read more: Storm closes harbour for a week", "Share this article", "Most Read", "Follow us"}
+    assert not parsed.diagnostics
+
+
+def test_a_short_last_line_with_a_full_stop_is_text_not_chrome(tmp_path):
+    parsed = _page(tmp_path, "Harbour reopens\nThe harbour reopened on Monday after the storm.\nShips queued.\n")
+    assert parsed.articles[0].paragraphs == ("The harbour reopened on Monday after the storm.", "Ships queued.")
+
+
+def test_a_promoted_question_closing_its_line_goes_with_no_warning(tmp_path):
+    parsed = _page(tmp_path, "Harbour reopens\nThe harbour reopened on Monday.\nRead more: Could the storm return?\n"
+                   "Read more: Port fined $1.5m for delays\nShips queued overnight.\n")
+    assert parsed.articles[0].paragraphs == ("The harbour reopened on Monday.", "Ships queued overnight.")
+    assert not parsed.diagnostics

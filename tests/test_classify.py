@@ -203,3 +203,44 @@ def test_related_stories_share_entities_and_themes(shipped):
     assert items["a"].related[0] == "b"
     assert "c" not in items["a"].related
     assert items["c"].related == ()
+
+
+def test_an_entity_with_a_theme_counts_for_it():
+    taxonomy, _ = build_taxonomy({"entities": {"Veritas": {"kind": "organisation", "theme": "politics"}}})
+    plain, _ = build_taxonomy({"entities": {"Veritas": {"kind": "organisation"}}})
+    text = ("Veritas said the tax rise would hurt families. Veritas wants it rewritten.",
+            "Veritas members met on Monday; Veritas will publish its own figures on spending.")
+    item = story("Veritas attacks tax plans", *text)
+    assert classify_stories([item], plain, ())[0].classification.theme == "trade"
+    [filed] = classify_stories([item], taxonomy, ())
+    assert filed.classification.theme == "politics"
+    assert any(e.via == "names Veritas" for e in filed.classification.evidence)
+
+
+def test_a_shared_city_alone_does_not_relate_stories_of_other_subjects():
+    taxonomy, _ = build_taxonomy()
+    match = story("Leeds win the derby", "Leeds beat Bradford 2-0 in the league match. The striker scored twice in the second half.",
+                  slug="derby")
+    council = story("Leeds raises parking prices", "The council in Leeds said parking prices and the local tax would rise. Shops fear lower sales.",
+                    slug="parking")
+    cup = story("Leeds striker out of the cup", "The Leeds striker was injured in the cup match. The coach said the team would miss him.",
+                slug="cup")
+    others = [story("Tokyo shares fall", "Shares fell in Tokyo as investors sold.", slug="tokyo"),
+              story("Paris museum reopens", "The museum in Paris reopened its galleries.", slug="paris")]
+    filed = {item.slug: item for item in classify_stories([match, council, cup, *others], taxonomy, ())}
+    assert [filed[s].classification.theme for s in ("derby", "parking", "cup")] == ["sport", "trade", "sport"]
+    assert filed["derby"].related == ("cup",)  # the same subject and city; the council story shares the city alone
+    assert "parking" not in filed["cup"].related
+
+
+def test_a_place_named_once_in_the_opening_is_enough_for_a_region():
+    taxonomy, _ = build_taxonomy()
+    sprinter = story("Sprinter quits athletics", "The sprinter will retire after a race at Musselburgh near Edinburgh. He had six operations.",
+                     "He said he had struggled for fitness and would now coach young athletes.")
+    [item] = classify_stories([sprinter], taxonomy, ())
+    assert item.classification.region == "Northern Europe"
+    vague = story("Sprinter quits athletics", "The sprinter will retire after six operations. He had struggled for fitness all season, "
+                  "missed the indoor championships and the summer meetings, and said his body could no longer take the training "
+                  "that a sprinter needs to race against the best in the world.",
+                  "He said he would now coach young athletes, perhaps in Edinburgh.")
+    assert classify_stories([vague], taxonomy, ())[0].classification.region is None  # once, in passing: not enough

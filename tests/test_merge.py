@@ -182,3 +182,13 @@ def test_merging_again_after_one_edit_reads_only_that_article_and_equals_a_fresh
     fresh = merge_stories(again, MergeConfig())[0]  # a fresh memo: everything read again
     assert remerged == fresh
     assert any(edited in story.articles for story in remerged)
+
+
+def test_capture_times_keep_leads_captured_weeks_apart_in_separate_stories():
+    def captured(article, day: int):
+        return replace(article, date=ArticleDate(dt.datetime(2025, 7, day, 18, 0), DateSource.CAPTURE_TIME))
+
+    assert len(merge_stories([captured(flood(), 1), captured(flood_rereport(), 20)], MergeConfig())[0]) == 2
+    assert len(merge_stories([captured(flood(), 1), captured(flood_rereport(), 2)], MergeConfig())[0]) == 1
+    # An exact date and a capture time count the same way.
+    assert len(merge_stories([flood(day=1), captured(flood_rereport(), 20)], MergeConfig())[0]) == 2

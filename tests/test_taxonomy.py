@@ -117,3 +117,17 @@ def test_unknown_taxonomy_keys_warn(empty_site):
     assert result.returncode == 0, result.stderr
     assert "digest.yaml:2: warning: unknown setting 'taxonomy.colours'" in result.stderr
     assert "digest.yaml:4: warning: unknown setting 'sections.0.colour'" in result.stderr
+
+
+def test_subdivisions_named_only_with_compass_words_are_not_places():
+    places = world_places()
+    assert "North East" not in places and "Upper West" not in places  # Ghana's regions, and ordinary words
+    assert "Balochistan" in places
+
+
+def test_an_entity_theme_must_be_a_theme_key():
+    taxonomy, _ = build_taxonomy({"entities": {"Veritas": {"kind": "organisation", "theme": "politics"}}})
+    assert taxonomy.entities["Veritas"].theme == "politics"
+    with pytest.raises(ConfigError) as caught:
+        build_taxonomy({"entities": {"Veritas": {"kind": "organisation", "theme": "elections"}}})
+    assert "'elections' is not a theme key" in str(caught.value) and "one of culture, diplomacy" in str(caught.value)

@@ -131,6 +131,8 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
                         else f"of {taxonomy.country_name(entity.country)}"
                     )
                     groups[("country", entity.country, meaning.term, via, "entity")].append(mention)
+                if entity.theme and not any(m.kind == "cue" and m.target == entity.theme for m in mention.hit.meanings):
+                    groups[("theme", entity.theme, meaning.term, f"names {entity.name}", "entity")].append(mention)
             elif meaning.kind == "region":
                 groups[("region", meaning.target, meaning.term, "names the region", "name")].append(mention)
             elif meaning.kind == "cue":
@@ -150,7 +152,8 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
     for (kind, target, term, via, how), found in groups.items():
         base = _base_factor(how, weights)
         if kind == "theme":
-            score = taxonomy.themes[target].cues.get(term, 1.0) * _location_score(found, weights, False)
+            cue = weights.entity_theme if how == "entity" else taxonomy.themes[target].cues.get(term, 1.0)
+            score = cue * _location_score(found, weights, False)
         else:
             score = sum(
                 getattr(weights, m.where) * base * (weights.subject if m.subject else 1.0) / math.sqrt(max(1.0, pools[(kind, target, m.where)])) for m in found

@@ -54,6 +54,7 @@ NOT_NAME_WORDS = SENTENCE_STARTERS | {
 # Words a Title Case headline leaves in lower case.
 SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "at", "by", "with", "vs", "as", "but", "from", "into", "over"}
 PROMO_HEADLINE_MAX_WORDS = 40
+CHROME_LINE_MAX_WORDS = 6  # a longer last line of a lead is text, even without a full stop
 _WORD = re.compile(r"\S+")
 _TERMINAL = tuple(".!?…\"'”’)")
 
@@ -112,6 +113,7 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
     aggregator = header.text("aggregator", diagnostics) or aggregator_of(chrome, rules)
     lead = Draft("lead", offset + start, headline, [line for line in lines[start + 1:chrome_at] if line],
                  outlet=header.text("outlet", diagnostics), tags=_hashtags(chrome))
+    _drop_trailing_chrome(lead)
     drafts = [lead, *_related(lines, related_at + 1, offset, rules)]
 
     articles_ok, numbers = [], []
@@ -195,6 +197,16 @@ def _related(lines: list[str], begin: int, offset: int, rules: Rules) -> Iterato
         headline = rest[0] if rest else (outlet or lines[start])
         body = rest[1:]
         yield Draft("related", offset + start, headline, body, one_line=len(body) == 1, outlet=outlet, age=ages.get(start))
+
+
+def _drop_trailing_chrome(draft: Draft) -> None:
+    """Drop the short unpunctuated lines closing a lead ("Share", "Most Read", "Follow us"): the chrome of a
+    site that ``capture.chrome_lines`` does not know. A credit line (``- AP``, ``(PTI)``) is not chrome."""
+    while len(draft.paragraphs) > 1:
+        last = draft.paragraphs[-1]
+        if len(last.split()) > CHROME_LINE_MAX_WORDS or last.rstrip().endswith(_TERMINAL) or last.startswith(("-", "(", "—", "–", "#")):
+            return
+        draft.removed.append(draft.paragraphs.pop())
 
 
 def _hashtags(chrome: list[str]) -> tuple[str, ...]:
@@ -350,8 +362,8 @@ def _headline_end(text: str, start: int) -> tuple[int, bool]:
             last_starter = k
     if len(words) <= PROMO_HEADLINE_MAX_WORDS:
         tail = text[start:]
-        if not any(mark in tail for mark in ".!?"):
-            return len(text), True  # the promo closes the body
+        if not any(mark in tail for mark in ".!?") or len(sentence_spans(tail)) <= 1:
+            return len(text), True  # the promo closes the body ("Read more: Could rivalry overshadow election?")
     spans = sentence_spans(text[start:start + 2000])
     return (start + spans[0][1] if spans else len(text)), False
 

@@ -94,7 +94,7 @@ class CaptureConfig:
         metadata=documented("the site pages were captured from, by name, recognised by any of its lines", example={"SeaNews": ("SeaNews Daily",)}),
     )
     inline_promos: tuple[str, ...] = field(
-        default=(r"ALSO READ:",),
+        default=(r"ALSO READ:", r"(?:Read more|READ MORE|Read More|See also|SEE ALSO|Also read):"),
         metadata=documented(
             "the start of a promotion inside a body; removed with the headline it promotes (which runs until the next sentence starts)",
             example=("SEE ALSO >>",),

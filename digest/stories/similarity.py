@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digest.forking import forked
-from digest.models import Article
+from digest.models import Article, DateSource
 from digest.stories.arrays import distinct, hash_order, ranges
 from digest.stories.reading import Reading
 from digest.stories.tokens import STOP_WORDS
@@ -329,6 +329,8 @@ def word_shingles(ids: np.ndarray, owner: np.ndarray, stop: np.ndarray, word_has
 
 
 def _exact_day(article: Article) -> int:
-    if article.date is None or article.date.approximate:
+    """The day the merge window counts from; -1 when none. A page's capture time counts: a captured lead was
+    news when the page was saved, so two leads captured weeks apart are not one event."""
+    if article.date is None or (article.date.approximate and article.date.source is not DateSource.CAPTURE_TIME):
         return -1
     return article.date.day.toordinal()

@@ -87,7 +87,7 @@ def build_taxonomy(raw: Any = None, raw_sections: Any = None, ctx: Any = None) -
         if codes:
             places[str(name)] = Place(str(name), codes, "place")
     themes = _themes(raw.get("themes"), use_defaults, ctx)
-    entities = _entities(raw.get("entities"), use_defaults, ctx)
+    entities = _entities(raw.get("entities"), use_defaults, ctx, themes)
     weights = _weights(raw.get("weights"), ctx)
     taxonomy = Taxonomy(countries, regions, region_of, places, themes, entities, weights)
     _fill_index(taxonomy)
@@ -208,7 +208,7 @@ def _themes(raw: Any, use_defaults: bool, ctx) -> dict[str, Theme]:
     return themes
 
 
-def _entities(raw: Any, use_defaults: bool, ctx) -> dict[str, KnownEntity]:
+def _entities(raw: Any, use_defaults: bool, ctx, themes: Mapping[str, Theme]) -> dict[str, KnownEntity]:
     specs: list[tuple[tuple, str, Any]] = []
     if use_defaults:
         specs += [(("entities.yaml", name), name, spec) for name, spec in _default_entity_specs().items()]
@@ -234,8 +234,12 @@ def _entities(raw: Any, use_defaults: bool, ctx) -> dict[str, KnownEntity]:
         if spec.get("country") is not None:
             codes = _country_list(spec.get("country"), (*keys, "country"), ctx)
             country = codes[0] if codes else None
+        theme = spec.get("theme")
+        if theme is not None and theme not in themes:
+            ctx.error((*keys, "theme"), f"{theme!r} is not a theme key", hint=f"one of {', '.join(sorted(themes))}")
+            theme = None
         entities.pop(name, None)  # the editor's entry replaces a default of the same name
-        entities[name] = KnownEntity(name, kind, aliases, country, ambiguous, _text_list(spec.get("context"), (*keys, "context"), ctx))
+        entities[name] = KnownEntity(name, kind, aliases, country, ambiguous, _text_list(spec.get("context"), (*keys, "context"), ctx), theme)
     return entities
 
 

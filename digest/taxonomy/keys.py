@@ -45,6 +45,7 @@ ENTITY_SETTINGS = MappingProxyType({
     "ambiguous": ("aliases that count only when the story also names the entity another way, its country or a context term",
                   ["PH"]),
     "context": ("terms that make an ambiguous alias count", ["coalition", "Sabah polls"]),
+    "theme": ("a theme key: a mention also counts (entity_theme) for it, as a party does for politics", "politics"),
 })
 SECTION_SETTINGS = MappingProxyType({
     "name": ("the section's heading on the front page, and its address", "South Asia security"),

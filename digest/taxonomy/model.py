@@ -44,6 +44,7 @@ class KnownEntity:
     country: str | None = None  # ISO code: a mention also counts (a little) for this country
     ambiguous: tuple[str, ...] = ()  # aliases that count only with context ("PH", "Pas", "X")
     context: tuple[str, ...] = ()  # terms that make an ambiguous alias count
+    theme: str | None = None  # a theme key: a mention also counts (entity_theme) for it ("Labour" for politics)
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ class Weights:
     body: float = field(default=1.0, metadata=documented("a mention in the rest of the text counts this much"))
     subject: float = field(default=1.5, metadata=documented("multiplier for a place that opens the headline or a sentence (its subject)"))
     entity_country: float = field(default=0.5, metadata=documented("a person or organisation of a country counts this much for the country"))
+    entity_theme: float = field(default=1.5, metadata=documented("an entity with a theme (a party, a league) counts for it as a cue of this weight"))
     secondary: float = field(default=0.3, metadata=documented("other regions, themes and countries are listed down to this share of the top score"))
-    min_score: float = field(default=2.0, metadata=documented("below this score no region and no theme is chosen"))
+    min_score: float = field(default=1.5, metadata=documented("below this score no region and no theme is chosen"))
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,8 @@ def world_places() -> dict[str, Place]:
         code = entry["code"].split("-")[0]
         name = re.sub(r"\s*\(.*?\)\s*", "", entry["name"]).strip()
         folded = name.casefold()
-        if code in countries and len(name) >= 4 and folded not in GENERIC_PLACE_WORDS and folded not in country_words:
+        generic = all(word in GENERIC_PLACE_WORDS for word in folded.replace("-", " ").split())  # "North East", "Upper West"
+        if code in countries and len(name) >= 4 and not generic and folded not in GENERIC_PLACE_WORDS and folded not in country_words:
             by_name[name].add(code)
     places = {}
     for name, codes in by_name.items():
