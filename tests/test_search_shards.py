@@ -8,6 +8,7 @@ of the whole site is tested in test_search_browser.py.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,28 @@ def test_a_deleted_story_leaves_its_shard_and_no_search_leaves_no_index(corpus_s
     (corpus_site / "content" / "note-018.md").unlink()
     invoke("build", "--no-search", cwd=corpus_site, check=True)  # an index of the pages before would be stale
     assert not (output / "pagefind").exists() and not (output / ".digest-cache" / "search.json").exists()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_at_1000_articles_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp_path):
+    """Byte for byte, shards carried over and shards made again alike: what an edit leaves is never stale."""
+    edited, cold = tmp_path / "edited", tmp_path / "cold"
+    write_search_corpus(edited / "content", stories=1000)
+    invoke("build", cwd=edited, check=True)
+    names = shards(edited / "output")
+    assert len(names) >= 4
+    before = {name: (edited / "output" / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
+    for name, old, new in (("dam-valley", "quillowmarsh", "zephyrcrane"), ("note-017", "Brantwhistle", "Brantwhistle Dockside")):
+        note = edited / "content" / f"{name}.md"
+        note.write_text(note.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    invoke("build", cwd=edited, check=True)
+    carried = [name for name in names if (edited / "output" / "pagefind" / name / "pagefind-entry.json").stat().st_ino == before[name]]
+    assert len(names) - 2 <= len(carried) <= len(names) - 1, "two edits re-index their shards (one or two), and no others"
+    shutil.copytree(edited / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(edited / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+    pages = {path: data for path, data in tree(edited / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
+    assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}

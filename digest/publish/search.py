@@ -38,7 +38,8 @@ SHARDS_FILE = "shards.json"  # in SEARCH_DIR: the shards the search page merges,
 STATE_FILE = "search.json"  # in the cache: what the published index was made from
 WORK_DIR = ".digest-search"  # in the staging folder, while indexing: each shard's pages, as links
 PAGES_PER_SHARD_SQUARED = 40  # shards = sqrt(pages / this), as a power of two
-CONCURRENT_RUNS = 2  # Pagefind runs at once: each is multi-threaded, but spends part of its time on one core
+SMALL_SHARD = 1000  # pages: Pagefind indexes two such shards at once (each is multi-threaded, but not throughout),
+# larger ones one at a time, so that its memory stays under ~0.5 GB
 
 _MARK = b"data-pagefind-body"
 _IGNORED = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)(?=[\s/>])[^<>]*?\sdata-pagefind-ignore\b[^<>]*>")
@@ -219,10 +220,11 @@ def _run_pagefind(staging: Path, shards: Mapping[str, list[str]], output: Path) 
             (work / name / rel).parent.mkdir(parents=True, exist_ok=True)
             link(staging / rel, work / name / rel)
     waiting = list(shards)
+    at_once = 2 if max((len(pages) for pages in shards.values()), default=0) <= SMALL_SHARD else 1
     running: list[tuple[str, subprocess.Popen[str]]] = []
     try:
         while waiting or running:
-            while waiting and len(running) < CONCURRENT_RUNS:
+            while waiting and len(running) < at_once:
                 name = waiting.pop(0)
                 running.append((name, _start_pagefind(work / name, staging / SEARCH_DIR / name)))
             name, process = running.pop(0)
