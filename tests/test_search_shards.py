@@ -65,6 +65,8 @@ def test_what_pagefind_ignores_is_left_out_of_the_comparison():
     assert indexed_part(before) != indexed_part(before.replace(b"Text", b"Words"))
     filtered = b'<section data-pagefind-ignore><span data-pagefind-filter="tag">x</span></section>'
     assert indexed_part(filtered) == filtered  # Pagefind still reads filters there
+    unclosed = b"<div data-pagefind-body><nav data-pagefind-ignore><a>Next</a><p>Text</p></div>"
+    assert indexed_part(unclosed) == unclosed
 
 
 def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(corpus_site):

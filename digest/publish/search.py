@@ -56,10 +56,6 @@ class SearchState:
     shards: int
     marked: frozenset[str]
 
-    def pages(self, manifest: Iterable[str]) -> list[str]:
-        """The pages Pagefind indexes."""
-        return sorted(self.marked) if self.marked else sorted(rel for rel in manifest if rel.endswith(".html"))
-
     def dumps(self) -> bytes:
         return json.dumps({"site": self.site, "shards": self.shards, "marked": sorted(self.marked)}).encode("utf-8")
 
@@ -76,6 +72,11 @@ class SearchState:
         if state.site != site or not all((folder.parent / SEARCH_DIR / name / "pagefind.js").is_file() for name in listed):
             return None
         return state
+
+
+def searchable(marked: frozenset[str], manifest: Iterable[str]) -> list[str]:
+    """The pages Pagefind indexes: those marked, or every page when none is."""
+    return sorted(marked) if marked else sorted(rel for rel in manifest if rel.endswith(".html"))
 
 
 def site_hash(manifest: bytes) -> str:
@@ -123,15 +124,15 @@ def indexed_part(page: bytes) -> bytes:
         if match.start() < at:
             continue  # inside an element already left out
         end = _element_end(page, match.group(1).lower(), match.end())
-        if _KEEPS_INDEX_DATA.search(page, match.start(), end):
-            continue
+        if end is None or _KEEPS_INDEX_DATA.search(page, match.start(), end):
+            continue  # an element never closed is kept whole: a change in it must not go unseen
         kept.append(page[at:match.start()])
         at = end
     kept.append(page[at:])
     return b"".join(kept)
 
 
-def _element_end(page: bytes, name: bytes, start: int) -> int:
+def _element_end(page: bytes, name: bytes, start: int) -> int | None:
     if name in _VOID:
         return start
     depth = 1
@@ -139,7 +140,7 @@ def _element_end(page: bytes, name: bytes, start: int) -> int:
         depth += -1 if tag.group(1) else 1
         if depth == 0:
             return start + tag.end()
-    return len(page)
+    return None
 
 
 @dataclass(frozen=True)
@@ -162,14 +163,15 @@ def index_search(staging: Path, output: Path, cache_dir: str, new: Pages, publis
     else:
         gained = {rel for rel in changed if rel in manifest and is_marked(read(rel))}
         marked = frozenset((old.marked - set(changed)) | gained)
-    state = SearchState(site, 0, marked)
-    pages = state.pages(manifest)
+    pages = searchable(marked, manifest)
     state = SearchState(site, shard_count(len(pages), old.shards if old else None), marked)
     shards: dict[int, list[str]] = {}
     for rel in pages:
         shards.setdefault(shard_of(rel, state.shards), []).append(rel)
-    stale = set(shards) if old is None or old.shards != state.shards or bool(old.marked) != bool(marked) else \
-        {shard_of(rel, state.shards) for rel in changed if _reindex(rel, manifest, old, state, output, read)}
+    if old is None or old.shards != state.shards or bool(old.marked) != bool(marked):
+        stale = set(shards)
+    else:
+        stale = {shard_of(rel, state.shards) for rel in changed if _reindex(rel, manifest, old, state, output, read)}
     names = {number: shard_name(number, state.shards) for number in sorted(shards)}
     target = staging / SEARCH_DIR  # may hold the index of the site before last: what is still right stays linked
     target.mkdir(exist_ok=True)
@@ -186,6 +188,7 @@ def index_search(staging: Path, output: Path, cache_dir: str, new: Pages, publis
     _run_pagefind(staging, {names[number]: shards[number] for number in sorted(stale & set(shards))}, output)
     replace_file(target / SHARDS_FILE, json.dumps({"shards": list(names.values())}).encode("utf-8"))
     replace_file(staging / cache_dir / STATE_FILE, state.dumps())
+    (staging / cache_dir / "search.stamp").unlink(missing_ok=True)  # what digest kept before the index had shards
 
 
 def forget_search(staging: Path, cache_dir: str) -> None:
