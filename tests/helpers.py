@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gzip
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -193,3 +195,48 @@ def story(headline: str, *paragraphs: str, dateline: str | None = None, region: 
     only_version = Article(id=slug or headline[:20], source="test.md", line=1, kind="note", headline=headline,
                            paragraphs=tuple(paragraphs), dateline=dateline, region=region, theme=theme)
     return Story(slug=slug or headline.lower().replace(" ", "-")[:40], title=headline, articles=(only_version,))
+
+
+# ---------------------------------------------------------------- a site to search
+
+SEARCH_SYLLABLES = ("ka", "lo", "mi", "ra", "ten", "vu", "sor", "pel", "an", "dri", "mo", "ze", "bar", "tal", "fo", "gan")
+SEARCH_NOTE = "---\ntitle: {title}\ndate: {date}\noutlet: {outlet}\n---\n{body}\n"
+DAM_REPORT = ("Heavy rain closed the old bridge over the river on Tuesday, and the council sent crews to shore up the "
+              "banks. Engineers said the dam above the valley had cracked along its eastern wall during the night.")
+
+
+def _made_up_words(rng: random.Random, n: int) -> str:
+    return " ".join("".join(rng.choice(SEARCH_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(n))
+
+
+def write_search_corpus(content: Path, stories: int = 120) -> None:
+    """``stories`` unrelated notes, some sharing the word 'lanternfish', one with 'Brantwhistle' in its headline;
+    and one event told by two outlets, of which only the second has 'quillowmarsh', in its last paragraph."""
+    rng = random.Random(14)
+    content.mkdir(parents=True, exist_ok=True)
+    for i in range(stories):
+        title = ("Brantwhistle " if i == 17 else "") + _made_up_words(rng, 5).capitalize()
+        paragraphs = [_made_up_words(rng, 40).capitalize() + "." for _ in range(3)]
+        if i % 12 == 0:
+            paragraphs[1] += " Fishers landed lanternfish at dawn."
+        body = "\n\n".join(paragraphs)
+        (content / f"note-{i:03d}.md").write_text(
+            SEARCH_NOTE.format(title=title, date=f"2025-{1 + i % 12:02d}-{1 + i % 27:02d}", outlet=f"Outlet {i % 5}", body=body), encoding="utf-8")
+    for outlet, extra in (("River Post", ""), ("Valley Times", "\n\nDivers later found quillowmarsh silt in the spillway.")):
+        (content / f"dam-{outlet.split()[0].lower()}.md").write_text(
+            SEARCH_NOTE.format(title="Dam cracks above flooded valley", date="2025-06-10", outlet=outlet,
+                               body=f"{DAM_REPORT}\n\n{DAM_REPORT.replace('Tuesday', 'the same day')}{extra}"), encoding="utf-8")
+
+
+def indexed_words(bundle: Path) -> bytes:
+    """Everything Pagefind wrote into one bundle (a shard), decompressed."""
+    text = b""
+    for path in sorted(bundle.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError):
+                pass
+            text += data
+    return text

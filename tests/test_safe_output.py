@@ -8,7 +8,6 @@ the pages of the site it sits in.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import REPO
+from helpers import REPO, indexed_words
 
 from digest.cli import cli
 from digest.publish.safety import MARKER
@@ -347,31 +346,17 @@ def test_a_full_or_read_only_disk_is_a_clear_error_and_the_old_site_stays(small_
 # ---------------------------------------------------------------- the search index
 
 
-def _indexed_text(output: Path) -> bytes:
-    """Everything Pagefind wrote (its files are gzip-compressed), decompressed."""
-    text = b""
-    for path in (output / "pagefind").rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError):
-                pass
-            text += data
-    return text
-
-
 def test_a_deleted_document_is_not_searchable_after_the_next_build(small_site, monkeypatch):
     pytest.importorskip("pagefind")
     monkeypatch.chdir(small_site)
     doomed = note(small_site, "quake", "Earthquake shakes Quetta", "Rescuers searched the zyxquorbital ruins overnight.")
     assert CliRunner().invoke(cli, ["build"]).exit_code == 0
-    assert b"zyxquorbital" in _indexed_text(small_site / "output")
+    assert b"zyxquorbital" in indexed_words(small_site / "output" / "pagefind")
     doomed.unlink()
     result = CliRunner().invoke(cli, ["build"])
     assert result.exit_code == 0, result.output
-    assert b"zyxquorbital" not in _indexed_text(small_site / "output")
-    assert b"Monsoon rains flood Lahore" in _indexed_text(small_site / "output")  # the rest is still found
+    assert b"zyxquorbital" not in indexed_words(small_site / "output" / "pagefind")
+    assert b"Monsoon rains flood Lahore" in indexed_words(small_site / "output" / "pagefind")  # the rest is still found
 
 
 def _dead_pid() -> int:

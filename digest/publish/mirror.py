@@ -108,6 +108,13 @@ def mirror_tree(source: Path, target: Path) -> None:
     mirror.finish()
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Write a file whole, never into it: it may be a link to a published one."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def _parents(folder: str) -> list[str]:
     parts = folder.split("/")
     return ["/".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]

@@ -15,21 +15,19 @@ import json
 import os
 import pickle
 import stat
-import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import BuildError
 from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
-from digest.processes import die_with_parent_before_exec
 from digest.publish.mirror import Mirror, files_in, mirror_tree
+from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
+from digest.publish.search import SEARCH_DIR, Pages, forget_search, index_search, is_current, site_hash
 from digest.publish.swap import claim_staging, keep_as_spare, recover, remove_tree, staging_folder, switch_in
 
 MANIFEST = "manifest.json"
-SEARCH_DIR = "pagefind"  # written by the Pagefind indexer, after the pages
 KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
 
 
@@ -88,7 +86,7 @@ def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache
             remove_tree(staging)
             written = plan.stage(staging, output)
         _save_cache(staging, plan, cache, None)
-        _index_search(staging, output, search)
+        _index_search(staging, output, plan, previous, search)
         deleted = len(set(files_in(output, KEEP)) - set(files) - {MARKER})
         switch_in(staging, output, exchange)
         keep_as_spare(staging, output)  # the superseded site: where the next build starts from
@@ -131,7 +129,7 @@ class _Plan:
         """Whether the old output is already this site (with its marker and, if wanted, its search index)."""
         if len(self.carried) != len(self.files) or previous != self.manifest or not (output / MARKER).is_file():
             return False
-        return not search or _search_is_current(output, self.manifest_bytes())
+        return not search or is_current(output, CACHE_DIR, self.manifest_bytes())
 
     def manifest_bytes(self) -> bytes:
         return json.dumps(self.manifest).encode("utf-8")
@@ -195,12 +193,6 @@ def _size(path: Path) -> int:
     return info.st_size if stat.S_ISREG(info.st_mode) else -1
 
 
-def _replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _read_manifest(cache_dir: Path) -> dict[str, str]:
     try:
         data = json.loads((cache_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -209,39 +201,24 @@ def _read_manifest(cache_dir: Path) -> dict[str, str]:
         return {}
 
 
-SEARCH_STAMP = "search.stamp"  # the manifest the search index was made from
-
-
-def _search_is_current(output: Path, manifest: bytes) -> bool:
-    """Whether ``output``'s search index was made from exactly the site ``manifest`` lists."""
-    stamp = output / CACHE_DIR / SEARCH_STAMP
-    try:
-        return (output / SEARCH_DIR).is_dir() and stamp.read_text(encoding="utf-8") == hashlib.sha256(manifest).hexdigest()
-    except OSError:
-        return False
-
-
-def _index_search(staging: Path, output: Path, search: bool) -> None:
-    """Give the staged site its search index: the old one when it was made from these very files, else a new one
-    by Pagefind (its binary ships in the pagefind[bin] wheel), made in an empty folder so that it holds the new
-    site's pages and nothing else. Without ``search``, no index (not a stale one)."""
-    stamp = staging / CACHE_DIR / SEARCH_STAMP
-    manifest = (staging / CACHE_DIR / MANIFEST).read_bytes()
-    if search and _search_is_current(output, manifest):
-        mirror_tree(output / SEARCH_DIR, staging / SEARCH_DIR)
-        return
-    remove_tree(staging / SEARCH_DIR)
-    stamp.unlink(missing_ok=True)
+def _index_search(staging: Path, output: Path, plan: _Plan, previous: dict[str, str], search: bool) -> None:
+    """Give the staged site its search index (see ``digest.publish.search``); without ``search``, or without
+    Pagefind installed, none (not a stale one)."""
+    if search:
+        try:
+            import pagefind  # noqa: F401
+        except ImportError:
+            search = False
     if not search:
+        forget_search(staging, CACHE_DIR)
         return
+
+    def read(rel: str) -> bytes:
+        data = plan.files[rel]
+        return (staging / rel).read_bytes() if data is KEPT else data
+
     try:
-        import pagefind  # noqa: F401
-    except ImportError:
-        return
-    result = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(staging), "--output-subdir", SEARCH_DIR],
-        capture_output=True, text=True, preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
-    )
-    if result.returncode != 0:
-        raise BuildError(f"the search indexer (pagefind) failed: {result.stderr.strip() or result.stdout.strip()}", str(output))
-    _replace(stamp, hashlib.sha256(manifest).hexdigest().encode("utf-8"))
+        published = site_hash((output / CACHE_DIR / MANIFEST).read_bytes())
+    except OSError:
+        published = None
+    index_search(staging, output, CACHE_DIR, Pages(plan.manifest, site_hash(plan.manifest_bytes())), Pages(previous, published), read)

@@ -1,6 +1,7 @@
 /* The search page: Pagefind's index, queried from the browser. A classic script (module
    scripts do not load from file://); the index itself needs a web server, so opened from
-   disk the page says so and keeps its links to the archive. */
+   disk the page says so and keeps its links to the archive. The index comes in shards
+   (pagefind/shards.json lists them): the first is loaded, the others merged into it. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -26,9 +27,18 @@
       if (location.protocol === "file:") {
         loading = Promise.reject(new Error("file"));
       } else {
-        var src = new URL(form.getAttribute("data-pagefind"), document.baseURI).href;
-        loading = import(src).then(function (pagefind) {
-          return pagefind.options({ excerptLength: 30 }).then(function () { return pagefind; });
+        var list = new URL(form.getAttribute("data-pagefind"), document.baseURI).href;
+        loading = fetch(list).then(function (response) {
+          if (!response.ok) throw new Error(response.status + " " + list);
+          return response.json();
+        }).then(function (index) {
+          var shards = index.shards.map(function (name) { return new URL(name + "/", list).href; });
+          if (!shards.length) return null; // a site with nothing to search
+          return import(shards[0] + "pagefind.js").then(function (pagefind) {
+            return pagefind.options({ excerptLength: 30 }).then(function () {
+              return Promise.all(shards.slice(1).map(function (shard) { return pagefind.mergeIndex(shard, { excerptLength: 30 }); }));
+            }).then(function () { return pagefind; });
+          });
         });
       }
     }
@@ -75,6 +85,7 @@
     if (!query) { list.textContent = ""; say(""); return; }
     say("Searching…");
     load().then(function (pagefind) {
+      if (!pagefind) return [];
       return pagefind.search(query).then(function (found) {
         return Promise.all(found.results.slice(0, 20).map(function (r) { return r.data(); }));
       });

@@ -1,0 +1,112 @@
+"""Search in shards finds what one index of the whole site finds, in Debian's Chromium (Playwright).
+
+The site (helpers.write_search_corpus) is built, served over http at the domain root and under a sub-path, and
+searched through its search page; the reference is Pagefind run once over a copy of the same pages, as digest
+did before the index came in shards, queried through Pagefind's own API in the same browser. Then one article
+is edited and the site rebuilt: its new word is found, the word it lost no longer is.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import invoke, sitecheck, write_search_corpus
+
+from digest.publish.search import SHARDS_FILE, shard_of
+
+pytestmark = pytest.mark.browser
+
+WORDS = ("Brantwhistle", "quillowmarsh", "lanternfish", "spillway", "eastern")  # headline; one outlet, deep; several stories
+REFERENCE = "pagefind-whole"  # beside the shards, so that Pagefind takes the folder above it for the site's root
+
+
+def searched(context, site_url: str, word: str) -> set[str]:
+    """The pages the search page lists for ``word`` (site paths, folder style)."""
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}search/index.html?q={word}")
+        page.wait_for_function("/result|Nothing found/.test(document.getElementById('search-status').textContent)", timeout=15_000)
+        hrefs = page.eval_on_selector_all("#search-results > li > h2 a", "links => links.map(a => a.href)")
+    finally:
+        page.close()
+    assert all(href.startswith(site_url) for href in hrefs), hrefs
+    return {href.removeprefix(site_url).removesuffix("index.html") for href in hrefs}
+
+
+def found_by_one_index(context, site_url: str, word: str) -> set[str]:
+    """What a single Pagefind index of the whole site finds for ``word``."""
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}index.html")
+        urls = page.evaluate("""async ([bundle, word]) => {
+            const pagefind = await import(bundle);
+            const found = await pagefind.search(word);
+            return Promise.all(found.results.map(result => result.data().then(data => data.url)));
+        }""", [f"{site_url}{REFERENCE}/pagefind.js", word])
+    finally:
+        page.close()
+    base = "/" + site_url.split("/", 3)[3]
+    assert all(url.startswith(base) for url in urls), urls
+    return {url.removeprefix(base) for url in urls}
+
+
+def index_whole(output: Path, scratch: Path) -> None:
+    """The reference index: one Pagefind run over the site's pages (without the shards), into output/REFERENCE."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(output, scratch, ignore=shutil.ignore_patterns("pagefind", ".digest-cache", REFERENCE))
+    shutil.rmtree(output / REFERENCE, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(scratch), "--output-path", str(output / REFERENCE), "--quiet"],
+                   check=True, capture_output=True)
+
+
+def compare(context, site_url: str) -> dict[str, set[str]]:
+    found = {}
+    for word in WORDS:
+        found[word] = searched(context, site_url, word)
+        assert found[word] == found_by_one_index(context, site_url, word), f"searching {word!r}"
+    return found
+
+
+@pytest.mark.parametrize("base", ["/", "/sub/"])
+def test_shards_find_the_stories_one_index_finds_before_and_after_an_edit(browser, tmp_path, base):
+    pytest.importorskip("pagefind")
+    site = tmp_path / "site"
+    write_search_corpus(site / "content")
+    output = site / "output"
+    invoke("build", "--base-url", f"https://example.org{base}", cwd=site, check=True)
+    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+    dam = next(story for story in stories if story["articles"] == 2)["path"].removesuffix("index.html")
+    shards = json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
+    count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    assert len(shards) >= 2, shards
+    index_whole(output, tmp_path / "pages")
+
+    with sitecheck.serve(output, base) as url:
+        context = browser.new_context()
+        try:
+            found = compare(context, url)
+        finally:
+            context.close()
+    assert found["quillowmarsh"] == {dam} and found["spillway"] == {dam}
+    assert len(found["Brantwhistle"]) == 1 and dam not in found["Brantwhistle"]
+    assert len(found["lanternfish"]) == 10
+    assert len({shard_of(path + "index.html", count) for path in found["lanternfish"]}) >= 2, \
+        "the several-story word should be found in more than one shard"
+
+    version = site / "content" / "dam-valley.md"
+    version.write_text(version.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    invoke("build", "--base-url", f"https://example.org{base}", cwd=site, check=True)
+    index_whole(output, tmp_path / "pages")
+    with sitecheck.serve(output, base) as url:
+        context = browser.new_context()  # nothing cached from the first site
+        try:
+            assert searched(context, url, "zephyrcrane") == found_by_one_index(context, url, "zephyrcrane") == {dam}
+            assert searched(context, url, "quillowmarsh") == found_by_one_index(context, url, "quillowmarsh") == set()
+            assert compare(context, url)["lanternfish"] == found["lanternfish"]
+        finally:
+            context.close()

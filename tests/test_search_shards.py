@@ -1,0 +1,128 @@
+"""The search index in shards: which pages go where, and what an edit makes Pagefind index again.
+
+Real builds of a generated site (helpers.write_search_corpus: about 120 stories, enough for two shards) with
+the real Pagefind; the index's files are gzip-compressed, and read back decompressed. That the browser finds the same stories as one index
+of the whole site is tested in test_search_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import indexed_words, invoke, write_search_corpus
+
+from digest.publish.search import SHARDS_FILE, indexed_part, is_marked, shard_count, shard_name, shard_of
+
+
+def shards(output: Path) -> list[str]:
+    return json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
+
+
+def story_path(site: Path, word: str) -> str:
+    """The page of the story whose text has ``word``."""
+    for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout):
+        if any(word in (site / "content" / f"{name}.md").read_text(encoding="utf-8") for name in story["article_ids"]):
+            return story["path"]
+    raise AssertionError(f"no story has {word!r}")
+
+
+@pytest.fixture
+def corpus_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    write_search_corpus(site / "content")
+    return site
+
+
+def test_shards_grow_as_the_square_root_and_keep_their_number_while_near_it():
+    assert shard_count(0) == shard_count(50) == 1
+    assert shard_count(8_941) == 16  # the 10,000-article benchmark: about 560 pages a shard
+    assert shard_count(89_410) == 64
+    assert shard_count(200, previous=2) == 2 and shard_count(300, previous=2) == 2
+    assert shard_count(1_000, previous=2) == 4  # far from the old number: chosen afresh
+    assert shard_count(12_000, previous=16) == 16 and shard_count(4_000, previous=16) == 16
+
+
+def test_a_page_keeps_its_shard_and_an_entity_s_pages_share_one():
+    assert shard_of("stories/harbour/index.html", 16) == shard_of("stories/harbour/index.html", 16)
+    assert shard_of("entities/kim/index.html", 16) == shard_of("entities/kim/page/2/index.html", 16)
+    spread = {shard_of(f"stories/s{i}/index.html", 16) for i in range(200)}
+    assert len(spread) == 16
+
+
+def test_the_body_mark_counts_only_inside_a_tag():
+    assert is_marked(b'<main><div class="story" data-pagefind-body>text</div></main>')
+    assert not is_marked(b"<main><p>Write data-pagefind-body on an element &lt;div&gt;</p></main>")
+
+
+def test_what_pagefind_ignores_is_left_out_of_the_comparison():
+    before = (b'<div data-pagefind-body><h1>Dam</h1><section data-pagefind-ignore><section><a>Older</a></section>'
+              b'<a>Related one</a></section><p>Text</p><img data-pagefind-ignore src="a.png"></div>')
+    after = before.replace(b"Related one", b"Related two").replace(b"Older", b"Newer").replace(b"a.png", b"b.png")
+    assert indexed_part(before) == indexed_part(after) == b"<div data-pagefind-body><h1>Dam</h1><p>Text</p></div>"
+    assert indexed_part(before) != indexed_part(before.replace(b"Text", b"Words"))
+    filtered = b'<section data-pagefind-ignore><span data-pagefind-filter="tag">x</span></section>'
+    assert indexed_part(filtered) == filtered  # Pagefind still reads filters there
+    unclosed = b"<div data-pagefind-body><nav data-pagefind-ignore><a>Next</a><p>Text</p></div>"
+    assert indexed_part(unclosed) == unclosed
+
+
+def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(corpus_site):
+    invoke("build", cwd=corpus_site, check=True)
+    output = corpus_site / "output"
+    names = shards(output)
+    assert len(names) >= 2, f"the corpus should make several shards, not {names}"
+    count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    home = shard_name(shard_of(story_path(corpus_site, "quillowmarsh"), count), count)
+    assert [name for name in names if b"quillowmarsh" in indexed_words(output / "pagefind" / name)] == [home]
+    before = {name: (output / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
+
+    version = corpus_site / "content" / "dam-valley.md"
+    version.write_text(version.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    result = invoke("build", cwd=corpus_site, check=True)
+    assert "0 warnings" in result.stdout
+    assert shards(output) == names
+    after = {name: (output / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
+    assert [name for name in names if after[name] != before[name]] == [home], "only the edited story's shard is indexed again"
+    everything = b"".join(indexed_words(output / "pagefind" / name) for name in names)
+    assert b"zephyrcrane" in everything and b"quillowmarsh" not in everything
+    assert everything.count(b"lanternfish") >= 10  # the other shards are still there, whole
+
+
+def test_a_deleted_story_leaves_its_shard_and_no_search_leaves_no_index(corpus_site):
+    invoke("build", cwd=corpus_site, check=True)
+    output = corpus_site / "output"
+    (corpus_site / "content" / "note-017.md").unlink()
+    invoke("build", cwd=corpus_site, check=True)
+    everything = b"".join(indexed_words(output / "pagefind" / name) for name in shards(output))
+    assert b"Brantwhistle" not in everything and b"lanternfish" in everything
+    (corpus_site / "content" / "note-018.md").unlink()
+    invoke("build", "--no-search", cwd=corpus_site, check=True)  # an index of the pages before would be stale
+    assert not (output / "pagefind").exists() and not (output / ".digest-cache" / "search.json").exists()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_at_1000_articles_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp_path):
+    """Byte for byte, shards carried over and shards made again alike: what an edit leaves is never stale."""
+    edited, cold = tmp_path / "edited", tmp_path / "cold"
+    write_search_corpus(edited / "content", stories=1000)
+    invoke("build", cwd=edited, check=True)
+    names = shards(edited / "output")
+    assert len(names) >= 4
+    before = {name: (edited / "output" / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
+    for name, old, new in (("dam-valley", "quillowmarsh", "zephyrcrane"), ("note-017", "Brantwhistle", "Brantwhistle Dockside")):
+        note = edited / "content" / f"{name}.md"
+        note.write_text(note.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    invoke("build", cwd=edited, check=True)
+    carried = [name for name in names if (edited / "output" / "pagefind" / name / "pagefind-entry.json").stat().st_ino == before[name]]
+    assert len(names) - 2 <= len(carried) <= len(names) - 1, "two edits re-index their shards (one or two), and no others"
+    shutil.copytree(edited / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(edited / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+    pages = {path: data for path, data in tree(edited / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
+    assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
