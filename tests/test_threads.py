@@ -15,7 +15,7 @@ import pytest
 from helpers import axe_violations, invoke, require_axe, require_vnu, sitecheck
 from previewing import get, serving
 
-from digest.models import ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Story
+from digest.models import Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Story
 from digest.preview.serve import Previewer
 from digest.settings.threads import ThreadsConfig
 from digest.site import threads
@@ -225,8 +225,8 @@ def test_linking_compares_only_nearby_stories_that_share_a_rare_name():
     def item(n: int) -> ClassifiedStory:
         event = n % 50
         date = ArticleDate(dt.date(2025, 1, 1) + dt.timedelta(days=n // 50), DateSource.FRONT_MATTER)
-        story = Story(f"s{n}", f"Story {n} about event {event}", (), summary=(f"Something happened in Quetta at site {event}.",))
-        object.__setattr__(story, "_digest_dates", (date, date))
+        article = Article(f"s{n}", f"s{n}.md", 1, "note", f"Story {n} about event {event}", (), date=date)
+        story = Story(f"s{n}", article.headline, (article,), summary=(f"Something happened in Quetta at site {event}.",))
         refs = (EntityRef("quetta", "Quetta", "place"), EntityRef(f"site-{event}", f"Site {event}", "place"),
                 EntityRef(f"envoy-{event}", f"Envoy {event}", "person"))
         return ClassifiedStory(story, Classification(region="South Asia", theme="security", entities=refs))
