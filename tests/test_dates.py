@@ -107,3 +107,15 @@ def test_capture_time_parsing_keeps_the_pages_wall_clock():
     assert parse_capture_time("2025-07-28") == dt.datetime(2025, 7, 28)
     assert parse_capture_time(dt.date(2025, 7, 28)) == dt.datetime(2025, 7, 28)
     assert parse_capture_time("yesterday") is None
+
+
+def test_the_files_time_is_the_last_resort():
+    saved = dt.datetime(2026, 12, 4, 2, 0)
+    lead, recent, old = resolve_dates([None, None, None], [None, Age(1, HOUR, "1 hour ago"), Age(3, HOUR, "3 hours ago")], None, TODAY,
+                                      lead=0, saved=saved)
+    assert (lead.day, lead.source, lead.approximate) == (dt.date(2026, 12, 4), DateSource.FILE_MTIME, True)
+    assert (recent.day, recent.source, recent.quote) == (dt.date(2026, 12, 4), DateSource.RELATIVE_AGE_FILE, "1 hour ago")
+    assert (old.day, old.quote, old.approximate) == (dt.date(2026, 12, 3), "3 hours ago", True)
+    # A page whose datelines imply its capture day is never dated by its file, even where an age stays unknown.
+    dates = resolve_dates([DayOfYear(7, 25, weekday=4), None], [None, Age(6, HOUR)], None, TODAY, saved=saved)
+    assert dates[1] is None
