@@ -75,8 +75,8 @@ def _fraction(n: int, span: int) -> float:
 
 
 def _telling(word: str) -> bool:
-    """Whether a word says something on its own: not a short function word ("to", "a", "of"); acronyms do ("PH")."""
-    return len(word) > 3 or (len(word) > 1 and word.isupper())
+    """Whether a word says something on its own: not a short function word ("to", "a", "of"); acronyms and numbers do."""
+    return len(word) > 3 or (len(word) > 1 and word.isupper()) or any(c.isdigit() for c in word)
 
 
 def _words(text: str) -> list[str]:
