@@ -130,7 +130,7 @@ def test_dates_and_their_provenance(page000, page002):
     assert (borneo.date.isoformat(), borneo.date.source) == ("2025-07-28", DateSource.DATELINE_PAGE)
     assert (star.date.isoformat(), star.date.source) == ("2025-07-28", DateSource.RELATIVE_AGE_PAGE)
     assert star.date.approximate and not lead.date.approximate
-    assert nst.date is None
+    assert (nst.date.isoformat(), nst.date.source, nst.date.quote) == ("2025-07-28", DateSource.RELATIVE_AGE_PAGE, "10 hours ago")
 
 
 def test_passing_mentions_are_not_dates(tmp_path):
@@ -142,7 +142,7 @@ def test_passing_mentions_are_not_dates(tmp_path):
     star = next(a for a in parsed.articles if a.headline.startswith("Sabah polls"))
     assert star.date is None
     nst = next(a for a in parsed.articles if a.outlet == "New Straits Times")
-    assert nst.date is None  # "the July 26 gathering"
+    assert nst.date.isoformat() == "2025-07-28" and nst.date.quote == "10 hours ago"  # its age, not "the July 26 gathering"
 
 
 def test_capture_time_from_settings_dates_every_article(page000):

@@ -58,7 +58,9 @@ def test_the_front_page_leads_with_the_most_covered_story(output):
 
 def test_no_story_is_undated_where_its_page_implies_a_date(output):
     front = read(output, "index.html")
-    assert "undated" not in front.lower()
+    assert "undated" not in front.lower() and "date unknown" not in front
+    # The New Straits Times: 10 hours before a capture its datelines put between 07:00 and midnight on 28 July.
+    assert re.search(r'about 28 Jul 2025</time> <span class="provenance">\(captured page: &#39;10 hours ago&#39;\)</span> · New Straits Times', front)
     # The Arabian Post article: 16 hours before its file was saved at 05:00 on 10 March, shown with what it rests on.
     assert re.search(r'<time datetime="2026-03-09" title="approximate: the page&#39;s relative age, against the time its file was saved">'
                      r'about 9 Mar 2026</time> <span class="provenance">\(captured page: &#39;16 hours ago&#39;\)</span>', front)

@@ -17,10 +17,10 @@ What a page can tell, from most to least trustworthy:
    Without one, the capture time is *inferred* from the page's datelines: the page is taken
    to be captured on the day of its latest dateline date, and every article that has both
    a dateline date and an age narrows that window (published during its dateline day, so
-   captured between day + age and day + 1 day + age). An age then resolves only when every
-   possible publication instant falls on one calendar day; the date is marked approximate
-   (``relative-age+datelines``) because the capture day was an inference. An age that
-   straddles midnight, or a page without datelines, leaves the article undated.
+   captured between day + age and day + 1 day + age). An age then resolves to the calendar day
+   on which most possible publication instants fall, when they span at most two days; the date
+   is marked approximate (``relative-age+datelines``): "about", give or take a day, because the
+   capture time was an inference. A page without datelines leaves the article to rule 4.
 3. **The capture time itself**, for an article with neither (the lead of a page whose capture
    time is known): approximate (``capture-time``).
 4. **The time the file was saved**, as a last resort, for a page with neither a capture time
@@ -198,8 +198,8 @@ def resolve_dates(
             dates[i] = ArticleDate((capture - age.least).date(), DateSource.RELATIVE_AGE, age.text or None)
             continue
         earliest, latest = window[0] - age.most + _TINY, window[1] - age.least - _TINY
-        if earliest <= latest and earliest.date() == latest.date():
-            dates[i] = ArticleDate(earliest.date(), DateSource.RELATIVE_AGE_PAGE, age.text or None)
+        if earliest <= latest and (latest.date() - earliest.date()).days <= 1:
+            dates[i] = ArticleDate(_likelier_day(earliest, latest), DateSource.RELATIVE_AGE_PAGE, age.text or None)
 
     if lead is not None and dates[lead] is None and capture is not None:
         dates[lead] = ArticleDate(capture.date(), DateSource.CAPTURE_TIME)
@@ -228,6 +228,14 @@ def _capture_window(dates, ages, capture) -> tuple[dt.datetime, dt.datetime] | N
         start = max(start, published_from + age.least)
         end = min(end, published_from + ONE_DAY + age.most)
     return (start, end) if start < end else None
+
+
+def _likelier_day(earliest: dt.datetime, latest: dt.datetime) -> dt.date:
+    """The day on which most of the possible publication times fall (of at most two)."""
+    midnight = dt.datetime.combine(latest.date(), dt.time())
+    if earliest.date() == latest.date() or latest - midnight >= midnight - earliest:
+        return latest.date()
+    return earliest.date()
 
 
 def _valid(year: int, month: int, day: int) -> bool:
