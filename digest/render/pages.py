@@ -253,6 +253,7 @@ def site_globals(graph: SiteGraph, config: Config) -> dict[str, Any]:
         "sections": graph.sections,
         "feed": graph.feeds[0] if graph.feeds else None,
         "paths": graph.paths,
+        "timelines": "threads/index.html" if graph.threads else None,  # the navigation links to them only when there are some
     }
 
 

@@ -23,12 +23,12 @@ def links_of(item: ClassifiedStory) -> tuple:
     return tuple(dict.fromkeys(filing.countries)), tuple({ref.slug: ref for ref in filing.entities}.values()), contributed, story.outlets
 
 
-def story_page(item, group, newer, older, related, paths, home, section_feed) -> Page:
+def story_page(item, group, newer, older, related, paths, home, section_feed, thread=None) -> Page:
     story = item.story
     date, latest = story_dates(story)
     return Page(
         paths.story(item.slug), "story.html", story.title,
-        Context({"item": item, "section": group, "related": related, "newer": newer, "older": older}, story_values),
+        Context({"item": item, "section": group, "related": related, "newer": newer, "older": older, "thread": thread}, story_values),
         description=clip(teaser(story), 200) or story.title, kind="story",
         breadcrumbs=(home, Crumb(group.name, group.path), Crumb(story.title, None)),
         feeds=(section_feed,) if section_feed else (), lastmod=(latest or date).day if (latest or date) else None,
