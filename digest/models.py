@@ -58,6 +58,7 @@ class DateSource(str, Enum):
     DATELINE_PAGE = "dateline+page"  # year taken from the page's other datelines
     RELATIVE_AGE = "relative-age"  # "7 hours ago" against a known capture time
     RELATIVE_AGE_PAGE = "relative-age+datelines"  # against a capture day inferred from the datelines, approximate
+    RELATIVE_AGE_FILE = "relative-age+file-time"  # against the time the file was saved, approximate
     CAPTURE_TIME = "capture-time"  # the page's capture time, approximate
     FILE_MTIME = "file-mtime"  # last resort, approximate
 
@@ -71,6 +72,7 @@ DATE_SOURCE_LABELS: Mapping[DateSource, str] = MappingProxyType({
     DateSource.DATELINE_PAGE: "date from the dateline, year from the page's other datelines",
     DateSource.RELATIVE_AGE: "date from the page's relative age",
     DateSource.RELATIVE_AGE_PAGE: "approximate: the page's relative age, against the capture day its datelines imply",
+    DateSource.RELATIVE_AGE_FILE: "approximate: the page's relative age, against the time its file was saved",
     DateSource.CAPTURE_TIME: "approximate: the page's capture time",
     DateSource.FILE_MTIME: "approximate: the file's modification time",
 })
@@ -80,10 +82,11 @@ DATE_SOURCE_LABELS: Mapping[DateSource, str] = MappingProxyType({
 class ArticleDate:
     value: dt.date | dt.datetime
     source: DateSource
+    quote: str | None = None  # the page's own words it was worked out from: "7 hours ago"
 
     @property
     def approximate(self) -> bool:
-        return self.source in (DateSource.CAPTURE_TIME, DateSource.FILE_MTIME, DateSource.RELATIVE_AGE_PAGE)
+        return self.source in (DateSource.CAPTURE_TIME, DateSource.FILE_MTIME, DateSource.RELATIVE_AGE_PAGE, DateSource.RELATIVE_AGE_FILE)
 
     @property
     def day(self) -> dt.date:

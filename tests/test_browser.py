@@ -79,7 +79,7 @@ def test_search_finds_the_sabah_story(page, served_site):
     box.wait_for(state="visible", timeout=10_000)
     box.click()
     box.press_sequentially("Salleh", delay=30)
-    result = page.locator("a[href*='stories/']", has_text="Sabah").first
+    result = page.locator("#search-results a[href*='stories/']", has_text="Salleh").first  # the story's headline
     result.wait_for(state="visible", timeout=15_000)
     with page.expect_navigation() as navigation:
         result.click()

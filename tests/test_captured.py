@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
 from pathlib import Path
 
@@ -119,13 +121,16 @@ def test_related_bodies_are_set_in_paragraphs_never_broken_inside_names_or_quote
 
 
 def test_dates_and_their_provenance(page000, page002):
-    assert all(a.date is None for a in page000.articles)
+    # Page 000 has neither a capture time nor datelines: its dates count back from when its file was saved.
+    assert [a.date.source for a in page000.articles] == [DateSource.FILE_MTIME] + [DateSource.RELATIVE_AGE_FILE] * 3
+    assert all(a.date.approximate for a in page000.articles)
+    assert [a.date.quote for a in page000.articles] == [None, "7 hours ago", "7 hours ago", "16 hours ago"]
     lead, star, borneo, nst = page002.articles
     assert (lead.date.isoformat(), lead.date.source) == ("2025-07-25", DateSource.DATELINE_WEEKDAY)
     assert (borneo.date.isoformat(), borneo.date.source) == ("2025-07-28", DateSource.DATELINE_PAGE)
     assert (star.date.isoformat(), star.date.source) == ("2025-07-28", DateSource.RELATIVE_AGE_PAGE)
     assert star.date.approximate and not lead.date.approximate
-    assert nst.date is None
+    assert (nst.date.isoformat(), nst.date.source, nst.date.quote) == ("2025-07-28", DateSource.RELATIVE_AGE_PAGE, "10 hours ago")
 
 
 def test_passing_mentions_are_not_dates(tmp_path):
@@ -137,7 +142,7 @@ def test_passing_mentions_are_not_dates(tmp_path):
     star = next(a for a in parsed.articles if a.headline.startswith("Sabah polls"))
     assert star.date is None
     nst = next(a for a in parsed.articles if a.outlet == "New Straits Times")
-    assert nst.date is None  # "the July 26 gathering"
+    assert nst.date.isoformat() == "2025-07-28" and nst.date.quote == "10 hours ago"  # its age, not "the July 26 gathering"
 
 
 def test_capture_time_from_settings_dates_every_article(page000):
@@ -287,3 +292,22 @@ def test_a_promoted_question_closing_its_line_goes_with_no_warning(tmp_path):
                    "Read more: Port fined $1.5m for delays\nShips queued overnight.\n")
     assert parsed.articles[0].paragraphs == ("The harbour reopened on Monday.", "Ships queued overnight.")
     assert not parsed.diagnostics
+
+
+def test_a_page_with_nothing_else_is_dated_from_its_files_time(tmp_path):
+    text = (CONTENT / "000_c15c41152a26c795.txt").read_text(encoding="utf-8")
+    (tmp_path / "p.txt").write_text(text, encoding="utf-8")
+    saved = dt.datetime(2026, 3, 10, 5, 0, tzinfo=dt.UTC).timestamp()  # 05:00: "7 hours ago" is the day before
+    os.utime(tmp_path / "p.txt", (saved, saved))
+    lead, dubai, campaign, arabian = read("p.txt", folder=tmp_path).articles
+    assert (lead.date.isoformat(), lead.date.source) == ("2026-03-10", DateSource.FILE_MTIME)
+    assert (dubai.date.isoformat(), dubai.date.source, dubai.date.quote) == ("2026-03-09", DateSource.RELATIVE_AGE_FILE, "7 hours ago")
+    assert arabian.date.isoformat() == "2026-03-09" and arabian.date.quote == "16 hours ago"
+
+
+def test_a_known_capture_time_wins_over_the_files_time(tmp_path):
+    text = (CONTENT / "000_c15c41152a26c795.txt").read_text(encoding="utf-8")
+    (tmp_path / "p.txt").write_text("---\ncaptured: 2025-07-28T18:00:00\n---\n" + text, encoding="utf-8")
+    lead, dubai, *_ = read("p.txt", folder=tmp_path).articles
+    assert (lead.date.isoformat(), lead.date.source) == ("2025-07-28", DateSource.CAPTURE_TIME)
+    assert (dubai.date.isoformat(), dubai.date.source, dubai.date.quote) == ("2025-07-28", DateSource.RELATIVE_AGE, "7 hours ago")

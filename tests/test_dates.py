@@ -72,15 +72,20 @@ def test_shipped_page_002_window():
     lead, star, borneo, nst = resolve_dates(days, ages, None, TODAY, lead=0)
     assert star.day == dt.date(2025, 7, 28) and star.source == DateSource.RELATIVE_AGE_PAGE and star.approximate
     assert borneo.day == dt.date(2025, 7, 28)
-    assert nst is None  # 10 hours before a capture between 07:00 and midnight straddles July 27/28
+    # 10 hours before a capture between 07:00 and midnight: 21:00 on July 27 to 14:00 on July 28, mostly July 28.
+    assert (nst.day, nst.source, nst.approximate) == (dt.date(2025, 7, 28), DateSource.RELATIVE_AGE_PAGE, True)
 
 
-def test_relative_age_needs_a_dated_article_with_an_age_to_narrow_the_window():
-    # Only the lead is dated and has no age: the capture could be any time on July 25, so 6 hours ago is unknown.
-    dates = resolve_dates([DayOfYear(7, 25, weekday=4), None], [None, Age(6, HOUR)], None, TODAY)
-    assert dates[1] is None
-    # With a window a whole day wide even "5 minutes ago" may fall before midnight: still undated.
-    dates = resolve_dates([DayOfYear(7, 25, weekday=4), None], [None, Age(5, dt.timedelta(minutes=1))], None, TODAY)
+def test_an_age_that_may_straddle_midnight_takes_the_likelier_day_approximately():
+    # Only the lead is dated and has no age: the capture is some time on July 25, so 6 hours ago is 18:00 on July 24
+    # to 18:00 on July 25: about July 25 (three quarters of the possible times).
+    dates = resolve_dates([DayOfYear(7, 25, weekday=4), None], [None, Age(6, HOUR, "6 hours ago")], None, TODAY)
+    assert (dates[1].day, dates[1].approximate, dates[1].quote) == (dt.date(2025, 7, 25), True, "6 hours ago")
+    # 20 hours ago: 03:00 on July 24 to 04:00 on July 25, mostly July 24.
+    dates = resolve_dates([DayOfYear(7, 25, weekday=4), None], [None, Age(20, HOUR)], None, TODAY)
+    assert dates[1].day == dt.date(2025, 7, 24) and dates[1].approximate
+    # 1 week ago may be any of eight days: left undated rather than guessed.
+    dates = resolve_dates([DayOfYear(7, 25, weekday=4), None], [None, Age(1, dt.timedelta(weeks=1))], None, TODAY)
     assert dates[1] is None
 
 
@@ -107,3 +112,16 @@ def test_capture_time_parsing_keeps_the_pages_wall_clock():
     assert parse_capture_time("2025-07-28") == dt.datetime(2025, 7, 28)
     assert parse_capture_time(dt.date(2025, 7, 28)) == dt.datetime(2025, 7, 28)
     assert parse_capture_time("yesterday") is None
+
+
+def test_the_files_time_is_the_last_resort():
+    saved = dt.datetime(2026, 12, 4, 2, 0)
+    lead, recent, old = resolve_dates([None, None, None], [None, Age(1, HOUR, "1 hour ago"), Age(3, HOUR, "3 hours ago")], None, TODAY,
+                                      lead=0, saved=saved)
+    assert (lead.day, lead.source, lead.approximate) == (dt.date(2026, 12, 4), DateSource.FILE_MTIME, True)
+    assert (recent.day, recent.source, recent.quote) == (dt.date(2026, 12, 4), DateSource.RELATIVE_AGE_FILE, "1 hour ago")
+    assert (old.day, old.quote, old.approximate) == (dt.date(2026, 12, 3), "3 hours ago", True)
+    # A page whose datelines imply its capture day is never dated by its file, even where an age stays unknown.
+    dates = resolve_dates([DayOfYear(7, 25, weekday=4), None, None], [None, Age(6, HOUR), Age(1, dt.timedelta(weeks=1))], None, TODAY,
+                          saved=saved)
+    assert dates[1].source == DateSource.RELATIVE_AGE_PAGE and dates[2] is None

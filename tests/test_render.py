@@ -132,10 +132,10 @@ def test_story_page_shows_versions_provenance_and_what_each_adds(built):
     text = (output / "stories").joinpath(
         next(p.parent.name for p in (output / "stories").glob("*/index.html") if "481 accounts" in p.read_text(encoding="utf-8")),
         "index.html").read_text(encoding="utf-8")
-    assert "Reported by" in text and "What each outlet adds" in text
+    assert 'aria-labelledby="coverage"' in text and "What each outlet adds" in text
     assert "date from the dateline" in text  # provenance, in words
     assert text.count('class="version"') == 2
-    assert "Why it is filed here" in text
+    assert re.search(r'<details class="filing"[^>]*>\s*<summary><span class="summary-title">Why it is filed here', text)
     assert 'data-pagefind-body' in text
     assert re.search(r'href="\.\./\.\./entities/[^"]+/index\.html"', text), "entities link to their pages"
 
@@ -178,7 +178,7 @@ def test_a_site_template_overrides_the_default_file_by_file(site):
     invoke("build", "--no-search", cwd=site, check=True)
     output = site / "output"
     assert "Lost at sea" in (output / "404.html").read_text(encoding="utf-8")
-    assert "Reported by" in next((output / "stories").glob("*/index.html")).read_text(encoding="utf-8")  # default story.html
+    assert "<h2 id=\"coverage\">Coverage</h2>" in next((output / "stories").glob("*/index.html")).read_text(encoding="utf-8")  # default story.html
     (css,) = (output / "static").glob("style.*.css")
     assert css.read_text(encoding="utf-8") == "body { color: teal; }\n"
 

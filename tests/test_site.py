@@ -79,8 +79,16 @@ def test_sections_follow_the_configured_order_then_other_news():
     graph = build_site_graph(make_digest(stories, sections=("Security", "Empty", "Trade")))
     assert [g.name for g in graph.sections] == ["Security", "Trade", OTHER_NEWS]  # empty sections have no page
     front = graph.pages[0]
-    assert [group.name for group, _ in front.context["sections"]] == ["Security", "Trade", OTHER_NEWS]
+    # The newest story leads and one more sits beside it (the top takes at most half); the rest stay in their sections.
+    assert front.context["lead"].slug == "story-1" and [item.slug for item in front.context["secondary"]] == ["story-3"]
+    assert [group.name for group, _ in front.context["sections"]] == ["Trade"]
     assert front.context["edition"] == (dt.date(2025, 7, 1), dt.date(2025, 7, 9))
+    more = stories + [make_story(4, section="Security", day=4), make_story(5, day=8), make_story(6, day=7), make_story(7, section="Trade", day=3),
+                      make_story(8, day=2)]
+    front = build_site_graph(make_digest(more, sections=("Security", "Empty", "Trade"))).pages[0]
+    assert [item.slug for item in front.context["secondary"]] == ["story-5", "story-6", "story-3"]
+    assert [(group.name, [item.slug for item in items]) for group, items in front.context["sections"]] == [
+        ("Security", ["story-4"]), ("Trade", ["story-7", "story-2"]), (OTHER_NEWS, ["story-8"])]
 
 
 def test_long_lists_paginate_with_stable_paths():

@@ -141,7 +141,7 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
         diagnostics.append(Diagnostic(doc.path, where, f"the capture time {given!r} is not an ISO 8601 time (2025-07-28T18:30:00+08:00): ignored"))
     dates = resolve_dates(
         [d.day for d in articles_ok], [d.age for d in articles_ok], capture_time, dt.date.today(),
-        lead=0 if articles_ok and articles_ok[0] is lead else None,
+        lead=0 if articles_ok and articles_ok[0] is lead else None, saved=_saved_time(doc),
     )
 
     stem = doc.path.rsplit(".", 1)[0]
@@ -167,6 +167,14 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
             meta={"removed": tuple(draft.removed)} if draft.removed else {},
         ))
     return ParsedDocument(doc.path, tuple(articles), tuple(diagnostics))
+
+
+def _saved_time(doc: SourceDocument) -> dt.datetime | None:
+    """When the file was saved (UTC, as Markdown notes are dated): a page's last-resort capture time."""
+    try:
+        return dt.datetime.fromtimestamp(doc.mtime, dt.UTC).replace(tzinfo=None) if doc.mtime else None
+    except (OverflowError, OSError, ValueError):  # a file dated beyond what a datetime can hold
+        return None
 
 
 def _related(lines: list[str], begin: int, offset: int, rules: Rules) -> Iterator[Draft]:

@@ -17,12 +17,17 @@ What a page can tell, from most to least trustworthy:
    Without one, the capture time is *inferred* from the page's datelines: the page is taken
    to be captured on the day of its latest dateline date, and every article that has both
    a dateline date and an age narrows that window (published during its dateline day, so
-   captured between day + age and day + 1 day + age). An age then resolves only when every
-   possible publication instant falls on one calendar day; the date is marked approximate
-   (``relative-age+datelines``) because the capture day was an inference. An age that
-   straddles midnight, or a page without datelines, leaves the article undated.
+   captured between day + age and day + 1 day + age). An age then resolves to the calendar day
+   on which most possible publication instants fall, when they span at most two days; the date
+   is marked approximate (``relative-age+datelines``): "about", give or take a day, because the
+   capture time was an inference. A page without datelines leaves the article to rule 4.
 3. **The capture time itself**, for an article with neither (the lead of a page whose capture
    time is known): approximate (``capture-time``).
+4. **The time the file was saved**, as a last resort, for a page with neither a capture time
+   nor datelines: an age counts back from it (``relative-age+file-time``) and the lead takes
+   its day (``file-mtime``); both approximate, because a copied or checked-out file is dated
+   when it was copied. Each date made from an age keeps the page's words (``quote``), so a
+   reader is told what it rests on.
 
 Dates mentioned in passing (``the July 26 gathering``, ``on Monday (July 28)`` further down)
 are never publication dates: only the dateline and the lede sentence after it are looked at.
@@ -83,6 +88,7 @@ class Age:
 
     amount: int
     unit: dt.timedelta
+    text: str = ""  # as the page wrote it
 
     @property
     def least(self) -> dt.timedelta:
@@ -126,7 +132,7 @@ def parse_age(match: re.Match) -> Age | None:
         return None
     raw = (groups.get("n") or "1").lower()
     amount = int(raw) if raw.isdigit() else WORD_NUMBERS.get(raw)
-    return Age(amount, UNITS[unit]) if amount is not None else None
+    return Age(amount, UNITS[unit], " ".join(match.group(0).split())) if amount is not None else None
 
 
 def parse_capture_time(value: str | dt.date | None) -> dt.datetime | None:
@@ -150,11 +156,13 @@ def resolve_dates(
     today: dt.date,
     *,
     lead: int | None = None,
+    saved: dt.datetime | None = None,
 ) -> list[ArticleDate | None]:
     """The date of each article of one page, from its dateline day and its age (see the module docstring).
 
     ``lead`` is the index of the article that, lacking anything better, is dated by the
     capture time (the page's own lead article: it was on the page when it was captured).
+    ``saved`` is when the page's file was saved: the last resort when nothing else dates the page.
     """
     latest_possible = capture.date() if capture else today
     dates: list[ArticleDate | None] = [None] * len(days)
@@ -187,14 +195,20 @@ def resolve_dates(
         if dates[i] is not None or age is None or window is None:
             continue
         if capture is not None:
-            dates[i] = ArticleDate((capture - age.least).date(), DateSource.RELATIVE_AGE)
+            dates[i] = ArticleDate((capture - age.least).date(), DateSource.RELATIVE_AGE, age.text or None)
             continue
         earliest, latest = window[0] - age.most + _TINY, window[1] - age.least - _TINY
-        if earliest <= latest and earliest.date() == latest.date():
-            dates[i] = ArticleDate(earliest.date(), DateSource.RELATIVE_AGE_PAGE)
+        if earliest <= latest and (latest.date() - earliest.date()).days <= 1:
+            dates[i] = ArticleDate(_likelier_day(earliest, latest), DateSource.RELATIVE_AGE_PAGE, age.text or None)
 
     if lead is not None and dates[lead] is None and capture is not None:
         dates[lead] = ArticleDate(capture.date(), DateSource.CAPTURE_TIME)
+    if window is None and saved is not None:  # nothing on the page dates it: count back from the file's time
+        for i, age in enumerate(ages):
+            if dates[i] is None and age is not None:
+                dates[i] = ArticleDate((saved - age.least).date(), DateSource.RELATIVE_AGE_FILE, age.text or None)
+        if lead is not None and dates[lead] is None:
+            dates[lead] = ArticleDate(saved.date(), DateSource.FILE_MTIME)
     return dates
 
 
@@ -214,6 +228,14 @@ def _capture_window(dates, ages, capture) -> tuple[dt.datetime, dt.datetime] | N
         start = max(start, published_from + age.least)
         end = min(end, published_from + ONE_DAY + age.most)
     return (start, end) if start < end else None
+
+
+def _likelier_day(earliest: dt.datetime, latest: dt.datetime) -> dt.date:
+    """The day on which most of the possible publication times fall (of at most two)."""
+    midnight = dt.datetime.combine(latest.date(), dt.time())
+    if earliest.date() == latest.date() or latest - midnight >= midnight - earliest:
+        return latest.date()
+    return earliest.date()
 
 
 def _valid(year: int, month: int, day: int) -> bool:

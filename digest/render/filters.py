@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from digest.models import ArticleDate
+from digest.models import ArticleDate, DateSource
 from digest.wording import clip, describe_evidence, join_words, label, source_name, teaser
 
 _PACKAGE = Path(__file__).parent.parent  # digest/
@@ -34,6 +34,26 @@ def format_date(value, fmt: str = "%-d %B %Y") -> str:
     if isinstance(value, ArticleDate):
         value = value.day
     return value.strftime(fmt)
+
+
+# What a reader is told a date rests on, where the page does not simply state it (the title attribute says more).
+_DATE_NOTES = MappingProxyType({
+    DateSource.RELATIVE_AGE: "captured page: '{quote}'",
+    DateSource.RELATIVE_AGE_PAGE: "captured page: '{quote}'",
+    DateSource.RELATIVE_AGE_FILE: "captured page: '{quote}'",
+    DateSource.CAPTURE_TIME: "date of capture",
+    DateSource.FILE_MTIME: "date of the file",
+})
+
+
+def date_note(date: ArticleDate | None) -> str:
+    """A short provenance note for a date worked out from the page's age or capture ("captured page: '3 hours ago'"),
+    empty for a date the page or the editor states."""
+    if date is None or date.source not in _DATE_NOTES:
+        return ""
+    if "{quote}" in _DATE_NOTES[date.source] and not date.quote:
+        return "captured page's relative age"
+    return _DATE_NOTES[date.source].format(quote=date.quote)
 
 
 def date_range(start: dt.date | None, end: dt.date | None) -> str:
@@ -98,6 +118,7 @@ TEMPLATE_FILTERS = MappingProxyType({
     "evidence_words": describe_evidence,
     "join_words": join_words,
     "clip": clip,
+    "date_note": date_note,
 })
 
 TEMPLATE_GLOBALS = MappingProxyType({

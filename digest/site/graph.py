@@ -23,6 +23,7 @@ from typing import Any
 from digest.fingerprints import pipeline_fingerprint
 from digest.models import OTHER_NEWS, ClassifiedStory, Digest, EntityRef
 from digest.site.fingerprint import Hasher, fingerprint, hash_of
+from digest.site.front import front_page
 from digest.site.memo import GraphMemo, made_alike, same_feed, same_page
 from digest.site.model import PLURAL, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager, Paths, SiteGraph, story_path
 from digest.site.redirects import usable_redirects
@@ -100,9 +101,10 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
 
     pages: list[Page] = []
     home = Crumb("Front page", "index.html")
+    front = front_page(stories, tuple((g, listed(g)) for g in sections), per_page)  # the rest are on the section's pages
     pages.append(Page(
         "index.html", "index.html", site.title, {
-            "sections": tuple((g, listed(g)[:per_page]) for g in sections),  # the rest are on the section's pages
+            "lead": front.lead, "secondary": front.secondary, "sections": front.sections,
             "edition": edition, "story_count": len(stories), "outlet_count": len(groups["outlet"]),
         },
         description=site.description, kind="front", feeds=site_feed, lastmod=edition[1],

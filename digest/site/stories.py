@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Any
 
 from digest.models import ClassifiedStory, EntityRef, Story
+from digest.site.coverage import coverage_of
 from digest.site.model import Context, Contribution, Crumb, Page
 from digest.wording import clip, describe_evidence, label, teaser
 
@@ -47,7 +48,7 @@ def story_values(item: ClassifiedStory, **_) -> dict[str, Any]:
         kinds[ref.kind].append(ref)
     entity_groups = tuple((ENTITY_KINDS.get(kind, label(kind) + "s"), tuple(refs)) for kind, refs in sorted(kinds.items(), key=lambda kv: _kind_order(kv[0])))
     return {"story": story, "filing": filing, "versions": versions, "why_region": why_region, "why_theme": why_theme,
-            "entity_groups": entity_groups}
+            "entity_groups": entity_groups, "coverage": coverage_of(story, tuple(anchor for anchor, _, _ in versions))}
 
 
 def version_anchor(n: int) -> str:

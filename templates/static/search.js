@@ -58,21 +58,16 @@
       var excerpt = document.createElement("p");
       excerpt.innerHTML = data.excerpt; // Pagefind escapes the text and adds <mark>
       item.appendChild(heading);
-      item.appendChild(excerpt);
-      var parts = (data.sub_results || []).filter(function (sub) { return sub.url !== data.url && sub.title && sub.title !== link.textContent; }).slice(0, 3);
-      if (parts.length) {
-        var sub = document.createElement("ul");
-        sub.className = "search-parts";
-        parts.forEach(function (part) {
-          var li = document.createElement("li");
-          var a = document.createElement("a");
-          a.href = pageUrl(part.url);
-          a.textContent = part.title;
-          li.appendChild(a);
-          sub.appendChild(li);
-        });
-        item.appendChild(sub);
+      // What a reader needs to pick a result: its section, date and outlets (from the page's data-pagefind-meta).
+      var facts = ["section", "date", "outlets"].map(function (key) { return data.meta && data.meta[key]; })
+                                                .filter(function (value) { return value; });
+      if (facts.length) {
+        var line = document.createElement("p");
+        line.className = "meta";
+        line.textContent = facts.join(" · ");
+        item.appendChild(line);
       }
+      item.appendChild(excerpt);
       list.appendChild(item);
     });
     say(results.length ? results.length + (results.length === 1 ? " result" : " results") + " for “" + query + "”."
