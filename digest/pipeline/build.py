@@ -82,6 +82,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         files, memo = render_pages(graph, config, previous, kept=sink.kept(cache), bytecode_dir=sink.bytecode_dir(), themes=session.themes)
         rendered = sum(1 for path, entry in memo.items() if previous.get(path) is not entry and entry[1] is not KEPT)
     session.render_memo = memo
+    session.keep()
     written, deleted = sink.publish(files, memo, cache, timings)
     moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
     return BuildReport(digest, written, deleted, len(graph.pages), rendered, timings, (cache.hits - hits, cache.misses - misses), moved)
@@ -92,5 +93,5 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
     from digest.publish.disk import OutputFolder
 
     sink = OutputFolder.for_config(config, search=search)  # refuses a folder that is not digest's, before any work
-    session = BuildSession() if clean else BuildSession.from_output(config.output_dir)
+    session = BuildSession.fresh() if clean else BuildSession.from_output(config.output_dir)
     return run(config, session, sink, strict=strict)

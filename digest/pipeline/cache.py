@@ -5,9 +5,12 @@
   unchanged;
 - the stat map: path -> (mtime_ns, size, sha256) of each document, so a file whose size and
   modification time did not change is not read or hashed again (as git does);
-- the gather memo: the articles and stories of the last build, keyed by a hash of every
-  document's (path, sha256), the settings and the code; a build with no changed document
-  skips parse, merge and classify;
+- the session (one pickle, so that what its parts share stays shared when loaded): the gather
+  memo (the articles and stories of the last build, keyed by a hash of every document's (path,
+  sha256), the settings and the code: a build with no changed document skips parse, merge and
+  classify), the classify memo, the re-merger's tables, the related stories and the site graph's
+  memo (see ``digest.pipeline.session``): a build after an edit re-merges, re-classifies and
+  re-renders only what changed;
 - the page memo: page path -> (render key, sha256 and size of the written file), so a
   no-change build renders and writes nothing.
 
@@ -17,6 +20,7 @@ when first needed (a no-change build never unpickles the parse cache).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import pickle
 from pathlib import Path
@@ -29,9 +33,8 @@ from digest.settings.config import CaptureConfig, Config
 CACHE_DIR = ".digest-cache"  # inside output/, never published (see write.py)
 CACHE_FILE = "parse.pickle"
 STAT_FILE = "stat.pickle"
-GATHER_FILE = "gather.pickle"
+SESSION_FILE = "session.pickle"
 PAGES_FILE = "pages.pickle"
-CLASSIFY_FILE = "classify.pickle"
 
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
 
@@ -64,9 +67,8 @@ class ParseCache:
         self.changed = entries is not None  # whether parse.pickle must be written again
         self._stats: StatMap | None = None
         self.stats_changed = False
-        self._gathered: tuple[str, Any] | None = None
-        self.gathered_changed = False
-        self._classify_memo: dict | None = None
+        self._session: dict[str, Any] | None = None
+        self.session_changed = False
         self._pages: dict[str, tuple[str, str, int]] | None = None
         self._settings: tuple[CaptureConfig, str] | None = None  # the last capture settings hashed, and their hash
 
@@ -141,38 +143,46 @@ class ParseCache:
     def stats_dumps(self) -> bytes:
         return pickle.dumps(self.stats, protocol=pickle.HIGHEST_PROTOCOL)
 
+    @property
+    def session(self) -> dict[str, Any]:
+        """What the last build kept for this one (see ``digest.pipeline.session``), by part name: "gathered"
+        (key, value), "classify" (the classify memo) and the later stages' memos. Updated in place."""
+        if self._session is None:
+            loaded = self._read(SESSION_FILE)
+            self._session = loaded if isinstance(loaded, dict) else {}
+        return self._session
+
+    def keep(self, **parts: Any) -> None:
+        """Parts of the session for the next build (written with the site)."""
+        self.session.update(parts)
+        self.session_changed = True
+
+    def session_dumps(self) -> bytes:
+        return pickle.dumps(self.session, protocol=pickle.HIGHEST_PROTOCOL)
+
     def gathered(self, key: str) -> Any | None:
         """What ``remember_gathered`` stored under ``key``, or None."""
-        if self._gathered is None:
-            loaded = self._read(GATHER_FILE)
-            self._gathered = loaded if isinstance(loaded, tuple) and len(loaded) == 2 else ("", None)
-        return self._gathered[1] if self._gathered[0] == key else None
+        kept = self.session.get("gathered")
+        return kept[1] if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key else None
 
     def last_stories(self) -> tuple:
         """The stories the last build gathered, whatever has changed since; () when it left none. Asked for
         before this build gathers (which replaces them)."""
-        self.gathered("")
-        value = self._gathered[1] if self._gathered else None
+        kept = self.session.get("gathered")
+        value = kept[1] if isinstance(kept, tuple) and len(kept) == 2 else None
         return value[1] if isinstance(value, tuple) and len(value) == 4 else ()
 
     def remember_gathered(self, key: str, value: Any) -> None:
-        self._gathered = (key, value)
-        self.gathered_changed = True
-
-    def gathered_dumps(self) -> bytes:
-        return pickle.dumps(self._gathered, protocol=pickle.HIGHEST_PROTOCOL)
+        self.keep(gathered=(key, value))
 
     @property
     def classify_memo(self) -> dict:
         """Per-story classifications (see ``classify_stories(memo=...)``): after an edit, only the
         stories whose content changed are classified again. Updated in place by the classify stage."""
-        if self._classify_memo is None:
-            loaded = self._read(CLASSIFY_FILE)
-            self._classify_memo = loaded if isinstance(loaded, dict) else {}
-        return self._classify_memo
-
-    def classify_memo_dumps(self) -> bytes:
-        return pickle.dumps(self.classify_memo, protocol=pickle.HIGHEST_PROTOCOL)
+        memo = self.session.get("classify")
+        if not isinstance(memo, dict):
+            memo = self.session["classify"] = {}
+        return memo
 
     @property
     def pages(self) -> dict[str, tuple[str, str, int]]:
@@ -186,9 +196,18 @@ class ParseCache:
         if self.folder is None:
             return None
         try:
-            return pickle.loads((self.folder / name).read_bytes())
-        except Exception:  # missing, truncated or from another version: start afresh
+            data = (self.folder / name).read_bytes()
+        except OSError:
             return None
+        collecting = gc.isenabled()
+        gc.disable()  # loading makes many objects and no garbage: the collector's passes would only cost (3-5x)
+        try:
+            return pickle.loads(data)
+        except Exception:  # truncated or from another version: start afresh
+            return None
+        finally:
+            if collecting:
+                gc.enable()
 
     @classmethod
     def load(cls, output_dir: Path) -> ParseCache:

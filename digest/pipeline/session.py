@@ -1,7 +1,10 @@
 """What one site's builds keep between runs, held by whoever runs them.
 
 ``digest build`` starts from the session the last build left in ``output/.digest-cache/`` (and leaves one for
-the next); ``digest serve`` keeps one in memory for as long as it runs. Nothing a stage keeps lives in a module:
+the next); ``digest serve`` starts from it too and keeps it in memory for as long as it runs. The parts kept
+on disk are pickled together (see ``ParseCache.session``): the stages recognise what did not change by
+identity (a story kept by the re-merger is the very object the classify and graph memos hold), and one pickle
+keeps objects shared between its parts shared when it is loaded. Nothing a stage keeps lives in a module:
 a stage is handed what it may reuse and hands back what the next run may reuse.
 """
 
@@ -29,7 +32,7 @@ class BuildSession:
     same site, just slower."""
 
     cache: ParseCache = field(default_factory=ParseCache)  # parse results, the last gather, classifications, pages written
-    remerger: Remerger | None = None  # merges again only what changed since its last call (the preview's)
+    remerger: Remerger | None = None  # merges again only what changed since its last call
     config: Config | None = None  # the settings of the last run: the render memo holds for them only
     render_memo: RenderMemo = field(default_factory=dict)
     # What the classify, graph and render stages keep for the next run in this process (made on first use):
@@ -38,9 +41,33 @@ class BuildSession:
     themes: ThemeCache | None = None  # the last theme compiled
 
     @classmethod
-    def from_output(cls, output_dir: Path, remerger: Remerger | None = None) -> BuildSession:
-        """The session the last ``digest build`` into ``output_dir`` left there (an empty one if none)."""
-        return cls(ParseCache.load(output_dir), remerger)
+    def fresh(cls) -> BuildSession:
+        """A session that knows nothing yet, with a re-merger so that the next run can merge only what changed."""
+        from digest.stories.remerge import Remerger
+
+        return cls(remerger=Remerger())
+
+    @classmethod
+    def from_output(cls, output_dir: Path) -> BuildSession:
+        """The session the last ``digest build`` into ``output_dir`` left there (a fresh one if none)."""
+        from digest.site.memo import GraphMemo
+        from digest.stories.remerge import Remerger
+
+        cache = ParseCache.load(output_dir)
+        kept = cache.session
+        remerger, graph, related = kept.get("remerger"), kept.get("graph"), kept.get("related")
+        session = cls(cache, remerger if isinstance(remerger, Remerger) else Remerger())
+        if isinstance(graph, GraphMemo) and isinstance(related, tuple):
+            session.graph = graph
+            # The related memo is keyed by object ids, which loading changes: keyed afresh.
+            session.related = {(id(item.story), id(item.classification)): item for item in related}
+        return session
+
+    def keep(self) -> None:
+        """Hand the later stages' memos to the cache, to be written with the site, when this run changed them
+        (a run that reused the last gather left them as they were)."""
+        if self.cache.session_changed or "graph" not in self.cache.session:
+            self.cache.keep(remerger=self.remerger, related=tuple(self.related.values()), graph=self.graph)
 
     def begin(self, config: Config) -> None:
         """Start a run with these settings: pages rendered under other settings are not reused."""

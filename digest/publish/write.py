@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
 from digest.processes import die_with_parent_before_exec
 from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -164,9 +164,8 @@ def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: d
         _replace(cache_dir / CACHE_FILE, cache.dumps())
     if cache.stats_changed:
         _replace(cache_dir / STAT_FILE, cache.stats_dumps())
-    if cache.gathered_changed:
-        _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
-        _replace(cache_dir / CLASSIFY_FILE, cache.classify_memo_dumps())
+    if cache.session_changed:
+        _replace(cache_dir / SESSION_FILE, cache.session_dumps())
     if plan.pages is not None and plan.pages != cache.pages:
         _replace(cache_dir / PAGES_FILE, pickle.dumps(plan.pages, protocol=pickle.HIGHEST_PROTOCOL))
 

@@ -1,0 +1,59 @@
+"""A ``digest build`` after edits starts from the session the last build kept, and makes the very site a cold build makes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import REPO, invoke
+
+from digest.pipeline.cache import CACHE_DIR
+from digest.pipeline.session import BuildSession
+from digest.publish.write import SEARCH_DIR
+
+ARTICLES = 1000
+
+
+def _corpus(root: Path) -> list[dict]:
+    """A generated news site of ARTICLES articles (bench/make_corpus.py), and which re-reports which."""
+    truth = root / "truth.json"
+    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(root / "content"),
+                    "--format", "digest", "--truth", str(truth)], check=True, capture_output=True)
+    return json.loads(truth.read_text(encoding="utf-8"))
+
+
+def _tree(output: Path) -> dict[str, bytes]:
+    return {path.relative_to(output).as_posix(): path.read_bytes() for path in sorted(output.rglob("*"))
+            if path.is_file() and path.relative_to(output).parts[0] not in (CACHE_DIR, SEARCH_DIR)}
+
+
+def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tmp_path):
+    site = tmp_path / "site"
+    truth = _corpus(site)
+    content = site / "content"
+    invoke("build", "--no-search", cwd=site, check=True)
+    before = _tree(site / "output")
+
+    rereport = next(t for t in truth if t["dup_of"] is not None and t["id"] > ARTICLES // 2)
+    edited = content / truth[ARTICLES // 2]["file"]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nUpdate: officials later confirmed the figures.\n", encoding="utf-8")
+    (content / rereport["file"]).unlink()  # a story told twice is now told once
+    original = content / truth[rereport["dup_of"]]["file"]
+    added = original.read_text(encoding="utf-8").replace("\noutlet: ", "\noutlet: Another Outlet, not ", 1)
+    (content / "zz-new-version.md").write_text(added, encoding="utf-8")  # a new version of a kept story
+
+    invoke("build", "--no-search", cwd=site, check=True)
+    session = BuildSession.from_output(site / "output")
+    assert session.remerger is not None and session.remerger.full_merges == 1  # re-merged only what changed
+    incremental = _tree(site / "output")
+    invoke("build", "--no-search", "--clean", "--output", str(tmp_path / "cold"), cwd=site, check=True)
+    cold = _tree(tmp_path / "cold")
+
+    assert incremental.keys() == cold.keys()
+    assert [path for path in cold if incremental[path] != cold[path]] == []
+    assert incremental != before
+    story_pages = b"".join(data for path, data in incremental.items() if path.startswith("stories/"))
+    assert b"Update: officials later confirmed the figures." in story_pages
+    assert b"Another Outlet, not " in story_pages
