@@ -9,8 +9,7 @@ from pathlib import Path
 
 from helpers import REPO, invoke
 
-from digest.pipeline.cache import CACHE_DIR
-from digest.pipeline.session import BuildSession
+from digest.pipeline.cache import CACHE_DIR, ParseCache
 from digest.publish.write import SEARCH_DIR
 
 ARTICLES = 1000
@@ -45,8 +44,8 @@ def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tm
     (content / "zz-new-version.md").write_text(added, encoding="utf-8")  # a new version of a kept story
 
     invoke("build", "--no-search", cwd=site, check=True)
-    session = BuildSession.from_output(site / "output")
-    assert session.remerger is not None and session.remerger.full_merges == 1  # re-merged only what changed
+    kept = ParseCache.load(site / "output").session
+    assert kept["remerger"].full_merges == 1  # re-merged only what changed
     incremental = _tree(site / "output")
     invoke("build", "--no-search", "--clean", "--output", str(tmp_path / "cold"), cwd=site, check=True)
     cold = _tree(tmp_path / "cold")

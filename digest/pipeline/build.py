@@ -64,7 +64,8 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     from digest.site.redirects import moved_stories
 
     timings = Timings()
-    session.begin(config)
+    with timings.stage("resume"):  # the session the last build kept (read on a build's first run only)
+        session.begin(config)
     cache = session.cache
     hits, misses = cache.hits, cache.misses
     before = cache.last_stories()
@@ -93,5 +94,5 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
     from digest.publish.disk import OutputFolder
 
     sink = OutputFolder.for_config(config, search=search)  # refuses a folder that is not digest's, before any work
-    session = BuildSession.fresh() if clean else BuildSession.from_output(config.output_dir)
+    session = BuildSession() if clean else BuildSession.from_output(config.output_dir)
     return run(config, session, sink, strict=strict)

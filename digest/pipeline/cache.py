@@ -1,11 +1,12 @@
 """What a build keeps for the next one, in ``output/.digest-cache/`` (never published).
 
-- the parse cache: each document is parsed once, keyed by its path and content hash; a result
-  is reused only when the document's bytes, the capture settings and the reader code are all
-  unchanged;
+- the parse cache (in the session, below): each document is parsed once, keyed by its path and
+  content hash; a result is reused only when the document's bytes, the capture settings and the
+  reader code are all unchanged;
 - the stat map: path -> (mtime_ns, size, sha256) of each document, so a file whose size and
   modification time did not change is not read or hashed again (as git does);
-- the session (one pickle, so that what its parts share stays shared when loaded): the gather
+- the session (one pickle, so that what its parts share stays shared when loaded): the parse
+  cache, the gather
   memo (the articles and stories of the last build, keyed by a hash of every document's (path,
   sha256), the settings and the code: a build with no changed document skips parse, merge and
   classify), the classify memo, the re-merger's tables, the related stories and the site graph's
@@ -15,7 +16,7 @@
   no-change build renders and writes nothing.
 
 ``digest build`` and ``digest serve`` share it; ``--clean`` skips it. Each file is read only
-when first needed (a no-change build never unpickles the parse cache).
+when first needed.
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ import gc
 import hashlib
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
 from digest.models import ParsedDocument
 from digest.settings.config import CaptureConfig, Config
 
 CACHE_DIR = ".digest-cache"  # inside output/, never published (see write.py)
-CACHE_FILE = "parse.pickle"
 STAT_FILE = "stat.pickle"
 SESSION_FILE = "session.pickle"
 PAGES_FILE = "pages.pickle"
@@ -76,8 +76,8 @@ class ParseCache:
 
     @property
     def entries(self) -> dict[tuple[str, str], ParsedDocument]:
-        if self._entries is None:
-            loaded = self._read(CACHE_FILE)
+        if self._entries is None:  # kept in the session: its articles are the very objects of the last gather
+            loaded = self.session.get("parse")
             self._entries = loaded if isinstance(loaded, dict) else {}
         return self._entries
 
@@ -115,15 +115,18 @@ class ParseCache:
         self.used.add(key)
         self.changed = True
 
-    def dumps(self) -> bytes:
-        """The entries used by this build only: deleted and edited documents drop out."""
-        live = {key: value for key, value in self.entries.items() if key in self.used}
-        return pickle.dumps(live, protocol=pickle.HIGHEST_PROTOCOL)
-
     @property
     def needs_writing(self) -> bool:
-        """Whether parse.pickle differs from what this build used (read, and not all of it used, or added to)."""
-        return self.changed or (self._entries is not None and len(self.used) != len(self._entries))
+        """Whether the session must be written again: a part of it was replaced, or the parse results differ from
+        what this build used (read, and not all of it used, or added to)."""
+        return self.session_changed or self.changed or (self._entries is not None and len(self.used) != len(self._entries))
+
+    def dump_session(self, file: BinaryIO) -> None:
+        """The session, with the parse results used by this build only (deleted and edited documents drop out),
+        pickled straight into ``file``: never all of it in memory twice."""
+        if self._entries is not None:
+            self.session["parse"] = {key: value for key, value in self._entries.items() if key in self.used}
+        pickle.dump(self.session, file, protocol=pickle.HIGHEST_PROTOCOL)
 
     # -- the stat map, the gather memo, the page memo
 
@@ -156,9 +159,6 @@ class ParseCache:
         """Parts of the session for the next build (written with the site)."""
         self.session.update(parts)
         self.session_changed = True
-
-    def session_dumps(self) -> bytes:
-        return pickle.dumps(self.session, protocol=pickle.HIGHEST_PROTOCOL)
 
     def gathered(self, key: str) -> Any | None:
         """What ``remember_gathered`` stored under ``key``, or None."""

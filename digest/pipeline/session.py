@@ -41,36 +41,33 @@ class BuildSession:
     themes: ThemeCache | None = None  # the last theme compiled
 
     @classmethod
-    def fresh(cls) -> BuildSession:
-        """A session that knows nothing yet, with a re-merger so that the next run can merge only what changed."""
-        from digest.stories.remerge import Remerger
-
-        return cls(remerger=Remerger())
-
-    @classmethod
     def from_output(cls, output_dir: Path) -> BuildSession:
-        """The session the last ``digest build`` into ``output_dir`` left there (a fresh one if none)."""
+        """The session the last ``digest build`` into ``output_dir`` left there (read when the run begins)."""
+        return cls(ParseCache.load(output_dir))
+
+    def begin(self, config: Config) -> None:
+        """Start a run with these settings: pages rendered under other settings are not reused. The first run
+        takes the memos the cache kept (when there are none, a fresh re-merger: the next run needs its tables)."""
+        if self.remerger is None:
+            self._resume()
+        if config != self.config:
+            self.render_memo = {}
+            self.config = config
+
+    def _resume(self) -> None:
         from digest.site.memo import GraphMemo
         from digest.stories.remerge import Remerger
 
-        cache = ParseCache.load(output_dir)
-        kept = cache.session
+        kept = self.cache.session
         remerger, graph, related = kept.get("remerger"), kept.get("graph"), kept.get("related")
-        session = cls(cache, remerger if isinstance(remerger, Remerger) else Remerger())
+        self.remerger = remerger if isinstance(remerger, Remerger) else Remerger()
         if isinstance(graph, GraphMemo) and isinstance(related, tuple):
-            session.graph = graph
+            self.graph = graph
             # The related memo is keyed by object ids, which loading changes: keyed afresh.
-            session.related = {(id(item.story), id(item.classification)): item for item in related}
-        return session
+            self.related = {(id(item.story), id(item.classification)): item for item in related}
 
     def keep(self) -> None:
         """Hand the later stages' memos to the cache, to be written with the site, when this run changed them
         (a run that reused the last gather left them as they were)."""
         if self.cache.session_changed or "graph" not in self.cache.session:
             self.cache.keep(remerger=self.remerger, related=tuple(self.related.values()), graph=self.graph)
-
-    def begin(self, config: Config) -> None:
-        """Start a run with these settings: pages rendered under other settings are not reused."""
-        if config != self.config:
-            self.render_memo = {}
-            self.config = config

@@ -17,12 +17,13 @@ import pickle
 import stat
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
 from digest.processes import die_with_parent_before_exec
 from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -161,11 +162,9 @@ def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: d
     if cache is None:
         return
     if cache.needs_writing:
-        _replace(cache_dir / CACHE_FILE, cache.dumps())
+        _replace(cache_dir / SESSION_FILE, cache.dump_session)
     if cache.stats_changed:
         _replace(cache_dir / STAT_FILE, cache.stats_dumps())
-    if cache.session_changed:
-        _replace(cache_dir / SESSION_FILE, cache.session_dumps())
     if plan.pages is not None and plan.pages != cache.pages:
         _replace(cache_dir / PAGES_FILE, pickle.dumps(plan.pages, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -194,9 +193,14 @@ def _size(path: Path) -> int:
     return info.st_size if stat.S_ISREG(info.st_mode) else -1
 
 
-def _replace(path: Path, data: bytes) -> None:
+def _replace(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Replace ``path`` whole with ``data``, or with what ``data(file)`` writes."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    if isinstance(data, bytes):
+        tmp.write_bytes(data)
+    else:
+        with open(tmp, "wb") as file:
+            data(file)
     os.replace(tmp, path)
 
 
