@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 from helpers import REPO, invoke
 
-from digest.pipeline.cache import CACHE_DIR, ParseCache
+from digest.pipeline.build import build
+from digest.pipeline.cache import CACHE_DIR, SESSION_FILE, ParseCache
 from digest.publish.write import SEARCH_DIR
+from digest.settings.config import load_config
 
 ARTICLES = 1000
 
@@ -56,3 +59,14 @@ def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tm
     story_pages = b"".join(data for path, data in incremental.items() if path.startswith("stories/"))
     assert b"Update: officials later confirmed the figures." in story_pages
     assert b"Another Outlet, not " in story_pages
+
+
+def test_a_session_kept_by_other_code_is_not_used(site):
+    invoke("build", "--no-search", cwd=site, check=True)
+    kept = site / "output" / CACHE_DIR / SESSION_FILE
+    session = pickle.loads(kept.read_bytes())
+    assert session["remerger"].ready and session["parse"]
+    kept.write_bytes(pickle.dumps({**session, "code": "an older digest"}))  # as an upgrade leaves it
+    report = build(load_config(site / "digest.yaml"), search=False)
+    assert report.parse_cache == (0, 2)  # every document read again, nothing taken from the old session
+    assert pickle.loads(kept.read_bytes())["code"] == session["code"]

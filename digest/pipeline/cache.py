@@ -152,7 +152,9 @@ class ParseCache:
         (key, value), "classify" (the classify memo) and the later stages' memos. Updated in place."""
         if self._session is None:
             loaded = self._read(SESSION_FILE)
-            self._session = loaded if isinstance(loaded, dict) else {}
+            # Made by other code (digest was upgraded or edited): its objects may lack what this code expects.
+            fresh = not isinstance(loaded, dict) or loaded.get("code") != pipeline_fingerprint()
+            self._session = {"code": pipeline_fingerprint()} if fresh else loaded
         return self._session
 
     def keep(self, **parts: Any) -> None:
