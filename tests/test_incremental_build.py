@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from helpers import REPO, invoke
 
 from digest.pipeline.build import build
-from digest.pipeline.cache import CACHE_DIR, SESSION_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, SESSION_FILE, ParseCache
 from digest.publish.write import SEARCH_DIR
 from digest.settings.config import load_config
 
@@ -63,10 +62,27 @@ def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tm
 
 def test_a_session_kept_by_other_code_is_not_used(site):
     invoke("build", "--no-search", cwd=site, check=True)
-    kept = site / "output" / CACHE_DIR / SESSION_FILE
-    session = pickle.loads(kept.read_bytes())
-    assert session["remerger"].ready and session["parse"]
-    kept.write_bytes(pickle.dumps({**session, "code": "an older digest"}))  # as an upgrade leaves it
+    cache = ParseCache.load(site / "output")
+    code = cache.session["code"]
+    assert cache.session["remerger"].ready and cache.session["parse"]
+    cache.session["code"] = "an older digest"  # as an upgrade leaves it
+    with open(site / "output" / CACHE_DIR / SESSION_FILE, "wb") as file:
+        cache.dump_session(file)
+    (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA short note.\n", encoding="utf-8")
     report = build(load_config(site / "digest.yaml"), search=False)
-    assert report.parse_cache == (0, 2)  # every document read again, nothing taken from the old session
-    assert pickle.loads(kept.read_bytes())["code"] == session["code"]
+    assert report.parse_cache == (0, 3)  # every document read again, nothing taken from the old session
+    assert ParseCache.load(site / "output").session["code"] == code
+
+
+def test_a_session_beside_another_gather_memo_is_not_used(site):
+    invoke("build", "--no-search", cwd=site, check=True)
+    gathered = site / "output" / CACHE_DIR / GATHER_FILE
+    kept = gathered.read_bytes()
+    (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA short note.\n", encoding="utf-8")
+    invoke("build", "--no-search", cwd=site, check=True)
+    assert ParseCache.load(site / "output").session["parse"]
+    gathered.write_bytes(kept)  # as a build stopped between writing the gather memo and the session leaves them
+    assert ParseCache.load(site / "output").session.keys() == {"code"}
+    (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA longer note.\n", encoding="utf-8")
+    report = build(load_config(site / "digest.yaml"), search=False)
+    assert report.parse_cache == (0, 3)  # the session was not taken for the gather memo's

@@ -64,12 +64,11 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     from digest.site.redirects import moved_stories
 
     timings = Timings()
-    with timings.stage("resume"):  # the session the last build kept (read on a build's first run only)
-        session.begin(config)
+    session.begin(config)
     cache = session.cache
     hits, misses = cache.hits, cache.misses
     before = cache.last_stories()
-    digest = gather(config, cache, timings, session.remerger, session.related)
+    digest = gather(config, cache, timings, session.remerger or session.merger, session.related)
     if strict and digest.diagnostics:
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",

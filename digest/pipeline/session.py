@@ -1,10 +1,9 @@
 """What one site's builds keep between runs, held by whoever runs them.
 
 ``digest build`` starts from the session the last build left in ``output/.digest-cache/`` (and leaves one for
-the next); ``digest serve`` starts from it too and keeps it in memory for as long as it runs. The parts kept
-on disk are pickled together (see ``ParseCache.session``): the stages recognise what did not change by
-identity (a story kept by the re-merger is the very object the classify and graph memos hold), and one pickle
-keeps objects shared between its parts shared when it is loaded. Nothing a stage keeps lives in a module:
+the next); ``digest serve`` starts from it too and keeps it in memory for as long as it runs. On disk it is the
+parse cache, the classify memo and the re-merger's tables (see ``ParseCache.session``); the related-stories,
+graph and render memos live only in memory (worked out again, they cost what reading them would). Nothing a stage keeps lives in a module:
 a stage is handed what it may reuse and hands back what the next run may reuse.
 """
 
@@ -42,32 +41,26 @@ class BuildSession:
 
     @classmethod
     def from_output(cls, output_dir: Path) -> BuildSession:
-        """The session the last ``digest build`` into ``output_dir`` left there (read when the run begins)."""
+        """The session the last ``digest build`` into ``output_dir`` left there (each part read when first needed)."""
         return cls(ParseCache.load(output_dir))
 
     def begin(self, config: Config) -> None:
-        """Start a run with these settings: pages rendered under other settings are not reused. The first run
-        takes the memos the cache kept (when there are none, a fresh re-merger: the next run needs its tables)."""
-        if self.remerger is None:
-            self._resume()
+        """Start a run with these settings: pages rendered under other settings are not reused."""
         if config != self.config:
             self.render_memo = {}
             self.config = config
 
-    def _resume(self) -> None:
-        from digest.site.memo import GraphMemo
+    def merger(self) -> Remerger:
+        """The re-merger: the one the last build kept (read when first needed: a build with nothing changed does
+        not merge), or a fresh one, whose first merge is in full and kept for the next."""
         from digest.stories.remerge import Remerger
 
-        kept = self.cache.session
-        remerger, graph, related = kept.get("remerger"), kept.get("graph"), kept.get("related")
-        self.remerger = remerger if isinstance(remerger, Remerger) else Remerger()
-        if isinstance(graph, GraphMemo) and isinstance(related, tuple):
-            self.graph = graph
-            # The related memo is keyed by object ids, which loading changes: keyed afresh.
-            self.related = {(id(item.story), id(item.classification)): item for item in related}
+        if self.remerger is None:
+            kept = self.cache.session.get("remerger")
+            self.remerger = kept if isinstance(kept, Remerger) else Remerger()
+        return self.remerger
 
     def keep(self) -> None:
-        """Hand the later stages' memos to the cache, to be written with the site, when this run changed them
-        (a run that reused the last gather left them as they were)."""
-        if self.cache.session_changed or "graph" not in self.cache.session:
-            self.cache.keep(remerger=self.remerger, related=tuple(self.related.values()), graph=self.graph)
+        """Hand the re-merger to the cache, to be written with the site, when this run merged."""
+        if self.remerger is not None and self.cache.gathered_changed:
+            self.cache.keep(remerger=self.remerger)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
 from digest.processes import die_with_parent_before_exec
 from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -161,7 +161,9 @@ def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: d
         _replace(cache_dir / MANIFEST, plan.manifest_bytes())
     if cache is None:
         return
-    if cache.needs_writing:
+    if cache.gathered_changed:
+        _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
+    if cache.needs_writing:  # after the gather memo: it refers to its objects
         _replace(cache_dir / SESSION_FILE, cache.dump_session)
     if cache.stats_changed:
         _replace(cache_dir / STAT_FILE, cache.stats_dumps())
