@@ -66,6 +66,7 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
     config = _load(config_path, output, base_url)
     report = run_build(config, strict=strict, clean=clean, search=not no_search)
     _print_diagnostics(report.warnings)
+    _warn_placeholder_address(config, config.site.base_url)
     digest = report.digest
     total = sum(seconds for _, seconds in report.timings.stages)
     click.echo(
@@ -201,6 +202,7 @@ def check(ctx, config_path, output, base_url) -> None:
                 f"(pass --base-url {built_for}, or build again with --base-url {under})",
                 err=True,
             )
+    _warn_placeholder_address(config, under)
     report = check_site(config.output_dir, under)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -211,6 +213,15 @@ def check(ctx, config_path, output, base_url) -> None:
         click.echo(f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''} in {counts}.", err=True)
         ctx.exit(1)
     click.echo(f"Checked {counts} under {under}: no problems.")
+
+
+def _warn_placeholder_address(config, base_url: str) -> None:
+    from digest.settings.address import placeholder_address_warning
+
+    settings = config.source_file
+    warning = placeholder_address_warning(base_url, settings, display_path(settings) if settings else "digest.yaml")
+    if warning:
+        click.echo(warning, err=True)
 
 
 def _display(folder: Path) -> str:

@@ -69,11 +69,16 @@ def teaser(story) -> str:
 
 def source_name(article: Article) -> str:
     """What to call the source of a version: its outlet, else the agency credited, else where it was captured."""
-    if article.outlet:
-        return article.outlet
-    if article.credit:
-        return article.credit
+    named = named_source(article)
+    if named:
+        return named
     return f"unnamed outlet via {article.aggregator}" if article.aggregator else "unnamed outlet"
+
+
+def named_source(article: Article) -> str | None:
+    """The version's outlet, else the agency it credits ("AP" for a wire story an aggregator carried): the name the
+    site and ``digest list`` both give its source."""
+    return article.outlet or article.credit or None
 
 
 def clip(text: str, limit: int) -> str:

@@ -121,7 +121,7 @@ def test_lone_surrogate_escape_in_front_matter_is_a_warning(site):
     (site / "content" / "sur.md").write_text('---\ntitle: "Floods \\ud800 in Vellora"\n---\nSome text.\n', encoding="utf-8")
     build_goes_on(
         site,
-        "content/sur.md:2: warning: invalid YAML front matter: found invalid Unicode character escape code "
+        "content/sur.md:2: warning: invalid YAML front matter in 'title: \"Floods \\ud800 in Vellora\"': found invalid Unicode character escape code "
         "(while parsing a quoted scalar): skipped (check quoting and indentation near that line)",
     )
 
@@ -178,7 +178,8 @@ def test_alias_bomb_in_front_matter_is_refused_at_once(site):
     started = time.monotonic()
     build_goes_on(
         site,
-        "content/bomb.md:7: warning: invalid YAML front matter: its aliases (*name) expand to more than 100,000 values: "
+        "content/bomb.md:7: warning: invalid YAML front matter in 'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]': "
+        "its aliases (*name) expand to more than 100,000 values: "
         "refused: skipped (write the values out instead of repeating aliases)",
     )
     assert time.monotonic() - started < 20
@@ -188,7 +189,7 @@ def test_alias_that_contains_itself_is_refused(site):
     (site / "content" / "loop.md").write_text("---\ntitle: Loop\ntags: &t [a, *t]\n---\nSome text.\n", encoding="utf-8")
     build_goes_on(
         site,
-        "content/loop.md:3: warning: invalid YAML front matter: an alias (*name) refers to a value that contains it: "
+        "content/loop.md:3: warning: invalid YAML front matter in 'tags: &t [a, *t]': an alias (*name) refers to a value that contains it: "
         "refused: skipped (write the values out instead of repeating aliases)",
     )
 

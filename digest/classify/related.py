@@ -25,6 +25,7 @@ SHARED_THEME = 0.25  # each other theme both stories have
 SAME_REGION = 0.25
 SAME_COUNTRY = 0.5  # the same primary country
 MIN_SCORE = 1.0  # below this, one common entity ("Facebook") is all two stories share: not related
+# ... and one entity alone never relates two stories that share no theme, region or country.
 
 
 def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED, last: RelatedMemo | None = None) -> list[ClassifiedStory]:
@@ -120,14 +121,19 @@ def _shared_entity_pairs(flat, sizes, rarity, n: int, facets: Sequence[_Facets],
     pair = left[distinct] * n + right[distinct]
     keys, inverse = np.unique(pair, return_inverse=True)
     shared = np.bincount(inverse.ravel(), weights=weight[distinct], minlength=len(keys))
+    entities = np.bincount(inverse.ravel(), minlength=len(keys))
     rows, cols = keys // n, keys % n
-    scores = shared + _bonus(facets, rows, cols)
-    keep = scores >= MIN_SCORE
+    bonus, anchored = _bonus(facets, rows, cols)
+    scores = shared + bonus
+    # One shared entity and not the same theme, region or country is a passing mention ("said in a Facebook
+    # post"), however rare the entity is in a small digest: not related.
+    keep = (scores >= MIN_SCORE) & ((entities >= 2) | anchored)
     return rows[keep], cols[keep], scores[keep]
 
 
-def _bonus(facets: Sequence[_Facets], rows, cols):
-    """``_Facets.bonus`` for many pairs at once (the same sums, in the same order, so the same floats)."""
+def _bonus(facets: Sequence[_Facets], rows, cols) -> tuple[np.ndarray, np.ndarray]:
+    """``_Facets.bonus`` for many pairs at once (the same sums, in the same order, so the same floats), and
+    whether each pair has the same primary theme, region or primary country."""
     ids: dict = {}
 
     def code(value) -> int:
@@ -157,11 +163,14 @@ def _bonus(facets: Sequence[_Facets], rows, cols):
             mine = padded_others[rows, a]
             for b in range(width):
                 shared += mine == padded_themes[cols, b]
-    bonus = np.where((theme[rows] >= 0) & (theme[rows] == theme[cols]), SAME_THEME, 0.0)
+    same_theme = (theme[rows] >= 0) & (theme[rows] == theme[cols])
+    same_region = (region[rows] >= 0) & (region[rows] == region[cols])
+    same_country = (country[rows] >= 0) & (country[rows] == country[cols])
+    bonus = np.where(same_theme, SAME_THEME, 0.0)
     bonus = bonus + SHARED_THEME * shared
-    bonus = bonus + np.where((region[rows] >= 0) & (region[rows] == region[cols]), SAME_REGION, 0.0)
-    bonus = bonus + np.where((country[rows] >= 0) & (country[rows] == country[cols]), SAME_COUNTRY, 0.0)
-    return bonus
+    bonus = bonus + np.where(same_region, SAME_REGION, 0.0)
+    bonus = bonus + np.where(same_country, SAME_COUNTRY, 0.0)
+    return bonus, same_theme | same_region | same_country
 
 
 @dataclass(frozen=True)

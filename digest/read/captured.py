@@ -83,7 +83,7 @@ class Draft:
 
 def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument:
     rules = rules_for(capture)
-    header = read_front_matter(doc)
+    header = read_front_matter(doc, ("url", "outlet", "aggregator"))
     diagnostics: list[Diagnostic] = []
     for header_problem in header.diagnostics:  # a broken header loses only the metadata, never the page
         diagnostics.append(Diagnostic(header_problem.path, header_problem.line, header_problem.message.replace(": skipped", ": the page is read without it")))

@@ -19,9 +19,12 @@ KNOWN_KEYS = frozenset(
     {"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft", "slug"}
 )
 
+# Keys whose value is one line of text: one YAML rejects for an unquoted ": " is read as that text.
+TEXT_KEYS = frozenset({"title", "outlet", "author", "url", "region", "theme", "credit", "dateline", "story", "summary"})
+
 
 def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> ParsedDocument:
-    front = read_front_matter(doc)
+    front = read_front_matter(doc, TEXT_KEYS)
     diagnostics = list(front.diagnostics)
     if front.meta is None or _is_draft(front, diagnostics):
         return ParsedDocument(doc.path, (), tuple(diagnostics))

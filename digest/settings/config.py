@@ -44,7 +44,8 @@ class SiteConfig:
     base_url: str = field(
         default="https://example.org/",
         metadata=documented(
-            "the public address (feeds, sitemap, canonical links; its path is the sub-path the site is served under); `--base-url` overrides it",
+            "the public address (feeds, sitemap, canonical links; its path is the sub-path the site is served under); `--base-url` overrides it. "
+            "Unset or at example.org, `digest build` and `digest check` warn that those point to a placeholder",
             example="https://alice.github.io/news-digest/",
         ),
     )

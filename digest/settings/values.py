@@ -106,3 +106,12 @@ def base_url_problems(url: str) -> str | None:
 
 def normalise_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+# Domains reserved for examples (RFC 2606): an address there is no site's real public address.
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")
+
+
+def is_placeholder_address(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(".example") or any(host == domain or host.endswith("." + domain) for domain in PLACEHOLDER_DOMAINS)

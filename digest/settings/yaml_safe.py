@@ -34,11 +34,12 @@ else:
 class YamlProblem(Exception):
     """The text is not YAML digest can use. ``line`` is 1-based, in the text given (plus its offset)."""
 
-    def __init__(self, message: str, line: int | None, hint: str = "check quoting and indentation near that line"):
+    def __init__(self, message: str, line: int | None, hint: str = "check quoting and indentation near that line", context_line: int | None = None):
         super().__init__(message)
         self.message = message
         self.line = line
         self.hint = hint
+        self.context_line = context_line  # where the construct the problem is in began (an unclosed "[")
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def load_yaml(text: str, *, line_offset: int = 0, max_values: int = MAX_VALUES) 
         reason = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
         message = f"{reason} ({context})" if context else reason
-        raise YamlProblem(message, mark.line + 1 + line_offset if mark else None) from exc
+        began = getattr(exc, "context_mark", None)
+        raise YamlProblem(message, mark.line + 1 + line_offset if mark else None, context_line=began.line + 1 + line_offset if began else None) from exc
     except RecursionError as exc:
         raise YamlProblem("values nested too deeply", None) from exc
     finally:

@@ -6,24 +6,27 @@ from typing import Any
 
 from digest.models import Digest
 from digest.site.model import story_path
+from digest.wording import named_source
 
 
 def story_records(digest: Digest) -> list[dict[str, Any]]:
     records = []
     for item in digest.stories:
         story, filing = item.story, item.classification
+        version = {a.id: a for a in story.articles}
         date = story.date
         records.append({
             "slug": story.slug,
             "title": story.title,
             "date": date.isoformat() if date else None,
             "date_source": date.source.value if date else None,
-            "outlets": list(story.outlets),
+            "outlets": list(dict.fromkeys(name for name in map(named_source, story.articles) if name)),
             "authors": list(story.authors),
             "articles": len(story.articles),
             "article_ids": [a.id for a in story.articles],
             "summary": " ".join(story.summary) or None,
-            "adds": [{"article": add.article_id, "outlet": add.outlet, "sentences": list(add.sentences)} for add in story.adds],
+            "adds": [{"article": add.article_id, "outlet": named_source(version[add.article_id]), "sentences": list(add.sentences)}
+                     for add in story.adds],
             "region": filing.region,
             "countries": list(filing.countries),
             "theme": filing.theme,

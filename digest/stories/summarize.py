@@ -1,12 +1,14 @@
-"""What a story says: its headline, a short extractive summary, and what each version adds.
+"""What a story says: its headline, its standfirst, and what each version adds.
 
-Everything here is taken from the versions, never written up. Sentences are compared by their content-word
-bigrams ("aqeel malik", "481 accounts"), so a sentence another outlet reworded ("Daesh group" for "Islamic State
-group") still counts as shared, while one that brings a new fact or figure does not.
+Everything here is taken from the versions, never written up. The headline and the standfirst come from one
+version, the best (an editor's note, else the one whose headline words most versions share): the standfirst is
+its lead, the first one or two sentences of its first paragraph, about 45 words at most, never repeating itself.
+What a version adds: its sentences whose content-word bigrams ("aqeel malik", "481 accounts") are mostly in no
+other version, less those another version states in its own words (``digest.stories.facts``).
 
 The articles were read once by the merge stage (``digest.stories.reading.Reading``: word ids per sentence); every
-multi-version story is told at once with array arithmetic, and only the few sentences that end up in a summary
-or an addition are cut out of their paragraphs. A single version's summary is its lead: no comparing at all.
+multi-version story is told at once with array arithmetic, and only the few sentences that end up in a standfirst
+or an addition are cut out of their paragraphs.
 """
 
 from __future__ import annotations
@@ -19,15 +21,14 @@ from digest.forking import forked
 from digest.models import Article, OutletAddition
 from digest.read.text import split_sentences
 from digest.stories.arrays import dense_ids, distinct, ranges
+from digest.stories.facts import acronyms, common_form, restated_rows
 from digest.stories.reading import Reading, cut_sentence
 from digest.stories.tokens import STOP_WORDS
 
 # A sentence is shared when at least this share of its content-word bigrams appears in another version.
 SHARED_BIGRAMS = 0.5
-SUMMARY_SENTENCES = 3
-SUMMARY_WORDS = 75  # stop adding sentences once the summary is this long
-MIN_SENTENCE_WORDS = 6
-MAX_SENTENCE_WORDS = 60
+LEAD_SENTENCES = 2
+LEAD_WORDS = 45  # a second sentence joins the standfirst only if the two stay this short
 
 Told = tuple[str, tuple[str, ...], tuple[OutletAddition, ...]]  # (headline, summary, what each version adds)
 
@@ -42,7 +43,7 @@ def tell_all(articles: Sequence[Article], reading: Reading, stories: Sequence[Se
     for k, versions in enumerate(stories):
         if len(versions) == 1:
             article = articles[versions[0]]
-            told[k] = (_editor_headline([article]) or article.headline, _editor_summary([article]) or _lead(article, versions[0], reading), ())
+            told[k] = (article.headline, _editor_summary([article]) or _lead(article, versions[0], reading), ())
     mine = _tell_part(articles, reading, [stories[k] for k in multi[:split]]) if split else []
     for k, result in zip(multi, mine + (theirs() if theirs else [])):
         told[k] = result
@@ -70,17 +71,23 @@ def _tell_part(articles: Sequence[Article], reading: Reading, stories: Sequence[
 
 
 def _lead(article: Article, index: int, reading: Reading) -> tuple[str, ...]:
-    """A single version's summary: its opening sentences, as news is written lead first."""
-    chosen: list[str] = []
-    total = 0
+    """The standfirst: the first one or two sentences of the version's first paragraph, as news is written lead
+    first; a second only while the two stay within LEAD_WORDS and it does not restate the first."""
     first, last = int(reading.sentence_start[index]), int(reading.sentence_start[index + 1])
-    for row, length in enumerate(reading.sentences[first:last, 1].tolist(), start=first):
-        if not MIN_SENTENCE_WORDS <= length <= MAX_SENTENCE_WORDS:
-            continue
-        chosen.append(reading.sentence_text(article, row))
-        total += length
-        if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
+    rows = reading.sentences[first:last, :3].tolist()  # (tokens, words, paragraph)
+    token = int(reading.token_start[index] + reading.headline_tokens[index])
+    chosen: list[str] = []
+    said: set[str] = set()
+    total = 0
+    for row, (tokens, length, paragraph) in enumerate(rows, start=first):
+        words = {w for w in (reading.vocabulary[i] for i in reading.ids[token:token + tokens].tolist()) if w not in STOP_WORDS}
+        token += tokens
+        if chosen and (paragraph != rows[0][2] or len(chosen) >= LEAD_SENTENCES or total + length > LEAD_WORDS
+                       or len(words & said) >= SHARED_BIGRAMS * max(min(len(words), len(said)), 1)):
             break
+        chosen.append(reading.sentence_text(article, row))
+        said |= words
+        total += length
     return tuple(chosen)
 
 
@@ -101,8 +108,6 @@ class _Versions:
         word = reading.ids[token].astype(np.int64)
         row, row_version = ranges(reading.sentence_start[version], reading.sentence_start[version + 1])
         self.row, self.row_version = row, row_version  # sentence rows of the versions, in order
-        self.position = row - reading.sentence_start[version][row_version]  # sentence's place in its version
-        self.length = reading.sentences[row, 1].astype(np.int64)
         heads = reading.headline_tokens[version].astype(np.int64)
         segments = np.empty(len(version) + len(row), dtype=np.int64)  # per version: headline, then sentences
         labels = np.empty(len(segments), dtype=np.int64)
@@ -119,13 +124,10 @@ class _Versions:
         story_word, self.agree = distinct(self.story[used // width] * width + used % width, counts=True, runs=True)
         self.story_word = story_word
 
-        # Each sentence's distinct content words, and how much its story's versions agree on them.
+        # Each sentence's distinct content words.
         in_sentence = content & (sentence >= 0)
         cs, cw = sentence[in_sentence], word[in_sentence]
         words = distinct(cs * width + cw, runs=True)
-        ws = words // width
-        self.distinct_words = np.bincount(ws, minlength=len(row))
-        self.agreement = np.bincount(ws, weights=self._weight(self.story[row_version[ws]], words % width), minlength=len(row))
 
         # Headline words, scored the same way.
         in_head = content & (sentence < 0)
@@ -155,6 +157,42 @@ class _Versions:
         lookup = np.searchsorted(keys, self.story[row_version[self.bigram_sentence]] * b_width + self.bigram)
         elsewhere = np.bincount(self.bigram_sentence, weights=(versions_with[lookup] > 1).astype(np.float64), minlength=len(row))
         self.adds = (self.bigrams > 0) & (elsewhere < SHARED_BIGRAMS * self.bigrams)
+        self.adds[self._restated(words)] = False
+
+    def _restated(self, words: np.ndarray) -> list[int]:
+        """The sentences worded unlike every other version whose fact another version states in its own words
+        (``words``: each sentence's distinct content words, as sentence * width + word, sorted)."""
+        candidate = np.flatnonzero(self.adds)
+        if not len(candidate):
+            return []
+        stories = distinct(self.story[self.row_version[candidate]], runs=True)
+        version_bounds = np.r_[0, np.cumsum([len(v) for v in self.stories])]
+        row_bounds = np.searchsorted(self.row_version, np.arange(len(self.version) + 1))
+        rows, _ = ranges(row_bounds[version_bounds[stories]], row_bounds[version_bounds[stories + 1]])
+        local = np.full(len(self.row), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        sentence, word = words // self.width, words % self.width
+        keep = local[sentence] >= 0
+        sentence, word = local[sentence[keep]], word[keep]
+        # Each word in its common form, numbered (acronyms a version spells out as the name's first word).
+        used, inverse = dense_ids(word)
+        forms: dict[str, int] = {}
+        vocabulary = self.reading.vocabulary
+        form_of = np.array([-1 if (f := common_form(vocabulary[w])) is None else forms.setdefault(f, len(forms)) for w in used.tolist()], dtype=np.int64)
+        form = form_of[inverse.reshape(-1)]
+        story = self.story[self.row_version[rows]]
+        story_start = np.searchsorted(story[sentence], stories).tolist() + [len(sentence)]  # rows are in story order
+        for k, begin, end in zip(stories.tolist(), story_start, story_start[1:]):
+            texts = [self.articles[int(i)].text for i in self.version[version_bounds[k]:version_bounds[k + 1]]]
+            for a, b in acronyms(texts).items():
+                if a in forms:
+                    part = form[begin:end]
+                    part[part == forms[a]] = forms.setdefault(b, len(forms))
+        keep = form >= 0
+        code = distinct(sentence[keep] * (len(forms) + 1) + form[keep], runs=True)  # distinct again: aliases may repeat a word
+        figure = np.array([f.isdigit() for f in forms], dtype=bool)
+        stated = restated_rows(story, self.row_version[rows], code // (len(forms) + 1), code % (len(forms) + 1), local[candidate], figure)
+        return rows[stated].tolist()
 
     def _weight(self, story: np.ndarray, word: np.ndarray) -> np.ndarray:
         return self.agree[np.searchsorted(self.story_word, story * self.width + word)].astype(np.float64)
@@ -163,7 +201,6 @@ class _Versions:
         articles = self.articles
         version_start = np.r_[0, np.cumsum([len(v) for v in self.stories])]
         row_end = np.searchsorted(self.row_version, np.arange(1, len(self.version) + 1)).tolist()
-        central = self._central()
         added = np.flatnonzero(self.adds).tolist()
         added_at = 0
         place = self.reading.sentences[self.row, 2:].tolist()  # (paragraph, begin, end) of each version's sentence
@@ -177,8 +214,9 @@ class _Versions:
         for k, members in enumerate(self.stories):
             versions = [articles[i] for i in members]
             first = int(version_start[k])
-            headline = _editor_headline(versions) or self._informative_headline(versions, first)
-            summary = _editor_summary(versions) or tuple(sentence(versions[v - first], r) for v, r in central[k])
+            best = self._best_version(versions, first)
+            headline = versions[best].headline
+            summary = _editor_summary(versions) or _lead(versions[best], members[best], self.reading)
             adds = []
             for v, article in enumerate(versions, start=first):
                 texts: list[str] = []
@@ -192,44 +230,14 @@ class _Versions:
             told.append((headline, summary, tuple(adds)))
         return told
 
-    def _informative_headline(self, versions: list[Article], first: int) -> str:
-        """The headline whose words most versions share; ties go to the longer-told version, then the first seen."""
+    def _best_version(self, versions: list[Article], first: int) -> int:
+        """The version that gives the story its headline and standfirst: an editor's note, else the one whose
+        headline words most versions share (ties: the longer-told version, then the first seen)."""
+        note = next((i for i, v in enumerate(versions) if v.kind == "note"), None)
+        if note is not None:
+            return note
         scores = self.headline_agreement[first:first + len(versions)].tolist()
-        best = max(range(len(versions)), key=lambda i: (scores[i], len(versions[i].text), -i))
-        return versions[best].headline
-
-    def _central(self) -> list[list[tuple[int, int]]]:
-        """Per story: the leads and the sentences most versions agree on, without saying the same thing twice,
-        as (version, sentence) in reading order."""
-        candidate = np.flatnonzero((self.distinct_words > 0) & (self.length >= MIN_SENTENCE_WORDS) & (self.length <= MAX_SENTENCE_WORDS))
-        centrality = self.agreement[candidate] / np.sqrt(self.distinct_words[candidate] + 4)
-        score = centrality / (1 + 0.3 * self.position[candidate])
-        story = self.story[self.row_version[candidate]]
-        order = np.lexsort((self.position[candidate], self.row_version[candidate], -score, story))
-        candidate, story = candidate[order], story[order]
-        bounds = np.searchsorted(story, np.arange(len(self.stories) + 1)).tolist()
-        sentences, lengths, versions = candidate.tolist(), self.length.tolist(), self.row_version.tolist()
-        starts = self.bigram_start.tolist()
-        bigram = self.bigram
-        chosen_all = []
-        for k in range(len(self.stories)):
-            chosen: list[tuple[int, set]] = []
-            total = 0
-            for s in sentences[bounds[k]:bounds[k + 1]]:
-                mine = set(bigram[starts[s]:starts[s + 1]].tolist())
-                if any(len(mine & other) >= SHARED_BIGRAMS * min(len(mine), len(other)) for _, other in chosen):
-                    continue
-                chosen.append((s, mine))
-                total += lengths[s]
-                if len(chosen) >= SUMMARY_SENTENCES or total >= SUMMARY_WORDS:
-                    break
-            chosen_all.append([(versions[s], s) for s, _ in sorted(chosen)])
-        return chosen_all
-
-
-def _editor_headline(versions: Sequence[Article]) -> str | None:
-    """An editor's note in the story (a Markdown document) names it."""
-    return next((v.headline for v in versions if v.kind == "note"), None)
+        return max(range(len(versions)), key=lambda i: (scores[i], len(versions[i].text), -i))
 
 
 def _editor_summary(versions: Sequence[Article]) -> tuple[str, ...]:
