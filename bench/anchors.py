@@ -14,6 +14,9 @@ for both tools: ``--format digest`` for digest, ``--format hugo`` for Hugo, whos
   table says in how many runs the edit reached the published HTML;
 - ``nochange``: the same command once more, nothing changed.
 
+Wall time and CPU time (user + system of the build and the children it waited for) are both reported: on a
+busy machine, CPU time is what the build costs.
+
 Peak memory is the largest sum of the resident sets of the build's whole process tree (digest's Pagefind
 child and parse workers count), sampled every 20 ms from ``/proc``. The machine may be shared: compare
 digest and Hugo within one run, as ratios (the last column), never across runs.
@@ -166,6 +169,8 @@ def table(tools: list[Tool], n: int, runs: int) -> str:
     lines = [f"N={n} articles, {runs} run(s) each, median wall s; {os.cpu_count()} cores, load average "
              f"{os.getloadavg()[0]:.1f} at the end", "", head, "|---" + "|---:" * (len(names) + ratio) + "|"]
     rows = [(f"{phase} build s", lambda t, p=phase: median(t, p), "{:.2f}") for phase in PHASES]
+    rows += [(f"{phase} build CPU s (process tree)", lambda t, p=phase: statistics.median(r.cpu for r in t.runs[p]), "{:.2f}")
+             for phase in PHASES]
     rows += [(f"{phase} peak RSS MiB (process tree)", lambda t, p=phase: peak(t, p), "{:.0f}") for phase in PHASES]
     rows += [("HTML pages", lambda t: t.html_pages, "{}"), ("edits shown", lambda t: t.edits_shown, "{}/" + str(runs))]
     for label, value, form in rows:
