@@ -16,7 +16,7 @@ import datetime as dt
 import itertools
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from digest.models import Article, ArticleDate, DateSource
 
@@ -33,6 +33,7 @@ START = dt.date(2024, 1, 1)
 class Synthetic:
     articles: list[Article]
     truth: dict[str, int]  # article id -> event number
+    arcs: dict[str, int] = field(default_factory=dict)  # article id -> arc number (the events of one arc: a thread)
 
 
 def _words(rng: random.Random, n: int, capital: bool = False) -> list[str]:
@@ -96,8 +97,10 @@ class Generator:
         days = max(30, n // 150)  # about 150 articles a day
         articles: list[Article] = []
         truth: dict[str, int] = {}
+        arcs: dict[str, int] = {}
         event = 0
         while len(articles) < n:
+            arc = event  # numbered by its first event
             names = self._popular(self.people, 2) + self._popular(self.orgs, 1) + self._popular(self.places, 1)
             topic = self._zipf(25)
             arc_day = rng.randrange(days)
@@ -125,9 +128,10 @@ class Generator:
                     articles.append(Article(id=article_id, source=article_id + ".txt", line=1, kind="lead", headline=title,
                                             paragraphs=paragraphs, outlet=OUTLETS[rng.randrange(len(OUTLETS))], date=when))
                     truth[article_id] = event
+                    arcs[article_id] = arc
                 event += 1
         rng.shuffle(articles)  # the merger must not rely on arrival order
-        return Synthetic(articles, truth)
+        return Synthetic(articles, truth, arcs)
 
 
 def generate(n: int, seed: int = 7) -> Synthetic:

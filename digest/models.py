@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -154,18 +155,20 @@ class Story:
     summary: tuple[str, ...] = ()  # 2-3 sentences taken from the versions
     adds: tuple[OutletAddition, ...] = ()
 
-    @property
+    # Worked out once per story and kept on it (a story is frozen, so they stay true): every list page and feed
+    # that shows a story asks for its dates, several times each.
+    @cached_property
     def dates(self) -> tuple[ArticleDate, ...]:
         return tuple(a.date for a in self.articles if a.date is not None)
 
-    @property
+    @cached_property
     def date(self) -> ArticleDate | None:
         """The earliest, preferring exact dates over approximate ones."""
         exact = [d for d in self.dates if not d.approximate]
         pool = exact or list(self.dates)
         return min(pool, key=lambda d: d.day) if pool else None
 
-    @property
+    @cached_property
     def latest(self) -> ArticleDate | None:
         exact = [d for d in self.dates if not d.approximate]
         pool = exact or list(self.dates)

@@ -97,6 +97,32 @@ def require_browser() -> Path:
     return CHROMIUM
 
 
+def require_vnu() -> None:
+    if sitecheck.vnu_command() is None:
+        tool_missing("the W3C Nu HTML Checker is missing: needs java and tools/quality/node_modules/vnu-jar")
+
+
+def require_axe() -> None:
+    require_browser()
+    if not sitecheck.AXE_JS.is_file():
+        tool_missing(f"axe-core is missing: {sitecheck.AXE_JS}")
+
+
+def axe_violations(browser, url: str, color_scheme: str = "light") -> list[str]:
+    """What axe-core finds wrong with the page at ``url``, one line per rule broken."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+    try:
+        page = context.new_page()
+        response = page.goto(url, wait_until="networkidle")
+        assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
+        page.add_script_tag(path=str(sitecheck.AXE_JS))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        context.close()
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
+            + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3]) for v in result["violations"]]
+
+
 # ---------------------------------------------------------------- articles and stories made here
 
 FLOOD = [

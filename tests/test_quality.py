@@ -14,20 +14,9 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import require_browser, sitecheck, tool_missing
+from helpers import axe_violations, require_axe, require_vnu, sitecheck
 
 TESTS = Path(__file__).resolve().parent
-
-
-def require_vnu() -> None:
-    if sitecheck.vnu_command() is None:
-        tool_missing("the W3C Nu HTML Checker is missing: needs java and tools/quality/node_modules/vnu-jar")
-
-
-def require_axe() -> None:
-    require_browser()
-    if not sitecheck.AXE_JS.is_file():
-        tool_missing(f"axe-core is missing: {sitecheck.AXE_JS}")
 
 
 def test_a_missing_browser_fails_when_the_quality_tools_are_required(pytester, monkeypatch):
@@ -86,20 +75,6 @@ def page_of_kind(site: Path, folder: str) -> str:
     pages = sitecheck.pages_under(site, folder)
     assert pages, f"the build has no page under {folder} (expected {folder}<slug>/index.html)"
     return pages[0]
-
-
-def axe_violations(browser, url: str, color_scheme: str = "light") -> list[str]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
-    try:
-        page = context.new_page()
-        response = page.goto(url, wait_until="networkidle")
-        assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
-        page.add_script_tag(path=str(sitecheck.AXE_JS))
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    finally:
-        context.close()
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
-            + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3]) for v in result["violations"]]
 
 
 @pytest.mark.browser

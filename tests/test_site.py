@@ -8,7 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from digest.models import OTHER_NEWS, Article, ArticleDate, Classification, ClassifiedStory, DateSource, Digest, EntityRef, Evidence, OutletAddition, Story
+from digest.models import (
+    OTHER_NEWS,
+    Article,
+    ArticleDate,
+    Classification,
+    ClassifiedStory,
+    DateSource,
+    Digest,
+    EntityRef,
+    Evidence,
+    OutletAddition,
+    Score,
+    Story,
+)
 from digest.pipeline.gather import gather
 from digest.settings.config import Config, SiteConfig, load_config
 from digest.site.graph import build_site_graph
@@ -138,6 +151,33 @@ def test_same_input_gives_the_same_fingerprints():
     first = [p.fingerprint for p in build_site_graph(make_digest(stories)).pages]
     second = [p.fingerprint for p in build_site_graph(make_digest(list(stories))).pages]
     assert first == second
+
+
+def test_every_field_of_a_story_s_evidence_scores_entities_and_additions_reaches_its_page_fingerprint():
+    evidence = Evidence("Karachi", "Pakistan", ("headline",), 2, 1.5, "country", "a place in Pakistan")
+    entity = EntityRef("imf", "IMF", "organisation", ("Fund",), 3)
+    addition = OutletAddition("doc1", "Outlet A", ("It rained.",))
+    filing = Classification(region="Southern Asia", regions=(Score("Southern Asia", 2.0),), entities=(entity,), evidence=(evidence,))
+    story = make_story(1)
+    story = dataclasses.replace(story, story=dataclasses.replace(story.story, adds=(addition,)), classification=filing)
+
+    def story_fingerprint(item: ClassifiedStory) -> str:
+        return next(p.fingerprint for p in build_site_graph(make_digest([item])).pages if p.path == "stories/story-1/index.html")
+
+    other = {"where": ("body",), "count": 9, "weight": 0.5, "aliases": ("Fonds",), "mentions": 4, "sentences": ("It snowed.",)}  # else "x"
+    seen = {story_fingerprint(story)}
+    for field in dataclasses.fields(Evidence):
+        changed = dataclasses.replace(evidence, **{field.name: other.get(field.name, "x")})
+        seen.add(story_fingerprint(dataclasses.replace(story, classification=dataclasses.replace(filing, evidence=(changed,)))))
+    for field in dataclasses.fields(EntityRef):
+        changed = dataclasses.replace(entity, **{field.name: other.get(field.name, "x")})
+        seen.add(story_fingerprint(dataclasses.replace(story, classification=dataclasses.replace(filing, entities=(changed,)))))
+    for score in (Score("Eastern Asia", 2.0), Score("Southern Asia", 2.5)):
+        seen.add(story_fingerprint(dataclasses.replace(story, classification=dataclasses.replace(filing, regions=(score,)))))
+    for field in dataclasses.fields(OutletAddition):
+        changed = dataclasses.replace(addition, **{field.name: other.get(field.name, "x")})
+        seen.add(story_fingerprint(dataclasses.replace(story, story=dataclasses.replace(story.story, adds=(changed,)))))
+    assert len(seen) == 1 + len(dataclasses.fields(Evidence)) + len(dataclasses.fields(EntityRef)) + 2 + len(dataclasses.fields(OutletAddition))
 
 
 def test_duplicate_headlines_get_distinct_page_titles():

@@ -16,9 +16,11 @@ import re
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 import jinja2
+import jinja2.runtime
 
 from digest.errors import TemplateError
 from digest.fingerprints import files_fingerprint
@@ -99,6 +101,30 @@ class _BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
+_PLAIN_CALLABLES = frozenset({FunctionType, MethodType, BuiltinFunctionType})
+
+
+class _TemplateContext(jinja2.runtime.Context):
+    """Jinja's context, with a shorter way to call a plain function or method from a template.
+
+    For every call (``url(...)`` alone is called a million times for a large site) Jinja asks whether the
+    callable wants the context, the evaluation context or the environment passed first: three attribute
+    lookups and two calls. A plain function or (bound or built-in) method without Jinja's ``pass_*`` mark
+    wants none of them, whether asked about itself or about its ``__call__``: it is called directly, as Jinja
+    itself would call it. Anything else (a macro, a callable object, a marked function) goes Jinja's way."""
+
+    def call(__self, __obj, *args, **kwargs):  # Jinja's own signature: a keyword argument may be called "self"
+        if type(__obj) in _PLAIN_CALLABLES and not hasattr(__obj, "jinja_pass_arg"):
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
     """``bytecode_dir``: where compiled templates are kept between runs (``digest build`` passes a folder in
     ``output/.digest-cache/``; each entry is checked against its template's source, so it is never stale)."""
@@ -117,6 +143,7 @@ def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinj
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.context_class = _TemplateContext
     env.filters.update(TEMPLATE_FILTERS)
     env.globals.update(TEMPLATE_GLOBALS)
     return env
@@ -253,6 +280,7 @@ def site_globals(graph: SiteGraph, config: Config) -> dict[str, Any]:
         "sections": graph.sections,
         "feed": graph.feeds[0] if graph.feeds else None,
         "paths": graph.paths,
+        "timelines": "threads/index.html" if graph.threads else None,  # the navigation links to them only when there are some
     }
 
 

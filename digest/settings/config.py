@@ -19,6 +19,7 @@ from digest.models import Diagnostic
 from digest.settings.documented import NOT_A_SETTING, documented
 from digest.settings.patterns import PATTERN_SETTINGS, pattern_problems
 from digest.settings.problems import Problems
+from digest.settings.threads import ThreadsConfig
 from digest.settings.values import base_url_problems, coerce, normalise_base_url, section_from, time_problems
 from digest.settings.yaml_safe import YamlProblem, load_yaml
 from digest.slugs import is_slug, slugify
@@ -202,6 +203,7 @@ class Config:
         metadata=documented("how captured pages (`.txt`) are taken apart; the defaults read Daily8 pages, and setting a key replaces its default list"),
     )
     merge: MergeConfig = field(default=MergeConfig(), metadata=documented("when two articles are one story"))
+    threads: ThreadsConfig = field(default=ThreadsConfig(), metadata=documented("when stories of several days are one running event, linked as a thread"))
     taxonomy: Taxonomy = field(
         default_factory=default_taxonomy,
         repr=False,
@@ -284,7 +286,7 @@ def parse_config(text: str, path: Path) -> Config:
         problems.raise_if_any()
 
     root = path.resolve().parent
-    known = {"site", "capture", "merge", "taxonomy", "sections", "redirects", "content_dir", "output_dir", "templates_dir", "max_document_mb"}
+    known = {"site", "capture", "merge", "threads", "taxonomy", "sections", "redirects", "content_dir", "output_dir", "templates_dir", "max_document_mb"}
     problems.unknown_keys((), data, known)
     site = section_from(SiteConfig, data.get("site"), ("site",), problems, checks={"base_url": base_url_problems})
     if not problems.problems_at(("site", "base_url")):
@@ -297,6 +299,7 @@ def parse_config(text: str, path: Path) -> Config:
         checks={name: partial(pattern_problems, name) for name in PATTERN_SETTINGS} | {"capture_time": time_problems},
     )
     merge = section_from(MergeConfig, data.get("merge"), ("merge",), problems)
+    threads = section_from(ThreadsConfig, data.get("threads"), ("threads",), problems)
     taxonomy, sections = build_taxonomy(data.get("taxonomy"), data.get("sections"), problems)
     redirects = _redirects(data.get("redirects"), problems)
     dirs = {}
@@ -314,6 +317,7 @@ def parse_config(text: str, path: Path) -> Config:
         site=site,
         capture=capture,
         merge=merge,
+        threads=threads,
         taxonomy=taxonomy,
         sections=tuple(sections),
         redirects=redirects,

@@ -35,6 +35,7 @@ TYPE_NAMES = MappingProxyType({
     "SiteConfig": "mapping",
     "CaptureConfig": "mapping",
     "MergeConfig": "mapping",
+    "ThreadsConfig": "mapping",
     "Taxonomy": "mapping",
     "tuple[Section, ...]": "list of sections",
     "tuple[Redirect, ...]": "mapping: old slug → slug now",

@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import operator
 from collections import abc
 from typing import Any
 
-from digest.models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Level, Story
+from digest.models import Article, Classification, ClassifiedStory, DateSource, EntityRef, Evidence, Level, OutletAddition, Score, Story
 from digest.site.model import Context, Contribution, Crumb, Page, Pager
 
 
@@ -46,6 +47,9 @@ class Hasher:
     # make them are fed in place, which costs less than hashing each one apart (a large site makes tens of
     # thousands). A contribution's anchor and added sentences follow from its story and article.
     _INLINE = {Crumb: ("title", "path"), Pager: ("number", "count", "paths"), Contribution: ("item", "article")}
+    # Small values whose fields are all plain (text, numbers, tuples of text): a story's classification holds dozens.
+    # Each is fed as one repr of its fields' values (made in C), not hashed apart.
+    _FLAT = {kind: (kind.__name__, operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))) for kind in (Evidence, Score, OutletAddition, EntityRef)}
 
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, str]] = {}
@@ -57,11 +61,14 @@ class Hasher:
             parts.append(repr(value))
         elif kind is tuple or kind is list:
             parts.append("[")
-            atoms, inline = self._ATOMS, self._INLINE
+            atoms, inline, flat = self._ATOMS, self._INLINE, self._FLAT
             for inner in value:  # the common items inline: a large site feeds hundreds of thousands
                 inner_kind = type(inner)
                 if inner_kind in atoms:
                     parts.append(repr(inner))
+                elif inner_kind in flat:
+                    name, values = flat[inner_kind]
+                    parts.append(name + repr(values(inner)))
                 elif inner_kind in inline:
                     self._feed_fields(parts, inner)
                 elif hasattr(inner_kind, "__dataclass_fields__"):

@@ -27,6 +27,7 @@ from digest.site.memo import GraphMemo, made_alike, same_feed, same_page
 from digest.site.model import PLURAL, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager, Paths, SiteGraph, story_path
 from digest.site.redirects import usable_redirects
 from digest.site.stories import links_of, newest_first, story_dates, story_page
+from digest.site.threads import thread_pages
 from digest.slugs import slugify, unique_slug
 from digest.wording import label
 
@@ -84,7 +85,9 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
         Feed(f"{site.title}: {group.name}", _folder(group.path) + "feed.xml", _folder(group.path) + "feed.json", group.path, listed(group)[:FEED_ENTRIES])
         for group in sections
     )
-    nav = tuple((g.name, g.path) for g in sections)
+    threads = memo.threads.find(stories, digest.config.threads)
+    thread_of = {item.slug: thread for thread in threads for item in thread.stories}
+    nav = tuple((g.name, g.path) for g in sections) + ((("Timelines", "threads/index.html"),) if threads else ())
     # digest's own code is part of it: a page's derived values (and the templates' filters) change with it.
     site_key = hash_of((dataclasses.astuple(site), nav, digest.config.sections, pipeline_fingerprint()))
     last = memo if memo.site_key == site_key else GraphMemo()
@@ -115,12 +118,13 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
             newer = members[i - 1] if i > 0 else None
             older = members[i + 1] if i + 1 < len(members) else None
             related = tuple(by_slug[slug] for slug in item.related if slug in by_slug and slug != item.slug)
-            made_from = (item, newer, older, feed, related, group)
+            thread = thread_of.get(item.slug)
+            made_from = (item, newer, older, feed, related, group, thread)
             old = last.story_pages.get(item.slug)
             if old is not None and made_alike(old[0], made_from):
                 page = old[1]
             else:
-                page = story_page(item, group, newer, older, related, paths, home, feed)
+                page = story_page(item, group, newer, older, related, paths, home, feed, thread)
             story_pages[item.slug] = (made_from, page)
             pages.append(page)
 
@@ -176,6 +180,11 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
                       description="Every outlet whose reporting is in this digest, with the number of stories it reported.", kind="hub",
                       breadcrumbs=(home, Crumb("Outlets", None))))
 
+    if threads:  # the timelines of running events, and their index (linked from the navigation only when there are some)
+        timelines = Crumb("Timelines", "threads/index.html")
+        pages += thread_pages(threads, (home, timelines), site.title)
+        pages += _list_pages("threads/index.html", "threads.html", "Timelines", threads, per_page * 2, (home,), "hub", {},
+                             f"Events {site.title} followed over several days, each with the timeline of its stories.", item_key="threads")
     pages += _list_pages("archive/index.html", "archive.html", "Archive", stories, per_page * 2, (home,), "archive", {},
                          f"Every story in {site.title} by date, newest first.")
     pages.append(Page("search/index.html", "search.html", "Search", {}, description=f"Search the stories, people and organisations of {site.title}.",
@@ -199,7 +208,7 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
         # Made above and not yet handed out: the fingerprint is set in place (replace() costs more).
         object.__setattr__(page, "fingerprint", known or fingerprint(page, site_key, hasher))
     memo.remember(site_key, pages, feeds, story_pages, story_links)
-    return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key)
+    return SiteGraph(digest, tuple(pages), paths, sections, feeds, edition, site_key, threads)
 
 
 def _list_pages(first: str, template: str, title: str, items: Sequence, per_page: int, crumbs: tuple[Crumb, ...], kind: str,

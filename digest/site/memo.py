@@ -10,6 +10,7 @@ from typing import Any
 from digest.models import ClassifiedStory, EntityRef
 from digest.site.fingerprint import Hasher
 from digest.site.model import Context, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager
+from digest.site.threads import ThreadMemo
 
 
 class GraphMemo:
@@ -24,6 +25,7 @@ class GraphMemo:
         self.feeds: dict[str, Feed] = {}
         self.story_pages: dict[str, tuple[tuple, Page]] = {}  # slug -> (what its page was made from, the page)
         self.links: dict[str, tuple[ClassifiedStory, tuple]] = {}  # slug -> (story, what _links made of it)
+        self.threads = ThreadMemo()  # kept whatever the settings: it knows which settings its threads are for
 
     def remember(self, site_key: str, pages: list[Page], feeds: tuple[Feed, ...], story_pages: dict, links: dict) -> None:
         self.site_key = site_key
@@ -34,8 +36,8 @@ class GraphMemo:
 
 
 def made_alike(old: tuple, new: tuple) -> bool:
-    """(item, newer, older, feed, related, group) of a story page: the same objects, and an equal group."""
-    return (old[0] is new[0] and old[1] is new[1] and old[2] is new[2] and old[3] is new[3] and old[5] == new[5]
+    """(item, newer, older, feed, related, group, thread) of a story page: the same objects, and an equal group."""
+    return (old[0] is new[0] and old[1] is new[1] and old[2] is new[2] and old[3] is new[3] and old[5] == new[5] and old[6] is new[6]
             and len(old[4]) == len(new[4]) and all(map(operator.is_, old[4], new[4])))
 
 

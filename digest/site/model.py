@@ -186,6 +186,7 @@ class SiteGraph:
     feeds: tuple[Feed, ...] = ()  # the site's, then each section's
     edition: tuple[dt.date | None, dt.date | None] = (None, None)
     site_key: str = ""  # hash of what every page shows (settings, navigation)
+    threads: tuple = ()  # the running events (``site/threads.py``), newest first
 
 
 def story_path(slug: str) -> str:

@@ -22,12 +22,12 @@ def links_of(item: ClassifiedStory) -> tuple:
     return tuple(dict.fromkeys(filing.countries)), tuple({ref.slug: ref for ref in filing.entities}.values()), contributed, story.outlets
 
 
-def story_page(item, group, newer, older, related, paths, home, section_feed) -> Page:
+def story_page(item, group, newer, older, related, paths, home, section_feed, thread=None) -> Page:
     story = item.story
     date, latest = story_dates(story)
     return Page(
         paths.story(item.slug), "story.html", story.title,
-        Context({"item": item, "section": group, "related": related, "newer": newer, "older": older}, story_values),
+        Context({"item": item, "section": group, "related": related, "newer": newer, "older": older, "thread": thread}, story_values),
         description=clip(teaser(story), 200) or story.title, kind="story",
         breadcrumbs=(home, Crumb(group.name, group.path), Crumb(story.title, None)),
         feeds=(section_feed,) if section_feed else (), lastmod=(latest or date).day if (latest or date) else None,
@@ -60,13 +60,8 @@ def newest_first(item: ClassifiedStory) -> tuple:
 
 
 def story_dates(story: Story) -> tuple:
-    """(earliest, latest) date of a story, worked out once per story object: each is a pass over its
-    articles, and the graph asks for them several times per story."""
-    kept = story.__dict__.get("_digest_dates")
-    if kept is None:
-        kept = (story.date, story.latest)
-        object.__setattr__(story, "_digest_dates", kept)  # not a field: equality and repr ignore it
-    return kept
+    """(earliest, latest) date of a story (each kept on the story once worked out: see ``Story.date``)."""
+    return story.date, story.latest
 
 
 def _kind_order(kind: str) -> tuple:

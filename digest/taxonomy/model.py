@@ -106,13 +106,18 @@ class Taxonomy:
     entities: Mapping[str, KnownEntity] = field(repr=False)
     weights: Weights = Weights()
     index: TermIndex = field(default_factory=TermIndex, repr=False, compare=False)
+    # country_code's answers: region overrides name the same few countries in story after story.
+    _country_codes: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def country_name(self, code: str) -> str:
         country = self.countries.get(code)
         return country.name if country else code
 
     def country_code(self, name: str) -> str | None:
-        return resolve_country(name, self.countries)
+        codes = self._country_codes
+        if name not in codes:
+            codes[name] = resolve_country(name, self.countries)
+        return codes[name]
 
     def theme_label(self, key: str | None) -> str | None:
         if key is None:
