@@ -102,15 +102,15 @@ def test_a_re_merge_that_fails_half_way_is_followed_by_a_full_merge(monkeypatch)
 def test_a_pair_judged_alone_gets_the_evidence_the_full_merge_gave_it():
     import numpy as np
 
-    from digest.stories.remerge import _evidence
+    from digest.stories.merge import full_merge
+    from digest.stories.remerge import _evidence, _Tables
 
     articles = generate(300, seed=8).articles
-    remerger = Remerger()
-    remerger.merge(articles, MergeConfig())
-    tables = remerger.tables
-    a, b, shared = tables.corpus.candidates()
+    run = full_merge(articles, MergeConfig())
+    tables = _Tables(run)  # what the re-merger keeps (without the full merge's candidate pairs)
+    a, b, shared = run.corpus.candidates()
     assert len(a) > 50, "the archive has pairs to judge"
-    together = np.column_stack(tables.corpus.evidence(a, b, shared))
+    together = np.column_stack(run.corpus.evidence(a, b, shared))
     alone = np.array([[float(v) for v in _evidence(int(s), tables.features(i), tables.features(j))]
                       for i, j, s in zip(a.tolist(), b.tolist(), shared.tolist())])
     # The same formulas; the word and name overlaps are summed in another order, so the last bits may differ.

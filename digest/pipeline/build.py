@@ -68,7 +68,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     cache = session.cache
     hits, misses = cache.hits, cache.misses
     before = cache.last_stories()
-    digest = gather(config, cache, timings, session.remerger, session.related)
+    digest = gather(config, cache, timings, session.remerger or session.merger, session.related)
     if strict and digest.diagnostics:
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
@@ -82,6 +82,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         files, memo = render_pages(graph, config, previous, kept=sink.kept(cache), bytecode_dir=sink.bytecode_dir(), themes=session.themes)
         rendered = sum(1 for path, entry in memo.items() if previous.get(path) is not entry and entry[1] is not KEPT)
     session.render_memo = memo
+    session.keep()
     written, deleted = sink.publish(files, memo, cache, timings)
     moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
     return BuildReport(digest, written, deleted, len(graph.pages), rendered, timings, (cache.hits - hits, cache.misses - misses), moved)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -44,13 +44,14 @@ class Timings:
         return "  ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in self.stages)
 
 
-def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None, remerger: Remerger | None = None,
-           related: RelatedMemo | None = None) -> Digest:
+def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None,
+           remerger: Remerger | Callable[[], Remerger] | None = None, related: RelatedMemo | None = None) -> Digest:
     """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
 
     With a cache, files whose stat is unchanged are not read again, and when no document, setting or
     code changed since the cache's last gather, its articles and stories are reused as they are.
-    With a ``Remerger`` (the preview server's), merging redoes only what changed since its last call; with a
+    With a ``Remerger`` (or a function giving one when first needed), merging redoes only what changed since
+    its last call; with a
     ``RelatedMemo``, the stories where nothing changed come back as the very objects of the last call."""
     timings = timings or Timings()
     remember = cache is not None
@@ -66,7 +67,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         diagnostics += load_problems
         key = gather_key(config, [(doc.path, doc.sha256) for doc in docs]) if remember else ""
         # A remerger that has not merged yet must see every article once, even when nothing changed.
-        reused = cache.gathered(key) if remember and (remerger is None or remerger.ready) else None
+        unready = remerger is not None and not callable(remerger) and not remerger.ready
+        reused = cache.gathered(key) if remember and not unready else None
     content = _display(config.content_dir)
     if reused is not None:
         articles, stories, parse_problems, merge_problems = reused
@@ -83,7 +85,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         diagnostics += [_under(content, d) for d in parse_problems]
         articles = [a for result in parsed for a in result.articles]
     with timings.stage("merge"):
-        stories, merge_stats = remerger.merge(articles, config.merge) if remerger else merge_stories(articles, config.merge)
+        merger = remerger() if callable(remerger) else remerger
+        stories, merge_stats = merger.merge(articles, config.merge) if merger else merge_stories(articles, config.merge)
         diagnostics += merge_stats.diagnostics
     with timings.stage("classify"):
         classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None,

@@ -1,7 +1,9 @@
 """What one site's builds keep between runs, held by whoever runs them.
 
 ``digest build`` starts from the session the last build left in ``output/.digest-cache/`` (and leaves one for
-the next); ``digest serve`` keeps one in memory for as long as it runs. Nothing a stage keeps lives in a module:
+the next); ``digest serve`` starts from it too and keeps it in memory for as long as it runs. On disk it is the
+parse cache, the classify memo and the re-merger's tables (see ``ParseCache.session``); the related-stories,
+graph and render memos live only in memory (worked out again, they cost what reading them would). Nothing a stage keeps lives in a module:
 a stage is handed what it may reuse and hands back what the next run may reuse.
 """
 
@@ -29,7 +31,7 @@ class BuildSession:
     same site, just slower."""
 
     cache: ParseCache = field(default_factory=ParseCache)  # parse results, the last gather, classifications, pages written
-    remerger: Remerger | None = None  # merges again only what changed since its last call (the preview's)
+    remerger: Remerger | None = None  # merges again only what changed since its last call
     config: Config | None = None  # the settings of the last run: the render memo holds for them only
     render_memo: RenderMemo = field(default_factory=dict)
     # What the classify, graph and render stages keep for the next run in this process (made on first use):
@@ -38,12 +40,27 @@ class BuildSession:
     themes: ThemeCache | None = None  # the last theme compiled
 
     @classmethod
-    def from_output(cls, output_dir: Path, remerger: Remerger | None = None) -> BuildSession:
-        """The session the last ``digest build`` into ``output_dir`` left there (an empty one if none)."""
-        return cls(ParseCache.load(output_dir), remerger)
+    def from_output(cls, output_dir: Path) -> BuildSession:
+        """The session the last ``digest build`` into ``output_dir`` left there (each part read when first needed)."""
+        return cls(ParseCache.load(output_dir))
 
     def begin(self, config: Config) -> None:
         """Start a run with these settings: pages rendered under other settings are not reused."""
         if config != self.config:
             self.render_memo = {}
             self.config = config
+
+    def merger(self) -> Remerger:
+        """The re-merger: the one the last build kept (read when first needed: a build with nothing changed does
+        not merge), or a fresh one, whose first merge is in full and kept for the next."""
+        from digest.stories.remerge import Remerger
+
+        if self.remerger is None:
+            kept = self.cache.session.get("remerger")
+            self.remerger = kept if isinstance(kept, Remerger) else Remerger()
+        return self.remerger
+
+    def keep(self) -> None:
+        """Hand the re-merger to the cache, to be written with the site, when this run merged."""
+        if self.remerger is not None and self.cache.gathered_changed:
+            self.cache.keep(remerger=self.remerger)

@@ -34,7 +34,6 @@ from digest.render.pages import theme_dirs
 from digest.settings.config import CONFIG_FILE, Config, load_config
 from digest.site.model import story_path
 from digest.site.redirects import move_advice
-from digest.stories.remerge import Remerger
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ class Previewer:
         try:
             config = self.config = self.load_config()
             if self.session is None:  # first build: start from what `digest build` left, if anything
-                self.session = BuildSession.from_output(config.output_dir, Remerger())
+                self.session = BuildSession.from_output(config.output_dir)
             report = run(config, self.session, sink, strict=self.strict)
             _forget_unused(self.session.cache)
             moved = self._follow_moves({article: story_path(slug) for article, slug in report.digest.story_of().items()}, sink.files)

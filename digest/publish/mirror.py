@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 Link = Callable[[Path, Path], None]
 
@@ -108,10 +109,14 @@ def mirror_tree(source: Path, target: Path) -> None:
     mirror.finish()
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Write a file whole, never into it: it may be a link to a published one."""
+def replace_file(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write a file whole (``data``, or what ``data(file)`` writes), never into it: it may be a link to a published one."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    if isinstance(data, bytes):
+        tmp.write_bytes(data)
+    else:
+        with open(tmp, "wb") as file:
+            data(file)
     os.replace(tmp, path)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, CACHE_FILE, CLASSIFY_FILE, GATHER_FILE, PAGES_FILE, STAT_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
 from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -158,13 +158,12 @@ def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: d
         _replace(cache_dir / MANIFEST, plan.manifest_bytes())
     if cache is None:
         return
-    if cache.needs_writing:
-        _replace(cache_dir / CACHE_FILE, cache.dumps())
-    if cache.stats_changed:
-        _replace(cache_dir / STAT_FILE, cache.stats_dumps())
     if cache.gathered_changed:
         _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
-        _replace(cache_dir / CLASSIFY_FILE, cache.classify_memo_dumps())
+    if cache.needs_writing:  # after the gather memo: it refers to its objects
+        _replace(cache_dir / SESSION_FILE, cache.dump_session)
+    if cache.stats_changed:
+        _replace(cache_dir / STAT_FILE, cache.stats_dumps())
     if plan.pages is not None and plan.pages != cache.pages:
         _replace(cache_dir / PAGES_FILE, pickle.dumps(plan.pages, protocol=pickle.HIGHEST_PROTOCOL))
 

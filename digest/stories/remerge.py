@@ -21,6 +21,7 @@ the last full merge pass ``FULL_AGAIN_SHARE`` of the archive.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -52,11 +53,18 @@ class _Features:
     day: int  # -1: undated or approximate
 
 
+_MERGE_ONLY = ("_shingle_parts", "_shingle_pairs", "_name_pairs")  # a Corpus's caches that only the full merge reads
+
+
 class _Tables:
     """What the last full merge knew of its articles, kept to judge a few new versions against them."""
 
     def __init__(self, run: MergeRun):
-        corpus: Corpus = run.corpus  # type: ignore[assignment]
+        merged: Corpus = run.corpus  # type: ignore[assignment]
+        self.shingle_holders, self.shingle_start = _holders(merged.shingles)  # made from the caches dropped below
+        corpus = copy.copy(merged)
+        for name in _MERGE_ONLY:  # most of its bytes: not held on to, nor written into the build's session
+            corpus.__dict__.pop(name, None)
         reading: Reading = run.reading  # type: ignore[assignment]
         self.n = corpus.n
         self.ids = [a.id for a in run.articles]
@@ -66,7 +74,6 @@ class _Tables:
         self.name_id = {w: i for i, w in enumerate(reading.name_vocabulary)}
         self.word_idf, self.name_idf = corpus.word_idf, corpus.name_idf
         self.unseen_idf = float(inverse_frequency(1, self.n))  # a word or name one article holds
-        self.shingle_holders, self.shingle_start = _holders(corpus.shingles)
         self.name_holders, self.name_start = _holders(corpus.names)
         self._features: dict[int, _Features] = {}
 

@@ -1,0 +1,88 @@
+"""A ``digest build`` after edits starts from the session the last build kept, and makes the very site a cold build makes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import REPO, invoke
+
+from digest.pipeline.build import build
+from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, SESSION_FILE, ParseCache
+from digest.publish.write import SEARCH_DIR
+from digest.settings.config import load_config
+
+ARTICLES = 1000
+
+
+def _corpus(root: Path) -> list[dict]:
+    """A generated news site of ARTICLES articles (bench/make_corpus.py), and which re-reports which."""
+    truth = root / "truth.json"
+    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(root / "content"),
+                    "--format", "digest", "--truth", str(truth)], check=True, capture_output=True)
+    return json.loads(truth.read_text(encoding="utf-8"))
+
+
+def _tree(output: Path) -> dict[str, bytes]:
+    return {path.relative_to(output).as_posix(): path.read_bytes() for path in sorted(output.rglob("*"))
+            if path.is_file() and path.relative_to(output).parts[0] not in (CACHE_DIR, SEARCH_DIR)}
+
+
+def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tmp_path):
+    site = tmp_path / "site"
+    truth = _corpus(site)
+    content = site / "content"
+    invoke("build", "--no-search", cwd=site, check=True)
+    before = _tree(site / "output")
+
+    rereport = next(t for t in truth if t["dup_of"] is not None and t["id"] > ARTICLES // 2)
+    edited = content / truth[ARTICLES // 2]["file"]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nUpdate: officials later confirmed the figures.\n", encoding="utf-8")
+    (content / rereport["file"]).unlink()  # a story told twice is now told once
+    original = content / truth[rereport["dup_of"]]["file"]
+    added = original.read_text(encoding="utf-8").replace("\noutlet: ", "\noutlet: Another Outlet, not ", 1)
+    (content / "zz-new-version.md").write_text(added, encoding="utf-8")  # a new version of a kept story
+
+    invoke("build", "--no-search", cwd=site, check=True)
+    kept = ParseCache.load(site / "output").session
+    assert kept["remerger"].full_merges == 1  # re-merged only what changed
+    incremental = _tree(site / "output")
+    invoke("build", "--no-search", "--clean", "--output", str(tmp_path / "cold"), cwd=site, check=True)
+    cold = _tree(tmp_path / "cold")
+
+    assert incremental.keys() == cold.keys()
+    assert [path for path in cold if incremental[path] != cold[path]] == []
+    assert incremental != before
+    story_pages = b"".join(data for path, data in incremental.items() if path.startswith("stories/"))
+    assert b"Update: officials later confirmed the figures." in story_pages
+    assert b"Another Outlet, not " in story_pages
+
+
+def test_a_session_kept_by_other_code_is_not_used(site):
+    invoke("build", "--no-search", cwd=site, check=True)
+    cache = ParseCache.load(site / "output")
+    code = cache.session["code"]
+    assert cache.session["remerger"].ready and cache.session["parse"]
+    cache.session["code"] = "an older digest"  # as an upgrade leaves it
+    with open(site / "output" / CACHE_DIR / SESSION_FILE, "wb") as file:
+        cache.dump_session(file)
+    (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA short note.\n", encoding="utf-8")
+    report = build(load_config(site / "digest.yaml"), search=False)
+    assert report.parse_cache == (0, 3)  # every document read again, nothing taken from the old session
+    assert ParseCache.load(site / "output").session["code"] == code
+
+
+def test_a_session_beside_another_gather_memo_is_not_used(site):
+    invoke("build", "--no-search", cwd=site, check=True)
+    gathered = site / "output" / CACHE_DIR / GATHER_FILE
+    kept = gathered.read_bytes()
+    (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA short note.\n", encoding="utf-8")
+    invoke("build", "--no-search", cwd=site, check=True)
+    assert ParseCache.load(site / "output").session["parse"]
+    gathered.write_bytes(kept)  # as a build stopped between writing the gather memo and the session leaves them
+    assert ParseCache.load(site / "output").session.keys() == {"code"}
+    (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA longer note.\n", encoding="utf-8")
+    report = build(load_config(site / "digest.yaml"), search=False)
+    assert report.parse_cache == (0, 3)  # the session was not taken for the gather memo's
