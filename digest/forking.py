@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import pickle
 
+from digest.errors import BuildError
 from digest.processes import die_with_parent
 
 
@@ -44,8 +45,10 @@ def forked(function, *args):
     def wait():
         try:
             ok, value = _receive(receive)
-        except EOFError:
-            raise RuntimeError(f"the worker process running {function.__name__} ended without a result (exit code {child.exitcode})") from None
+        except (EOFError, OSError):  # the child died mid-way (OSError: in the middle of sending its result)
+            receive.close()
+            child.join()
+            raise _died(function.__name__, child.exitcode) from None
         finally:
             receive.close()
             child.join()
@@ -55,6 +58,12 @@ def forked(function, *args):
             raise value
         return value
     return wait
+
+
+def _died(task: str, exitcode: int | None) -> BuildError:
+    how = "was killed (signal 9: most often the system running out of memory)" if exitcode == -9 else f"ended with exit code {exitcode}"
+    return BuildError(f"a worker process ({task}) {how} before handing back its result; nothing was written",
+                      hint="free memory or build a smaller site; the previous output is untouched")
 
 
 def _run_forked(send, parent_pid: int, function, args) -> None:
