@@ -219,7 +219,7 @@ def _warn_placeholder_address(config, base_url: str) -> None:
     from digest.settings.address import placeholder_address_warning
 
     settings = config.source_file
-    warning = placeholder_address_warning(base_url, settings, display_path(settings) if settings else "digest.yaml")
+    warning = placeholder_address_warning(base_url, config.base_url_line, display_path(settings) if settings else "digest.yaml")
     if warning:
         click.echo(warning, err=True)
 

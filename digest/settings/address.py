@@ -7,30 +7,17 @@ published. It is said once per command, and is not a document's warning, so ``--
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from digest.settings.values import is_placeholder_address
 
-_BASE_URL_LINE = re.compile(r"^\s+base_url\s*:")
 
-
-def placeholder_address_warning(base_url: str, settings_file: Path | None, shown_as: str = "digest.yaml") -> str | None:
-    """``warning: ...`` naming the settings file (and the line of ``base_url`` when it is set there), or None
+def placeholder_address_warning(base_url: str, line: int | None, shown_as: str = "digest.yaml") -> str | None:
+    """``warning: ...`` naming the settings file (and ``line``, where ``base_url`` is set in it, if it is), or None
     when ``base_url`` is a real address."""
     if not is_placeholder_address(base_url):
         return None
-    line = _line_of_base_url(settings_file)
     where = f"{shown_as}:{line}" if line else shown_as
     state = f"site.base_url is {base_url}, a placeholder" if line else f"site.base_url is not set (the default is {base_url})"
     return (f"{where}: warning: {state}: the feeds, the sitemap and the canonical links point there, not to your site "
             f"(set site.base_url in {shown_as} to the address the site is published at, e.g. https://user.github.io/repo/, "
             "or pass --base-url)")
 
-
-def _line_of_base_url(settings_file: Path | None) -> int | None:
-    try:
-        lines = settings_file.read_text(encoding="utf-8").splitlines() if settings_file else []
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((number for number, text in enumerate(lines, start=1) if _BASE_URL_LINE.match(text) and not text.lstrip().startswith("#")), None)

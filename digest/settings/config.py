@@ -233,6 +233,7 @@ class Config:
     warnings: tuple[Diagnostic, ...] = field(default=(), metadata=NOT_A_SETTING)
     # Where output_dir was set, for messages about it: "--output", "digest.yaml:3: output_dir" or the default.
     output_setting: str = field(default="output_dir (default: output)", repr=False, compare=False, metadata=NOT_A_SETTING)
+    base_url_line: int | None = field(default=None, repr=False, compare=False, metadata=NOT_A_SETTING)  # for its warning
 
     def with_overrides(self, *, output_dir: Path | None = None, base_url: str | None = None) -> Config:
         from dataclasses import replace
@@ -322,6 +323,7 @@ def parse_config(text: str, path: Path) -> Config:
         sections=tuple(sections),
         redirects=redirects,
         source_file=path,
+        base_url_line=document.lines.get(("site", "base_url")),
         warnings=tuple(problems.warnings),
         max_document_mb=max_document_mb,
         **dirs,
