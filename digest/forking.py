@@ -10,6 +10,7 @@ written while the next is rendered, so no process holds a whole site's pages).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing as mp
 import os
@@ -56,6 +57,17 @@ def forked(function, *args):
     return wait
 
 
+def give_back_memory() -> None:
+    """Return the memory freed so far to the system. glibc's allocator keeps freed chunks for reuse, often the
+    size of what a stage just let go of (~300 MB after a cold build's merge at 10,000 articles); handed back, a
+    forked child does not map them and later stages have room. A no-op where the C library has no ``malloc_trim``."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
 class Turns:
     """Hands out 0, 1, ... ``count - 1``, each once, to this process and the children it forks after making it:
     both take the next piece of work when done with one, so neither waits for a share the other was given."""
@@ -81,6 +93,7 @@ class Turns:
 def _start(target, function, args):
     """A forked child running ``target(send, parent_pid, function, args)``: (the process, the receiving end,
     whether the garbage collector was frozen before)."""
+    give_back_memory()  # what the child would otherwise map, and count, as its own
     context = mp.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=target, args=(send, os.getpid(), function, args), daemon=True)

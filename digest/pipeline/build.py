@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from digest.errors import StrictModeError
+from digest.forking import give_back_memory
 from digest.models import Diagnostic, Digest
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings, gather
@@ -103,6 +104,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         if saved and last:
             session.remerger = None
             cache.release_session()
+            give_back_memory()
         with timings.stage("graph"):
             graph = build_site_graph(digest, session.graph)
         pages = len(graph.pages)
@@ -112,6 +114,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         del graph
         if last:
             session.graph = None
+            give_back_memory()  # before the search indexer starts
         with timings.stage("write"):  # the unchanged files, the cache, the search index, the switch
             written, deleted = publication.finish({path: key for path, (key, _) in memo.items()})
     session.render_memo = memo
