@@ -159,6 +159,7 @@ class Publication:
             mirror.finish()
             staging = mirror.staging
             mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved)
+            (staging / CACHE_DIR).mkdir(exist_ok=True)
             _save_cache(staging / CACHE_DIR, manifest, None, self.cache if not self.saved else None, pages, self.old_pages)
             _index_search(staging, self.output, manifest, self.previous, self.search)
             deleted = len(set(files_in(self.output, KEEP)) - set(manifest) - {MARKER})
