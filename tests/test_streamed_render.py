@@ -22,13 +22,11 @@ from digest.publish.write import Publication, write_output
 
 forking = pytest.mark.skipif(not can_fork(), reason="runs in this process where fork is missing")
 
-NOTE = """---
-title: {title}
-date: 2025-07-27
-outlet: Dawn
----
-KARACHI: {body}
-"""
+
+
+def note(title: str, body: str) -> str:
+    front = {"title": title, "date": "2025-07-27", "outlet": "Dawn"}
+    return "---\n" + "".join(f"{key}: {value}\n" for key, value in front.items()) + f"---\n{body}\n"
 
 
 def _counting(n: int):
@@ -177,7 +175,7 @@ def test_a_template_failing_while_both_processes_render_leaves_the_old_site(tmp_
               ("Quetta", "Earthquake drill held in schools"), ("Multan", "Mango growers report a record crop"),
               ("Sukkur", "Barrage gates repaired before the flood season"), ("Hyderabad", "Cricket stadium to get floodlights")]
     for number, (city, title) in enumerate(events):
-        (site / "content" / f"n{number}.md").write_text(NOTE.format(title=f"{title} in {city}", body=f"{city} officials said: {title.lower()}."),
+        (site / "content" / f"n{number}.md").write_text(note(f"{title} in {city}", f"{city.upper()}: officials said: {title.lower()}."),
                                                        encoding="utf-8")
     monkeypatch.setattr(render, "PARALLEL_RENDER_MIN", 1)
     monkeypatch.setattr(render, "RENDER_BATCH", 1)
@@ -187,7 +185,7 @@ def test_a_template_failing_while_both_processes_render_leaves_the_old_site(tmp_
     (site / "templates" / "story.html").write_text(
         '{% extends "base.html" %}\n{% block main %}\n{% if "sukkur" in page.path %}{{ no_such_value.title }}{% endif %}\n{% endblock %}\n',
         encoding="utf-8")
-    (site / "content" / "n0.md").write_text(NOTE.format(title="Harbour reopens after the storm in Karachi", body="Karachi officials said so."),
+    (site / "content" / "n0.md").write_text(note("Harbour reopens after the storm in Karachi", "KARACHI: officials said so."),
                                             encoding="utf-8")
     result = invoke("build", "--no-search", cwd=site)
     assert result.returncode == 2, result.stderr
