@@ -137,16 +137,16 @@ class Streamed:
                 return
 
     def ready(self) -> Iterator:
-        """The items received so far, without waiting."""
+        """The items received so far, without waiting; the child's error (or death) is raised at once."""
         while self._local is None and not self._stopped:
             try:
-                message = self._messages.get_nowait()
+                tag, value = self._messages.get_nowait()
             except queue.Empty:
                 return
-            if message[0] != _ITEM:
-                self._messages.put(message)  # the end: for ``rest`` to see
+            if tag == _END:
+                self._messages.put((tag, value))  # for ``rest`` to see
                 return
-            yield message[1]
+            yield self._item(tag, value)
 
     def rest(self) -> Iterator:
         """Every item not yet handed out, waiting for each, up to the child's end."""
@@ -154,19 +154,18 @@ class Streamed:
             yield from self._local
             return
         try:
-            while True:
-                tag, value = self._messages.get()
-                if tag == _ITEM:
-                    yield value
-                elif tag == _END:
-                    return
-                elif tag == _ERROR:
-                    raise value
-                else:
-                    self._child.join()
-                    raise _died(self.name, self._child.exitcode)
+            while (message := self._messages.get())[0] != _END:
+                yield self._item(*message)
         finally:
             self.stop()
+
+    def _item(self, tag: str, value):
+        if tag == _ITEM:
+            return value
+        self.stop()
+        if tag == _ERROR:
+            raise value
+        raise _died(self.name, self._child.exitcode)
 
     def stop(self) -> None:
         """End the child if it still works, and wait for it: called however the caller's loop ends."""

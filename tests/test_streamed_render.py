@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,20 @@ def test_an_error_in_the_worker_is_raised_here_after_the_items_before_it():
     with pytest.raises(ValueError, match="page 3 is broken"):
         for item in stream.rest():
             got.append(item)
+    assert got == [1, 2]
+    assert not multiprocessing.active_children()
+
+
+@forking
+def test_an_error_in_the_worker_is_raised_by_the_look_between_batches_too():
+    """The process that renders too looks for the worker's batches between its own: a failed worker stops it
+    there, not after it has rendered everything else."""
+    stream = Streamed(_fails_after_two)
+    got: list[int] = []
+    with pytest.raises(ValueError, match="page 3 is broken"):
+        for _ in range(60_000):  # a bound, not a time limit: the error comes long before
+            got.extend(stream.ready())
+            time.sleep(0.001)
     assert got == [1, 2]
     assert not multiprocessing.active_children()
 
