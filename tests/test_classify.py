@@ -244,3 +244,23 @@ def test_a_place_named_once_in_the_opening_is_enough_for_a_region():
                   "that a sprinter needs to race against the best in the world.",
                   "He said he would now coach young athletes, perhaps in Edinburgh.")
     assert classify_stories([vague], taxonomy, ())[0].classification.region is None  # once, in passing: not enough
+
+
+def test_a_club_files_a_story_under_its_region_without_making_it_its_countrys():
+    taxonomy, _ = build_taxonomy()
+    match = story("Arsenal hold Chelsea at Highbury", "Arsenal and Chelsea drew 2-2 in a gripping game on Sunday.",
+                  "The Arsenal manager said his side deserved to win. Chelsea stay top of the table.")
+    [item] = classify_stories([match], taxonomy, ())
+    assert item.classification.region == "Northern Europe"
+    assert item.classification.countries == ()  # a club is not a United Kingdom story
+    assert any(e.term == "Arsenal" and e.via == "based in United Kingdom" for e in item.classification.evidence)
+
+
+def test_an_editor_gives_an_entity_a_home():
+    text = ("Olimpia beat Cerro 2-1 in the derby on Sunday.", "The Olimpia coach praised his players after the derby.")
+    item = story("Olimpia win the derby", *text)
+    taxonomy, _ = build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "theme": "sport", "home": "Paraguay"}}})
+    [filed] = classify_stories([item], taxonomy, ())
+    assert (filed.classification.region, filed.classification.countries) == ("South America", ())
+    plain, _ = build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "theme": "sport"}}})
+    assert classify_stories([item], plain, ())[0].classification.region is None

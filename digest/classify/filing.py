@@ -125,12 +125,12 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
             elif meaning.kind == "entity":
                 entity = taxonomy.entities[meaning.target]
                 if entity.country:
-                    via = (
-                        f"{entity.name}, of {taxonomy.country_name(entity.country)}"
-                        if meaning.term != entity.name
-                        else f"of {taxonomy.country_name(entity.country)}"
-                    )
+                    via = _entity_via(entity, meaning.term, f"of {taxonomy.country_name(entity.country)}")
                     groups[("country", entity.country, meaning.term, via, "entity")].append(mention)
+                elif entity.home:  # a club: its country's region, but not its country's story
+                    via = _entity_via(entity, meaning.term, f"based in {taxonomy.country_name(entity.home)}")
+                    for home_region in taxonomy.region_of.get(entity.home, ()):
+                        groups[("region", home_region, meaning.term, via, "entity")].append(mention)
                 if entity.theme and not any(m.kind == "cue" and m.target == entity.theme for m in mention.hit.meanings):
                     groups[("theme", entity.theme, meaning.term, f"names {entity.name}", "entity")].append(mention)
             elif meaning.kind == "region":
@@ -306,6 +306,11 @@ def _location_score(found: list[Mention], weights, use_subject: bool) -> float:
         bonus = sum(weights.subject if use_subject and m.subject else 1.0 for m in items)
         total += getattr(weights, where) * bonus / math.sqrt(len(items))
     return total
+
+
+def _entity_via(entity, term: str, what: str) -> str:
+    """'of Pakistan' where the text names the entity itself, 'Imran Khan, of Pakistan' where it uses an alias."""
+    return what if term == entity.name else f"{entity.name}, {what}"
 
 
 def _place_via(place, taxonomy: Taxonomy) -> str:
