@@ -264,3 +264,15 @@ def test_an_editor_gives_an_entity_a_home():
     assert (filed.classification.region, filed.classification.countries) == ("South America", ())
     plain, _ = build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "theme": "sport"}}})
     assert classify_stories([item], plain, ())[0].classification.region is None
+
+
+def test_amounts_in_a_one_country_currency_count_for_it_but_conversions_do_not():
+    taxonomy, _ = build_taxonomy()
+    council = story("Councils get money for traveller sites", "Councils are to get £25m over four years to build official sites for travellers.",
+                    "A further £8m will be available next year, the housing minister said, and £2m for repairs.")
+    [item] = classify_stories([council], taxonomy, ())
+    assert item.classification.region == "Northern Europe" and item.classification.countries == ("United Kingdom",)
+    assert any(e.term == "£" and e.via == "an amount in its currency" for e in item.classification.evidence)
+    converted = story("Insurer's claims rise", "The insurer said claims had reached $42bn (£21.5bn) this year.",
+                      "Claims for storms rose fastest, it said, and rebuilding costs were up $3bn (£1.6bn).")
+    assert classify_stories([converted], taxonomy, ())[0].classification.region is None

@@ -30,7 +30,8 @@ from digest.forking import can_fork, forked
 from digest.models import OTHER_NEWS, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.taxonomy.build import default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
-from digest.taxonomy.terms import Hit
+from digest.taxonomy.terms import Hit, Meaning, words
+from digest.taxonomy.world import CURRENCY_SIGNS
 
 LEAD_WORDS = 50  # the opening of an article: where news says what it is about
 WHERE_ORDER = ("front-matter", "headline", "dateline", "lead", "body")
@@ -40,6 +41,8 @@ MAX_COUNTRIES = 6
 PARALLEL_CLASSIFY_MIN = 1000
 
 # "ISLAMABAD:", "KOTA KINABALU (July 28):", "LONDON, May 3 -" at the start of a text.
+# An amount in a currency of one country: "£25m", "₹40 crore"; not "$8.6bn (£4.6bn)", a conversion.
+_AMOUNT = re.compile("(?<![(\\d])([" + "".join(CURRENCY_SIGNS) + "])\\s?\\d")
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z .'’-]{2,40}?)(?:,\s*[A-Z][a-z]+\.? \d{1,2})?\s*(?:\([^)]{0,40}\))?\s*(?::|—|–|-{1,2}\s)")
 
 
@@ -117,7 +120,8 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
     for mention in mentions:
         for meaning in mention.hit.meanings:
             if meaning.kind == "country":
-                groups[("country", meaning.target, meaning.term, "", "name")].append(mention)
+                via = "an amount in its currency" if meaning.term in CURRENCY_SIGNS else ""
+                groups[("country", meaning.target, meaning.term, via, "name")].append(mention)
             elif meaning.kind == "place":
                 place = taxonomy.places[meaning.target]
                 for code in place.countries:
@@ -243,7 +247,23 @@ def scan_story(story: Story, taxonomy: Taxonomy) -> list[Mention]:
                 subject = geographic and hit.sentence_start
             first_geo_seen = first_geo_seen or geographic
             mentions.append(Mention(hit, place, subject, n))
+        if where != "headline":
+            mentions += _amounts(text, where, n)
     return mentions
+
+
+def _amounts(text: str, where: str, article: int) -> list[Mention]:
+    """Amounts quoted in a currency of one country: each counts for the country, as its name in the text would."""
+    found: list[Mention] = []
+    index, counted = 0, 0  # words before the amount, counted once over the text
+    for match in _AMOUNT.finditer(text):
+        sign = match.group(1)
+        index += len(words(text[counted : match.start()]))
+        counted = match.start()
+        place = where if where != "text" else "lead" if index < LEAD_WORDS else "body"
+        hit = Hit(sign, (Meaning("country", CURRENCY_SIGNS[sign], term=sign),), index, False)
+        found.append(Mention(hit, place, False, article))
+    return found
 
 
 _PLAIN_KINDS = frozenset(("cue", "country", "place", "region"))  # meanings _with_context never drops
