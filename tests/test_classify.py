@@ -248,7 +248,7 @@ def test_a_place_named_once_in_the_opening_is_enough_for_a_region():
 
 def test_a_club_files_a_story_under_its_region_without_making_it_its_countrys():
     taxonomy, _ = build_taxonomy()
-    match = story("Arsenal hold Chelsea at Highbury", "Arsenal and Chelsea drew 2-2 in a gripping game on Sunday.",
+    match = story("Arsenal hold Chelsea in a gripping draw", "Arsenal and Chelsea drew 2-2 in a gripping game on Sunday.",
                   "The Arsenal manager said his side deserved to win. Chelsea stay top of the table.")
     [item] = classify_stories([match], taxonomy, ())
     assert item.classification.region == "Northern Europe"
