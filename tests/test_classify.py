@@ -276,3 +276,12 @@ def test_amounts_in_a_one_country_currency_count_for_it_but_conversions_do_not()
     converted = story("Insurer's claims rise", "The insurer said claims had reached $42bn (£21.5bn) this year.",
                       "Claims for storms rose fastest, it said, and rebuilding costs were up $3bn (£1.6bn).")
     assert classify_stories([converted], taxonomy, ())[0].classification.region is None
+
+
+def test_an_olympics_named_by_its_host_city_is_an_event_not_a_place():
+    taxonomy, _ = build_taxonomy()
+    doping = story("Sprinter's ban upheld", "The sprinter, banned after missing a test before the Athens Olympics, lost her appeal in London.",
+                   "She had hoped to run at the Athens Games and says she will retire.")
+    [item] = classify_stories([doping], taxonomy, ())
+    assert item.classification.region == "Northern Europe" and "Greece" not in item.classification.countries
+    assert "Athens Olympics" in [e.name for e in item.classification.entities]
