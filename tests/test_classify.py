@@ -276,6 +276,8 @@ def test_amounts_in_a_one_country_currency_count_for_it_but_conversions_do_not()
     converted = story("Insurer's claims rise", "The insurer said claims had reached $42bn (£21.5bn) this year.",
                       "Claims for storms rose fastest, it said, and rebuilding costs were up $3bn (£1.6bn).")
     assert classify_stories([converted], taxonomy, ())[0].classification.region is None
+    egyptian = story("Bread prices rise", "A loaf now costs E£5 in Cairo shops, up from E£3 last year.", "Bakers blame the price of flour.")
+    assert classify_stories([egyptian], taxonomy, ())[0].classification.countries == ("Egypt",)
 
 
 def test_an_olympics_named_by_its_host_city_is_an_event_not_a_place():

@@ -40,9 +40,9 @@ MAX_COUNTRIES = 6
 # Below this many stories, starting worker processes (and sending them the taxonomy) costs more than it saves.
 PARALLEL_CLASSIFY_MIN = 1000
 
+# An amount in a currency of one country: "£25m", "₹40 crore"; not "$8.6bn (£4.6bn)" (a conversion) nor "E£5".
+_AMOUNT = re.compile("(?<![(\\w])([" + "".join(CURRENCY_SIGNS) + "])\\s?\\d")
 # "ISLAMABAD:", "KOTA KINABALU (July 28):", "LONDON, May 3 -" at the start of a text.
-# An amount in a currency of one country: "£25m", "₹40 crore"; not "$8.6bn (£4.6bn)", a conversion.
-_AMOUNT = re.compile("(?<![(\\d])([" + "".join(CURRENCY_SIGNS) + "])\\s?\\d")
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z .'’-]{2,40}?)(?:,\s*[A-Z][a-z]+\.? \d{1,2})?\s*(?:\([^)]{0,40}\))?\s*(?::|—|–|-{1,2}\s)")
 
 
@@ -247,8 +247,7 @@ def scan_story(story: Story, taxonomy: Taxonomy) -> list[Mention]:
                 subject = geographic and hit.sentence_start
             first_geo_seen = first_geo_seen or geographic
             mentions.append(Mention(hit, place, subject, n))
-        if where != "headline":
-            mentions += _amounts(text, where, n)
+        mentions += _amounts(text, where, n)
     return mentions
 
 
