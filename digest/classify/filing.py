@@ -40,8 +40,8 @@ MAX_COUNTRIES = 6
 # Below this many stories, starting worker processes (and sending them the taxonomy) costs more than it saves.
 PARALLEL_CLASSIFY_MIN = 1000
 
-# An amount in a currency of one country: "£25m", "₹40 crore"; not "$8.6bn (£4.6bn)" (a conversion) nor "E£5".
-_AMOUNT = re.compile("(?<![(\\w])([" + "".join(CURRENCY_SIGNS) + "])\\s?\\d")
+# An amount in a currency of one country: "£25m", "₹40 crore" (see _amounts for what is not one).
+_AMOUNT = re.compile("([" + "".join(CURRENCY_SIGNS) + "])\\s?\\d")
 # "ISLAMABAD:", "KOTA KINABALU (July 28):", "LONDON, May 3 -" at the start of a text.
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z .'’-]{2,40}?)(?:,\s*[A-Z][a-z]+\.? \d{1,2})?\s*(?:\([^)]{0,40}\))?\s*(?::|—|–|-{1,2}\s)")
 
@@ -254,11 +254,17 @@ def scan_story(story: Story, taxonomy: Taxonomy) -> list[Mention]:
 def _amounts(text: str, where: str, article: int) -> list[Mention]:
     """Amounts quoted in a currency of one country: each counts for the country, as its name in the text would."""
     found: list[Mention] = []
-    index, counted = 0, 0  # words before the amount, counted once over the text
+    if not any(sign in text for sign in CURRENCY_SIGNS):
+        return found  # most texts: a substring test each is far cheaper than the pattern
+    index, counted = 0, 0  # words before the amount, counted once and only as far as the opening (LEAD_WORDS)
     for match in _AMOUNT.finditer(text):
+        before = text[match.start() - 1] if match.start() else " "
+        if before == "(" or before.isalnum():
+            continue  # "$8.6bn (£4.6bn)" is a conversion; "E£5" is another country's pound
         sign = match.group(1)
-        index += len(words(text[counted : match.start()]))
-        counted = match.start()
+        if index < LEAD_WORDS:
+            index += len(words(text[counted : match.start()]))
+            counted = match.start()
         place = where if where != "text" else "lead" if index < LEAD_WORDS else "body"
         hit = Hit(sign, (Meaning("country", CURRENCY_SIGNS[sign], term=sign),), index, False)
         found.append(Mention(hit, place, False, article))
