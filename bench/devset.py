@@ -79,9 +79,9 @@ def _reading_check(articles, labels: dict[str, Label]) -> str:
 
 
 def _region_by_round(stories, labels: dict[str, Label]) -> str:
-    """Region accuracy on each round of hand labels: the first (articles numbered 001, 011, ...), the second (006, 016, ...)."""
+    """Region accuracy on each round of hand labels: articles numbered 001, 011, ...; then 006, 016, ...; then 003, 013, ..."""
     rows = []
-    for name, digit in (("first round (001, 011, ...)", "1"), ("second round (006, 016, ...)", "6")):
+    for name, digit in (("first round (001, 011, ...)", "1"), ("second round (006, 016, ...)", "6"), ("third round (003, 013, ...)", "3")):
         kept = {key: label if label.id.endswith(digit) else replace(label, regions=()) for key, label in labels.items()}
         figures = measure(stories, kept)
         rows.append(f"| region, {name} | " + " | ".join(str(figures[s].region) for s in ("all", "dev", "held-out")) + " |")
