@@ -112,9 +112,9 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
             memo, rendered = render_site(graph, config, publication.put, session.render_memo, kept=sink.kept(cache),
                                          bytecode_dir=sink.bytecode_dir(), themes=session.themes, keep_bytes=publication.holds_pages)
         del graph
-        if last:
+        if last and rendered:  # before the search indexer starts (with nothing rendered, nothing is indexed)
             session.graph = None
-            give_back_memory()  # before the search indexer starts
+            give_back_memory()
         with timings.stage("write"):  # the unchanged files, the cache, the search index, the switch
             written, deleted = publication.finish({path: key for path, (key, _) in memo.items()})
     session.render_memo = memo
