@@ -1,13 +1,13 @@
 """CPU seconds of each stage of one ``digest build``, the build's worker processes and Pagefind included.
 
-    cd SITE && python /path/to/bench/stage_cpu.py [--output DIR] [--no-search] [--profile FILE]
+    python bench/stage_cpu.py [SITE] [--output DIR] [--no-search] [--profile FILE]
 
 The machine digest is measured on is shared, so wall times say more about the neighbours than about digest. This
-runs ``digest build --clean`` in this process and prints, per stage, wall seconds and CPU seconds (user + system)
-of this process and of the worker processes that ended during the stage (forked workers and Pagefind's runs are
-waited for before a stage ends, so each is counted in its stage). Start-up (imports, the taxonomy build in
-``load_config``) is printed as its own line. ``--profile FILE`` writes a cProfile of this process (not of
-workers) for ``python -m pstats FILE``.
+runs ``digest build --clean`` of the site in ``SITE`` (default: here) in this process and prints, per stage, wall
+seconds and CPU seconds (user + system) of this process and of the worker processes that ended during the stage
+(forked workers and Pagefind's runs are waited for before a stage ends, so each is counted in its stage). Start-up
+(imports, the taxonomy build in ``load_config``) is printed as its own line. ``--profile FILE`` writes a cProfile
+of this process (not of workers) for ``python -m pstats FILE``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def cpu() -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", nargs="?", type=Path, default=Path("."), help="the site's folder (holding content/)")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--no-search", action="store_true")
     parser.add_argument("--profile", type=Path, default=None)
@@ -52,7 +53,7 @@ def main() -> None:
             rows.append((name, time.perf_counter() - wall, after[0] - own, after[1] - children))
 
     gather.Timings.stage = stage  # type: ignore[method-assign]
-    config = load_config(None)
+    config = load_config(None, root=args.site)
     config = config.with_overrides(output_dir=args.output)
     started = cpu()
     rows.insert(0, ("start-up", time.perf_counter() - START[0], started[0] - begun[0] + _self_before(), started[1] - begun[1]))
