@@ -153,3 +153,9 @@ def test_a_scan_finds_each_term_only_as_its_case_allows_whatever_shares_its_firs
         ("US", ["US"]), ("Who Pays", ["trade"]), ("THE HAGUE", ["The Hague"]),
     ]
     assert found("who said us") == [] and found("Who") == []  # the spellings WHO and US ask for, nothing else
+
+
+def test_an_entity_home_must_be_a_country():
+    with pytest.raises(ConfigError) as caught:
+        build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "home": "Atlantis"}}})
+    assert "taxonomy.entities.Olimpia.home: unknown country 'Atlantis'" in str(caught.value)
