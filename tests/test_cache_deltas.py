@@ -3,6 +3,7 @@ whatever the sequence of edits, settings changes and stale or foreign cache file
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from helpers import REPO, built_once
 from digest.pipeline.build import build
 from digest.pipeline.cache import CACHE_DIR, GATHER_DELTA, GATHER_FILE, SESSION_DELTA, SESSION_FILE, ParseCache
 from digest.settings.config import load_config
+from digest.site import threads
 
 ARTICLES = 300
 BASES = (GATHER_FILE, SESSION_FILE)
@@ -62,7 +64,7 @@ def _edit(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n\n{text}\n", encoding="utf-8")
 
 
-def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_path):
+def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_path, monkeypatch):
     content = corpus / "content"
     files = sorted(content.iterdir())
     _build(corpus)
@@ -70,8 +72,13 @@ def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_
     assert bases.keys() == set(BASES)
 
     _edit(files[100], "Update: officials later confirmed the figures.")
+    facts_found: list[str] = []
+    facts_of = threads._facts_of
+    monkeypatch.setattr(threads, "_facts_of", lambda item, names: facts_found.append(item.slug) or facts_of(item, names))
     report = _build(corpus)
+    monkeypatch.undo()
     assert report.parse_cache == (ARTICLES - 1, 1)
+    assert 1 <= len(facts_found) <= 3  # the edited story's thread facts found again, the others' kept from the last build
     assert _cache_files(corpus) == {**bases, **{name: _cache_files(corpus)[name] for name in DELTAS}}  # bases untouched
     _same_as_clean(corpus, tmp_path)
 
@@ -118,8 +125,6 @@ def test_a_delta_of_another_base_or_other_code_is_not_used(corpus, tmp_path):
     session = ParseCache.load(corpus / "output")
     session.session["code"] = "an older digest"  # as an upgrade leaves a delta
     with open(cache / SESSION_DELTA, "wb") as file:
-        import pickle
-
         pickle.dump(session.session, file)
     _edit(files[40], "Update: the third edit.")
     report = _build(corpus)

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import numpy as np
-
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
 from digest.models import ParsedDocument
 from digest.pipeline import store
@@ -79,6 +77,8 @@ class ParseCache:
         self._gathered_base: _Base | None = None  # the bases read, which deltas refer to
         self._session_base: _Base | None = None
         self._delta_size = 0  # bytes of the deltas read
+        self._threads: tuple = ()  # (story as filed, its thread facts) of the last graph (see ``kept_threads``)
+        self.threads_changed = False
         self.session_changed = False
         self._pages: dict[str, tuple[str, str, int]] | None = None
         self._settings: tuple[CaptureConfig, str] | None = None  # the last capture settings hashed, and their hash
@@ -161,16 +161,15 @@ class ParseCache:
     def _gathered_part(self) -> tuple[str, Any]:
         if self._gathered is None:
             base, size = store.read(self._path(GATHER_FILE))
-            if not (isinstance(base, tuple) and len(base) == 3):
-                base, size = ("", None, ""), 0
-            key, value, ident = base
-            self._gathered_base = _Base(ident, _shared_of(value), size, key)
+            if not (isinstance(base, tuple) and len(base) == 4):
+                base, size = ("", None, "", ()), 0
+            key, value, ident, self._threads = base
+            self._gathered_base = _Base(ident, _gather_refs(value, self._threads), size, key)
             self._gathered = (key, value)
             if ident:
-                shared = self._gathered_base.shared
-                delta, delta_size = store.read(self._path(GATHER_DELTA), shared.__getitem__)
-                if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == ident:
-                    self._gathered = delta[1:]
+                delta, delta_size = store.read(self._path(GATHER_DELTA), self._gathered_base.shared.__getitem__)
+                if isinstance(delta, tuple) and len(delta) == 4 and delta[0] == ident:
+                    self._gathered, self._threads = delta[1:3], delta[3]
                     self._delta_size += delta_size
         return self._gathered
 
@@ -189,6 +188,21 @@ class ParseCache:
         self._gathered_part()  # the base, which the next delta refers to
         self._gathered = (key, value)
         self.gathered_changed = True
+
+    # -- what the site graph keeps: each story's facts for finding threads (see ``digest.site.threads``)
+
+    def kept_threads(self) -> dict[int, tuple[Any, Any]]:
+        """The thread facts the last build kept: id(story) -> (story, its facts), as ``ThreadMemo.terms``."""
+        self._gathered_part()
+        return {id(item): (item, facts) for item, facts in self._threads}
+
+    def keep_threads(self, terms: dict[int, tuple[Any, Any]]) -> None:
+        """The thread facts of this build's stories, written with the gather memo when they changed."""
+        pairs = tuple(terms.values())
+        self._gathered_part()
+        if len(pairs) != len(self._threads) or any(a is not c or b is not d for (a, b), (c, d) in zip(pairs, self._threads)):
+            self._threads = pairs
+            self.threads_changed = True
 
     def _shared(self) -> list[Any]:
         """The gather memo's articles, stories and classifications, in a fixed order: the session refers to them
@@ -237,37 +251,43 @@ class ParseCache:
         files: dict[str, bytes | Callable[[BinaryIO], None] | None] = {}
         if self.stats_changed:
             files[STAT_FILE] = self.stats_dumps()
-        if not (self.gathered_changed or self.needs_writing):
+        session_dirty = self.needs_writing
+        if not (self.threads_changed or session_dirty):
             return files
-        session = self._session_to_keep()
         gathered, kept = self._gathered_base, self._session_base
-        if self._delta_worth(session):
-            assert gathered is not None and kept is not None
-            if self.gathered_changed:
-                files[GATHER_DELTA] = lambda file: store.dump(file, (gathered.ident, *self._gathered_part()), store.places_of(gathered.shared))
-            places = {**store.places_of(kept.shared, lambda place: ("s", place)), **store.places_of(self._shared())}
-            files[SESSION_DELTA] = lambda file: store.dump(file, {**session, "base": kept.ident}, places)
+        if self._delta_worth(session_dirty):
+            assert gathered is not None
+            if self.gathered_changed or self.threads_changed:
+                files[GATHER_DELTA] = lambda file: store.dump(file, (gathered.ident, *self._gathered_part(), self._threads),
+                                                              store.places_of(gathered.shared))
+            if session_dirty:
+                assert kept is not None
+                places = {**store.places_of(kept.shared, lambda place: ("s", place)), **store.places_of(self._shared())}
+                files[SESSION_DELTA] = lambda file: store.dump(file, {**self._session_to_keep(), "base": kept.ident}, places)
             return files
         ident = store.new_ident()
-        files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident), {})
+        files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident, self._threads), {})
         files[GATHER_DELTA] = None
-        files[SESSION_FILE] = lambda file: store.dump(file, {**session, "base": ident, "ident": store.new_ident()},
+        files[SESSION_FILE] = lambda file: store.dump(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()},
                                                       store.places_of(self._shared()))
         files[SESSION_DELTA] = None
         return files
 
-    def _delta_worth(self, session: dict[str, Any]) -> bool:
+    def _delta_worth(self, session_dirty: bool) -> bool:
         """Whether deltas against the bases read hold what this build keeps in a small share of their bytes:
-        both bases read and valid, and what the delta would write afresh (new articles, stories, parse results,
-        arrays) a small share of them, and the deltas so far under a quarter of the bases' bytes."""
+        the bases read and valid, what the deltas would write afresh (new articles, stories, parse results,
+        arrays) a small share of them, and the deltas so far under a quarter of the bases' bytes. The session
+        is not read for this when nothing of it changed."""
         gathered, kept = self._gathered_base, self._session_base
-        if gathered is None or kept is None or not gathered.ident or self._delta_size * 4 > gathered.size + kept.size:
+        if gathered is None or not gathered.ident or (session_dirty and kept is None):
             return False
-        known = {id(item) for item in (*gathered.shared, *kept.shared)}
-        fresh = [item for item in (*self._shared(), *_session_parts(session)) if id(item) not in known]
-        fresh_bytes = sum(item.nbytes for item in fresh if isinstance(item, np.ndarray))
-        return len(fresh) * 20 <= len(gathered.shared) + len(kept.shared) and fresh_bytes * 20 <= sum(
-            item.nbytes for item in kept.shared if isinstance(item, np.ndarray))
+        bases = (*gathered.shared, *kept.shared) if kept is not None else gathered.shared
+        if self._delta_size * 4 > gathered.size + (kept.size if kept is not None else 0):
+            return False
+        known = {id(item) for item in bases}
+        now = _gather_refs(self._gathered_part()[1], self._threads) + (_session_parts(self.session) if session_dirty else [])
+        fresh = [item for item in now if id(item) not in known]
+        return len(fresh) * 20 <= len(bases) and store.array_bytes(fresh) * 20 <= store.array_bytes(bases)
 
     def keep(self, **parts: Any) -> None:
         """Parts of the session for the next build (written with the site)."""
@@ -319,6 +339,12 @@ def _shared_of(value: Any) -> list[Any]:
         return []
     articles, stories = value[0], value[1]
     return [*articles, *(item.story for item in stories), *(item.classification for item in stories)]
+
+
+def _gather_refs(value: Any, threads: tuple) -> list[Any]:
+    """What a gather delta may refer to by place: the memo's articles, stories, classifications, each story as
+    filed, and the thread facts kept."""
+    return [*_shared_of(value), *(value[1] if isinstance(value, tuple) and len(value) == 4 else ()), *(facts for _, facts in threads)]
 
 
 def _session_parts(session: dict[str, Any], *, freeze: bool = False) -> list[Any]:
