@@ -268,8 +268,8 @@ class ParseCache:
         ident = store.new_ident()
         files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident, self._threads), {})
         files[GATHER_DELTA] = None
-        files[SESSION_FILE] = lambda file: store.dump(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()},
-                                                      store.places_of(self._shared()))
+        files[SESSION_FILE] = lambda file: store.dump_mapped(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()},
+                                                             store.places_of(self._shared()))
         files[SESSION_DELTA] = None
         return files
 
