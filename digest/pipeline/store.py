@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import io
 import mmap
+import os
 import pickle
 import secrets
 from collections.abc import Callable, Sequence
@@ -42,14 +43,12 @@ def read(path: Path | None, resolve: Resolve | None = None) -> tuple[Any, int]:
     collecting = gc.isenabled()
     gc.disable()  # loading makes many objects and no garbage: the collector's passes would only cost (3-5x)
     try:
-        with open(path, "rb") as file:
-            mapped = file.read(len(MAPPED)) == MAPPED
-            if mapped:
-                view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
-            else:
+        with open(path, "rb") as file:  # unpickled as read, never all its bytes in memory at once
+            buffers = _mapped_arrays(file) if file.read(len(MAPPED)) == MAPPED else None
+            if buffers is None:
                 file.seek(0)
-                data = file.read()
-        loaded, size = _load_mapped(view, resolve) if mapped else (_unpickle(data, resolve), len(data))
+            loaded = (pickle.Unpickler(file, buffers=buffers) if resolve is None else _Unpickler(file, resolve, buffers)).load()
+            size = os.fstat(file.fileno()).st_size
     except Exception:  # missing, truncated, from another version, or referring to objects of another base: start afresh
         return None, 0
     finally:
@@ -59,12 +58,6 @@ def read(path: Path | None, resolve: Resolve | None = None) -> tuple[Any, int]:
     # ~10^6 objects are not traversed again by every full collection the rest of the build triggers (~2 s at 10,000).
     gc.freeze()
     return loaded, size
-
-
-def _unpickle(data: bytes | memoryview, resolve: Resolve | None, buffers: list[memoryview] | None = None) -> Any:
-    if resolve is None:
-        return pickle.loads(data, buffers=buffers)
-    return _Unpickler(io.BytesIO(data), resolve, buffers).load()
 
 
 def dump(file: BinaryIO, value: Any, places: dict[int, Any]) -> None:
@@ -116,14 +109,16 @@ def dump_mapped(file: BinaryIO, value: Any, places: dict[int, Any]) -> None:
         file.write(bytes(_aligned(offset + size) - offset - size))
 
 
-def _load_mapped(view: memoryview, resolve: Resolve | None) -> tuple[Any, int]:
+def _mapped_arrays(file: BinaryIO) -> list[memoryview]:
+    """The arrays of a file ``dump_mapped`` wrote, as views of it mapped into memory; ``file`` is left at the pickle."""
+    view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
     at = len(MAPPED) + 8
     header_size = int.from_bytes(view[len(MAPPED):at], "little")
     body_size, layout = pickle.loads(view[at:at + header_size])
     body = at + header_size
     arrays = _aligned(body + body_size)
-    buffers = [view[arrays + offset:arrays + offset + size] for offset, size in layout]
-    return _unpickle(view[body:body + body_size], resolve, buffers), len(view)
+    file.seek(body)
+    return [view[arrays + offset:arrays + offset + size] for offset, size in layout]
 
 
 def _aligned(offset: int) -> int:
