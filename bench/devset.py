@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(digest.diagnostics)} warnings; content made in {made:.1f} s; {timings}")
     print(_reading_check(digest.articles, by_digest_id))
     print(table(figures))
+    print(_region_by_round(digest.stories, by_digest_id))
     if args.misses:
         _print_misses(misses, labels, args.misses)
     return 0
@@ -74,6 +76,16 @@ def _reading_check(articles, labels: dict[str, Label]) -> str:
     left = sum(1 for a in articles if any(p in chrome or p.startswith("Read more:") for p in a.paragraphs))
     pounds = sum(1 for a in articles if any("£" in p for p in a.paragraphs))
     return f"reading: {left} articles with chrome or a promotion left in their text; {pounds} articles with '£' read"
+
+
+def _region_by_round(stories, labels: dict[str, Label]) -> str:
+    """Region accuracy on each round of hand labels: articles numbered 001, 011, ...; then 006, 016, ...; then 003, 013, ..."""
+    rows = []
+    for name, digit in (("first round (001, 011, ...)", "1"), ("second round (006, 016, ...)", "6"), ("third round (003, 013, ...)", "3")):
+        kept = {key: label if label.id.endswith(digit) else replace(label, regions=()) for key, label in labels.items()}
+        figures = measure(stories, kept)
+        rows.append(f"| region, {name} | " + " | ".join(str(figures[s].region) for s in ("all", "dev", "held-out")) + " |")
+    return "\n".join(rows)
 
 
 def _print_misses(misses: list[Miss], labels: dict[str, Label], limit: int) -> None:

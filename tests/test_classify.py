@@ -244,3 +244,46 @@ def test_a_place_named_once_in_the_opening_is_enough_for_a_region():
                   "that a sprinter needs to race against the best in the world.",
                   "He said he would now coach young athletes, perhaps in Edinburgh.")
     assert classify_stories([vague], taxonomy, ())[0].classification.region is None  # once, in passing: not enough
+
+
+def test_a_club_files_a_story_under_its_region_without_making_it_its_countrys():
+    taxonomy, _ = build_taxonomy()
+    match = story("Arsenal hold Chelsea in a gripping draw", "Arsenal and Chelsea drew 2-2 in a gripping game on Sunday.",
+                  "The Arsenal manager said his side deserved to win. Chelsea stay top of the table.")
+    [item] = classify_stories([match], taxonomy, ())
+    assert item.classification.region == "Northern Europe"
+    assert item.classification.countries == ()  # a club is not a United Kingdom story
+    assert any(e.term == "Arsenal" and e.via == "based in United Kingdom" for e in item.classification.evidence)
+
+
+def test_an_editor_gives_an_entity_a_home():
+    text = ("Olimpia beat Cerro 2-1 in the derby on Sunday.", "The Olimpia coach praised his players after the derby.")
+    item = story("Olimpia win the derby", *text)
+    taxonomy, _ = build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "theme": "sport", "home": "Paraguay"}}})
+    [filed] = classify_stories([item], taxonomy, ())
+    assert (filed.classification.region, filed.classification.countries) == ("South America", ())
+    plain, _ = build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "theme": "sport"}}})
+    assert classify_stories([item], plain, ())[0].classification.region is None
+
+
+def test_amounts_in_a_one_country_currency_count_for_it_but_conversions_do_not():
+    taxonomy, _ = build_taxonomy()
+    council = story("Councils get money for traveller sites", "Councils are to get £25m over four years to build official sites for travellers.",
+                    "A further £8m will be available next year, the housing minister said, and £2m for repairs.")
+    [item] = classify_stories([council], taxonomy, ())
+    assert item.classification.region == "Northern Europe" and item.classification.countries == ("United Kingdom",)
+    assert any(e.term == "£" and e.via == "an amount in its currency" for e in item.classification.evidence)
+    converted = story("Insurer's claims rise", "The insurer said claims had reached $42bn (£21.5bn) this year.",
+                      "Claims for storms rose fastest, it said, and rebuilding costs were up $3bn (£1.6bn).")
+    assert classify_stories([converted], taxonomy, ())[0].classification.region is None
+    egyptian = story("Bread prices rise", "A loaf now costs E£5 in Cairo shops, up from E£3 last year.", "Bakers blame the price of flour.")
+    assert classify_stories([egyptian], taxonomy, ())[0].classification.countries == ("Egypt",)
+
+
+def test_an_olympics_named_by_its_host_city_is_an_event_not_a_place():
+    taxonomy, _ = build_taxonomy()
+    doping = story("Sprinter's ban upheld", "The sprinter, banned after missing a test before the Athens Olympics, lost her appeal in London.",
+                   "She had hoped to run at the Athens Games and says she will retire.")
+    [item] = classify_stories([doping], taxonomy, ())
+    assert item.classification.region == "Northern Europe" and "Greece" not in item.classification.countries
+    assert "Athens Olympics" in [e.name for e in item.classification.entities]

@@ -33,7 +33,7 @@ def test_manchester_united_is_a_club_not_a_place_in_the_united_kingdom(tmp_path)
          "Manchester United beat Arsenal 2-1 on Sunday with a goal in stoppage time.",
          "The Manchester United manager praised his players after the match, the club's first win of the season.")
     [story] = listed(tmp_path).values()
-    assert story["entities"] == ["Manchester United"]
+    assert sorted(story["entities"]) == ["Arsenal", "Manchester United"]  # two clubs, no Manchester
     assert story["countries"] == []
     invoke("build", "--no-search", cwd=tmp_path, check=True)
     assert not (tmp_path / "output" / "countries" / "united-kingdom").exists()

@@ -131,3 +131,9 @@ def test_an_entity_theme_must_be_a_theme_key():
     with pytest.raises(ConfigError) as caught:
         build_taxonomy({"entities": {"Veritas": {"kind": "organisation", "theme": "elections"}}})
     assert "'elections' is not a theme key" in str(caught.value) and "one of culture, diplomacy" in str(caught.value)
+
+
+def test_an_entity_home_must_be_a_country():
+    with pytest.raises(ConfigError) as caught:
+        build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "home": "Atlantis"}}})
+    assert "taxonomy.entities.Olimpia.home: unknown country 'Atlantis'" in str(caught.value)

@@ -30,7 +30,8 @@ from digest.forking import can_fork, forked
 from digest.models import OTHER_NEWS, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.taxonomy.build import default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
-from digest.taxonomy.terms import Hit
+from digest.taxonomy.terms import Hit, Meaning, words
+from digest.taxonomy.world import CURRENCY_SIGNS
 
 LEAD_WORDS = 50  # the opening of an article: where news says what it is about
 WHERE_ORDER = ("front-matter", "headline", "dateline", "lead", "body")
@@ -39,6 +40,8 @@ MAX_COUNTRIES = 6
 # Below this many stories, starting worker processes (and sending them the taxonomy) costs more than it saves.
 PARALLEL_CLASSIFY_MIN = 1000
 
+# An amount in a currency of one country: "£25m", "₹40 crore" (see _amounts for what is not one).
+_AMOUNT = re.compile("([" + "".join(CURRENCY_SIGNS) + "])\\s?\\d")
 # "ISLAMABAD:", "KOTA KINABALU (July 28):", "LONDON, May 3 -" at the start of a text.
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z .'’-]{2,40}?)(?:,\s*[A-Z][a-z]+\.? \d{1,2})?\s*(?:\([^)]{0,40}\))?\s*(?::|—|–|-{1,2}\s)")
 
@@ -117,7 +120,8 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
     for mention in mentions:
         for meaning in mention.hit.meanings:
             if meaning.kind == "country":
-                groups[("country", meaning.target, meaning.term, "", "name")].append(mention)
+                via = "an amount in its currency" if meaning.term in CURRENCY_SIGNS else ""
+                groups[("country", meaning.target, meaning.term, via, "name")].append(mention)
             elif meaning.kind == "place":
                 place = taxonomy.places[meaning.target]
                 for code in place.countries:
@@ -125,12 +129,12 @@ def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section]
             elif meaning.kind == "entity":
                 entity = taxonomy.entities[meaning.target]
                 if entity.country:
-                    via = (
-                        f"{entity.name}, of {taxonomy.country_name(entity.country)}"
-                        if meaning.term != entity.name
-                        else f"of {taxonomy.country_name(entity.country)}"
-                    )
+                    via = _entity_via(entity, meaning.term, f"of {taxonomy.country_name(entity.country)}")
                     groups[("country", entity.country, meaning.term, via, "entity")].append(mention)
+                elif entity.home:  # a club: its country's region, but not its country's story
+                    via = _entity_via(entity, meaning.term, f"based in {taxonomy.country_name(entity.home)}")
+                    for home_region in taxonomy.region_of.get(entity.home, ()):
+                        groups[("region", home_region, meaning.term, via, "entity")].append(mention)
                 if entity.theme and not any(m.kind == "cue" and m.target == entity.theme for m in mention.hit.meanings):
                     groups[("theme", entity.theme, meaning.term, f"names {entity.name}", "entity")].append(mention)
             elif meaning.kind == "region":
@@ -243,7 +247,28 @@ def scan_story(story: Story, taxonomy: Taxonomy) -> list[Mention]:
                 subject = geographic and hit.sentence_start
             first_geo_seen = first_geo_seen or geographic
             mentions.append(Mention(hit, place, subject, n))
+        mentions += _amounts(text, where, n)
     return mentions
+
+
+def _amounts(text: str, where: str, article: int) -> list[Mention]:
+    """Amounts quoted in a currency of one country: each counts for the country, as its name in the text would."""
+    found: list[Mention] = []
+    if not any(sign in text for sign in CURRENCY_SIGNS):
+        return found  # most texts: a substring test each is far cheaper than the pattern
+    index, counted = 0, 0  # words before the amount, counted once and only as far as the opening (LEAD_WORDS)
+    for match in _AMOUNT.finditer(text):
+        before = text[match.start() - 1] if match.start() else " "
+        if before == "(" or before.isalnum():
+            continue  # "$8.6bn (£4.6bn)" is a conversion; "E£5" is another country's pound
+        sign = match.group(1)
+        if index < LEAD_WORDS:
+            index += len(words(text[counted : match.start()]))
+            counted = match.start()
+        place = where if where != "text" else "lead" if index < LEAD_WORDS else "body"
+        hit = Hit(sign, (Meaning("country", CURRENCY_SIGNS[sign], term=sign),), index, False)
+        found.append(Mention(hit, place, False, article))
+    return found
 
 
 _PLAIN_KINDS = frozenset(("cue", "country", "place", "region"))  # meanings _with_context never drops
@@ -306,6 +331,11 @@ def _location_score(found: list[Mention], weights, use_subject: bool) -> float:
         bonus = sum(weights.subject if use_subject and m.subject else 1.0 for m in items)
         total += getattr(weights, where) * bonus / math.sqrt(len(items))
     return total
+
+
+def _entity_via(entity, term: str, what: str) -> str:
+    """'of Pakistan' where the text names the entity itself, 'Imran Khan, of Pakistan' where it uses an alias."""
+    return what if term == entity.name else f"{entity.name}, {what}"
 
 
 def _place_via(place, taxonomy: Taxonomy) -> str:

@@ -134,6 +134,11 @@ def _country_list(value: Any, keys, ctx) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
+def _one_country(value: Any, keys, ctx) -> str | None:
+    codes = _country_list(value, keys, ctx) if value is not None else ()
+    return codes[0] if codes else None
+
+
 def _regions(raw: Any, countries: Mapping[str, Country], use_defaults: bool, ctx):
     un_names = {c.un_region for c in countries.values()}
     defaults: dict[str, list[str]] = defaultdict(list)
@@ -230,16 +235,13 @@ def _entities(raw: Any, use_defaults: bool, ctx, themes: Mapping[str, Theme]) ->
         for alias in ambiguous:
             if alias not in aliases and alias != name:
                 ctx.error((*keys, "ambiguous"), f"{alias!r} is not one of the aliases", hint="list it under aliases: too")
-        country = None
-        if spec.get("country") is not None:
-            codes = _country_list(spec.get("country"), (*keys, "country"), ctx)
-            country = codes[0] if codes else None
+        country, home = (_one_country(spec.get(key), (*keys, key), ctx) for key in ("country", "home"))
         theme = spec.get("theme")
         if theme is not None and theme not in themes:
             ctx.error((*keys, "theme"), f"{theme!r} is not a theme key", hint=f"one of {', '.join(sorted(themes))}")
             theme = None
         entities.pop(name, None)  # the editor's entry replaces a default of the same name
-        entities[name] = KnownEntity(name, kind, aliases, country, ambiguous, _text_list(spec.get("context"), (*keys, "context"), ctx), theme)
+        entities[name] = KnownEntity(name, kind, aliases, country, ambiguous, _text_list(spec.get("context"), (*keys, "context"), ctx), theme, home)
     return entities
 
 

@@ -46,6 +46,8 @@ ENTITY_SETTINGS = MappingProxyType({
                   ["PH"]),
     "context": ("terms that make an ambiguous alias count", ["coalition", "Sabah polls"]),
     "theme": ("a theme key: a mention also counts (entity_theme) for it, as a party does for politics", "politics"),
+    "home": ("where it is based, for an entity that is not its country's story (a club): a mention counts "
+             "(entity_country) for that country's region only", "United Kingdom"),
 })
 SECTION_SETTINGS = MappingProxyType({
     "name": ("the section's heading on the front page, and its address", "South Asia security"),

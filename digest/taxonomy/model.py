@@ -45,6 +45,9 @@ class KnownEntity:
     ambiguous: tuple[str, ...] = ()  # aliases that count only with context ("PH", "Pas", "X")
     context: tuple[str, ...] = ()  # terms that make an ambiguous alias count
     theme: str | None = None  # a theme key: a mention also counts (entity_theme) for it ("Labour" for politics)
+    # ISO code of where it is based: a mention counts (entity_country) for that country's region, not for the
+    # country ("Arsenal" files a story under Northern Europe without making it a United Kingdom story).
+    home: str | None = None
 
 
 @dataclass(frozen=True)

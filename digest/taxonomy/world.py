@@ -42,6 +42,9 @@ DEFAULT_REGION_ALIASES = MappingProxyType({
     "Central Asia": ("Central Asian",), "West Africa": ("Sahel",), "East Africa": ("Horn of Africa", "East African"),
     "Southern Europe": ("Balkans",), "Northern Europe": ("Scandinavia", "Nordic"), "Pacific Islands": ("Pacific island",),
 })
+# Currency signs used by one country only: an amount quoted in one ("£25m", not a conversion in brackets
+# after another currency) is a hint of where the story is. $, € and ¥ are shared by many countries.
+CURRENCY_SIGNS = MappingProxyType({"£": "GB", "₹": "IN", "₩": "KR", "₱": "PH", "₦": "NG", "₺": "TR", "₴": "UA", "₽": "RU", "฿": "TH"})
 # Subdivision names that are ordinary words or repeat across the world; never read as places.
 GENERIC_PLACE_WORDS = frozenset({
     "central", "centre", "center", "north", "south", "east", "west", "northern", "southern", "eastern", "western",
