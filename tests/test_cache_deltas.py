@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import REPO, built_once
 
+from digest.pipeline import store
 from digest.pipeline.build import build
 from digest.pipeline.cache import CACHE_DIR, GATHER_DELTA, GATHER_FILE, SESSION_DELTA, SESSION_FILE, ParseCache
 from digest.settings.config import load_config
@@ -130,3 +132,21 @@ def test_a_delta_of_another_base_or_other_code_is_not_used(corpus, tmp_path):
     report = _build(corpus)
     assert report.parse_cache[1] == ARTICLES  # nothing taken from the unusable session: every document read again
     _same_as_clean(corpus, tmp_path)
+
+
+def test_a_mapped_pickle_reads_back_its_arrays_and_refers_to_shared_objects(tmp_path):
+    shared = [("a shared", "object")]
+    big, small = np.arange(100_000, dtype=np.int64), np.arange(10, dtype=np.int32)
+    path = tmp_path / "mapped.pickle"
+    with open(path, "wb") as file:
+        store.dump_mapped(file, {"big": big, "small": small, "shared": shared[0], "text": "kept"}, store.places_of(shared))
+    assert path.read_bytes().startswith(store.MAPPED)
+    loaded, size = store.read(path, shared.__getitem__)
+    assert size == path.stat().st_size
+    assert loaded["shared"] is shared[0] and loaded["text"] == "kept"
+    assert np.array_equal(loaded["big"], big) and np.array_equal(loaded["small"], small)
+    assert not loaded["big"].flags.writeable  # a view of the mapped file: never written into
+
+    path.write_bytes(path.read_bytes()[: size // 2])  # as a full disk or a kill leaves it
+    assert store.read(path, shared.__getitem__) == (None, 0)
+    assert store.read(tmp_path / "missing.pickle") == (None, 0)
