@@ -1,14 +1,17 @@
 """What a build keeps for the next one, in ``output/.digest-cache/`` (never published).
 
 - the gather memo (``gather.pickle``): the articles and stories of the last build, keyed by a
-  hash of every document's (path, sha256), the settings and the code; a build with no changed
-  document reads only this, and skips parse, merge and classify;
+  hash of every document's (path, sha256), the settings and the code, with each story's facts for
+  finding threads; a build with no changed document reads only this, and skips parse, merge and
+  classify;
 - the session (``session.pickle``, read only when something changed): the parse cache (each
   document is parsed once, keyed by its path and content hash; a result is reused only when the
   document's bytes, the capture settings and the reader code are all unchanged), the classify
   memo and the re-merger's tables (see ``digest.pipeline.session``), so that a build after an
   edit re-reads, re-merges and re-classifies only what changed. It refers to the gather memo's
-  articles, stories and classifications by place: loaded, they are the very same objects;
+  articles, stories and classifications by place: loaded, they are the very same objects.
+  After an edit, each of the two is written as a delta beside its base (``gather-delta.pickle``,
+  ``session-delta.pickle``: see ``digest.pipeline.store``), not again whole;
 - the stat map: path -> (mtime_ns, size, sha256) of each document, so a file whose size and
   modification time did not change is not read or hashed again (as git does);
 - the page memo: page path -> (render key, sha256 and size of the written file), so a
@@ -164,7 +167,7 @@ class ParseCache:
             if not (isinstance(base, tuple) and len(base) == 4):
                 base, size = ("", None, "", ()), 0
             key, value, ident, self._threads = base
-            self._gathered_base = _Base(ident, _gather_refs(value, self._threads), size, key)
+            self._gathered_base = _Base(ident, _gather_refs(value, self._threads), size)
             self._gathered = (key, value)
             if ident:
                 delta, delta_size = store.read(self._path(GATHER_DELTA), self._gathered_base.shared.__getitem__)
@@ -229,7 +232,7 @@ class ParseCache:
         base, size = store.read(self._path(SESSION_FILE), gathered.shared.__getitem__) if gathered.ident else (None, 0)
         if not (isinstance(base, dict) and base.get("code") == code and base.get("base") == gathered.ident):
             return {"code": code}
-        self._session_base = _Base(base.pop("ident", ""), _session_parts(base, freeze=True), size, base.get("gathered", ""))
+        self._session_base = _Base(base.pop("ident", ""), _session_parts(base, freeze=True), size)
         places, parts = self._shared(), self._session_base.shared
         delta, delta_size = store.read(self._path(SESSION_DELTA), lambda pid: parts[pid[1]] if isinstance(pid, tuple) else places[pid])
         if isinstance(delta, dict) and delta.get("code") == code and delta.get("gathered") == key and delta.get("base") == self._session_base.ident:
@@ -324,12 +327,11 @@ class ParseCache:
 
 @dataclass(frozen=True)
 class _Base:
-    """A base as read: its name, the objects a delta may refer to (by place), its size in bytes, its gather key."""
+    """A base as read: its name, the objects a delta may refer to (by place), its size in bytes."""
 
     ident: str
     shared: list[Any]
     size: int
-    key: str = ""
 
 
 def _shared_of(value: Any) -> list[Any]:
