@@ -60,7 +60,6 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     from digest.publish.write import KEPT
     from digest.render.pages import ThemeCache, render_pages
     from digest.site.graph import build_site_graph
-    from digest.site.memo import GraphMemo
     from digest.site.redirects import moved_stories
 
     timings = Timings()
@@ -73,10 +72,10 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
                               hint="fix the documents above, or run without --strict")
-    session.graph = session.graph or GraphMemo()
+    graph_memo = session.graph_memo()
     session.themes = session.themes or ThemeCache()
     with timings.stage("graph"):
-        graph = build_site_graph(digest, session.graph)
+        graph = build_site_graph(digest, graph_memo)
     with timings.stage("render"):
         previous = session.render_memo
         files, memo = render_pages(graph, config, previous, kept=sink.kept(cache), bytecode_dir=sink.bytecode_dir(), themes=session.themes)

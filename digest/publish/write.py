@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, PAGES_FILE, ParseCache
 from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -158,12 +158,11 @@ def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: d
         _replace(cache_dir / MANIFEST, plan.manifest_bytes())
     if cache is None:
         return
-    if cache.gathered_changed:
-        _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
-    if cache.needs_writing:  # after the gather memo: it refers to its objects
-        _replace(cache_dir / SESSION_FILE, cache.dump_session)
-    if cache.stats_changed:
-        _replace(cache_dir / STAT_FILE, cache.stats_dumps())
+    for name, data in cache.files().items():  # in order: the session refers to the gather memo's objects
+        if data is None:
+            (cache_dir / name).unlink(missing_ok=True)
+        else:
+            _replace(cache_dir / name, data)
     if plan.pages is not None and plan.pages != cache.pages:
         _replace(cache_dir / PAGES_FILE, pickle.dumps(plan.pages, protocol=pickle.HIGHEST_PROTOCOL))
 
