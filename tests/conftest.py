@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, REPO, built_once, copy_shipped_site, invoke, require_browser, run_digest, sitecheck  # noqa: F401 - test_serve.py still imports them from here
 
-pytest_plugins = ("pytester",)  # test_quality runs the browser fixtures in a pytest of its own
+pytest_plugins = ("pytester", "ordering")  # pytester: test_quality runs the browser fixtures in a pytest of its own; ordering: longest first
 
 
 @pytest.fixture
@@ -28,6 +28,21 @@ def empty_site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     (root / "content").mkdir(parents=True)
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_templates_shared(tmp_path_factory) -> Iterator[None]:
+    """Builds in the test processes that keep no compiled templates of their own (a first build, the preview,
+    the fuzz file's sites: hundreds) load them from one folder shared by the session, instead of compiling the
+    theme again each time (~0.2 s). Jinja checks each entry against its template's source and file, so an
+    edited or a site's own template is compiled afresh, as in a build; builds in a subprocess compile as usual."""
+    from digest.render import pages
+
+    folder = built_once(tmp_path_factory, "compiled-templates", lambda folder: None)
+    make_environment = pages.make_environment
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "make_environment", lambda dirs, bytecode_dir=None: make_environment(dirs, bytecode_dir or folder))
+        yield
 
 
 @contextmanager

@@ -102,6 +102,14 @@ def test_control_character_in_a_headline_never_reaches_pages_or_feeds(site, char
     assert "Minister resigns over floods" in text and char not in text
 
 
+@pytest.mark.parametrize("char", ["\U0001fffe", "\U0010ffff"])
+def test_a_noncharacter_beyond_the_basic_plane_is_removed_and_other_astral_characters_kept(site, char):
+    (site / "content" / "astral.txt").write_text(f"Café reopens after floods 🌊\nThe café{char} reopened on Friday 🎉.\n", encoding="utf-8")
+    build_goes_on(site, f"content/astral.txt:2: warning: removed 1 control character (U+{ord(char):X}) that a web page or feed cannot carry", articles=2)
+    text = published_text(site)
+    assert "The café reopened on Friday 🎉." in text and "🌊" in text and char not in text
+
+
 def test_nul_after_the_first_8_kb_is_removed(site):
     body = ("The river rose through the night. " * 300 + "\n") * 2
     (site / "content" / "long.txt").write_bytes(b"Long page about the river\n" + body.encode() + b"Last line \x00 here.\n")

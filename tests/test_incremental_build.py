@@ -14,7 +14,7 @@ from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, SESSION_FILE, ParseCac
 from digest.publish.write import SEARCH_DIR
 from digest.settings.config import load_config
 
-ARTICLES = 1000
+ARTICLES = 400  # enough for the cold builds to parse and render in their worker pools, and for listings of several pages
 
 
 def _corpus(root: Path) -> list[dict]:

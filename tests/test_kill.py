@@ -1,7 +1,8 @@
 """kill -9 at any moment: ``output/`` is the old site or the new one, and no digest process lives on.
 
-One generated corpus of 600 small documents serves every test here (enough pages for the render pool, enough
-documents for the parse pool; more would only make each of the twenty moments wait longer for the same stages).
+One generated corpus of small documents serves every test here: just enough pages for the render pool and
+documents for the parse pool (400 today); more would only make each of the twenty moments wait longer for the
+same stages.
 The rebuild under test changes a template (every page is rendered again, by the render pool, and written again); the parse pool and Pagefind are killed
 in a test of their own, the moment they run. Each kill is sent to the real CLI in a subprocess of its own process group, and afterwards the group must be
 empty (helpers die with their parent) and ``output/`` must match, file for file and byte for byte, either the
@@ -28,7 +29,7 @@ from helpers import REPO
 from digest.pipeline.gather import PARALLEL_PARSE_MIN
 from digest.render.pages import PARALLEL_RENDER_MIN
 
-DOCUMENTS = 600
+DOCUMENTS = max(2 * PARALLEL_PARSE_MIN, PARALLEL_RENDER_MIN)  # a site has more pages than documents
 MOMENTS = 20
 PLACES = ["Karachi", "Lahore", "Quetta", "Peshawar", "Multan", "Hyderabad", "Sukkur", "Gwadar", "Sialkot", "Faisalabad"]
 TOPICS = "council river market school bridge harbour festival court railway hospital farmers election museum".split()

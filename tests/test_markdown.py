@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from digest.models import DateSource
 from digest.pipeline.load import read_document
 from digest.read.markdown import read_markdown
@@ -94,3 +96,19 @@ def test_slug_is_kept_when_it_is_one_and_reported_with_a_fix_when_not(tmp_path):
     [problem] = parsed.diagnostics
     assert problem.line == 3 and "use 'slug: harbour-reopens'" in problem.message
     assert "slug" not in parsed.articles[0].meta  # ignored: the story's slug comes from its headline
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org", "https://example.org/", "http://a-b.example.org/path/to_x~y.z", "https://-x-.1.2.3.4/x",
+    "https://xn--bcher-kva.de/", "https://example.org/a/../b//c", "https://Example.org/x", "HTTPS://example.org/",
+    "https://example.org/a b", "https://example.org/ä", "https://bücher.de/", "https://example.org:8080/x",
+    "https://example.org/x?y=1#z", "https://example.org/%20", "https://example.org/%zz", "javascript:alert(1)",
+    "//example.org/x", "mailto:a@b.c", "https://exa_mple.org/", "https://example.org./x", "https://.example.org/",
+    "https://example..org/", "https://[::1]/x", "https://user:pw@example.org/", "ftp://example.org/", "",
+])
+def test_a_link_is_normalised_as_markdown_it_does(url):
+    from markdown_it.common.normalize_url import normalizeLink
+
+    from digest.read.markdown import _MARKDOWN
+
+    assert _MARKDOWN.normalizeLink(url) == normalizeLink(url)

@@ -125,6 +125,20 @@ def test_story_pages_carry_news_article_json_ld(built):
         assert data["@type"] == "NewsArticle" and data["@context"] == "https://schema.org"
         assert data["headline"] and data["url"].startswith("https://example.org/digest/stories/")
         assert data["publisher"]["name"]
+        laid_out = json.dumps(data, ensure_ascii=False, indent=1)  # the layout json itself gives it
+        assert raw == laid_out.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@pytest.mark.parametrize("value", [
+    {"headline": 'Ünïcode "quoted" <b>&</b> \\ \n\u2028 ✓', "about": [{"@type": "Person", "name": "A"}, {}], "none": None},
+    {"numbers": [1, -2.5, 1e100, True, False, None], "empty": [], "nested": [[[]], {"x": {}}], "odd keys": {1: "a", None: "b"}},
+    [], {}, "text", 7, [{"a": [{"b": ["c"]}]}],
+])
+def test_json_ld_is_written_as_json_lays_it_out(value):
+    from digest.render.filters import to_json_ld
+
+    written = json.dumps(value, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    assert str(to_json_ld(value)) == written
 
 
 def test_story_page_shows_versions_provenance_and_what_each_adds(built):

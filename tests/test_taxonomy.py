@@ -133,6 +133,28 @@ def test_an_entity_theme_must_be_a_theme_key():
     assert "'elections' is not a theme key" in str(caught.value) and "one of culture, diplomacy" in str(caught.value)
 
 
+def test_a_scan_finds_each_term_only_as_its_case_allows_whatever_shares_its_first_word():
+    from digest.taxonomy.terms import Meaning, TermIndex
+
+    index = TermIndex()
+    index.add("The Hague", Meaning("place", "The Hague", case="capital", term="The Hague"))
+    index.add("WHO", Meaning("entity", "World Health Organization", case="exact", term="WHO"))
+    index.add("who pays", Meaning("cue", "trade", case="any", term="who pays"))  # shares "who" with WHO
+    index.add("US", Meaning("country", "US", case="exact", term="US"))
+    index.add("tariffs", Meaning("cue", "trade", case="any", term="tariffs"))
+    index.freeze()
+
+    def found(text):
+        return [(hit.term, [m.target for m in hit.meanings]) for hit in index.scan(text)]
+
+    text = "The Hague said who pays the tariffs. WHO said the hague and the US who; Who Pays? us. THE HAGUE"
+    assert found(text) == [
+        ("The Hague", ["The Hague"]), ("who pays", ["trade"]), ("tariffs", ["trade"]), ("WHO", ["World Health Organization"]),
+        ("US", ["US"]), ("Who Pays", ["trade"]), ("THE HAGUE", ["The Hague"]),
+    ]
+    assert found("who said us") == [] and found("Who") == []  # the spellings WHO and US ask for, nothing else
+
+
 def test_an_entity_home_must_be_a_country():
     with pytest.raises(ConfigError) as caught:
         build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "home": "Atlantis"}}})

@@ -82,7 +82,6 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     it is written (the re-merger's tables, the parse results, the site graph): less memory for the stages after."""
     from digest.render.pages import ThemeCache, render_site
     from digest.site.graph import build_site_graph
-    from digest.site.memo import GraphMemo
     from digest.site.redirects import moved_stories
 
     timings = Timings()
@@ -95,23 +94,23 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
                               hint="fix the documents above, or run without --strict")
-    session.graph = session.graph or GraphMemo()
+    graph_memo = session.graph_memo()
     session.themes = session.themes or ThemeCache()
-    session.keep()
     with sink.publication(cache) as publication:
+        with timings.stage("graph"):
+            graph = build_site_graph(digest, graph_memo)
+        pages = len(graph.pages)
+        session.keep()
         with timings.stage("save"):  # the session, before the stages that need it no more
             saved = publication.save_session()
         if saved and last:
             session.remerger = None
             cache.release_session()
             give_back_memory()
-        with timings.stage("graph"):
-            graph = build_site_graph(digest, session.graph)
-        pages = len(graph.pages)
         with timings.stage("render"):  # and write each page into the staged site
             memo, rendered = render_site(graph, config, publication.put, session.render_memo, kept=sink.kept(cache),
                                          bytecode_dir=sink.bytecode_dir(), themes=session.themes, keep_bytes=publication.holds_pages)
-        del graph
+        del graph, graph_memo
         if last and rendered:  # before the search indexer starts (with nothing rendered, nothing is indexed)
             session.graph = None
             give_back_memory()

@@ -1,14 +1,17 @@
 """What a build keeps for the next one, in ``output/.digest-cache/`` (never published).
 
 - the gather memo (``gather.pickle``): the articles and stories of the last build, keyed by a
-  hash of every document's (path, sha256), the settings and the code; a build with no changed
-  document reads only this, and skips parse, merge and classify;
+  hash of every document's (path, sha256), the settings and the code, with each story's facts for
+  finding threads; a build with no changed document reads only this, and skips parse, merge and
+  classify;
 - the session (``session.pickle``, read only when something changed): the parse cache (each
   document is parsed once, keyed by its path and content hash; a result is reused only when the
   document's bytes, the capture settings and the reader code are all unchanged), the classify
   memo and the re-merger's tables (see ``digest.pipeline.session``), so that a build after an
   edit re-reads, re-merges and re-classifies only what changed. It refers to the gather memo's
-  articles, stories and classifications by place: loaded, they are the very same objects;
+  articles, stories and classifications by place: loaded, they are the very same objects.
+  After an edit, each of the two is written as a delta beside its base (``gather-delta.pickle``,
+  ``session-delta.pickle``: see ``digest.pipeline.store``), not again whole;
 - the stat map: path -> (mtime_ns, size, sha256) of each document, so a file whose size and
   modification time did not change is not read or hashed again (as git does);
 - the page memo: page path -> (render key, sha256 and size of the written file), so a
@@ -20,21 +23,24 @@ when first needed.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import io
 import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
 from digest.models import ParsedDocument
+from digest.pipeline import store
 from digest.settings.config import CaptureConfig, Config
 
 CACHE_DIR = ".digest-cache"  # inside output/, never published (see write.py)
 STAT_FILE = "stat.pickle"
 GATHER_FILE = "gather.pickle"
 SESSION_FILE = "session.pickle"
+GATHER_DELTA = "gather-delta.pickle"  # what changed since gather.pickle was written (see ``digest.pipeline.store``)
+SESSION_DELTA = "session-delta.pickle"
 PAGES_FILE = "pages.pickle"
 
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
@@ -71,6 +77,11 @@ class ParseCache:
         self._gathered: tuple[str, Any] | None = None
         self.gathered_changed = False
         self._session: dict[str, Any] | None = None
+        self._gathered_base: _Base | None = None  # the bases read, which deltas refer to
+        self._session_base: _Base | None = None
+        self._delta_size = 0  # bytes of the deltas read
+        self._threads: tuple = ()  # (story as filed, its thread facts) of the last graph (see ``kept_threads``)
+        self.threads_changed = False
         self.session_changed = False
         self._pages: dict[str, tuple[str, str, int]] | None = None
         self._settings: tuple[CaptureConfig, str] | None = None  # the last capture settings hashed, and their hash
@@ -125,15 +136,10 @@ class ParseCache:
         return self.session_changed or self.gathered_changed or self.changed or (self._entries is not None and len(self.used) != len(self._entries))
 
     def dump_session(self, file: BinaryIO) -> None:
-        """The session, with the parse results used by this build only (deleted and edited documents drop out),
-        pickled straight into ``file`` (never all of it in memory twice), the gather memo's objects by place."""
-        if self._entries is not None:
-            self.session["parse"] = {key: value for key, value in self._entries.items() if key in self.used}
-        self.session["gathered"] = self._gathered_part()[0]
-        places: dict[int, int] = {}
-        for place, item in enumerate(self._shared()):
-            places.setdefault(id(item), place)
-        _Pickler(file, places).dump(self.session)
+        """The whole session as a base, pickled straight into ``file``, the gather memo's objects by place."""
+        self._gathered_part()
+        ident = self._gathered_base.ident if self._gathered_base else ""
+        store.dump(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()}, store.places_of(self._shared()))
 
     # -- the stat map, the gather memo, the page memo
 
@@ -157,8 +163,17 @@ class ParseCache:
 
     def _gathered_part(self) -> tuple[str, Any]:
         if self._gathered is None:
-            loaded = self._read(GATHER_FILE)
-            self._gathered = loaded if isinstance(loaded, tuple) and len(loaded) == 2 else ("", None)
+            base, size = store.read(self._path(GATHER_FILE))
+            if not (isinstance(base, tuple) and len(base) == 4):
+                base, size = ("", None, "", ()), 0
+            key, value, ident, self._threads = base
+            self._gathered_base = _Base(ident, _gather_refs(value, self._threads), size)
+            self._gathered = (key, value)
+            if ident:
+                delta, delta_size = store.read(self._path(GATHER_DELTA), self._gathered_base.shared.__getitem__)
+                if isinstance(delta, tuple) and len(delta) == 4 and delta[0] == ident:
+                    self._gathered, self._threads = delta[1:3], delta[3]
+                    self._delta_size += delta_size
         return self._gathered
 
     def gathered(self, key: str) -> Any | None:
@@ -173,20 +188,29 @@ class ParseCache:
         return value[1] if isinstance(value, tuple) and len(value) == 4 else ()
 
     def remember_gathered(self, key: str, value: Any) -> None:
+        self._gathered_part()  # the base, which the next delta refers to
         self._gathered = (key, value)
         self.gathered_changed = True
 
-    def gathered_dumps(self) -> bytes:
-        return pickle.dumps(self._gathered, protocol=pickle.HIGHEST_PROTOCOL)
+    # -- what the site graph keeps: each story's facts for finding threads (see ``digest.site.threads``)
+
+    def kept_threads(self) -> dict[int, tuple[Any, Any]]:
+        """The thread facts the last build kept: id(story) -> (story, its facts), as ``ThreadMemo.terms``."""
+        self._gathered_part()
+        return {id(item): (item, facts) for item, facts in self._threads}
+
+    def keep_threads(self, terms: dict[int, tuple[Any, Any]]) -> None:
+        """The thread facts of this build's stories, written with the gather memo when they changed."""
+        pairs = tuple(terms.values())
+        self._gathered_part()
+        if len(pairs) != len(self._threads) or any(a is not c or b is not d for (a, b), (c, d) in zip(pairs, self._threads)):
+            self._threads = pairs
+            self.threads_changed = True
 
     def _shared(self) -> list[Any]:
         """The gather memo's articles, stories and classifications, in a fixed order: the session refers to them
         by place, so that loading both gives one object for each (the stages recognise them by identity)."""
-        value = self._gathered_part()[1]
-        if not (isinstance(value, tuple) and len(value) == 4):
-            return []
-        articles, stories = value[0], value[1]
-        return [*articles, *(item.story for item in stories), *(item.classification for item in stories)]
+        return _shared_of(self._gathered_part()[1])
 
     # -- the session: what a build that changed something reads
 
@@ -195,13 +219,78 @@ class ParseCache:
         """What the last build kept for this one beside the gather memo, by part name: "parse" (the parse
         results), "classify" (the classify memo), "remerger" (see ``digest.pipeline.session``). Updated in place."""
         if self._session is None:
-            loaded = self._read(SESSION_FILE, self._shared())
-            # Made by other code (digest was upgraded or edited: its objects may lack what this code expects), or
-            # beside another gather memo (a build stopped between writing the two): not used.
-            fresh = (not isinstance(loaded, dict) or loaded.get("code") != pipeline_fingerprint()
-                     or loaded.get("gathered") != self._gathered_part()[0])
-            self._session = {"code": pipeline_fingerprint()} if fresh else loaded
+            self._session = self._load_session()
         return self._session
+
+    def _load_session(self) -> dict[str, Any]:
+        """The session base and, when there is one for it, its delta. One made by other code (digest was upgraded
+        or edited: its objects may lack what this code expects), or beside another gather memo (a build stopped
+        between writing the two), is not used."""
+        code, key = pipeline_fingerprint(), self._gathered_part()[0]
+        gathered = self._gathered_base
+        assert gathered is not None
+        base, size = store.read(self._path(SESSION_FILE), gathered.shared.__getitem__) if gathered.ident else (None, 0)
+        if not (isinstance(base, dict) and base.get("code") == code and base.get("base") == gathered.ident):
+            return {"code": code}
+        self._session_base = _Base(base.pop("ident", ""), _session_parts(base, freeze=True), size)
+        places, parts = self._shared(), self._session_base.shared
+        delta, delta_size = store.read(self._path(SESSION_DELTA), lambda pid: parts[pid[1]] if isinstance(pid, tuple) else places[pid])
+        if isinstance(delta, dict) and delta.get("code") == code and delta.get("gathered") == key and delta.get("base") == self._session_base.ident:
+            self._delta_size += delta_size
+            return delta
+        return base if base.get("gathered") == key else {"code": code}
+
+    def _session_to_keep(self) -> dict[str, Any]:
+        """The session, with the parse results used by this build only (deleted and edited documents drop out)."""
+        if self._entries is not None:
+            self.session["parse"] = {key: value for key, value in self._entries.items() if key in self.used}
+        self.session["gathered"] = self._gathered_part()[0]
+        return self.session
+
+    def files(self) -> dict[str, bytes | Callable[[BinaryIO], None] | None]:
+        """The cache files this build changed, in the order to write them: file name -> its bytes, or what writes
+        them into a file, or None for a file to remove. After an edit, only deltas (see ``digest.pipeline.store``);
+        after a full merge, or once the deltas have grown to a quarter of the bases, the bases again."""
+        files: dict[str, bytes | Callable[[BinaryIO], None] | None] = {}
+        if self.stats_changed:
+            files[STAT_FILE] = self.stats_dumps()
+        session_dirty = self.needs_writing
+        if not (self.threads_changed or session_dirty):
+            return files
+        gathered, kept = self._gathered_base, self._session_base
+        if self._delta_worth(session_dirty):
+            assert gathered is not None
+            if self.gathered_changed or self.threads_changed:
+                files[GATHER_DELTA] = lambda file: store.dump(file, (gathered.ident, *self._gathered_part(), self._threads),
+                                                              store.places_of(gathered.shared))
+            if session_dirty:
+                assert kept is not None
+                places = {**store.places_of(kept.shared, lambda place: ("s", place)), **store.places_of(self._shared())}
+                files[SESSION_DELTA] = lambda file: store.dump(file, {**self._session_to_keep(), "base": kept.ident}, places)
+            return files
+        ident = store.new_ident()
+        files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident, self._threads), {})
+        files[GATHER_DELTA] = None
+        files[SESSION_FILE] = lambda file: store.dump_mapped(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()},
+                                                             store.places_of(self._shared()))
+        files[SESSION_DELTA] = None
+        return files
+
+    def _delta_worth(self, session_dirty: bool) -> bool:
+        """Whether deltas against the bases read hold what this build keeps in a small share of their bytes:
+        the bases read and valid, what the deltas would write afresh (new articles, stories, parse results,
+        arrays) a small share of them, and the deltas so far under a quarter of the bases' bytes. The session
+        is not read for this when nothing of it changed."""
+        gathered, kept = self._gathered_base, self._session_base
+        if gathered is None or not gathered.ident or (session_dirty and kept is None):
+            return False
+        bases = (*gathered.shared, *kept.shared) if kept is not None else gathered.shared
+        if self._delta_size * 4 > gathered.size + (kept.size if kept is not None else 0):
+            return False
+        known = {id(item) for item in bases}
+        now = _gather_refs(self._gathered_part()[1], self._threads) + (_session_parts(self.session) if session_dirty else [])
+        fresh = [item for item in now if id(item) not in known]
+        return len(fresh) * 20 <= len(bases) and store.array_bytes(fresh) * 20 <= store.array_bytes(bases)
 
     def keep(self, **parts: Any) -> None:
         """Parts of the session for the next build (written with the site)."""
@@ -236,45 +325,42 @@ class ParseCache:
         self.session_changed = self.changed = False
         self.used = set()
 
-    def _read(self, name: str, shared: list[Any] | None = None) -> Any:
-        if self.folder is None:
-            return None
-        try:
-            data = (self.folder / name).read_bytes()
-        except OSError:
-            return None
-        collecting = gc.isenabled()
-        gc.disable()  # loading makes many objects and no garbage: the collector's passes would only cost (3-5x)
-        try:
-            if shared is None:
-                return pickle.loads(data)
-            return _Unpickler(io.BytesIO(data), shared).load()
-        except Exception:  # truncated or from another version: start afresh
-            return None
-        finally:
-            if collecting:
-                gc.enable()
+    def _path(self, name: str) -> Path | None:
+        return None if self.folder is None else self.folder / name
+
+    def _read(self, name: str) -> Any:
+        return store.read(self._path(name))[0]
 
     @classmethod
     def load(cls, output_dir: Path) -> ParseCache:
         return cls(None, output_dir / CACHE_DIR)
 
 
-class _Pickler(pickle.Pickler):
-    """Pickles the objects ``places`` knows (by id) as their place in the gather memo (see ``ParseCache._shared``)."""
+@dataclass(frozen=True)
+class _Base:
+    """A base as read: its name, the objects a delta may refer to (by place), its size in bytes."""
 
-    def __init__(self, file: BinaryIO, places: dict[int, int]):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.places = places
-
-    def persistent_id(self, obj: Any) -> int | None:
-        return self.places.get(id(obj))
+    ident: str
+    shared: list[Any]
+    size: int
 
 
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: BinaryIO, shared: list[Any]):
-        super().__init__(file)
-        self.shared = shared
+def _shared_of(value: Any) -> list[Any]:
+    """A gather memo's articles, stories and classifications, in a fixed order (a session and a delta refer to
+    them by place)."""
+    if not (isinstance(value, tuple) and len(value) == 4):
+        return []
+    articles, stories = value[0], value[1]
+    return [*articles, *(item.story for item in stories), *(item.classification for item in stories)]
 
-    def persistent_load(self, pid: Any) -> Any:
-        return self.shared[pid]
+
+def _gather_refs(value: Any, threads: tuple) -> list[Any]:
+    """What a gather delta may refer to by place: the memo's articles, stories, classifications, each story as
+    filed, and the thread facts kept."""
+    return [*_shared_of(value), *(value[1] if isinstance(value, tuple) and len(value) == 4 else ()), *(facts for _, facts in threads)]
+
+
+def _session_parts(session: dict[str, Any], *, freeze: bool = False) -> list[Any]:
+    """A session's parse results and the re-merger's arrays, in a fixed order: a delta refers to them by place."""
+    parse = session.get("parse")
+    return [*(parse.values() if isinstance(parse, dict) else ()), *store.arrays_in(session.get("remerger"), freeze=freeze)]

@@ -88,6 +88,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         merger = remerger() if callable(remerger) else remerger
         stories, merge_stats = merger.merge(articles, config.merge) if merger else merge_stories(articles, config.merge)
         diagnostics += merge_stats.diagnostics
+    if remember and related is not None and not related:  # a new process: the last build's stories, as loaded
+        related.update(((id(item.story), id(item.classification)), item) for item in cache.last_stories())
     with timings.stage("classify"):
         classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None,
                                       related=related)

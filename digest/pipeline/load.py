@@ -81,10 +81,10 @@ def read_document(path: Path, content_dir: Path, limits: ReadLimits = ReadLimits
             return None, [Diagnostic(display, line, "the file is not UTF-8 text and not cp1252 either: skipped (save it as UTF-8)")]
         diagnostics.append(Diagnostic(display, line, "the file is not UTF-8; read it as cp1252 (Windows-1252). Save it as UTF-8 to silence this"))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    line = first_forbidden_line(text)
-    text, removed = strip_forbidden(text)
-    if removed:
-        diagnostics.append(Diagnostic(display, line, f"removed {describe_removed(removed)}"))
+    stripped, removed = strip_forbidden(text)
+    if removed:  # nearly never: the text is searched again only then, for the line to name
+        diagnostics.append(Diagnostic(display, first_forbidden_line(text), f"removed {describe_removed(removed)}"))
+    text = stripped
     doc = SourceDocument(path=rel, text=text, sha256=hashlib.sha256(raw).hexdigest(), mtime=st.st_mtime, encoding=encoding)
     return doc, diagnostics
 

@@ -2,9 +2,11 @@
 
 ``digest build`` starts from the session the last build left in ``output/.digest-cache/`` (and leaves one for
 the next); ``digest serve`` starts from it too and keeps it in memory for as long as it runs. On disk it is the
-parse cache, the classify memo and the re-merger's tables (see ``ParseCache.session``); the related-stories,
-graph and render memos live only in memory (worked out again, they cost what reading them would). Nothing a stage keeps lives in a module:
-a stage is handed what it may reuse and hands back what the next run may reuse.
+parse cache, the classify memo and the re-merger's tables (see ``ParseCache.session``), and, with the gather memo,
+each story's facts for finding threads; the related-stories memo is made again from the gather memo's stories, and
+the rest of the graph and render memos live only in memory (worked out again, they cost what reading them would).
+Nothing a stage keeps lives in a module: a stage is handed what it may reuse and hands back what the next run may
+reuse.
 """
 
 from __future__ import annotations
@@ -60,7 +62,18 @@ class BuildSession:
             self.remerger = kept if isinstance(kept, Remerger) else Remerger()
         return self.remerger
 
+    def graph_memo(self) -> GraphMemo:
+        """The site graph's memo: the last run's in this process, or one holding the thread facts the last build
+        kept on disk (finding them again for every story costs ~0.5 s at 10,000 articles; reading them ~0.05 s)."""
+        if self.graph is None:
+            from digest.site.memo import GraphMemo
+
+            self.graph = GraphMemo(self.cache.kept_threads())
+        return self.graph
+
     def keep(self) -> None:
-        """Hand the re-merger to the cache, to be written with the site, when this run merged."""
+        """Hand the re-merger (when this run merged) and the thread facts to the cache, to be written with the site."""
         if self.remerger is not None and self.cache.gathered_changed:
             self.cache.keep(remerger=self.remerger)
+        if self.graph is not None:
+            self.cache.keep_threads(self.graph.threads.terms)

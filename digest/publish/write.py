@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FILE, STAT_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, PAGES_FILE, ParseCache
 from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -122,7 +122,7 @@ class Publication:
         staging folder, so that the caller may let go of them (the re-merger's tables are the largest part of a
         cold build's memory). False when none of them changed: nothing to write, no staging folder claimed."""
         cache = self.cache
-        if cache is None or not (cache.gathered_changed or cache.needs_writing):
+        if cache is None or not (cache.gathered_changed or cache.needs_writing or cache.threads_changed):
             return False
         with self._on_disk():
             cache_dir = self._stage().staging / CACHE_DIR
@@ -190,7 +190,10 @@ class Publication:
         cache_dir.mkdir(exist_ok=True)
         if self.staging is not None:
             for name in self.saved:
-                os.replace(self.staging / CACHE_DIR / name, cache_dir / name)
+                if (self.staging / CACHE_DIR / name).exists():
+                    os.replace(self.staging / CACHE_DIR / name, cache_dir / name)
+                else:  # removed by this build
+                    (cache_dir / name).unlink(missing_ok=True)
             keep_as_spare(self.staging, self.output)
         _save_cache(cache_dir, manifest, self.previous, self.cache if not self.saved else None, pages, self.old_pages)
         if self.cache is not None and pages is not None:
@@ -202,18 +205,15 @@ def _manifest_bytes(manifest: Mapping[str, str]) -> bytes:
 
 
 def _save_gathered(cache_dir: Path, cache: ParseCache) -> set[str]:
-    """The cache files a build knows once it has gathered, that changed (each replaced whole, never written into:
-    it may be a link to the old one). Returns their names."""
+    """The cache files a build knows once it has gathered and built its graph, that changed (each replaced whole,
+    never written into: it may be a link to the old one; None: removed). Returns their names."""
     saved = set()
-    if cache.gathered_changed:
-        _replace(cache_dir / GATHER_FILE, cache.gathered_dumps())
-        saved.add(GATHER_FILE)
-    if cache.needs_writing:  # after the gather memo: it refers to its objects
-        _replace(cache_dir / SESSION_FILE, cache.dump_session)
-        saved.add(SESSION_FILE)
-    if cache.stats_changed:
-        _replace(cache_dir / STAT_FILE, cache.stats_dumps())
-        saved.add(STAT_FILE)
+    for name, data in cache.files().items():  # in order: the session refers to the gather memo's objects
+        if data is None:
+            (cache_dir / name).unlink(missing_ok=True)
+        else:
+            _replace(cache_dir / name, data)
+        saved.add(name)
     return saved
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -12,8 +13,19 @@ from digest.read.front_matter import FrontMatter, read_front_matter
 from digest.settings.config import CaptureConfig
 from digest.slugs import slugify
 
+# An address markdown-it's normalizeLink gives back as it is: a lower-case http(s) host, then a path of letters,
+# digits and ``-._~/`` (nothing it would percent-encode, punycode or lower-case). Most links in notes are such.
+_PLAIN_URL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
+
+
+class _Markdown(MarkdownIt):
+    def normalizeLink(self, url: str) -> str:
+        """As markdown-it's: parsing, punycoding and encoding a plain address (~15 us a link) gives it back unchanged."""
+        return url if _PLAIN_URL.fullmatch(url) else super().normalizeLink(url)
+
+
 # "commonmark" with html disabled: raw HTML in a note is shown as text, never injected into the page.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+_MARKDOWN = _Markdown("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 KNOWN_KEYS = frozenset(
     {"title", "date", "outlet", "author", "url", "region", "theme", "tags", "credit", "dateline", "story", "apart", "summary", "draft", "slug"}

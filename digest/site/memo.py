@@ -19,13 +19,15 @@ class GraphMemo:
     count as the same only when they are the very same objects (the parse cache, merge and classify hand the
     unchanged ones back as they were): comparing them by value would cost what hashing them does."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: dict | None = None) -> None:
+        """``threads``: the thread facts a build kept (see ``ParseCache.kept_threads``), by story object."""
         self.site_key = ""
         self.pages: dict[str, Page] = {}
         self.feeds: dict[str, Feed] = {}
         self.story_pages: dict[str, tuple[tuple, Page]] = {}  # slug -> (what its page was made from, the page)
         self.links: dict[str, tuple[ClassifiedStory, tuple]] = {}  # slug -> (story, what _links made of it)
         self.threads = ThreadMemo()  # kept whatever the settings: it knows which settings its threads are for
+        self.threads.terms = dict(threads or {})
 
     def remember(self, site_key: str, pages: list[Page], feeds: tuple[Feed, ...], story_pages: dict, links: dict) -> None:
         self.site_key = site_key

@@ -70,16 +70,22 @@ class _Keys(dict):
 
 
 class _Firsts(dict):
-    """A word as it appears -> its key if some term starts with it, else "": one lookup for most words."""
+    """A word as it appears -> the terms that may start with it, spelt so (empty for most words): one lookup a word.
+
+    A term whose every meaning wants a capital or an exact spelling cannot start at a word spelt otherwise, so
+    "the" (lower case) is not looked at further for "The Hague", nor "who" for "WHO": half the words that start
+    some term, in news text, start only such terms."""
 
     def __init__(self, keys: _Keys, by_first: Mapping[str, Any]) -> None:
         super().__init__()
         self._keys, self._by_first = keys, by_first
 
-    def __missing__(self, token: str) -> str:
-        key = self._keys[token]
-        first = self[token] = key if key in self._by_first else ""
-        return first
+    def __missing__(self, token: str) -> tuple:
+        candidates = self._by_first.get(self._keys[token], ())
+        if candidates:
+            candidates = tuple(c for c in candidates if any(_may_start(m, exact, token) for m, exact in c[2]))
+        self[token] = candidates
+        return candidates
 
 
 class TermIndex:
@@ -174,13 +180,13 @@ class TermIndex:
                 tokens += found
                 starts += range(len(found))
         firsts = list(map(self._firsts.__getitem__, tokens))
-        keys, by_first = self._keys, self._by_first
+        keys = self._keys
         hits: list[Hit] = []
         n, free = len(tokens), 0
         for i in compress(range(n), firsts):
             if i < free:
                 continue  # inside the previous match
-            for key, size, checks in by_first[firsts[i]]:
+            for key, size, checks in firsts[i]:
                 if size > 1:
                     if i + size > n:
                         continue
@@ -196,6 +202,15 @@ class TermIndex:
                     free = i + size
                     break
         return hits
+
+
+def _may_start(meaning: Meaning, exact, token: str) -> bool:
+    """Whether ``_case_ok`` could accept a match of ``meaning`` whose first word is spelt ``token``."""
+    if meaning.case == "any":
+        return True
+    if meaning.case == "exact":
+        return token in exact[0][:1] or token in exact[1][:1]
+    return token[:1].isupper() or token[:1].isdigit()
 
 
 def _case_ok(meaning: Meaning, exact, seen: list[str], tokens: list[str], i: int, size: int) -> bool:

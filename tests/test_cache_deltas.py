@@ -1,0 +1,152 @@
+"""After an edit, ``digest build`` writes only deltas beside the cache's bases (``digest.pipeline.store``), and
+whatever the sequence of edits, settings changes and stale or foreign cache files, it makes a clean build's site."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import REPO, built_once
+
+from digest.pipeline import store
+from digest.pipeline.build import build
+from digest.pipeline.cache import CACHE_DIR, GATHER_DELTA, GATHER_FILE, SESSION_DELTA, SESSION_FILE, ParseCache
+from digest.settings.config import load_config
+from digest.site import threads
+
+ARTICLES = 300
+BASES = (GATHER_FILE, SESSION_FILE)
+DELTAS = (GATHER_DELTA, SESSION_DELTA)
+
+
+@pytest.fixture
+def corpus(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    """A generated site of ARTICLES articles (bench/make_corpus.py), made once, copied for each test."""
+    made = built_once(tmp_path_factory, "delta-corpus", lambda folder: subprocess.run(
+        [sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(folder / "content"), "--format", "digest"],
+        check=True, capture_output=True))
+    site = tmp_path / "site"
+    shutil.copytree(made, site)
+    return site
+
+
+def _build(site: Path, *extra: str, clean: bool = False, output: Path | None = None):
+    config = load_config(site / "digest.yaml" if (site / "digest.yaml").exists() else None, root=site)
+    if output is not None:
+        config = config.with_overrides(output_dir=output)
+    return build(config, clean=clean, search=False)
+
+
+def _tree(output: Path) -> dict[str, bytes]:
+    return {path.relative_to(output).as_posix(): path.read_bytes() for path in sorted(output.rglob("*"))
+            if path.is_file() and path.relative_to(output).parts[0] != CACHE_DIR}
+
+
+def _same_as_clean(site: Path, tmp_path: Path) -> None:
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    _build(site, clean=True, output=clean)
+    built, expected = _tree(site / "output"), _tree(clean)
+    assert built.keys() == expected.keys()
+    assert [path for path in expected if built[path] != expected[path]] == []
+
+
+def _cache_files(site: Path) -> dict[str, tuple[int, int]]:
+    """Cache file -> (inode, modification time) of the bases and deltas present."""
+    folder = site / "output" / CACHE_DIR
+    return {name: ((folder / name).stat().st_ino, (folder / name).stat().st_mtime_ns) for name in BASES + DELTAS if (folder / name).exists()}
+
+
+def _edit(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\n{text}\n", encoding="utf-8")
+
+
+def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_path, monkeypatch):
+    content = corpus / "content"
+    files = sorted(content.iterdir())
+    _build(corpus)
+    bases = _cache_files(corpus)
+    assert bases.keys() == set(BASES)
+
+    _edit(files[100], "Update: officials later confirmed the figures.")
+    facts_found: list[str] = []
+    facts_of = threads._facts_of
+    monkeypatch.setattr(threads, "_facts_of", lambda item, names: facts_found.append(item.slug) or facts_of(item, names))
+    report = _build(corpus)
+    monkeypatch.undo()
+    assert report.parse_cache == (ARTICLES - 1, 1)
+    assert 1 <= len(facts_found) <= 3  # the edited story's thread facts found again, the others' kept from the last build
+    assert _cache_files(corpus) == {**bases, **{name: _cache_files(corpus)[name] for name in DELTAS}}  # bases untouched
+    _same_as_clean(corpus, tmp_path)
+
+    files[200].unlink()
+    shutil.copy(files[50], content / "zz-copy.md")
+    _edit(files[100], "A second update, on top of the first delta.")
+    _build(corpus)
+    assert {name: stamp for name, stamp in _cache_files(corpus).items() if name in BASES} == bases
+    kept = ParseCache.load(corpus / "output").session
+    assert kept["remerger"].full_merges == 1  # the re-merger came back from base and delta, and re-merged
+    _same_as_clean(corpus, tmp_path)
+
+    nothing = _build(corpus)  # read from base and delta: the same site, nothing written
+    assert (nothing.written, nothing.parse_cache) == (0, (ARTICLES, 0))
+
+
+def test_a_settings_change_writes_the_bases_again(corpus, tmp_path):
+    files = sorted((corpus / "content").iterdir())
+    _build(corpus)
+    _edit(files[10], "Update: the figures were revised.")
+    _build(corpus)
+    assert set(_cache_files(corpus)) == set(BASES + DELTAS)
+    (corpus / "digest.yaml").write_text("merge:\n  threshold: 0.6\n", encoding="utf-8")  # the stories merge in full again
+    _build(corpus)
+    assert set(_cache_files(corpus)) == set(BASES)
+    _same_as_clean(corpus, tmp_path)
+
+
+def test_a_delta_of_another_base_or_other_code_is_not_used(corpus, tmp_path):
+    files = sorted((corpus / "content").iterdir())
+    cache = corpus / "output" / CACHE_DIR
+    _build(corpus)
+    _edit(files[20], "Update: the first of two edits.")
+    _build(corpus)
+    stale = {name: (cache / name).read_bytes() for name in DELTAS}
+    (corpus / "digest.yaml").write_text("merge:\n  threshold: 0.6\n", encoding="utf-8")
+    _build(corpus)  # new bases
+    for name, data in stale.items():  # as a build stopped between writing bases and removing deltas leaves them
+        (cache / name).write_bytes(data)
+    _edit(files[30], "Update: the second edit.")
+    _build(corpus)
+    _same_as_clean(corpus, tmp_path)
+
+    session = ParseCache.load(corpus / "output")
+    session.session["code"] = "an older digest"  # as an upgrade leaves a delta
+    with open(cache / SESSION_DELTA, "wb") as file:
+        pickle.dump(session.session, file)
+    _edit(files[40], "Update: the third edit.")
+    report = _build(corpus)
+    assert report.parse_cache[1] == ARTICLES  # nothing taken from the unusable session: every document read again
+    _same_as_clean(corpus, tmp_path)
+
+
+def test_a_mapped_pickle_reads_back_its_arrays_and_refers_to_shared_objects(tmp_path):
+    shared = [("a shared", "object")]
+    big, small = np.arange(100_000, dtype=np.int64), np.arange(10, dtype=np.int32)
+    path = tmp_path / "mapped.pickle"
+    with open(path, "wb") as file:
+        store.dump_mapped(file, {"big": big, "small": small, "shared": shared[0], "text": "kept"}, store.places_of(shared))
+    assert path.read_bytes().startswith(store.MAPPED)
+    loaded, size = store.read(path, shared.__getitem__)
+    assert size == path.stat().st_size
+    assert loaded["shared"] is shared[0] and loaded["text"] == "kept"
+    assert np.array_equal(loaded["big"], big) and np.array_equal(loaded["small"], small)
+    assert not loaded["big"].flags.writeable  # a view of the mapped file: never written into
+
+    path.write_bytes(path.read_bytes()[: size // 2])  # as a full disk or a kill leaves it
+    assert store.read(path, shared.__getitem__) == (None, 0)
+    assert store.read(tmp_path / "missing.pickle") == (None, 0)
