@@ -18,7 +18,9 @@ Wall time and CPU time (user + system of the build and the children it waited fo
 busy machine, CPU time is what the build costs.
 
 Peak memory is the largest sum of the resident sets of the build's whole process tree (digest's Pagefind
-child and parse workers count), sampled every 20 ms from ``/proc``. The machine may be shared: compare
+child and parse workers count), sampled every 20 ms from ``/proc``; a forked worker's resident set counts every
+page it still shares with its parent, so the tree's proportional set size (PSS: a shared page counted once in
+all) is reported too, sampled every 100 ms. The machine may be shared: compare
 digest and Hugo within one run, as ratios (the last column), never across runs.
 """
 
@@ -57,11 +59,29 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_pss(pid: int) -> int:
+    """Proportional set size of ``pid`` and its descendants: a page shared by k of them counts 1/k in each, so
+    the pages a forked worker shares with its parent count once (their resident sets count them in each)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:")) * 1024
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError, StopIteration):
+            continue  # ended meanwhile
+    return total
+
+
 @dataclass
 class Run:
     wall: float
     cpu: float  # user + system seconds of the tree's reaped processes
     peak: int  # bytes
+    peak_pss: int = 0  # bytes, sampled 5 times less often (reading it walks every page table)
 
 
 def timed(command: list[str], cwd: Path, log: Path) -> Run:
@@ -69,13 +89,16 @@ def timed(command: list[str], cwd: Path, log: Path) -> Run:
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        peak = 0
+        peak = peak_pss = samples = 0
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss, samples
             while not done.is_set():
                 peak = max(peak, tree_rss(proc.pid))
+                if samples % 5 == 0:
+                    peak_pss = max(peak_pss, tree_pss(proc.pid))
+                samples += 1
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -87,7 +110,7 @@ def timed(command: list[str], cwd: Path, log: Path) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({proc.returncode}): see {log}\n{log.read_text(errors='replace')[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, peak)
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak, peak_pss)
 
 
 @dataclass
@@ -141,7 +164,8 @@ def bench(tool: Tool, runs: int, log_dir: Path) -> None:
     def measure(phase: str, k: int) -> None:
         run = timed(tool.command, tool.cwd, log_dir / f"{tool.name}-{phase}-{k}.log")
         tool.runs.setdefault(phase, []).append(run)
-        print(f"   {tool.name} {phase} {k}: {run.wall:.2f} s wall, {run.cpu:.2f} s CPU, {run.peak / 2**20:.0f} MiB", file=sys.stderr)
+        print(f"   {tool.name} {phase} {k}: {run.wall:.2f} s wall, {run.cpu:.2f} s CPU, {run.peak / 2**20:.0f} MiB "
+              f"({run.peak_pss / 2**20:.0f} MiB PSS)", file=sys.stderr)
 
     for k in range(runs):
         for path in tool.scratch:
@@ -163,6 +187,9 @@ def table(tools: list[Tool], n: int, runs: int) -> str:
     def peak(tool: Tool, phase: str) -> float:
         return max(r.peak for r in tool.runs[phase]) / 2**20
 
+    def peak_pss(tool: Tool, phase: str) -> float:
+        return max(r.peak_pss for r in tool.runs[phase]) / 2**20
+
     names = [t.name for t in tools]
     ratio = len(tools) == 2 and names == ["digest", "hugo"]
     head = "| " + " | ".join(["", *names] + (["digest / Hugo"] if ratio else [])) + " |"
@@ -172,6 +199,7 @@ def table(tools: list[Tool], n: int, runs: int) -> str:
     rows += [(f"{phase} build CPU s (process tree)", lambda t, p=phase: statistics.median(r.cpu for r in t.runs[p]), "{:.2f}")
              for phase in PHASES]
     rows += [(f"{phase} peak RSS MiB (process tree)", lambda t, p=phase: peak(t, p), "{:.0f}") for phase in PHASES]
+    rows += [(f"{phase} peak PSS MiB (process tree)", lambda t, p=phase: peak_pss(t, p), "{:.0f}") for phase in PHASES]
     rows += [("HTML pages", lambda t: t.html_pages, "{}"), ("edits shown", lambda t: t.edits_shown, "{}/" + str(runs))]
     for label, value, form in rows:
         cells = [form.format(value(t)) for t in tools]

@@ -3,16 +3,21 @@
 The one way digest hands objects to worker processes: as arguments of ``forked``, inherited by the child (nothing
 is pickled on the way in, nothing is kept in a module for the child to find). Results come back through a pipe,
 numpy arrays as raw buffers (pickle protocol 5). The merge stage uses it to read, index, judge and tell on both
-cores, the classify and render stages to share large sites out; each part gives exactly what one pass over
-everything would.
+cores, the classify stage to share large sites out; each part gives exactly what one pass over everything would.
+``streamed`` hands results back one at a time while the child works (the render stage: each batch of pages is
+written while the next is rendered, so no process holds a whole site's pages).
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing as mp
 import os
 import pickle
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 
 from digest.errors import BuildError
 from digest.processes import die_with_parent
@@ -32,15 +37,7 @@ def forked(function, *args):
     if not can_fork():
         result = function(*args)
         return lambda: result
-    context = mp.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_run_forked, args=(send, os.getpid(), function, args), daemon=True)
-    # Objects the garbage collector would walk in either process while the child lives (writing to every page it
-    # visits, which makes the kernel copy pages both processes still share): out of its reach until the child ends.
-    frozen_before = gc.get_freeze_count()
-    gc.freeze()
-    child.start()
-    send.close()
+    child, receive, frozen_before = _start(_run_forked, function, args)
 
     def wait():
         try:
@@ -60,6 +57,134 @@ def forked(function, *args):
     return wait
 
 
+def give_back_memory() -> None:
+    """Return the memory freed so far to the system. glibc's allocator keeps freed chunks for reuse, often the
+    size of what a stage just let go of (~300 MB after a cold build's merge at 10,000 articles); handed back, a
+    forked child does not map them and later stages have room. A no-op where the C library has no ``malloc_trim``."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
+class Turns:
+    """Hands out 0, 1, ... ``count - 1``, each once, to this process and the children it forks after making it:
+    both take the next piece of work when done with one, so neither waits for a share the other was given."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._next = mp.get_context("fork").Value("q", 0) if can_fork() else None  # in memory the children share
+        self._here = 0
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            if self._next is None:
+                taken, self._here = self._here, self._here + 1
+            else:
+                with self._next.get_lock():
+                    taken = self._next.value
+                    self._next.value = taken + 1
+            if taken >= self.count:
+                return
+            yield taken
+
+
+def _start(target, function, args):
+    """A forked child running ``target(send, parent_pid, function, args)``: (the process, the receiving end,
+    whether the garbage collector was frozen before)."""
+    give_back_memory()  # what the child would otherwise map, and count, as its own
+    context = mp.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=target, args=(send, os.getpid(), function, args), daemon=True)
+    # Objects the garbage collector would walk in either process while the child lives (writing to every page it
+    # visits, which makes the kernel copy pages both processes still share): out of its reach until the child ends.
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    child.start()
+    send.close()
+    return child, receive, frozen_before
+
+
+class Streamed:
+    """The items a forked child's ``function(*args)`` yields, handed back one at a time while it works.
+
+    A thread here receives them into a queue of at most ``ahead`` items: the child works on while this process
+    is busy with the items before, but never more than ``ahead`` items in front of it (the pipe holds the next),
+    so memory stays bounded however many items there are. Without fork, nothing runs in the background: the
+    items are made when ``rest`` asks for them."""
+
+    def __init__(self, function: Callable[..., Iterable], *args, ahead: int = 4) -> None:
+        self.name = function.__name__
+        self._local: Iterator | None = None
+        if not can_fork():
+            self._local = iter(function(*args))
+            return
+        self._messages: queue.Queue = queue.Queue(maxsize=ahead)
+        self._child, self._receive, self._frozen_before = _start(_stream_forked, function, args)
+        self._stopped = False
+        self._thread = threading.Thread(target=self._pump, name="digest-stream", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                tag, value = _receive(self._receive)
+            except (EOFError, OSError):  # the child died mid-way, or was stopped
+                tag, value = _DIED, None
+            self._messages.put((tag, value))
+            if tag != _ITEM:
+                return
+
+    def ready(self) -> Iterator:
+        """The items received so far, without waiting; the child's error (or death) is raised at once."""
+        while self._local is None and not self._stopped:
+            try:
+                tag, value = self._messages.get_nowait()
+            except queue.Empty:
+                return
+            if tag == _END:
+                self._messages.put((tag, value))  # for ``rest`` to see
+                return
+            yield self._item(tag, value)
+
+    def rest(self) -> Iterator:
+        """Every item not yet handed out, waiting for each, up to the child's end."""
+        if self._local is not None:
+            yield from self._local
+            return
+        try:
+            while (message := self._messages.get())[0] != _END:
+                yield self._item(*message)
+        finally:
+            self.stop()
+
+    def _item(self, tag: str, value):
+        if tag == _ITEM:
+            return value
+        self.stop()
+        if tag == _ERROR:
+            raise value
+        raise _died(self.name, self._child.exitcode)
+
+    def stop(self) -> None:
+        """End the child if it still works, and wait for it: called however the caller's loop ends."""
+        if self._local is not None or self._stopped:
+            return
+        self._stopped = True
+        if self._child.exitcode is None:
+            self._child.kill()  # its work is not wanted any more (or it is done, and this changes nothing)
+        self._child.join()
+        while self._thread.is_alive():  # the receiving thread may wait for room in the queue
+            try:
+                self._messages.get_nowait()
+            except queue.Empty:
+                self._thread.join(0.01)
+        self._receive.close()
+        if not self._frozen_before:  # what the caller froze itself stays frozen
+            gc.unfreeze()
+
+
 def _died(task: str, exitcode: int | None) -> BuildError:
     how = "was killed (signal 9: most often the system running out of memory)" if exitcode == -9 else f"ended with exit code {exitcode}"
     return BuildError(f"a worker process ({task}) {how} before handing back its result; nothing was written",
@@ -73,12 +198,33 @@ def _run_forked(send, parent_pid: int, function, args) -> None:
         result = (True, function(*args))
     except BaseException as error:  # handed back to the parent, which raises it
         result = (False, error)
+    _send(send, result)
+    send.close()
+
+
+_ITEM, _END, _ERROR, _DIED = "item", "end", "error", "died"  # what a streamed child sends, and what its death reads as
+
+
+def _stream_forked(send, parent_pid: int, function, args) -> None:
+    """The child of ``Streamed``: each item as soon as it is made, then the end (or the error that stopped it).
+    The garbage collector runs as usual: what the parent froze before the fork is out of its reach, so it visits
+    only this child's own objects (a long render makes garbage that must not pile up)."""
+    die_with_parent(parent_pid)
+    try:
+        for item in function(*args):
+            _send(send, (_ITEM, item))
+        _send(send, (_END, None))
+    except BaseException as error:  # handed back to the parent, which raises it
+        _send(send, (_ERROR, error))
+    send.close()
+
+
+def _send(send, result) -> None:
     buffers: list[pickle.PickleBuffer] = []  # numpy arrays travel as raw bytes, not copied into the pickle
     data = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
     send.send((data, [memoryview(b).nbytes for b in buffers]))
     for buffer in buffers:
         send.send_bytes(buffer.raw())
-    send.close()
 
 
 def _receive(receive) -> tuple:

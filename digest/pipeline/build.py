@@ -3,8 +3,9 @@
     load -> parse -> merge -> classify -> graph -> render -> publish
 
 ``digest build`` publishes into ``output/`` on disk, ``digest serve`` into the preview server's memory: the same
-``run`` with another ``Sink``. Everything is gathered and rendered in memory before the sink is handed anything,
-so a failed build leaves what was published before exactly as it was.
+``run`` with another ``Sink``. Each page goes to the sink as soon as it is rendered (on disk: into a staging folder
+beside ``output/``), and the sink publishes only once every stage has succeeded, so a failed build leaves what
+was published before exactly as it was.
 """
 
 from __future__ import annotations
@@ -15,11 +16,31 @@ from pathlib import Path
 from typing import Protocol
 
 from digest.errors import StrictModeError
+from digest.forking import give_back_memory
 from digest.models import Diagnostic, Digest
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings, gather
-from digest.pipeline.session import BuildSession, RenderMemo
+from digest.pipeline.session import BuildSession
 from digest.settings.config import Config
+
+
+class Publication(Protocol):
+    """One run's site on its way to the sink, a file at a time; a context manager (a failure publishes nothing)."""
+
+    holds_pages: bool  # whether it keeps every page's bytes anyway (the render memo may then refer to them)
+
+    def __enter__(self) -> Publication: ...
+
+    def __exit__(self, kind, error, trace) -> None: ...
+
+    def save_session(self) -> bool:
+        """Keep the cache's gathered parts now (True: they are saved, and may be let go of)."""
+
+    def put(self, path: str, data: bytes) -> None:
+        """One file of the new site (``KEPT``: the one already published)."""
+
+    def finish(self, page_keys: Mapping[str, str]) -> tuple[int, int]:
+        """Publish the whole site; (files written, files removed)."""
 
 
 class Sink(Protocol):
@@ -35,8 +56,8 @@ class Sink(Protocol):
     def bytecode_dir(self) -> Path | None:
         """Where compiled templates may be kept between runs (None: not kept)."""
 
-    def publish(self, files: dict[str, bytes], memo: RenderMemo, cache: ParseCache, timings: Timings) -> tuple[int, int]:
-        """Publish the whole site; (files written, files removed)."""
+    def publication(self, cache: ParseCache) -> Publication:
+        """Where this run's files go as they are made."""
 
 
 @dataclass(frozen=True)
@@ -55,10 +76,11 @@ class BuildReport:
         return self.digest.diagnostics
 
 
-def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = False) -> BuildReport:
-    """The whole build. Raises before the sink is handed anything if a stage fails (or, with strict, warns)."""
-    from digest.publish.write import KEPT
-    from digest.render.pages import ThemeCache, render_pages
+def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = False, last: bool = False) -> BuildReport:
+    """The whole build. Raises before the sink publishes anything if a stage fails (or, with strict, warns).
+    ``last``: no other run follows in this process, so what only a next run would reuse is let go of as soon as
+    it is written (the re-merger's tables, the parse results, the site graph): less memory for the stages after."""
+    from digest.render.pages import ThemeCache, render_site
     from digest.site.graph import build_site_graph
     from digest.site.redirects import moved_stories
 
@@ -74,17 +96,29 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
                               hint="fix the documents above, or run without --strict")
     graph_memo = session.graph_memo()
     session.themes = session.themes or ThemeCache()
-    with timings.stage("graph"):
-        graph = build_site_graph(digest, graph_memo)
-    with timings.stage("render"):
-        previous = session.render_memo
-        files, memo = render_pages(graph, config, previous, kept=sink.kept(cache), bytecode_dir=sink.bytecode_dir(), themes=session.themes)
-        rendered = sum(1 for path, entry in memo.items() if previous.get(path) is not entry and entry[1] is not KEPT)
+    with sink.publication(cache) as publication:
+        with timings.stage("graph"):
+            graph = build_site_graph(digest, graph_memo)
+        pages = len(graph.pages)
+        session.keep()
+        with timings.stage("save"):  # the session, before the stages that need it no more
+            saved = publication.save_session()
+        if saved and last:
+            session.remerger = None
+            cache.release_session()
+            give_back_memory()
+        with timings.stage("render"):  # and write each page into the staged site
+            memo, rendered = render_site(graph, config, publication.put, session.render_memo, kept=sink.kept(cache),
+                                         bytecode_dir=sink.bytecode_dir(), themes=session.themes, keep_bytes=publication.holds_pages)
+        del graph, graph_memo
+        if last and rendered:  # before the search indexer starts (with nothing rendered, nothing is indexed)
+            session.graph = None
+            give_back_memory()
+        with timings.stage("write"):  # the unchanged files, the cache, the search index, the switch
+            written, deleted = publication.finish({path: key for path, (key, _) in memo.items()})
     session.render_memo = memo
-    session.keep()
-    written, deleted = sink.publish(files, memo, cache, timings)
     moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
-    return BuildReport(digest, written, deleted, len(graph.pages), rendered, timings, (cache.hits - hits, cache.misses - misses), moved)
+    return BuildReport(digest, written, deleted, pages, rendered, timings, (cache.hits - hits, cache.misses - misses), moved)
 
 
 def build(config: Config, *, strict: bool = False, clean: bool = False, search: bool = True) -> BuildReport:
@@ -93,4 +127,4 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
 
     sink = OutputFolder.for_config(config, search=search)  # refuses a folder that is not digest's, before any work
     session = BuildSession() if clean else BuildSession.from_output(config.output_dir)
-    return run(config, session, sink, strict=strict)
+    return run(config, session, sink, strict=strict, last=True)

@@ -314,6 +314,17 @@ class ParseCache:
             self._pages = loaded if isinstance(loaded, dict) else {}
         return self._pages
 
+    def remember_pages(self, pages: dict[str, tuple[str, str, int]]) -> None:
+        """The page memo just written with the site: what the next run in this process compares with."""
+        self._pages = pages
+
+    def release_session(self) -> None:
+        """Let go of the session's parts in memory once they are written (``digest build`` needs them no more
+        after gathering): read again from the folder if asked for."""
+        self._session = self._entries = None
+        self.session_changed = self.changed = False
+        self.used = set()
+
     def _path(self, name: str) -> Path | None:
         return None if self.folder is None else self.folder / name
 

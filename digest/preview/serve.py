@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import traceback
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from digest.errors import DigestError, ServeError
 from digest.pipeline.build import run
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings
-from digest.pipeline.session import BuildSession, RenderMemo
+from digest.pipeline.session import BuildSession
 from digest.preview.live import IDLE_TIMEOUT_SECONDS, PreviewServer
 from digest.preview.server import BuildFailure, PreviewState
 from digest.preview.watch import ChangeWatcher
@@ -135,9 +135,34 @@ class _Memory:
     def bytecode_dir(self) -> None:
         return None
 
-    def publish(self, files: dict[str, bytes], memo: RenderMemo, cache: ParseCache, timings: Timings) -> tuple[int, int]:
-        self.files = files
-        return len(files), 0
+    def publication(self, cache: ParseCache) -> _MemoryPublication:
+        return _MemoryPublication(self)
+
+
+class _MemoryPublication:
+    """One preview build's files, gathered in memory and handed to the sink whole when the build succeeds."""
+
+    holds_pages = True  # the render memo may refer to the bytes: they are kept anyway
+
+    def __init__(self, sink: _Memory) -> None:
+        self.sink = sink
+        self.files: dict[str, bytes] = {}
+
+    def __enter__(self) -> _MemoryPublication:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        pass
+
+    def save_session(self) -> bool:
+        return False  # the preview keeps its session in memory
+
+    def put(self, path: str, data: bytes) -> None:
+        self.files[path] = data
+
+    def finish(self, page_keys: Mapping[str, str]) -> tuple[int, int]:
+        self.sink.files = self.files
+        return len(self.files), 0
 
 
 def _forget_unused(cache: ParseCache) -> None:

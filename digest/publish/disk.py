@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.pipeline.cache import CACHE_DIR, ParseCache
-from digest.pipeline.gather import Timings
-from digest.pipeline.session import RenderMemo
 from digest.publish.safety import check_output_folder
-from digest.publish.write import kept_pages, write_output
+from digest.publish.write import Publication, kept_pages
 from digest.settings.config import Config
 
 
@@ -34,6 +32,6 @@ class OutputFolder:
         check_output_folder(config)
         return cls(config.output_dir, search)
 
-    def publish(self, files: dict[str, bytes], memo: RenderMemo, cache: ParseCache, timings: Timings) -> tuple[int, int]:
-        with timings.stage("write"):  # and index for search: both happen in the staged site, before it is switched in
-            return write_output(files, self.path, cache, {path: key for path, (key, _) in memo.items()}, search=self.search)
+    def publication(self, cache: ParseCache) -> Publication:
+        """Pages written into the staged site as they come, indexed for search there and switched in at the end."""
+        return Publication(self.path, cache, search=self.search)

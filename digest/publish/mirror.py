@@ -90,21 +90,35 @@ class Mirror:
         return len(stale)
 
     def _clear(self, rel: str) -> None:
+        """Make room for ``rel``: its folder made, and whatever of the old site is in its place gone (a file, or a
+        folder where the new site has a file, or a file where it has a folder)."""
         folder = rel.rpartition("/")[0]
         if folder and folder not in self._made:
-            (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            try:
+                (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                for parent in (*reversed(_parents(folder)), folder):
+                    if os.path.islink(self.staging / parent) or (os.path.lexists(self.staging / parent) and not os.path.isdir(self.staging / parent)):
+                        os.unlink(self.staging / parent)
+                        self.present.pop(parent, None)
+                (self.staging / folder).mkdir(parents=True, exist_ok=True)
             self._made.add(folder)
         if rel in self.present:
             os.unlink(self.staging / rel)
+        elif os.path.isdir(self.staging / rel) and not os.path.islink(self.staging / rel):
+            shutil.rmtree(self.staging / rel)
+            self.present = {old: info for old, info in self.present.items() if not old.startswith(rel + "/")}
 
 
-def mirror_tree(source: Path, target: Path) -> None:
-    """Make ``target`` hold exactly the files of ``source`` (the cache, the search index), as links."""
+def mirror_tree(source: Path, target: Path, written: Iterable[str] = ()) -> None:
+    """Make ``target`` hold exactly the files of ``source`` (the cache, the search index), as links, besides those
+    ``written`` into it already (left as they are)."""
     mirror = Mirror(target)
+    mirror.wanted.update(written)
     if source.is_dir():
         target.mkdir(exist_ok=True)
     for rel in files_in(source):
-        if not rel.endswith(".tmp"):
+        if not rel.endswith(".tmp") and rel not in mirror.wanted:
             mirror.carry(rel, source / rel)
     mirror.finish()
 

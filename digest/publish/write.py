@@ -1,10 +1,11 @@
 """Write stage: the only code that writes to output/.
 
-The new site arrives complete, in memory. It is made in a staging folder beside ``output/`` (the site before the
-last, changed only where it differs: files whose bytes are unchanged are hard links to the published ones),
-indexed for search there, and switched in whole (``digest.publish.swap``): ``output/`` is always exactly the old site or the new one, never a mix, and
-its search index always holds exactly its own pages. The parse cache lives in output/.digest-cache/ and is never
-published; a build that changes no page updates only the cache, in place.
+The new site arrives one file at a time, as it is rendered (see ``Publication``). It is made in a staging folder
+beside ``output/`` (the site before the last, changed only where it differs: files whose bytes are unchanged are
+hard links to the published ones), indexed for search there, and switched in whole (``digest.publish.swap``):
+``output/`` is always exactly the old site or the new one, never a mix, and its search index always holds exactly
+its own pages. The parse cache lives in output/.digest-cache/ and is never published; a build that changes no
+page updates only the cache, in place.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import json
 import os
 import pickle
 import stat
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from digest.errors import BuildError
@@ -25,7 +26,7 @@ from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
 from digest.publish.search import SEARCH_DIR, Pages, forget_search, index_search, is_current, site_hash
-from digest.publish.swap import claim_staging, keep_as_spare, recover, remove_tree, staging_folder, switch_in
+from digest.publish.swap import claim_staging, keep_as_spare, recover, remove_tree, switch_in
 
 MANIFEST = "manifest.json"
 KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
@@ -62,109 +63,169 @@ def kept_pages(output_dir: Path, cache: ParseCache) -> dict[str, str]:
 def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache | None = None,
                  page_keys: Mapping[str, str] | None = None, *, search: bool = False, exchange: bool = True) -> tuple[int, int]:
     """Make ``output_dir`` hold exactly ``files`` (plus the cache and, with ``search``, the search index), all at
-    once: the new site is made beside the old one and switched in (see ``digest.publish.swap``). Returns
-    (written, deleted). A disk that is full, read-only or not ours to write is a ``BuildError`` naming the path
-    and the system's error, and the old output is left as it was.
-
-    A file whose bytes are ``KEPT`` is already in ``output_dir`` as the last build wrote it: it is carried over.
-    ``page_keys`` (page path -> render key) is kept in the cache with each page's hash and size, so the next
-    build knows which pages it need not render (see ``kept_pages``)."""
-    output = Path(os.path.realpath(output_dir))
-    staging = staging_folder(output)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        recover(output)
-        previous = _read_manifest(output / CACHE_DIR)
-        plan = _Plan.of(files, output, previous, cache, page_keys)
-        if plan.unchanged(output, previous, search):
-            _save_cache(output, plan, cache, previous)  # in place: every cache file is valid on its own
-            return 0, 0
-        staging = claim_staging(output)
-        try:
-            written = plan.stage(staging, output)
-        except (FileExistsError, NotADirectoryError, IsADirectoryError):  # a file where a folder now goes, or so
-            remove_tree(staging)
-            written = plan.stage(staging, output)
-        _save_cache(staging, plan, cache, None)
-        _index_search(staging, output, plan, previous, search)
-        deleted = len(set(files_in(output, KEEP)) - set(files) - {MARKER})
-        switch_in(staging, output, exchange)
-        keep_as_spare(staging, output)  # the superseded site: where the next build starts from
-    except BaseException as exc:  # a failed or interrupted build leaves no staging folder behind
-        remove_tree(staging)
-        if isinstance(exc, OSError):
-            raise _disk_problem(exc, output) from exc
-        raise
-    return written, deleted
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """The new site against the old: each file's hash and size, and which can be carried over unchanged."""
-
-    files: Mapping[str, bytes]
-    manifest: dict[str, str]  # path -> sha256
-    sizes: dict[str, int]
-    carried: frozenset[str]  # in the old output with these very bytes
-    pages: dict[str, tuple[str, str, int]] | None  # the page memo to keep (see ``kept_pages``)
-
-    @classmethod
-    def of(cls, files, output: Path, previous: dict[str, str], cache: ParseCache | None, page_keys) -> _Plan:
-        old_pages = cache.pages if cache is not None and page_keys is not None else {}
-        manifest, sizes, carried = {}, {}, set()
+    once (see ``Publication``, which takes the files one at a time). Returns (written, deleted)."""
+    with Publication(output_dir, cache, search=search, exchange=exchange) as publication:
         for rel, data in files.items():
-            if data is KEPT:
-                manifest[rel], sizes[rel] = previous[rel], old_pages[rel][2]
-                carried.add(rel)
-                continue
-            manifest[rel], sizes[rel] = hashlib.sha256(data).hexdigest(), len(data)
-            if previous.get(rel) == manifest[rel] and _size(output / rel) == len(data):  # a file changed by hand is written again
-                carried.add(rel)
-        pages = None
-        if page_keys is not None:
-            pages = {rel: (key, manifest[rel], sizes[rel]) for rel, key in page_keys.items() if rel in manifest}
-        return cls(files, manifest, sizes, frozenset(carried), pages)
+            publication.put(rel, data)
+        return publication.finish(page_keys)
 
-    def unchanged(self, output: Path, previous: dict[str, str], search: bool) -> bool:
-        """Whether the old output is already this site (with its marker and, if wanted, its search index)."""
-        if len(self.carried) != len(self.files) or previous != self.manifest or not (output / MARKER).is_file():
+
+class Publication:
+    """One build's site on its way into ``output_dir``: ``put`` each file as soon as it is made, then ``finish``.
+
+    The new site is made beside the old one, in the staging folder (see ``digest.publish.swap``): a file whose bytes
+    differ from the published one is written there at once (nothing holds the site's bytes), the unchanged ones are
+    hard links to the published files, made at the end; then it is indexed for search and switched in whole, so
+    ``output/`` is always exactly the old site or the new one. A file whose bytes are ``KEPT`` is already in
+    ``output_dir`` as the last build wrote it. A build that changes no file claims no staging folder and updates
+    only the cache, in place. Used as a context manager: a failure leaves no staging folder behind, and a disk that
+    is full, read-only or not ours to write is a ``BuildError`` naming the path and the system's error (the old
+    output left as it was)."""
+
+    holds_pages = False  # the pages are on disk: a memo of their bytes would only hold them in memory
+
+    def __init__(self, output_dir: Path, cache: ParseCache | None = None, *, search: bool = False, exchange: bool = True) -> None:
+        self.output = Path(os.path.realpath(output_dir))
+        self.cache, self.search, self.exchange = cache, search, exchange
+        self.staging: Path | None = None  # claimed when the first file (or the session) differs
+        self.manifest: dict[str, str] = {}  # path -> sha256
+        self.sizes: dict[str, int] = {}
+        self.carried: set[str] = set()  # in the old output with these very bytes
+        self.written = 0
+        self.saved: set[str] = set()  # the cache files already written into the staging folder
+        self._mirror: Mirror | None = None
+        self.previous: dict[str, str] = {}
+        self.old_pages: Mapping[str, tuple[str, str, int]] = {}
+
+    def __enter__(self) -> Publication:
+        with self._on_disk():
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            recover(self.output)
+            self.previous = _read_manifest(self.output / CACHE_DIR)
+            self.old_pages = self.cache.pages if self.cache is not None else {}
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if error is not None and self.staging is not None:  # a failed or interrupted build leaves no staging folder
+            remove_tree(self.staging)
+
+    @contextmanager
+    def _on_disk(self) -> Iterator[None]:
+        """An ``OSError`` while writing is a clear ``BuildError``."""
+        try:
+            yield
+        except OSError as error:
+            raise _disk_problem(error, self.output) from error
+
+    def save_session(self) -> bool:
+        """Write the cache's parts made before rendering (the gather memo, the session, the stat map) now, into the
+        staging folder, so that the caller may let go of them (the re-merger's tables are the largest part of a
+        cold build's memory). False when none of them changed: nothing to write, no staging folder claimed."""
+        cache = self.cache
+        if cache is None or not (cache.gathered_changed or cache.needs_writing or cache.threads_changed):
             return False
-        return not search or is_current(output, CACHE_DIR, self.manifest_bytes())
+        with self._on_disk():
+            cache_dir = self._stage().staging / CACHE_DIR
+            cache_dir.mkdir(exist_ok=True)
+            self.saved = _save_gathered(cache_dir, cache)
+        return True
 
-    def manifest_bytes(self) -> bytes:
-        return json.dumps(self.manifest).encode("utf-8")
+    def put(self, rel: str, data: bytes) -> None:
+        if data is KEPT:
+            self.manifest[rel], self.sizes[rel] = self.previous[rel], self.old_pages[rel][2]
+            self.carried.add(rel)
+            return
+        self.manifest[rel], self.sizes[rel] = hashlib.sha256(data).hexdigest(), len(data)
+        if self.previous.get(rel) == self.manifest[rel] and _size(self.output / rel) == len(data):  # a file changed by hand is written again
+            self.carried.add(rel)
+            return
+        with self._on_disk():
+            self._stage().put(rel, data)
+        self.written += 1
 
-    def stage(self, staging: Path, output: Path) -> int:
-        """Make ``staging`` (empty, or an earlier site) the new site: unchanged files as hard links to the
-        published ones, the rest written. Returns how many files were written afresh."""
-        staging.mkdir(exist_ok=True)
-        mirror = Mirror(staging, leave_out=KEEP)
-        mirror.put(MARKER, MARKER_TEXT.encode("utf-8"))
-        for rel, data in self.files.items():
-            if rel in self.carried:
-                mirror.carry(rel, output / rel)
-            else:
-                mirror.put(rel, data)
-        mirror.finish()
-        mirror_tree(output / CACHE_DIR, staging / CACHE_DIR)
-        return len(self.files) - len(self.carried)
+    def finish(self, page_keys: Mapping[str, str] | None = None) -> tuple[int, int]:
+        """Complete the staged site and switch it in (or, when no file changed, only update the cache in place).
+        ``page_keys`` (page path -> render key) is kept in the cache with each page's hash and size, so the next
+        build knows which pages it need not render (see ``kept_pages``). Returns (written, deleted)."""
+        manifest = dict(sorted(self.manifest.items()))
+        pages = None if page_keys is None else {rel: (key, manifest[rel], self.sizes[rel]) for rel, key in page_keys.items() if rel in manifest}
+        with self._on_disk():
+            if self._unchanged(manifest):
+                self._save_in_place(manifest, pages)
+                return 0, 0
+            mirror = self._stage()
+            for rel in self.carried:
+                mirror.carry(rel, self.output / rel)
+            mirror.finish()
+            staging = mirror.staging
+            mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved)
+            (staging / CACHE_DIR).mkdir(exist_ok=True)
+            _save_cache(staging / CACHE_DIR, manifest, None, self.cache if not self.saved else None, pages, self.old_pages)
+            _index_search(staging, self.output, manifest, self.previous, self.search)
+            deleted = len(set(files_in(self.output, KEEP)) - set(manifest) - {MARKER})
+            switch_in(staging, self.output, self.exchange)
+            keep_as_spare(staging, self.output)  # the superseded site: where the next build starts from
+        if self.cache is not None and pages is not None:
+            self.cache.remember_pages(pages)
+        return self.written, deleted
+
+    def _stage(self) -> Mirror:
+        if self._mirror is None:
+            self.staging = claim_staging(self.output)
+            self.staging.mkdir(exist_ok=True)
+            self._mirror = Mirror(self.staging, leave_out=KEEP)
+            self._mirror.put(MARKER, MARKER_TEXT.encode("utf-8"))  # ours from now on: a killed build's is reused or removed
+        return self._mirror
+
+    def _unchanged(self, manifest: dict[str, str]) -> bool:
+        """Whether the old output is already this site (with its marker and, if wanted, its search index)."""
+        if self.written or len(self.carried) != len(manifest) or self.previous != manifest or not (self.output / MARKER).is_file():
+            return False
+        return not self.search or is_current(self.output, CACHE_DIR, _manifest_bytes(manifest))
+
+    def _save_in_place(self, manifest: dict[str, str], pages) -> None:
+        """The cache files that changed, each replaced whole: every cache file is valid on its own. Those saved
+        early move from the staging folder, which goes back to being the spare."""
+        cache_dir = self.output / CACHE_DIR
+        cache_dir.mkdir(exist_ok=True)
+        if self.staging is not None:
+            for name in self.saved:
+                if (self.staging / CACHE_DIR / name).exists():
+                    os.replace(self.staging / CACHE_DIR / name, cache_dir / name)
+                else:  # removed by this build
+                    (cache_dir / name).unlink(missing_ok=True)
+            keep_as_spare(self.staging, self.output)
+        _save_cache(cache_dir, manifest, self.previous, self.cache if not self.saved else None, pages, self.old_pages)
+        if self.cache is not None and pages is not None:
+            self.cache.remember_pages(pages)
 
 
-def _save_cache(folder: Path, plan: _Plan, cache: ParseCache | None, previous: dict[str, str] | None) -> None:
-    """The cache files that changed, each replaced whole (never written into: it may be a link to the old one)."""
-    cache_dir = folder / CACHE_DIR
-    cache_dir.mkdir(exist_ok=True)
-    if plan.manifest != previous:
-        _replace(cache_dir / MANIFEST, plan.manifest_bytes())
-    if cache is None:
-        return
+def _manifest_bytes(manifest: Mapping[str, str]) -> bytes:
+    return json.dumps(manifest).encode("utf-8")
+
+
+def _save_gathered(cache_dir: Path, cache: ParseCache) -> set[str]:
+    """The cache files a build knows once it has gathered and built its graph, that changed (each replaced whole,
+    never written into: it may be a link to the old one; None: removed). Returns their names."""
+    saved = set()
     for name, data in cache.files().items():  # in order: the session refers to the gather memo's objects
         if data is None:
             (cache_dir / name).unlink(missing_ok=True)
         else:
             _replace(cache_dir / name, data)
-    if plan.pages is not None and plan.pages != cache.pages:
-        _replace(cache_dir / PAGES_FILE, pickle.dumps(plan.pages, protocol=pickle.HIGHEST_PROTOCOL))
+        saved.add(name)
+    return saved
+
+
+def _save_cache(cache_dir: Path, manifest: dict[str, str], previous: dict[str, str] | None, cache: ParseCache | None,
+                pages: dict[str, tuple[str, str, int]] | None, old_pages: Mapping[str, tuple[str, str, int]]) -> None:
+    """The manifest and page memo when they changed, and (``cache``: not saved early) the gathered parts."""
+    if manifest != previous:
+        _replace(cache_dir / MANIFEST, _manifest_bytes(manifest))
+    if cache is not None:
+        _save_gathered(cache_dir, cache)
+    if pages is not None and pages != old_pages:
+        _replace(cache_dir / PAGES_FILE, pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 DISK_HINTS = {
@@ -199,7 +260,7 @@ def _read_manifest(cache_dir: Path) -> dict[str, str]:
         return {}
 
 
-def _index_search(staging: Path, output: Path, plan: _Plan, previous: dict[str, str], search: bool) -> None:
+def _index_search(staging: Path, output: Path, manifest: dict[str, str], previous: dict[str, str], search: bool) -> None:
     """Give the staged site its search index (see ``digest.publish.search``); without ``search``, or without
     Pagefind installed, none (not a stale one)."""
     if search:
@@ -212,11 +273,10 @@ def _index_search(staging: Path, output: Path, plan: _Plan, previous: dict[str, 
         return
 
     def read(rel: str) -> bytes:
-        data = plan.files[rel]
-        return (staging / rel).read_bytes() if data is KEPT else data
+        return (staging / rel).read_bytes()
 
     try:
         published = site_hash((output / CACHE_DIR / MANIFEST).read_bytes())
     except OSError:
         published = None
-    index_search(staging, output, CACHE_DIR, Pages(plan.manifest, site_hash(plan.manifest_bytes())), Pages(previous, published), read)
+    index_search(staging, output, CACHE_DIR, Pages(manifest, site_hash(_manifest_bytes(manifest))), Pages(previous, published), read)

@@ -1,20 +1,20 @@
-"""Render stage: pages -> bytes, in memory. Jinja2 with StrictUndefined and autoescaping.
+"""Render stage: pages -> bytes, handed on one file at a time. Jinja2 with StrictUndefined and autoescaping.
 
 The site's own ``templates/`` folder overrides the default theme file by file; so do its
 ``templates/static/`` assets, which are published with a content hash in their names.
 
-``render_pages`` takes the previous build's ``{path: (fingerprint, bytes)}`` memo and reuses
+``render_site`` takes the previous build's ``{path: (fingerprint, bytes)}`` memo and reuses
 the bytes of every page whose fingerprint (and theme) is unchanged: the preview server
-re-renders only what an edit touched. Large sites render on both cores.
+re-renders only what an edit touched. Large sites render on both cores, in batches handed to the writer as they
+are done, so that no process holds every page (at 100,000 articles that is gigabytes).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
@@ -24,7 +24,7 @@ import jinja2.runtime
 
 from digest.errors import TemplateError
 from digest.fingerprints import files_fingerprint
-from digest.forking import can_fork, forked
+from digest.forking import Streamed, Turns, can_fork
 from digest.publish.write import KEPT
 from digest.render.feeds import feed_files
 from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir
@@ -33,6 +33,7 @@ from digest.site.model import Page, SiteGraph, public_url
 
 STATIC_DIR = "static"
 PARALLEL_RENDER_MIN = 400  # below this many pages, starting a second process costs more than it saves
+RENDER_BATCH = 50  # pages: a worker's unit of work and of hand-over (~1 MB of bytes)
 
 Memo = Mapping[str, tuple[str, bytes]]
 
@@ -158,13 +159,21 @@ def relative_url(from_page: str, target: str) -> str:
     return "../" * from_page.count("/") + target or "./"
 
 
-def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None, kept: Mapping[str, str] | None = None,
-                 bytecode_dir: Path | None = None, themes: ThemeCache | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
-    """(files, memo): ``memo`` maps each page path to (render key, bytes) for the next call.
+Put = Callable[[str, bytes], None]
+
+
+def render_site(graph: SiteGraph, config: Config, put: Put, previous: Memo | None = None, kept: Mapping[str, str] | None = None,
+                bytecode_dir: Path | None = None, themes: ThemeCache | None = None,
+                keep_bytes: bool = True) -> tuple[dict[str, tuple[str, bytes]], int]:
+    """Every file of the site (assets, pages, feeds) handed to ``put(path, bytes)`` as soon as it is made, so
+    that no more than a few batches of pages are ever held here. Returns (memo, pages rendered afresh): ``memo``
+    maps each page path to (render key, bytes) for the next call.
 
     ``kept`` maps the paths of pages already in ``output/`` to the render key they were made with; a page
     whose key is unchanged is not rendered, and its bytes are ``KEPT``: the writer leaves the file alone.
-    ``themes`` keeps the compiled theme for the next call (none: compiled afresh)."""
+    Without ``keep_bytes`` (the pages are on disk, not in memory), the memo holds ``KEPT`` for every page: the
+    next call reuses only what its ``kept`` confirms. ``themes`` keeps the compiled theme for the next call
+    (none: compiled afresh)."""
     dirs = theme_dirs(config)
     assets = collect_assets(dirs)
     theme = theme_key(dirs)
@@ -174,25 +183,40 @@ def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None,
     themes = themes if themes is not None else ThemeCache()
     env = themes.environment_for(dirs, theme, bytecode_dir)
     template_key = template_keys(env, theme, assets, themes.template_keys)
-    keys = {page.path: _page_key(page, template_key(page.template)) for page in graph.pages}
+    for hashed, data in assets.values():
+        put(hashed, data)
     for page in graph.pages:
-        key = keys[page.path]
+        key = _page_key(page, template_key(page.template))
         old = previous.get(page.path)
-        if old is not None and old[0] == key:
+        if old is not None and old[0] == key and old[1] is not KEPT:
             memo[page.path] = old
         elif kept is not None and kept.get(page.path) == key:
             memo[page.path] = (key, KEPT)
         else:
+            memo[page.path] = (key, KEPT)  # until rendered
             todo.append(page)
-    for page, data in zip(todo, _render_all(todo, graph, config, env, assets)):
-        memo[page.path] = (keys[page.path], data)
+            continue
+        put(page.path, memo[page.path][1])
 
-    files: dict[str, bytes] = {hashed: data for hashed, data in assets.values()}
-    files.update((page.path, memo[page.path][1]) for page in graph.pages)
-    files[".nojekyll"] = b""  # GitHub Pages: serve the files as they are, no Jekyll
+    def rendered(page: Page, data: bytes) -> None:
+        put(page.path, data)
+        if keep_bytes:
+            memo[page.path] = (memo[page.path][0], data)
+
+    _render_all(todo, graph, config, env, assets, rendered)
+    put(".nojekyll", b"")  # GitHub Pages: serve the files as they are, no Jekyll
     if config.site.cname:
-        files["CNAME"] = (config.site.cname.strip() + "\n").encode("ascii")
-    files.update(feed_files(graph, config))
+        put("CNAME", (config.site.cname.strip() + "\n").encode("ascii"))
+    for path, data in feed_files(graph, config).items():
+        put(path, data)
+    return memo, len(todo)
+
+
+def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None, kept: Mapping[str, str] | None = None,
+                 bytecode_dir: Path | None = None, themes: ThemeCache | None = None) -> tuple[dict[str, bytes], dict[str, tuple[str, bytes]]]:
+    """(files, memo): the whole site in memory (see ``render_site``), for a caller that wants it all at once."""
+    files: dict[str, bytes] = {}
+    memo, _ = render_site(graph, config, files.__setitem__, previous, kept, bytecode_dir, themes)
     return files, memo
 
 
@@ -247,29 +271,44 @@ def _template_key(env: jinja2.Environment, name: str, linked: str) -> str | None
     return h.hexdigest()[:32]
 
 
-def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(pages) < PARALLEL_RENDER_MIN or workers < 2 or not can_fork():
-        return _render_chunk_with(pages, graph, config, env, assets)
-    for name in {page.template for page in pages}:  # compile once, before the workers fork
+def _render_all(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets,
+                rendered: Callable[[Page, bytes], None]) -> None:
+    """Render ``pages``, handing each to ``rendered`` (in no fixed order). A large site is rendered in batches by
+    this process and one forked worker, each taking the next batch when done with one; the worker's batches are
+    handed over while this process renders, so neither holds more than a few batches of bytes."""
+    if len(pages) < PARALLEL_RENDER_MIN or not can_fork():
+        site = site_globals(graph, config)
+        for page in pages:
+            rendered(page, render_page(env, page, site, assets, config).encode("utf-8"))
+        return
+    for name in {page.template for page in pages}:  # compile once, before the worker forks
         try:
             env.get_template(name)
         except jinja2.TemplateError:
             pass  # reported with its location when the page renders
-    step = -(-len(pages) // workers)
-    chunks = [pages[i:i + step] for i in range(0, len(pages), step)]
-    # The other chunks in forked processes, which inherit the graph instead of unpickling it; the first one here.
-    theirs = [forked(_render_chunk_with, chunk, graph, config, env, assets) for chunk in chunks[1:]]
+    batches = [pages[i:i + RENDER_BATCH] for i in range(0, len(pages), RENDER_BATCH)]
+    turns = Turns(len(batches))
+    theirs = Streamed(_render_batches, batches, turns, graph, config, env, assets)  # the graph is inherited, not pickled
     try:
-        mine = _render_chunk_with(chunks[0], graph, config, env, assets)
-    finally:  # every worker is waited for, even when this chunk fails
-        rendered = [wait() for wait in theirs]
-    return mine + [data for chunk in rendered for data in chunk]
+        for number, data in _render_batches(batches, turns, graph, config, env, assets):
+            for page, page_bytes in zip(batches[number], data):
+                rendered(page, page_bytes)
+            for their_number, their_data in theirs.ready():
+                for page, page_bytes in zip(batches[their_number], their_data):
+                    rendered(page, page_bytes)
+        for their_number, their_data in theirs.rest():
+            for page, page_bytes in zip(batches[their_number], their_data):
+                rendered(page, page_bytes)
+    finally:  # the worker is stopped and waited for, even when a batch here fails
+        theirs.stop()
 
 
-def _render_chunk_with(pages: Sequence[Page], graph: SiteGraph, config: Config, env: jinja2.Environment, assets) -> list[bytes]:
+def _render_batches(batches: Sequence[Sequence[Page]], turns: Turns, graph: SiteGraph, config: Config, env: jinja2.Environment,
+                    assets) -> Iterator[tuple[int, list[bytes]]]:
+    """(batch number, its pages' bytes) for each batch whose turn this process takes."""
     site = site_globals(graph, config)
-    return [render_page(env, page, site, assets, config).encode("utf-8") for page in pages]
+    for number in turns:
+        yield number, [render_page(env, page, site, assets, config).encode("utf-8") for page in batches[number]]
 
 
 def site_globals(graph: SiteGraph, config: Config) -> dict[str, Any]:
