@@ -160,3 +160,11 @@ def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_
     assert "the search indexer (pagefind) failed: cannot read the site: disk on fire" in result.stderr
     assert "Traceback" not in result.stderr
     assert site() == published
+
+    not_a_program = tmp_path / "pagefind.txt"
+    not_a_program.write_text("not a program\n", encoding="utf-8")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(not_a_program))
+    result = invoke("build", cwd=corpus_site)
+    assert result.returncode == 2 and "the search indexer (pagefind) could not start" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert site() == published

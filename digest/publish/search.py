@@ -235,7 +235,7 @@ def _run_pagefind(staging: Path, shards: Mapping[str, list[str]], output: Path) 
                     for rel in shards[name]:
                         (work / name / rel).parent.mkdir(parents=True, exist_ok=True)
                         link(staging / rel, work / name / rel)
-                    run = _Run(_start_pagefind(command, work / name, staging / SEARCH_DIR / name))
+                    run = _Run(_start_pagefind(command, work / name, staging / SEARCH_DIR / name, output))
                     running[run.fd] = run
                     ended.register(run.fd, selectors.EVENT_READ)
                 for key, _ in ended.select():
@@ -287,9 +287,12 @@ def _pagefind_command() -> list[str]:
     return [found] if found and os.path.isfile(found) else [sys.executable, "-m", "pagefind"]
 
 
-def _start_pagefind(command: list[str], site: Path, bundle: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*command, "--site", str(site), "--output-path", str(bundle), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
-    )
+def _start_pagefind(command: list[str], site: Path, bundle: Path, output: Path) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            [*command, "--site", str(site), "--output-path", str(bundle), "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
+        )
+    except OSError as error:  # a PAGEFIND_BINARY_PATH that is not a program, say
+        raise BuildError(f"the search indexer (pagefind) could not start: {command[0]}: {error.strerror}", str(output)) from error
