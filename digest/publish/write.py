@@ -26,9 +26,10 @@ from digest.publish.mirror import Mirror, files_in, mirror_tree
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
 from digest.publish.search import SEARCH_DIR, Pages, forget_search, index_search, is_current, site_hash
-from digest.publish.swap import claim_staging, keep_as_spare, recover, remove_tree, switch_in
+from digest.publish.swap import SPARE_IGNORE, claim_staging, keep_as_spare, recover, remove_tree, spare_folder, switch_in
 
 MANIFEST = "manifest.json"
+SPARE_STAMP = ".digest-spare"  # in the spare: the hash of its manifest, while it is exactly the site it lists
 KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
 
 
@@ -154,17 +155,20 @@ class Publication:
                 self._save_in_place(manifest, pages)
                 return 0, 0
             mirror = self._stage()
+            output = str(self.output) + os.sep
             for rel in self.carried:
-                mirror.carry(rel, self.output / rel)
+                mirror.carry(rel, output + rel, manifest[rel])
             mirror.finish()
             staging = mirror.staging
             mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved)
             (staging / CACHE_DIR).mkdir(exist_ok=True)
             _save_cache(staging / CACHE_DIR, manifest, None, self.cache if not self.saved else None, pages, self.old_pages)
             _index_search(staging, self.output, manifest, self.previous, self.search)
-            deleted = len(set(files_in(self.output, KEEP)) - set(manifest) - {MARKER})
+            # The old site's files are what its manifest lists (walking 10,000 folders to count them costs ~0.3 s).
+            old_files = self.previous.keys() if self.previous else set(files_in(self.output, KEEP)) - {MARKER}
+            deleted = len(old_files - manifest.keys())
             switch_in(staging, self.output, self.exchange)
-            keep_as_spare(staging, self.output)  # the superseded site: where the next build starts from
+            _keep_spare(staging, self.output)  # the superseded site: where the next build starts from
         if self.cache is not None and pages is not None:
             self.cache.remember_pages(pages)
         return self.written, deleted
@@ -173,7 +177,7 @@ class Publication:
         if self._mirror is None:
             self.staging = claim_staging(self.output)
             self.staging.mkdir(exist_ok=True)
-            self._mirror = Mirror(self.staging, leave_out=KEEP)
+            self._mirror = Mirror(self.staging, leave_out=KEEP, known=_spare_files(self.staging))
             self._mirror.put(MARKER, MARKER_TEXT.encode("utf-8"))  # ours from now on: a killed build's is reused or removed
         return self._mirror
 
@@ -194,10 +198,43 @@ class Publication:
                     os.replace(self.staging / CACHE_DIR / name, cache_dir / name)
                 else:  # removed by this build
                     (cache_dir / name).unlink(missing_ok=True)
-            keep_as_spare(self.staging, self.output)
+            _keep_spare(self.staging, self.output)  # only its cache changed: its pages are still as stamped
         _save_cache(cache_dir, manifest, self.previous, self.cache if not self.saved else None, pages, self.old_pages)
         if self.cache is not None and pages is not None:
             self.cache.remember_pages(pages)
+
+
+def _keep_spare(superseded: Path, output: Path) -> None:
+    """Keep a site just superseded (exactly as it was published) as the spare, stamped with its manifest's hash: the
+    next build then knows its files without walking its ~10,000 folders, and changes only those that differ."""
+    if keep_as_spare(superseded, output):
+        spare = spare_folder(output)
+        try:
+            stamp = site_hash((spare / CACHE_DIR / MANIFEST).read_bytes())
+        except OSError:
+            return
+        _replace(spare / SPARE_STAMP, stamp.encode("ascii"))
+
+
+def _spare_files(staging: Path) -> dict[str, str] | None:
+    """The files of a staging folder claimed from a spare stamped by ``_keep_spare`` (path -> sha256; the marker
+    and the spare's ``.gitignore`` as unknown), or None when that is not known (no stamp: a killed build's staging
+    folder, or a site digest made before stamps). The stamp goes first: once this build changes the folder, it no
+    longer holds."""
+    try:
+        stamp = (staging / SPARE_STAMP).read_bytes().decode("ascii")
+        (staging / SPARE_STAMP).unlink()
+    except (OSError, UnicodeDecodeError):
+        return None
+    listed = staging / CACHE_DIR / MANIFEST
+    try:
+        data = listed.read_bytes()
+    except OSError:
+        return None
+    manifest = _read_manifest(staging / CACHE_DIR) if site_hash(data) == stamp else {}
+    if not manifest:
+        return None
+    return {**{rel: digest for rel, digest in manifest.items() if isinstance(digest, str)}, MARKER: "", SPARE_IGNORE: ""}
 
 
 def _manifest_bytes(manifest: Mapping[str, str]) -> bytes:
