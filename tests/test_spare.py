@@ -7,13 +7,12 @@ staging folder, one changed since) is walked as before. Either way the published
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import clean_tree, published_tree
 
 from digest.cli import cli
 from digest.publish.write import SPARE_STAMP
@@ -44,20 +43,6 @@ def build(site: Path, *args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def tree(folder: Path) -> dict[str, str]:
-    """Every file of the site -> the hash of its bytes (the cache is not the site)."""
-    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file() and ".digest-cache" not in path.parts}
-
-
-def clean_tree(site: Path) -> dict[str, str]:
-    build(site, "--clean", "--output", "fresh")
-    made = tree(site / "fresh")
-    for path in site.glob("*fresh*"):
-        shutil.rmtree(path)
-    return made
-
-
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "site"
@@ -85,7 +70,7 @@ def test_edits_deletions_and_additions_on_a_stamped_spare_give_a_clean_builds_si
         unchanged = {rel: (output / rel).stat().st_ino for rel in ("robots.txt", ".nojekyll") if (output / rel).exists()}
         step()
         build(site)
-        assert tree(output) == clean_tree(site)
+        assert published_tree(output) == clean_tree(site)
         assert not (output / SPARE_STAMP).exists() and (spare / SPARE_STAMP).is_file()
         assert {rel: (output / rel).stat().st_ino for rel in unchanged} == unchanged  # carried as links, never rewritten
 
@@ -105,7 +90,7 @@ def test_a_spare_whose_stamp_does_not_hold_is_walked(site):
     manifest.write_bytes(manifest.read_bytes().replace(b"{", b"{ ", 1))  # same files listed, another hash
     note(site, 5, " The minister resigned.")
     build(site)
-    assert tree(output) == clean_tree(site)
+    assert published_tree(output) == clean_tree(site)
 
 
 def test_a_killed_builds_staging_folder_is_not_trusted_as_stamped(site):
@@ -124,7 +109,7 @@ def test_a_killed_builds_staging_folder_is_not_trusted_as_stamped(site):
     page.write_text("half written", encoding="utf-8")
     note(site, 5, " The minister resigned.")
     build(site)
-    assert tree(output) == clean_tree(site)
+    assert published_tree(output) == clean_tree(site)
 
 
 def _dead_pid() -> int:

@@ -29,6 +29,8 @@ from digest.publish.search import SEARCH_DIR, Pages, forget_search, index_search
 from digest.publish.swap import SPARE_IGNORE, claim_staging, keep_as_spare, recover, remove_tree, spare_folder, switch_in
 
 MANIFEST = "manifest.json"
+SITE_FILE = "site.json"  # in the cache: the stamp of the site published, and the sizes of its files but the pages
+SiteRecord = tuple[str, dict[str, int]]
 SPARE_STAMP = ".digest-spare"  # in the spare: the hash of its manifest, while it is exactly the site it lists
 KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
 
@@ -96,6 +98,7 @@ class Publication:
         self.saved: set[str] = set()  # the cache files already written into the staging folder
         self._mirror: Mirror | None = None
         self.previous: dict[str, str] = {}
+        self.record: SiteRecord | None = None  # (the site's stamp, each file but the pages -> its size)
         self.old_pages: Mapping[str, tuple[str, str, int]] = {}
 
     def __enter__(self) -> Publication:
@@ -131,6 +134,22 @@ class Publication:
             self.saved = _save_gathered(cache_dir, cache)
         return True
 
+    def republish(self, site: str) -> dict[str, str] | None:
+        """When the last build published the site stamped ``site`` and ``output/`` still holds each of its files
+        as written (by size, as ``kept_pages`` checks pages): every file put as kept, and the pages' render keys
+        returned; else None."""
+        memo = self.cache.pages if self.cache is not None else {}
+        record = _read_site_record(self.output / CACHE_DIR)
+        if not memo or record is None or record[0] != site or self.previous.keys() != memo.keys() | record[1].keys():
+            return None
+        kept = kept_pages(self.output, self.cache) if self.cache is not None else {}
+        if len(kept) != len(memo) or any(_size(self.output / rel) != size for rel, size in record[1].items()):
+            return None
+        for rel, digest in self.previous.items():
+            self.manifest[rel], self.sizes[rel] = digest, memo[rel][2] if rel in memo else record[1][rel]
+            self.carried.add(rel)
+        return kept
+
     def put(self, rel: str, data: bytes) -> None:
         if data is KEPT:
             self.manifest[rel], self.sizes[rel] = self.previous[rel], self.old_pages[rel][2]
@@ -144,12 +163,15 @@ class Publication:
             self._stage().put(rel, data)
         self.written += 1
 
-    def finish(self, page_keys: Mapping[str, str] | None = None) -> tuple[int, int]:
+    def finish(self, page_keys: Mapping[str, str] | None = None, site: str | None = None) -> tuple[int, int]:
         """Complete the staged site and switch it in (or, when no file changed, only update the cache in place).
         ``page_keys`` (page path -> render key) is kept in the cache with each page's hash and size, so the next
-        build knows which pages it need not render (see ``kept_pages``). Returns (written, deleted)."""
+        build knows which pages it need not render (see ``kept_pages``), and ``site`` (the site's stamp) with the
+        other files' sizes, so that a build with the same stamp need not make the site at all (see ``republish``).
+        Returns (written, deleted)."""
         manifest = dict(sorted(self.manifest.items()))
         pages = None if page_keys is None else {rel: (key, manifest[rel], self.sizes[rel]) for rel, key in page_keys.items() if rel in manifest}
+        self.record = None if site is None or pages is None else (site, {rel: self.sizes[rel] for rel in manifest if rel not in pages})
         with self._on_disk():
             if self._unchanged(manifest):
                 self._save_in_place(manifest, pages)
@@ -163,6 +185,7 @@ class Publication:
             mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved)
             (staging / CACHE_DIR).mkdir(exist_ok=True)
             _save_cache(staging / CACHE_DIR, manifest, None, self.cache if not self.saved else None, pages, self.old_pages)
+            _save_site_record(staging / CACHE_DIR, self.record, None)
             _index_search(staging, self.output, manifest, self.previous, self.search)
             # The old site's files are what its manifest lists (walking 10,000 folders to count them costs ~0.3 s).
             old_files = self.previous.keys() if self.previous else set(files_in(self.output, KEEP)) - {MARKER}
@@ -200,6 +223,7 @@ class Publication:
                     (cache_dir / name).unlink(missing_ok=True)
             _keep_spare(self.staging, self.output)  # only its cache changed: its pages are still as stamped
         _save_cache(cache_dir, manifest, self.previous, self.cache if not self.saved else None, pages, self.old_pages)
+        _save_site_record(cache_dir, self.record, _read_site_record(cache_dir))
         if self.cache is not None and pages is not None:
             self.cache.remember_pages(pages)
 
@@ -287,6 +311,22 @@ def _size(path: Path) -> int:
     except OSError:
         return -1
     return info.st_size if stat.S_ISREG(info.st_mode) else -1
+
+
+def _read_site_record(cache_dir: Path) -> SiteRecord | None:
+    try:
+        data = json.loads((cache_dir / SITE_FILE).read_text(encoding="utf-8"))
+        return (data["site"], data["files"]) if isinstance(data["site"], str) and isinstance(data["files"], dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_site_record(cache_dir: Path, record: SiteRecord | None, old: SiteRecord | None) -> None:
+    """The site's stamp and its other files' sizes (none: no stamp is known, and an old one must not stay)."""
+    if record is None:
+        (cache_dir / SITE_FILE).unlink(missing_ok=True)
+    elif record != old:
+        _replace(cache_dir / SITE_FILE, json.dumps({"site": record[0], "files": record[1]}).encode("utf-8"))
 
 
 def _read_manifest(cache_dir: Path) -> dict[str, str]:
