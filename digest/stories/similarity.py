@@ -23,9 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digest.forking import forked
 from digest.models import Article, DateSource
-from digest.stories.arrays import distinct, hash_order, ranges
+from digest.stories.arrays import distinct, hash_order, in_thread, ranges
 from digest.stories.reading import Reading
 from digest.stories.tokens import STOP_WORDS
 
@@ -106,7 +105,7 @@ class Corpus:
 
     def __init__(self, articles: Sequence[Article], reading: Reading, *, max_shared: int, neighbours: int):
         """``max_shared`` and ``neighbours``: which keys propose pairs, and how many (``key_pairs``). For large
-        archives on two cores, a second process finds the shingles of one part of the hash range and their pairs
+        archives on two cores, a second thread finds the shingles of one part of the hash range and their pairs
         while this one builds the word and name tables and then does the other part."""
         n = self.n = len(articles)
         vocabulary = reading.vocabulary
@@ -115,7 +114,7 @@ class Corpus:
         ids = reading.ids
         owner = reading.owner
         shingles = (ids, owner, stop, word_hash, n, max_shared, neighbours)
-        theirs = forked(_shingle_part, *shingles, (0, _SPLIT)) if n >= PARALLEL_INDEX_MIN else None
+        theirs = in_thread(_shingle_part, *shingles, (0, _SPLIT)) if n >= PARALLEL_INDEX_MIN else None
         self.day = np.array([_exact_day(a) for a in articles], dtype=np.int64)  # -1: undated or approximate
 
         # Content words, weighted TF-IDF: 1 + log(tf), times log((n + 1) / (df + 1)) + 1.
@@ -177,7 +176,7 @@ class Corpus:
         if len(a) < PARALLEL_EVIDENCE_MIN:
             return self._evidence(a, b, shared_shingles)
         half = len(a) // 2
-        theirs = forked(self._evidence, a[half:], b[half:], shared_shingles[half:])
+        theirs = in_thread(self._evidence, a[half:], b[half:], shared_shingles[half:])
         mine = self._evidence(a[:half], b[:half], shared_shingles[:half])
         return tuple(np.concatenate(parts) for parts in zip(mine, theirs()))  # type: ignore[return-value]
 
@@ -211,9 +210,11 @@ def merge_score(config, text, words, names):
 
 # Archives from this many articles find their shingles and shingle pairs on two cores (``Corpus``).
 PARALLEL_INDEX_MIN = 3000
-# From this many pairs to judge, ``Corpus.evidence`` judges half of them in a second process.
+# From this many pairs to judge, ``Corpus.evidence`` judges half of them on a second thread. The index and the
+# evidence are array arithmetic, which numpy does outside the interpreter lock: threads, not forked processes, which
+# would map, and count, the merge stage's memory twice.
 PARALLEL_EVIDENCE_MIN = 20_000
-# The second process takes the shingles with hashes below this, this one the rest (after its word and name tables).
+# The second thread takes the shingles with hashes below this, this one the rest (after its word and name tables).
 _END_OF_HASHES = 1 << 64
 _SPLIT = int(_END_OF_HASHES * 0.6)
 
