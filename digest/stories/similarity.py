@@ -16,7 +16,6 @@ Python (``digest.stories.reading``); everything after that is array arithmetic.
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,20 +144,16 @@ class Corpus:
             parts = [_shingle_part(*shingles, (0, _END_OF_HASHES))]
         else:
             parts = [theirs(), _shingle_part(*shingles, (_SPLIT, _END_OF_HASHES))]
-        self._shingle_parts = parts
         self.shingle_hashes = np.concatenate([p.hashes for p in parts])  # sorted: the parts are ranges in order
-        self.shingle_count = sum((np.bincount(p.owner, minlength=n) for p in parts), np.zeros(n, dtype=np.intp))
         self._shingle_pairs = _summed([(p.pairs, p.shared) for p in parts])
-
-    @functools.cached_property
-    def shingles(self) -> _Table:
-        """The shingle table, article by article, shingles numbered in hash order: what a preview re-merge
-        looks articles up in (``digest.stories.remerge``); a build never needs it."""
-        width, offset, codes = len(self.shingle_hashes), 0, []
-        for part in self._shingle_parts:
-            codes.append(part.owner.astype(np.int64) * width + (part.key + offset))
-            offset += len(part.hashes)
-        return _Table.build(distinct(np.concatenate(codes)), width, self.n)
+        # Which articles hold each shingle: (shingle, article) entries in shingle order, shingles numbered in hash
+        # order; what a re-merge looks new versions up in (``digest.stories.remerge``). The parts go: what they
+        # hold besides is in the two arrays above.
+        offsets = np.cumsum([0] + [len(p.hashes) for p in parts[:-1]])
+        self.shingle_key = np.concatenate([p.key + np.int32(offset) for p, offset in zip(parts, offsets)])
+        self.shingle_holder = np.concatenate([p.owner for p in parts])
+        del parts
+        self.shingle_count = np.bincount(self.shingle_holder, minlength=n)
 
     def candidates(self, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs (a < b) sharing at least ``min_keys`` rare shingles or rare names, never all pairs; and how
@@ -169,6 +164,10 @@ class Corpus:
         pos = np.minimum(np.searchsorted(shingle_codes, codes), max(len(shingle_codes) - 1, 0))
         shared = np.where(shingle_codes[pos] == codes, shingle_counts[pos], 0) if len(shingle_codes) else np.zeros(len(codes), dtype=np.int64)
         return codes // self.n, codes % self.n, shared
+
+    def forget_pairs(self) -> None:
+        """Let go of the pairs the keys proposed (``candidates``), once judged: a tenth of a large archive's tables."""
+        self._shingle_pairs = self._name_pairs = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
     def evidence(self, a: np.ndarray, b: np.ndarray, shared_shingles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(text, words, names) for each pair, each in [0, 1]; many pairs are judged in two halves on two cores
