@@ -204,7 +204,8 @@ class _Versions:
         row_end = np.searchsorted(self.row_version, np.arange(1, len(self.version) + 1)).tolist()
         added = np.flatnonzero(self.adds).tolist()
         added_at = 0
-        place = self.reading.sentences[self.row, 2:].tolist()  # (paragraph, begin, end) of each version's sentence
+        # (paragraph, begin, end) of each sentence that adds: a list for every sentence would cost more than the rest.
+        place = dict(zip(added, self.reading.sentences[self.row[added], 2:].tolist()))
         normalised: dict = {}  # (article id, paragraph) -> its text as the sentences were cut from it
 
         def sentence(article: Article, r: int) -> str:
