@@ -85,5 +85,10 @@ def in_thread(function, *args):
         return lambda: result
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-arrays")
     future = pool.submit(function, *args)
-    pool.shutdown(wait=False)  # the thread ends once the function returns
-    return future.result
+
+    def wait():
+        try:
+            return future.result()
+        finally:  # the thread is gone before anything else happens here (a later fork sees this thread alone)
+            pool.shutdown(wait=True)
+    return wait
