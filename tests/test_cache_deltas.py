@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO, built_once
+from helpers import REPO, copy_of_built
 
 from digest.pipeline import store
 from digest.pipeline.build import build
@@ -32,13 +32,8 @@ def _generate_and_build(folder: Path) -> None:
 
 @pytest.fixture
 def corpus(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    """A generated site of ARTICLES articles (bench/make_corpus.py) and its first build, made once, copied for each
-    test (with the files' modification times, which the cache's stat map compares: the copy's next build finds every
-    document unchanged, as the next build in the same folder does)."""
-    made = built_once(tmp_path_factory, "delta-corpus-built", _generate_and_build)
-    site = tmp_path / "site"
-    shutil.copytree(made, site)
-    return site
+    """A generated site of ARTICLES articles (bench/make_corpus.py) and its first build, made once, copied for each test."""
+    return copy_of_built(tmp_path_factory, "delta-corpus-built", _generate_and_build, tmp_path / "site")
 
 
 def _build(site: Path, *extra: str, clean: bool = False, output: Path | None = None):
