@@ -55,9 +55,18 @@ class ForkedRun:
         os.kill(self.pid, signal)
 
     def poll(self) -> int | None:
-        if self.returncode is None:
+        """The exit status if the run has ended, else None. Asked of the server only once the process is gone or a
+        zombie: the kill test polls every millisecond, and a round trip each time would cost more than the run."""
+        if self.returncode is None and not self._running():
             self.returncode = self.forks._ask(do="poll", pid=self.pid)
         return self.returncode
+
+    def _running(self) -> bool:
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        return stat[stat.rindex(")") + 2] != "Z"
 
     def wait(self, timeout: float | None = None) -> int:
         """Until the run ends (``timeout`` is there to match Popen's call: the runs under test end or are killed)."""
