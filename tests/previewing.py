@@ -69,6 +69,15 @@ class Served:
                 if not self.printed.wait_for(lambda seen=seen: len(self.lines) > seen, deadline - time.monotonic()):
                     raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
 
+    def poll_until(self, predicate: Callable[[dict], bool], what: str, timeout: float = 30) -> dict:
+        """The status once ``predicate`` holds, asked every 20 ms: for a state no output line announces."""
+        deadline = time.monotonic() + timeout
+        while not predicate(status := self.status()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
+            time.sleep(0.02)
+        return status
+
     def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 30) -> re.Match:
         """The first output line from line ``after`` on matching ``pattern`` (reports follow the build)."""
         def found() -> re.Match | None:
@@ -142,6 +151,11 @@ class LiveReloadClient:
             self._loop.call_soon_threadsafe(self._socket.close)
         self._thread.join(timeout=5)
 
+    def closed_by_server(self, timeout: float = 10) -> bool:
+        """Whether the server closed the connection (within ``timeout``)."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
 
 def get(url: str) -> tuple[int, bytes, dict]:
     """GET without following redirects: (status, body, headers)."""
@@ -157,11 +171,20 @@ def get(url: str) -> tuple[int, bytes, dict]:
         return exc.code, exc.read(), dict(exc.headers)
 
 
+STOP_SECONDS = 10  # Ctrl+C stops `digest serve` at once; this long means it hangs
+
+
 @contextmanager
-def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None, env: dict[str, str] | None = None) -> Iterator[Served]:
+def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None, env: dict[str, str] | None = None,
+            sigint_ignored: bool = False, until_built: bool = True) -> Iterator[Served]:
+    """``digest serve --port 0 *args`` in ``site``, once it serves (``until_built``: once its first build is done);
+    stopped by Ctrl+C (SIGINT) after the block, which it must obey within STOP_SECONDS, saying "Stopped." (an
+    AssertionError otherwise). ``sigint_ignored``: started as a shell script's background job is, SIGINT ignored."""
     env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
+    command = [sys.executable, "-m", "digest", "serve", "--port", "0", *args]
+    if sigint_ignored:  # an ignored signal stays ignored across exec
+        command = ["/bin/sh", "-c", 'trap "" INT; exec "$0" "$@"', *command]
+    process = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     lines: list[str] = []
     printed = threading.Condition()
     found = threading.Event()
@@ -180,15 +203,26 @@ def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None
             raise AssertionError("digest serve printed no URL:\n" + "\n".join(lines))
         url = re.search(r"http://\S+", next(line for line in lines if line.startswith("Serving "))).group(0)
         served = Served(process, url, lines, printed)
-        served.wait_until(lambda s: s["builds"] >= 1, "the first build")
+        if until_built:
+            served.wait_until(lambda s: s["builds"] >= 1, "the first build")
         yield served
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stopped = interrupt(process)
+    assert stopped, f"digest serve did not stop within {STOP_SECONDS} s of Ctrl+C (SIGINT):\n" + "\n".join(lines)
+    assert process.returncode == 0, "\n".join(lines)
+    served.wait_for_line(r"^Stopped\.$")
+
+
+def interrupt(process: subprocess.Popen) -> bool:
+    """Ctrl+C: whether the process ended within STOP_SECONDS (it is killed otherwise)."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=STOP_SECONDS)
+        return True
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False
 
 
 def add_note(site: Path, name: str, title: str, body: str = BRIDGE) -> Path:

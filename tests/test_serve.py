@@ -8,6 +8,7 @@ import re
 import socket
 import sys
 
+import pytest
 from helpers import REPO, run_digest
 from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, serving, story_links
 
@@ -104,6 +105,36 @@ def test_port_in_use_is_a_clear_error(site):
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "--port 0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- Ctrl+C (every serving() block ends with one)
+
+
+ENDLESS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"  # a build that never ends
+
+
+def test_ctrl_c_stops_an_idle_preview_with_a_browser_connected_even_started_ignoring_it(site):
+    # Started as `digest serve &` in a script is, with SIGINT ignored: the preview takes Ctrl+C back.
+    with serving(site, sigint_ignored=True) as served:
+        browser = LiveReloadClient(served.port, served.url)
+    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
+    assert browser.closed_by_server()
+
+
+@pytest.mark.parametrize("build", ["first", "later"])
+def test_ctrl_c_stops_the_preview_at_once_while_it_builds(site, build):
+    templates = site / "templates"
+    templates.mkdir()
+    endless = (REPO / "templates" / "base.html").read_text(encoding="utf-8").replace("<body", ENDLESS + "<body", 1)
+    assert endless.count(ENDLESS) == 1
+    if build == "first":
+        (templates / "base.html").write_text(endless, encoding="utf-8")
+    with serving(site, until_built=build == "later") as served:
+        if build == "later":
+            (templates / "base.html").write_text(endless, encoding="utf-8")
+        served.poll_until(lambda status: status["building"] and status["builds"] == (build == "later"), f"the {build} build under way")
+        assert served.process.poll() is None
+    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
 
 
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
