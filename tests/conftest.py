@@ -60,18 +60,19 @@ def launched_chromium() -> Iterator:
             instance.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """One headless Chromium per module, shared by its browser tests. Not per session: between its calls
-    Playwright's sync API leaves its event loop marked as running in the thread, and every later test's
-    asyncio.run() would fail."""
+    """One headless Chromium per test process, shared by every browser test (starting Playwright's driver and
+    Chromium costs ~2 s). Between its calls Playwright's sync API leaves an event loop marked as running on the
+    main thread, so asyncio.run() there fails once a browser test has run: run coroutines with
+    previewing.run_coroutine (on a thread of their own)."""
     with launched_chromium() as instance:
         yield instance
 
 
 @pytest.fixture
 def browser(chromium):
-    """The module's Chromium for one test; whatever the test left open (contexts, pages) is closed after it."""
+    """The session's Chromium for one test; whatever the test left open (contexts, pages) is closed after it."""
     yield chromium
     for context in chromium.contexts:
         context.close()

@@ -14,9 +14,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 NOTE = """---
 title: "{title}"
@@ -33,6 +34,7 @@ HEADLINES = [
     "Volcano observatory raises alert level", "City library extends weekend opening hours", "New tramway line opens to the airport",
     "Vineyard owners report frost damage", "Lighthouse keeper retires after forty years", "Teenager wins the regional chess championship",
 ]
+T = TypeVar("T")
 SCRIPT = re.compile(rb'<script src="/livereload\.js\?port=(\d+)&amp;snipver=digest-(\d+)"></script>')
 
 
@@ -155,6 +157,26 @@ class LiveReloadClient:
         """Whether the server closed the connection (within ``timeout``)."""
         self._thread.join(timeout)
         return not self._thread.is_alive()
+
+
+def run_coroutine(coroutine: Coroutine[object, object, T]) -> T:
+    """asyncio.run(coroutine) on a thread of its own: on the main thread, the session's Playwright (conftest's
+    chromium) may have left an event loop marked as running."""
+    outcome: list[tuple[bool, object]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, asyncio.run(coroutine)))
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def get(url: str) -> tuple[int, bytes, dict]:

@@ -26,6 +26,7 @@ def test_a_missing_browser_fails_when_the_quality_tools_are_required(pytester, m
     pytester.makepyfile(test_needs_chromium="def test_one(browser):\n    pass\n\n\ndef test_module(chromium):\n    pass\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("CHROME_PATH", str(pytester.path / "no-chromium-here"))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # the fixtures need no installed plugin (xdist, cov...): half the start-up
 
     monkeypatch.delenv("DIGEST_REQUIRE_QUALITY_TOOLS", raising=False)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(skipped=2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import socket
@@ -10,7 +9,7 @@ import sys
 
 import pytest
 from helpers import REPO, run_digest
-from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, serving, story_links
+from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, run_coroutine, serving, story_links
 
 from digest.preview.server import resolve
 
@@ -187,7 +186,7 @@ def test_a_message_that_is_not_the_protocol_closes_that_socket_quietly(site):
 
     with serving(site) as served:
         for message in ("not json", "[1, 2]", '{"command": 5}', "{}"):
-            assert asyncio.run(send(message)) == (None, 1003), message
+            assert run_coroutine(send(message)) == (None, 1003), message
         assert get(served.url)[0] == 200
         assert not any("Traceback" in line for line in served.lines), served.lines
 
