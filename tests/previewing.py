@@ -39,11 +39,19 @@ SCRIPT = re.compile(rb'<script src="/livereload\.js\?port=(\d+)&amp;snipver=dige
 
 
 class Served:
-    def __init__(self, process: subprocess.Popen, url: str, lines: list[str], printed: threading.Condition):
+    """A running preview: ``digest serve`` in a subprocess (``process``), or in this process (``process`` None)."""
+
+    def __init__(self, process: subprocess.Popen | None, url: str, lines: list[str], printed: threading.Condition):
         self.process = process
         self.url = url  # ends with the base path, e.g. http://127.0.0.1:41234/digest/
         self.lines = lines
         self.printed = printed  # notified on each output line: every build ends with one
+
+    def running(self) -> bool:
+        """The process is still there (in this process: the server still answers)."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return isinstance(self.status()["builds"], int)
 
     @property
     def origin(self) -> str:
@@ -233,6 +241,29 @@ def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None
     assert stopped, f"digest serve did not stop within {STOP_SECONDS} s of Ctrl+C (SIGINT):\n" + "\n".join(lines)
     assert process.returncode == 0, "\n".join(lines)
     served.wait_for_line(r"^Stopped\.$")
+
+
+@contextmanager
+def serving_here(site: Path) -> Iterator[Served]:
+    """The preview of ``site`` run in this process, as ``digest serve`` runs it (a PreviewSession), once its first
+    build is served: for what the server answers, where a process of its own would prove nothing more. Each build
+    adds a line to ``lines``: "Built" or "Build failed"."""
+    from digest.preview.serve import Previewer, PreviewSession
+
+    lines: list[str] = []
+    printed = threading.Condition()
+
+    def report(outcome) -> None:
+        with printed:
+            lines.append("Build failed" if outcome.failure else "Built")
+            printed.notify_all()
+
+    session = PreviewSession(Previewer(None, site), "127.0.0.1", 0, report)
+    try:
+        session.start()
+        yield Served(None, session.url, lines, printed)
+    finally:
+        session.stop()
 
 
 def interrupt(process: subprocess.Popen) -> bool:

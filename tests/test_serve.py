@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from helpers import REPO, run_digest
-from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, run_coroutine, serving, story_links
+from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, run_coroutine, serving, serving_here, story_links
 
 from digest.preview.server import resolve
 
@@ -132,7 +132,7 @@ def test_ctrl_c_stops_the_preview_at_once_while_it_builds(site, build):
         if build == "later":
             (templates / "base.html").write_text(endless, encoding="utf-8")
         served.poll_until(lambda status: status["building"] and status["builds"] == (build == "later"), f"the {build} build under way")
-        assert served.process.poll() is None
+        assert served.running()
     # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
 
 
@@ -160,7 +160,7 @@ def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
 
 
 def test_a_page_whose_build_ended_while_it_connected_reloads_at_once(site):
-    with serving(site) as served:
+    with serving_here(site) as served:
         current = served.status()["generation"]
         up_to_date = LiveReloadClient(served.port, served.url, snipver=f"digest-{current}")
         stale = LiveReloadClient(served.port, served.url, snipver=f"digest-{current - 1}")
@@ -195,7 +195,7 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
     add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
     config = site / "digest.yaml"
     good_config = config.read_text(encoding="utf-8")
-    with serving(site) as served:
+    with serving_here(site) as served:
         good = served.status()
         assert good["error"] is None
         config.write_text(good_config + "site:\n  title: [unclosed\n", encoding="utf-8")
@@ -207,7 +207,7 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
         assert b"Harbour bridge reopens after repairs" in body
         assert b'id="digest-build-error"' in body and b"digest.yaml:" in body  # ... under the error overlay
         assert get(served.url + "no/such/")[0] == 404
-        assert served.process.poll() is None
+        assert served.running()
 
         config.write_text(good_config, encoding="utf-8")
         fixed = served.wait_until(lambda s: s["error"] is None, "the fixed digest.yaml")
@@ -227,7 +227,7 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
         (templates / "index.html").unlink()
         served.wait_until(lambda s: s["error"] is None, "the template fixed")
         assert b'id="digest-build-error"' not in front_page(served)
-        assert served.process.poll() is None
+        assert served.running()
 
 
 def test_strict_shows_document_warnings_as_errors(site):
