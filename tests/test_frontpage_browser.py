@@ -13,25 +13,6 @@ PAKISTAN = "stories/pakistan-urges-global-social-media-platforms-to-block-accoun
 WIDTHS = (1280, 900, 390)
 
 
-@pytest.fixture(scope="module")
-def tab(chromium):
-    """``tab(width, scheme, **context options)``: one page per kind, reused by the module's tests (opening a page
-    costs ~0.2 s); each test navigates it afresh, which leaves nothing of the test before."""
-    opened: dict[tuple, object] = {}
-
-    def page_for(width: int = 1280, scheme: str = "light", height: int = 900, **options):
-        key = (width, scheme, height, *sorted(options.items()))
-        if key not in opened or opened[key].is_closed():  # another module's test may have closed every context
-            context = chromium.new_context(viewport={"width": width, "height": height}, color_scheme=scheme, **options)
-            opened[key] = context.new_page()
-        return opened[key]
-
-    yield page_for
-    for page in opened.values():
-        if not page.is_closed():
-            page.context.close()
-
-
 def open_page(tab, url: str, width: int = 1280, scheme: str = "light"):
     page = tab(width, scheme)
     response = page.goto(url)
