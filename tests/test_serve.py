@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import sys
+import threading
 
 import pytest
 from helpers import REPO, run_digest
 from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, run_coroutine, serving, serving_here, story_links
 
+from digest.preview.lifetime import answer_ctrl_c, run_aside, stop_at_once, wait_for_ctrl_c
+from digest.preview.serve import Previewer, PreviewSession
 from digest.preview.server import resolve
 
 # ---------------------------------------------------------------- pure path resolution
@@ -134,6 +138,41 @@ def test_ctrl_c_stops_the_preview_at_once_while_it_builds(site, build):
         served.poll_until(lambda status: status["building"] and status["builds"] == (build == "later"), f"the {build} build under way")
         assert served.running()
     # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
+
+
+def test_the_preview_works_on_threads_that_leave_ctrl_c_to_the_main_thread():
+    def masked() -> set:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, [])  # adds nothing: reads this thread's mask
+
+    seen: list[set] = []
+    run_aside(lambda: seen.append(masked()), "test-work")
+    assert signal.SIGINT in seen[0] and signal.SIGINT not in masked()
+    with pytest.raises(ValueError, match="raised on the main thread"):
+        run_aside(lambda: int("raised on the main thread"), "test-work")
+
+    timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        wait_for_ctrl_c()
+
+
+def test_ctrl_c_is_taken_back_when_inherited_ignored():
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        answer_ctrl_c()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_an_idle_preview_stops_in_order(site):
+    session = PreviewSession(Previewer(None, site), "127.0.0.1", 0)
+    session.start()
+    url = session.url
+    assert get(url)[0] == 200 and not session.building
+    stop_at_once(session)  # returns (a build under way would end the process)
+    with pytest.raises(OSError):
+        get(url)
 
 
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
