@@ -250,3 +250,21 @@ def indexed_words(bundle: Path) -> bytes:
                 pass
             text += data
     return text
+
+
+def published_tree(folder: Path) -> dict[str, str]:
+    """Every file of a published site -> the sha256 of its bytes (the cache left out: it is not the site)."""
+    import hashlib
+
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file() and ".digest-cache" not in path.parts}
+
+
+def clean_tree(site: Path) -> dict[str, str]:
+    """The site in the working folder ``site`` as a clean build makes it from nothing (into a folder removed after)."""
+    result = CliRunner().invoke(cli, ["build", "--no-search", "--clean", "--output", "fresh"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    made = published_tree(site / "fresh")
+    for path in site.glob("*fresh*"):
+        shutil.rmtree(path)
+    return made

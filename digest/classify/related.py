@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digest.models import ClassifiedStory
+from digest.models import Classification, ClassifiedStory
 
 RELATED = 5  # per story
 MAX_POSTINGS = 100
@@ -41,6 +41,10 @@ def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED, last
     n = len(items)
     if n == 0:
         return []
+    if last and limit == RELATED:
+        unchanged = _as_last_time(items, last)
+        if unchanged is not None:
+            return _reused(unchanged, last)
     postings: dict[str, list[int]] = defaultdict(list)
     places: set[str] = set()
     for i, item in enumerate(items):
@@ -93,6 +97,33 @@ def related_stories(items: Sequence[ClassifiedStory], limit: int = RELATED, last
 # stories are what they were comes back as the same object, so later stages (the site graph) can tell what
 # did not change by identity. Holds only the last call's stories, so it never grows beyond one site.
 RelatedMemo = dict[tuple[int, int], ClassifiedStory]
+
+
+def _as_last_time(items: Sequence[ClassifiedStory], last: RelatedMemo) -> list[tuple] | None:
+    """When every story's slug, day, entities, themes, region and country (all that related stories are worked out
+    from) are what the last call had, story for story, its related stories again (an edit that names no new
+    entity and moves no story leaves them all as they were); else None. Stories and classifications the last
+    call had (the very objects) are not looked into: only edited stories cost anything."""
+    if len(items) != len(last):
+        return None
+    before = {item.slug: item for item in last.values()}
+    made = []
+    for item in items:
+        old = before.get(item.slug)
+        if old is None:
+            return None
+        if old.story is not item.story and _day(old) != _day(item):
+            return None
+        if old.classification is not item.classification and _inputs(old.classification) != _inputs(item.classification):
+            return None
+        made.append((item.story, item.classification, old.related))
+    return made
+
+
+def _inputs(filing: Classification) -> tuple:
+    """What of a story's classification its related stories (and the others') are worked out from."""
+    return (frozenset((ref.slug, ref.kind) for ref in filing.entities), filing.theme, frozenset(s.name for s in filing.themes),
+            filing.region, filing.countries[0] if filing.countries else None)
 
 
 def _reused(made: list[tuple], last: RelatedMemo | None) -> list[ClassifiedStory]:

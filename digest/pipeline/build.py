@@ -36,11 +36,16 @@ class Publication(Protocol):
     def save_session(self) -> bool:
         """Keep the cache's gathered parts now (True: they are saved, and may be let go of)."""
 
+    def republish(self, site: str) -> Mapping[str, str] | None:
+        """When the last build published the site stamped ``site`` (see ``BuildSession.site_stamp``) and the sink
+        still holds all of it as made: every file put as kept, and its pages' render keys (path -> key) returned.
+        None otherwise (nothing put)."""
+
     def put(self, path: str, data: bytes) -> None:
         """One file of the new site (``KEPT``: the one already published)."""
 
-    def finish(self, page_keys: Mapping[str, str]) -> tuple[int, int]:
-        """Publish the whole site; (files written, files removed)."""
+    def finish(self, page_keys: Mapping[str, str], site: str | None = None) -> tuple[int, int]:
+        """Publish the whole site (stamped ``site``, if known); (files written, files removed)."""
 
 
 class Sink(Protocol):
@@ -94,9 +99,16 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
                               hint="fix the documents above, or run without --strict")
-    graph_memo = session.graph_memo()
-    session.themes = session.themes or ThemeCache()
+    stamp = session.site_stamp(config)
     with sink.publication(cache) as publication:
+        kept = publication.republish(stamp) if stamp and digest.stories is before else None
+        if kept is not None:  # nothing the site is made from changed, and it is all still there: no graph, no render
+            with timings.stage("write"):
+                written, deleted = publication.finish(kept, stamp)
+            session.render_memo = {}
+            return BuildReport(digest, written, deleted, len(kept), 0, timings, (cache.hits - hits, cache.misses - misses))
+        graph_memo = session.graph_memo()
+        session.themes = session.themes or ThemeCache()
         with timings.stage("graph"):
             graph = build_site_graph(digest, graph_memo)
         pages = len(graph.pages)
@@ -115,7 +127,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
             session.graph = None
             give_back_memory()
         with timings.stage("write"):  # the unchanged files, the cache, the search index, the switch
-            written, deleted = publication.finish({path: key for path, (key, _) in memo.items()})
+            written, deleted = publication.finish({path: key for path, (key, _) in memo.items()}, stamp)
     session.render_memo = memo
     moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
     return BuildReport(digest, written, deleted, pages, rendered, timings, (cache.hits - hits, cache.misses - misses), moved)

@@ -76,6 +76,7 @@ class ParseCache:
         self.stats_changed = False
         self._gathered: tuple[str, Any] | None = None
         self.gathered_changed = False
+        self._gathered_now = False  # whether the gather memo holds this build's gather (reused or remembered)
         self._session: dict[str, Any] | None = None
         self._gathered_base: _Base | None = None  # the bases read, which deltas refer to
         self._session_base: _Base | None = None
@@ -179,7 +180,17 @@ class ParseCache:
     def gathered(self, key: str) -> Any | None:
         """What ``remember_gathered`` stored under ``key``, or None."""
         kept_key, value = self._gathered_part()
-        return value if kept_key == key else None
+        self._gathered_now = kept_key == key
+        return value if self._gathered_now else None
+
+    def gathered_key(self) -> str | None:
+        """The key of what this build gathered (see ``gather_key``): None before it gathered, or when what it
+        gathered is not kept (a document changed while it was read)."""
+        return self._gathered[0] if self._gathered is not None and self._gathered_now else None
+
+    def forget_gathered_key(self) -> None:
+        """What this build gathered is not what the memo holds (a document changed while it was read)."""
+        self._gathered_now = False
 
     def last_stories(self) -> tuple:
         """The stories the last build gathered, whatever has changed since; () when it left none. Asked for
@@ -190,7 +201,7 @@ class ParseCache:
     def remember_gathered(self, key: str, value: Any) -> None:
         self._gathered_part()  # the base, which the next delta refers to
         self._gathered = (key, value)
-        self.gathered_changed = True
+        self.gathered_changed = self._gathered_now = True
 
     # -- what the site graph keeps: each story's facts for finding threads (see ``digest.site.threads``)
 

@@ -95,6 +95,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
                                       related=related)
     if remember and as_promised:
         cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)))
+    elif remember:
+        cache.forget_gathered_key()
     return _digest(config, tuple(articles), tuple(classified), diagnostics)
 
 

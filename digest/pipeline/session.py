@@ -11,6 +11,7 @@ reuse.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +71,18 @@ class BuildSession:
 
             self.graph = GraphMemo(self.cache.kept_threads())
         return self.graph
+
+    def site_stamp(self, config: Config) -> str | None:
+        """A hash of everything the site this run publishes is made from: what it gathered (documents, settings,
+        digest's code: see ``gather_key``), the theme and the day of the build (the about page shows it). None when
+        not known (what was gathered is not kept). The same stamp, the same site, byte for byte."""
+        key = self.cache.gathered_key()
+        if key is None:
+            return None
+        from digest.render.pages import theme_dirs, theme_key
+        from digest.site.graph import generated_date
+
+        return hashlib.sha256(f"{key}\x00{theme_key(theme_dirs(config))}\x00{generated_date().isoformat()}".encode()).hexdigest()[:32]
 
     def keep(self) -> None:
         """Hand the re-merger (when this run merged) and the thread facts to the cache, to be written with the site."""

@@ -158,10 +158,13 @@ class _MemoryPublication:
     def save_session(self) -> bool:
         return False  # the preview keeps its session in memory
 
+    def republish(self, site: str) -> None:
+        return None  # every build hands the server the whole site
+
     def put(self, path: str, data: bytes) -> None:
         self.files[path] = data
 
-    def finish(self, page_keys: Mapping[str, str]) -> tuple[int, int]:
+    def finish(self, page_keys: Mapping[str, str], site: str | None = None) -> tuple[int, int]:
         self.sink.files = self.files
         return len(self.files), 0
 

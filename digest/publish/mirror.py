@@ -10,11 +10,11 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-Link = Callable[[Path, Path], None]
+Link = Callable[[Path | str, Path | str], None]
 
 
 def linker() -> Link:
@@ -22,7 +22,7 @@ def linker() -> Link:
     switches to copying for the rest of the build."""
     can_link = [True]
 
-    def link(source: Path, target: Path) -> None:
+    def link(source: Path | str, target: Path | str) -> None:
         if can_link[0]:
             try:
                 os.link(source, target)
@@ -38,53 +38,77 @@ def linker() -> Link:
 def files_in(folder: Path, leave_out: Iterable[str] = ()) -> dict[str, os.stat_result]:
     """Every file under ``folder`` (path relative to it, with '/') -> its stat; top-level folders in ``leave_out``
     are not entered. Nothing when the folder is missing."""
-    leave_out = set(leave_out)
-    found = {}
-    for dirpath, dirnames, filenames in os.walk(folder):
-        rel_dir = os.path.relpath(dirpath, folder).replace(os.sep, "/")
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if d not in leave_out]
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            found[name if rel_dir == "." else f"{rel_dir}/{name}"] = os.lstat(path)
+    found: dict[str, os.stat_result] = {}
+    skip = set(leave_out)
+    todo = [(str(folder), "")]
+    while todo:  # not os.walk: working out each of a large site's ~10,000 folders' relative path cost more than the walk
+        path, prefix = todo.pop()
+        try:
+            entries = list(os.scandir(path))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if prefix or entry.name not in skip:
+                    todo.append((entry.path, prefix + entry.name + "/"))
+            else:
+                found[prefix + entry.name] = entry.stat(follow_symlinks=False)
     return found
 
 
 class Mirror:
-    """Fills one staging folder: ``put`` or ``carry`` each file of the new site, then ``finish``."""
+    """Fills one staging folder: ``put`` or ``carry`` each file of the new site, then ``finish``.
 
-    def __init__(self, staging: Path, leave_out: Iterable[str] = ()) -> None:
+    ``known`` (path -> sha256 of each file, the marker and other files not listed aside) says what the folder holds
+    when that is known without looking: a spare exactly as it was published (see ``digest.publish.write``). A file
+    carried with the hash it is known to have is then left alone without a system call, and the folder is not
+    walked, so an incremental build of a large site touches only the files that differ. Without it, the folder is
+    walked and a carried file is left alone when it is the very file (inode) published."""
+
+    def __init__(self, staging: Path, leave_out: Iterable[str] = (), known: Mapping[str, str] | None = None) -> None:
         self.staging = staging
-        self.present = files_in(staging, leave_out)
+        self.root = str(staging) + os.sep
+        self.known = known
+        self.present: dict[str, Any] = files_in(staging, leave_out) if known is None else dict(known)
         self.wanted: set[str] = set()
         self.link = linker()
         self._made: set[str] = set()
+        self._folders = None if known is None else {folder for rel in known for folder in (rel.rpartition("/")[0], *_parents(rel.rpartition("/")[0]))}
 
-    def carry(self, rel: str, source: Path) -> None:
-        """The file as the published site has it: a link to it (left alone if it is one already)."""
+    def carry(self, rel: str, source: Path | str, digest: str | None = None) -> None:
+        """The file as the published site has it (``digest``: its sha256): a link to it, unless the staging folder
+        holds it already."""
         self.wanted.add(rel)
         had = self.present.get(rel)
         if had is not None:
-            now = os.stat(source)
-            if (had.st_ino, had.st_dev) == (now.st_ino, now.st_dev):
-                return
+            if self.known is not None:
+                if digest is not None and had == digest:
+                    return
+            else:
+                now = os.stat(source)
+                if (had.st_ino, had.st_dev) == (now.st_ino, now.st_dev):
+                    return
         self._clear(rel)
-        self.link(source, self.staging / rel)
+        self.link(source, self.root + rel)
 
     def put(self, rel: str, data: bytes) -> None:
         self.wanted.add(rel)
         self._clear(rel)
-        (self.staging / rel).write_bytes(data)
+        with open(self.root + rel, "wb") as file:
+            file.write(data)
 
     def finish(self) -> int:
         """Remove every file that was not put or carried, then the folders left empty. Returns how many."""
         stale = [rel for rel in self.present if rel not in self.wanted]
         for rel in stale:
-            os.unlink(self.staging / rel)
+            try:
+                os.unlink(self.root + rel)
+            except FileNotFoundError:  # known to be there, but removed meanwhile: as good
+                pass
         for folder in sorted({rel.rpartition("/")[0] for rel in stale} - {""}, key=len, reverse=True):
             for parent in (folder, *_parents(folder)):
                 try:
-                    os.rmdir(self.staging / parent)
+                    os.rmdir(self.root + parent)
                 except OSError:
                     break  # not empty: neither are the folders above it
         return len(stale)
@@ -93,20 +117,24 @@ class Mirror:
         """Make room for ``rel``: its folder made, and whatever of the old site is in its place gone (a file, or a
         folder where the new site has a file, or a file where it has a folder)."""
         folder = rel.rpartition("/")[0]
+        root = self.root
         if folder and folder not in self._made:
             try:
-                (self.staging / folder).mkdir(parents=True, exist_ok=True)
+                os.makedirs(root + folder, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
                 for parent in (*reversed(_parents(folder)), folder):
-                    if os.path.islink(self.staging / parent) or (os.path.lexists(self.staging / parent) and not os.path.isdir(self.staging / parent)):
-                        os.unlink(self.staging / parent)
+                    if os.path.islink(root + parent) or (os.path.lexists(root + parent) and not os.path.isdir(root + parent)):
+                        os.unlink(root + parent)
                         self.present.pop(parent, None)
-                (self.staging / folder).mkdir(parents=True, exist_ok=True)
+                os.makedirs(root + folder, exist_ok=True)
             self._made.add(folder)
         if rel in self.present:
-            os.unlink(self.staging / rel)
-        elif os.path.isdir(self.staging / rel) and not os.path.islink(self.staging / rel):
-            shutil.rmtree(self.staging / rel)
+            try:
+                os.unlink(root + rel)
+            except FileNotFoundError:
+                pass
+        elif (rel in self._folders) if self._folders is not None else (os.path.isdir(root + rel) and not os.path.islink(root + rel)):
+            shutil.rmtree(root + rel)
             self.present = {old: info for old, info in self.present.items() if not old.startswith(rel + "/")}
 
 

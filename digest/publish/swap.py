@@ -40,6 +40,7 @@ from digest.publish.safety import MARKER
 NEW = "digest-new"
 OLD = "digest-old"
 SPARE = "digest-spare"  # the site before the last
+SPARE_IGNORE = ".gitignore"  # in the spare
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2  # linux/fs.h
 RENAME_SWAP = 2  # macOS sys/stdio.h
@@ -60,16 +61,18 @@ def claim_staging(output: Path) -> Path:
     return staging
 
 
-def keep_as_spare(superseded: Path, output: Path) -> None:
-    """Keep the site a switch replaced for the next build to start from (or remove it, if a spare is there)."""
+def keep_as_spare(superseded: Path, output: Path) -> bool:
+    """Keep the site a switch replaced for the next build to start from (or remove it, if a spare is there).
+    Whether it is now the spare."""
     if not superseded.exists():
-        return  # the first build: there was no old site
+        return False  # the first build: there was no old site
     spare = spare_folder(output)
     if os.path.lexists(spare):
         remove_tree(superseded)
-        return
+        return False
     os.rename(superseded, spare)
-    (spare / ".gitignore").write_text("*\n", encoding="utf-8")  # git ignores the whole folder (as a venv does)
+    (spare / SPARE_IGNORE).write_text("*\n", encoding="utf-8")  # git ignores the whole folder (as a venv does)
+    return True
 
 
 def spare_folder(output: Path) -> Path:
