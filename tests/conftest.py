@@ -60,21 +60,41 @@ def launched_chromium() -> Iterator:
             instance.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """One headless Chromium per module, shared by its browser tests. Not per session: between its calls
-    Playwright's sync API leaves its event loop marked as running in the thread, and every later test's
-    asyncio.run() would fail."""
+    """One headless Chromium per test process, shared by every browser test (starting Playwright's driver and
+    Chromium costs ~2 s). Between its calls Playwright's sync API leaves an event loop marked as running on the
+    main thread, so asyncio.run() there fails once a browser test has run: run coroutines with
+    previewing.run_coroutine (on a thread of their own)."""
     with launched_chromium() as instance:
         yield instance
 
 
 @pytest.fixture
 def browser(chromium):
-    """The module's Chromium for one test; whatever the test left open (contexts, pages) is closed after it."""
+    """The session's Chromium for one test; whatever the test left open (contexts, pages) is closed after it."""
     yield chromium
     for context in chromium.contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def tab(chromium):
+    """``tab(width, scheme, **context options)``: the session's Chromium, one page per kind, reused by the module's
+    tests (opening a page costs ~0.2 s); each test navigates it afresh, which leaves nothing of the test before."""
+    opened: dict[tuple, object] = {}
+
+    def page_for(width: int = 1280, scheme: str = "light", height: int = 900, **options):
+        key = (width, scheme, height, *sorted(options.items()))
+        if key not in opened or opened[key].is_closed():  # another module's test may have closed every context
+            context = chromium.new_context(viewport={"width": width, "height": height}, color_scheme=scheme, **options)
+            opened[key] = context.new_page()
+        return opened[key]
+
+    yield page_for
+    for page in opened.values():
+        if not page.is_closed():
+            page.context.close()
 
 
 def _build_shipped(base_url: str) -> Callable[[Path], None]:

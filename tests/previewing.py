@@ -14,9 +14,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 NOTE = """---
 title: "{title}"
@@ -33,15 +34,24 @@ HEADLINES = [
     "Volcano observatory raises alert level", "City library extends weekend opening hours", "New tramway line opens to the airport",
     "Vineyard owners report frost damage", "Lighthouse keeper retires after forty years", "Teenager wins the regional chess championship",
 ]
+T = TypeVar("T")
 SCRIPT = re.compile(rb'<script src="/livereload\.js\?port=(\d+)&amp;snipver=digest-(\d+)"></script>')
 
 
 class Served:
-    def __init__(self, process: subprocess.Popen, url: str, lines: list[str], printed: threading.Condition):
+    """A running preview: ``digest serve`` in a subprocess (``process``), or in this process (``process`` None)."""
+
+    def __init__(self, process: subprocess.Popen | None, url: str, lines: list[str], printed: threading.Condition):
         self.process = process
         self.url = url  # ends with the base path, e.g. http://127.0.0.1:41234/digest/
         self.lines = lines
         self.printed = printed  # notified on each output line: every build ends with one
+
+    def running(self) -> bool:
+        """The process is still there (in this process: the server still answers)."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return isinstance(self.status()["builds"], int)
 
     @property
     def origin(self) -> str:
@@ -68,6 +78,15 @@ class Served:
             with self.printed:
                 if not self.printed.wait_for(lambda seen=seen: len(self.lines) > seen, deadline - time.monotonic()):
                     raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
+
+    def poll_until(self, predicate: Callable[[dict], bool], what: str, timeout: float = 30) -> dict:
+        """The status once ``predicate`` holds, asked every 20 ms: for a state no output line announces."""
+        deadline = time.monotonic() + timeout
+        while not predicate(status := self.status()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; last status {status}; output:\n" + "\n".join(self.lines))
+            time.sleep(0.02)
+        return status
 
     def wait_for_line(self, pattern: str, after: int = 0, timeout: float = 30) -> re.Match:
         """The first output line from line ``after`` on matching ``pattern`` (reports follow the build)."""
@@ -142,6 +161,31 @@ class LiveReloadClient:
             self._loop.call_soon_threadsafe(self._socket.close)
         self._thread.join(timeout=5)
 
+    def closed_by_server(self, timeout: float = 10) -> bool:
+        """Whether the server closed the connection (within ``timeout``)."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+def run_coroutine(coroutine: Coroutine[object, object, T]) -> T:
+    """asyncio.run(coroutine) on a thread of its own: on the main thread, the session's Playwright (conftest's
+    chromium) may have left an event loop marked as running."""
+    outcome: list[tuple[bool, object]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, asyncio.run(coroutine)))
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
 
 def get(url: str) -> tuple[int, bytes, dict]:
     """GET without following redirects: (status, body, headers)."""
@@ -157,11 +201,20 @@ def get(url: str) -> tuple[int, bytes, dict]:
         return exc.code, exc.read(), dict(exc.headers)
 
 
+STOP_SECONDS = 10  # Ctrl+C stops `digest serve` at once; this long means it hangs
+
+
 @contextmanager
-def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None, env: dict[str, str] | None = None) -> Iterator[Served]:
+def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None, env: dict[str, str] | None = None,
+            sigint_ignored: bool = False, until_built: bool = True) -> Iterator[Served]:
+    """``digest serve --port 0 *args`` in ``site``, once it serves (``until_built``: once its first build is done);
+    stopped by Ctrl+C (SIGINT) after the block, which it must obey within STOP_SECONDS, saying "Stopped." (an
+    AssertionError otherwise). ``sigint_ignored``: started as a shell script's background job is, SIGINT ignored."""
     env = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", "0", *args], cwd=site, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
+    command = [sys.executable, "-m", "digest", "serve", "--port", "0", *args]
+    if sigint_ignored:  # an ignored signal stays ignored across exec
+        command = ["/bin/sh", "-c", 'trap "" INT; exec "$0" "$@"', *command]
+    process = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
     lines: list[str] = []
     printed = threading.Condition()
     found = threading.Event()
@@ -180,15 +233,49 @@ def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None
             raise AssertionError("digest serve printed no URL:\n" + "\n".join(lines))
         url = re.search(r"http://\S+", next(line for line in lines if line.startswith("Serving "))).group(0)
         served = Served(process, url, lines, printed)
-        served.wait_until(lambda s: s["builds"] >= 1, "the first build")
+        if until_built:
+            served.wait_until(lambda s: s["builds"] >= 1, "the first build")
         yield served
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stopped = interrupt(process)
+    assert stopped, f"digest serve did not stop within {STOP_SECONDS} s of Ctrl+C (SIGINT):\n" + "\n".join(lines)
+    assert process.returncode == 0, "\n".join(lines)
+    served.wait_for_line(r"^Stopped\.$")
+
+
+@contextmanager
+def serving_here(site: Path) -> Iterator[Served]:
+    """The preview of ``site`` run in this process, as ``digest serve`` runs it (a PreviewSession), once its first
+    build is served: for what the server answers, where a process of its own would prove nothing more. Each build
+    adds a line to ``lines``: "Built" or "Build failed"."""
+    from digest.preview.serve import Previewer, PreviewSession
+
+    lines: list[str] = []
+    printed = threading.Condition()
+
+    def report(outcome) -> None:
+        with printed:
+            lines.append("Build failed" if outcome.failure else "Built")
+            printed.notify_all()
+
+    session = PreviewSession(Previewer(None, site), "127.0.0.1", 0, report)
+    try:
+        session.start()
+        yield Served(None, session.url, lines, printed)
+    finally:
+        session.stop()
+
+
+def interrupt(process: subprocess.Popen) -> bool:
+    """Ctrl+C: whether the process ended within STOP_SECONDS (it is killed otherwise)."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=STOP_SECONDS)
+        return True
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False
 
 
 def add_note(site: Path, name: str, title: str, body: str = BRIDGE) -> Path:

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import axe_violations, require_axe, require_vnu, sitecheck
+from helpers import axe_violations, axe_violations_on, require_axe, require_vnu, sitecheck
 
 TESTS = Path(__file__).resolve().parent
 
@@ -26,6 +26,7 @@ def test_a_missing_browser_fails_when_the_quality_tools_are_required(pytester, m
     pytester.makepyfile(test_needs_chromium="def test_one(browser):\n    pass\n\n\ndef test_module(chromium):\n    pass\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("CHROME_PATH", str(pytester.path / "no-chromium-here"))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # the fixtures need no installed plugin (xdist, cov...): half the start-up
 
     monkeypatch.delenv("DIGEST_REQUIRE_QUALITY_TOOLS", raising=False)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(skipped=2)
@@ -95,10 +96,10 @@ def page_of_kind(site: Path, folder: str) -> str:
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name,folder", AXE_PAGES, ids=[n for n, _ in AXE_PAGES])
-def test_axe_finds_no_violations(built_site, served_site, chromium, name, folder, scheme):
+def test_axe_finds_no_violations(built_site, served_site, tab, name, folder, scheme):
     require_axe()
     path = page_of_kind(built_site, folder)
-    violations = axe_violations(chromium, served_site + path, scheme)
+    violations = axe_violations_on(tab(1280, scheme), served_site + path)
     assert not violations, f"axe-core on the {name} page /{path} ({scheme} colour scheme):\n" + "\n".join(violations)
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
+import signal
 import socket
 import sys
+import threading
 
+import pytest
 from helpers import REPO, run_digest
-from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, serving, story_links
+from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, run_coroutine, serving, serving_here, story_links
 
+from digest.preview.lifetime import answer_ctrl_c, run_aside, stop_at_once, wait_for_ctrl_c
+from digest.preview.serve import Previewer, PreviewSession
 from digest.preview.server import resolve
 
 # ---------------------------------------------------------------- pure path resolution
@@ -106,6 +110,70 @@ def test_port_in_use_is_a_clear_error(site):
     assert "Traceback" not in result.stderr
 
 
+# ---------------------------------------------------------------- Ctrl+C (every serving() block ends with one)
+
+
+ENDLESS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"  # a build that never ends
+
+
+def test_ctrl_c_stops_an_idle_preview_with_a_browser_connected_even_started_ignoring_it(site):
+    # Started as `digest serve &` in a script is, with SIGINT ignored: the preview takes Ctrl+C back.
+    with serving(site, sigint_ignored=True) as served:
+        browser = LiveReloadClient(served.port, served.url)
+    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
+    assert browser.closed_by_server()
+
+
+@pytest.mark.parametrize("build", ["first", "later"])
+def test_ctrl_c_stops_the_preview_at_once_while_it_builds(site, build):
+    templates = site / "templates"
+    templates.mkdir()
+    endless = (REPO / "templates" / "base.html").read_text(encoding="utf-8").replace("<body", ENDLESS + "<body", 1)
+    assert endless.count(ENDLESS) == 1
+    if build == "first":
+        (templates / "base.html").write_text(endless, encoding="utf-8")
+    with serving(site, until_built=build == "later") as served:
+        if build == "later":
+            (templates / "base.html").write_text(endless, encoding="utf-8")
+        served.poll_until(lambda status: status["building"] and status["builds"] == (build == "later"), f"the {build} build under way")
+        assert served.running()
+    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
+
+
+def test_the_preview_works_on_threads_that_leave_ctrl_c_to_the_main_thread():
+    def masked() -> set:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, [])  # adds nothing: reads this thread's mask
+
+    seen: list[set] = []
+    run_aside(lambda: seen.append(masked()), "test-work")
+    assert signal.SIGINT in seen[0] and signal.SIGINT not in masked()
+    with pytest.raises(ValueError, match="raised on the main thread"):
+        run_aside(lambda: int("raised on the main thread"), "test-work")
+
+
+def test_ctrl_c_is_taken_back_when_inherited_ignored_and_ends_the_wait():
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell script's background job starts (this run may too)
+    try:
+        answer_ctrl_c()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            wait_for_ctrl_c()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_an_idle_preview_stops_in_order(site):
+    session = PreviewSession(Previewer(None, site), "127.0.0.1", 0)
+    session.start()
+    url = session.url
+    assert get(url)[0] == 200 and not session.building
+    stop_at_once(session)  # returns (a build under way would end the process)
+    with pytest.raises(OSError):
+        get(url)
+
+
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
     with serving(site) as served:
         before = served.status()
@@ -130,7 +198,7 @@ def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
 
 
 def test_a_page_whose_build_ended_while_it_connected_reloads_at_once(site):
-    with serving(site) as served:
+    with serving_here(site) as served:
         current = served.status()["generation"]
         up_to_date = LiveReloadClient(served.port, served.url, snipver=f"digest-{current}")
         stale = LiveReloadClient(served.port, served.url, snipver=f"digest-{current - 1}")
@@ -156,7 +224,7 @@ def test_a_message_that_is_not_the_protocol_closes_that_socket_quietly(site):
 
     with serving(site) as served:
         for message in ("not json", "[1, 2]", '{"command": 5}', "{}"):
-            assert asyncio.run(send(message)) == (None, 1003), message
+            assert run_coroutine(send(message)) == (None, 1003), message
         assert get(served.url)[0] == 200
         assert not any("Traceback" in line for line in served.lines), served.lines
 
@@ -165,7 +233,7 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
     add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
     config = site / "digest.yaml"
     good_config = config.read_text(encoding="utf-8")
-    with serving(site) as served:
+    with serving_here(site) as served:
         good = served.status()
         assert good["error"] is None
         config.write_text(good_config + "site:\n  title: [unclosed\n", encoding="utf-8")
@@ -177,7 +245,7 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
         assert b"Harbour bridge reopens after repairs" in body
         assert b'id="digest-build-error"' in body and b"digest.yaml:" in body  # ... under the error overlay
         assert get(served.url + "no/such/")[0] == 404
-        assert served.process.poll() is None
+        assert served.running()
 
         config.write_text(good_config, encoding="utf-8")
         fixed = served.wait_until(lambda s: s["error"] is None, "the fixed digest.yaml")
@@ -197,7 +265,7 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
         (templates / "index.html").unlink()
         served.wait_until(lambda s: s["error"] is None, "the template fixed")
         assert b'id="digest-build-error"' not in front_page(served)
-        assert served.process.poll() is None
+        assert served.running()
 
 
 def test_strict_shows_document_warnings_as_errors(site):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO
-from previewing import SCRIPT, LiveReloadClient, get, serving
+from previewing import SCRIPT, LiveReloadClient, get, serving, serving_here
 from tornado.httpclient import HTTPClientError
 
 from digest.errors import TemplateError
@@ -48,7 +48,7 @@ def test_which_hosts_are_this_machine(host_name, bound, accepted):
 
 
 def test_a_foreign_host_gets_421_and_nothing_of_the_site(site):
-    with serving(site) as served:
+    with serving_here(site) as served:
         addresses = [served.url, served.url + f"{SERVICE}/status", served.url + "no/such/page/", served.origin + "/livereload.js", served.origin + "/"]
         for url in addresses:
             for host in ("evil.example", f"evil.example:{served.port}", f"127.0.0.1.evil.example:{served.port}"):

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import axe_violations, invoke, require_axe, require_vnu, sitecheck
+from helpers import axe_violations_on, invoke, require_axe, require_vnu, sitecheck
 from previewing import get, serving
 
 from digest.models import Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Story
@@ -243,11 +243,18 @@ def test_linking_compares_only_nearby_stories_that_share_a_rare_name():
     assert all(len({int(i.slug[1:]) % 50 for i in t.stories}) == 1 for t in found)  # each thread one event
 
 
+@pytest.fixture(scope="module")
+def built_event_site(tmp_path_factory) -> Path:
+    """The event site, built once for the module's checks of its pages. Read only."""
+    site = event_site(tmp_path_factory.mktemp("threads") / "site")
+    invoke("build", "--no-search", cwd=site, check=True)
+    return site
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_timeline_and_thread_box_pass_nu_and_axe(tmp_path, chromium, scheme):
-    site = event_site(tmp_path / "site")
-    invoke("build", "--no-search", cwd=site, check=True)
+def test_timeline_and_thread_box_pass_nu_and_axe(tmp_path, built_event_site, tab, scheme):
+    site = built_event_site
     if scheme == "light":
         require_vnu()
         pages = tmp_path / "pages"
@@ -259,5 +266,5 @@ def test_timeline_and_thread_box_pass_nu_and_axe(tmp_path, chromium, scheme):
     require_axe()
     with sitecheck.serve(site / "output", "/desk/") as url:
         for path in (THREAD, "threads/index.html", f"stories/{EVENT[2]}/index.html"):
-            violations = axe_violations(chromium, url + path.removesuffix("index.html"), scheme)
+            violations = axe_violations_on(tab(1280, scheme), url + path.removesuffix("index.html"))
             assert not violations, f"axe-core on /{path} ({scheme}):\n" + "\n".join(violations)

@@ -27,6 +27,7 @@ from digest.pipeline.build import run
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings
 from digest.pipeline.session import BuildSession
+from digest.preview.lifetime import answer_ctrl_c, run_aside, stop_at_once, wait_for_ctrl_c
 from digest.preview.live import IDLE_TIMEOUT_SECONDS, PreviewServer
 from digest.preview.server import BuildFailure, PreviewState
 from digest.preview.watch import ChangeWatcher
@@ -197,6 +198,7 @@ class PreviewSession:
 
     def start(self) -> BuildOutcome:
         """Serve at once (a "building" page), build, then watch."""
+        self.state.building = True
         self.server.start()
         # Watch before the first build, so a save during it is not missed (it starts a second build).
         self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
@@ -205,15 +207,23 @@ class PreviewSession:
 
     def rebuild(self, changed: frozenset[Path]) -> BuildOutcome:
         with self._build_lock:
-            outcome = self.previewer.build()
-            base_path = outcome.config.site.base_path if outcome.config else None
-            reloaded = self.state.publish(outcome.files, outcome.failure, base_path, outcome.moved)
-            if reloaded:
-                self.server.reload()
-            self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
+            self.state.building = True
+            try:
+                outcome = self.previewer.build()
+                base_path = outcome.config.site.base_path if outcome.config else None
+                reloaded = self.state.publish(outcome.files, outcome.failure, base_path, outcome.moved)
+                if reloaded:
+                    self.server.reload()
+                self.watcher.watch(self.previewer.watched_trees(), [self.previewer.settings_file])
+            finally:
+                self.state.building = False
         outcome = BuildOutcome(**{**outcome.__dict__, "reloaded": reloaded})
         self.report(outcome)
         return outcome
+
+    @property
+    def building(self) -> bool:
+        return self.state.building
 
     def stop(self) -> None:
         self.watcher.stop()
@@ -270,18 +280,19 @@ def run_serve(
         if verbose and outcome.timings:
             click.echo(f"Stages: {outcome.timings}")
 
+    answer_ctrl_c()
     session = PreviewSession(previewer, host, port, report, verbose)
-    click.echo(f"Serving {session.url} (Ctrl+C to stop)")
-    session.start()
-    click.echo(f"Watching {', '.join(_display(p) for p in previewer.watched_trees() + [previewer.settings_file] if p.exists())}")
-    if open_browser:
-        open_browser_at(session.url)
-    try:
-        threading.Event().wait()
+    try:  # from here on, Ctrl+C stops the preview whatever it is doing (lifetime.py)
+        click.echo(f"Serving {session.url} (Ctrl+C to stop)")
+        run_aside(session.start, "digest-first-build")  # serve, watch, the first build
+        click.echo(f"Watching {', '.join(_display(p) for p in previewer.watched_trees() + [previewer.settings_file] if p.exists())}")
+        if open_browser:
+            open_browser_at(session.url)
+        wait_for_ctrl_c()
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
-        session.stop()
+        stop_at_once(session)
 
 
 def _count(n: int, noun: str) -> str:

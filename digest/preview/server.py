@@ -89,6 +89,7 @@ class PreviewState:
         self.base_path = base_path
         self.snapshot = Snapshot()
         self.builds = 0  # completed build attempts, good or bad: for tests and the status endpoint
+        self.building = False  # a build is under way
         self._lock = threading.Lock()
 
     def publish(self, files: Mapping[str, bytes] | None, failure: BuildFailure | None, base_path: str | None = None,
@@ -232,6 +233,7 @@ class PreviewApp:
             report = {
                 "generation": snapshot.generation,
                 "builds": state.builds,
+                "building": state.building,
                 "error": snapshot.failure.as_text() if snapshot.failure else None,
                 "pages": len(snapshot.files),
             }
