@@ -59,6 +59,16 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callab
     return folder
 
 
+def copy_of_built(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None], root: Path) -> Path:
+    """A copy in ``root`` (which must not exist yet) of the folder ``name`` that ``make`` makes once per session
+    (``built_once``): a site and its first build, for tests that each go on from there with edits of their own.
+
+    The copy keeps every file's modification time, which the build's stat map compares: its next build finds each
+    document unchanged and each page as it wrote it, as the next build in the same folder would."""
+    shutil.copytree(built_once(tmp_path_factory, name, make), root)
+    return root
+
+
 def copy_shipped_site(root: Path) -> Path:
     """A copy of the shipped site (digest.yaml + content/) in ``root``, which must not exist yet."""
     root.mkdir(parents=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO, built_once
+from helpers import REPO, copy_of_built
 
 from digest.pipeline import store
 from digest.pipeline.build import build
@@ -24,15 +24,16 @@ BASES = (GATHER_FILE, SESSION_FILE)
 DELTAS = (GATHER_DELTA, SESSION_DELTA)
 
 
+def _generate_and_build(folder: Path) -> None:
+    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(folder / "content"), "--format", "digest"],
+                   check=True, capture_output=True)
+    _build(folder)
+
+
 @pytest.fixture
 def corpus(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    """A generated site of ARTICLES articles (bench/make_corpus.py), made once, copied for each test."""
-    made = built_once(tmp_path_factory, "delta-corpus", lambda folder: subprocess.run(
-        [sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(folder / "content"), "--format", "digest"],
-        check=True, capture_output=True))
-    site = tmp_path / "site"
-    shutil.copytree(made, site)
-    return site
+    """A generated site of ARTICLES articles (bench/make_corpus.py) and its first build, made once, copied for each test."""
+    return copy_of_built(tmp_path_factory, "delta-corpus-built", _generate_and_build, tmp_path / "site")
 
 
 def _build(site: Path, *extra: str, clean: bool = False, output: Path | None = None):
@@ -69,8 +70,7 @@ def _edit(path: Path, text: str) -> None:
 def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_path, monkeypatch):
     content = corpus / "content"
     files = sorted(content.iterdir())
-    _build(corpus)
-    bases = _cache_files(corpus)
+    bases = _cache_files(corpus)  # the first build's
     assert bases.keys() == set(BASES)
 
     _edit(files[100], "Update: officials later confirmed the figures.")
@@ -99,7 +99,6 @@ def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_
 
 def test_a_settings_change_writes_the_bases_again(corpus, tmp_path):
     files = sorted((corpus / "content").iterdir())
-    _build(corpus)
     _edit(files[10], "Update: the figures were revised.")
     _build(corpus)
     assert set(_cache_files(corpus)) == set(BASES + DELTAS)
@@ -112,7 +111,6 @@ def test_a_settings_change_writes_the_bases_again(corpus, tmp_path):
 def test_a_delta_of_another_base_or_other_code_is_not_used(corpus, tmp_path):
     files = sorted((corpus / "content").iterdir())
     cache = corpus / "output" / CACHE_DIR
-    _build(corpus)
     _edit(files[20], "Update: the first of two edits.")
     _build(corpus)
     stale = {name: (cache / name).read_bytes() for name in DELTAS}

@@ -3,8 +3,9 @@
 Documents are built from the pieces real hostile input is made of (impossible dates, YAML tags and
 aliases, control characters, page chrome, unsafe links) mixed with arbitrary text and bytes. Every
 test checks what must hold of the result, not only that nothing raised. The examples are small and
-the ``ci`` profile is derandomised, so the suite is fast and the same on every run; set
-DIGEST_FUZZ_PROFILE=explore (and DIGEST_FUZZ_SCALE=10) to search further.
+the ``ci`` profile is derandomised, so the suite is fast and the same on every run. A plain ``pytest`` runs a
+quick budget (2,295 examples); DIGEST_FUZZ_BUDGET=full, which CI (.ci/run) sets, runs the full one (10,520: issue
+13 asks for at least 10,000). Set DIGEST_FUZZ_PROFILE=explore (and DIGEST_FUZZ_SCALE=10) to search further.
 """
 
 from __future__ import annotations
@@ -35,12 +36,15 @@ settings.register_profile("ci", deadline=None, derandomize=True, database=None, 
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("DIGEST_FUZZ_PROFILE", "ci"))
+FULL_BUDGET = os.environ.get("DIGEST_FUZZ_BUDGET") == "full"
 SCALE = float(os.environ.get("DIGEST_FUZZ_SCALE", "1"))
 
 
-def examples(count: int):
-    """``count`` examples (>= 10,000 across this file), times DIGEST_FUZZ_SCALE."""
-    return settings(max_examples=max(1, int(count * SCALE)))
+def examples(full: int, quick: int):
+    """``full`` examples with DIGEST_FUZZ_BUDGET=full (10,520 across this file), else ``quick`` (2,295), times
+    DIGEST_FUZZ_SCALE. Most of an example's time is Hypothesis making it: the quick budget is what makes a local
+    run of the suite ~20 CPU-s shorter."""
+    return settings(max_examples=max(1, int((full if FULL_BUDGET else quick) * SCALE)))
 
 
 CAPTURE = CaptureConfig()
@@ -105,7 +109,7 @@ def assert_publishable(parsed, name: str) -> None:
 # ---------------------------------------------------------------- readers
 
 
-@examples(1500)  # ~20 ms each on a loaded machine; it found its bug (below) within 1,000
+@examples(1500, 300)  # ~8 ms each on a loaded machine; it found its bug (below) within 1,000
 @given(name=st.sampled_from(["page.txt", "note.md", "note.markdown"]), text=documents())
 @example(name="page.txt", text="\x00\n---")  # its find: a headline of control characters only
 def test_readers_on_arbitrary_text(name, text):
@@ -119,7 +123,7 @@ def scratch():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@examples(1200)
+@examples(1200, 250)
 @given(suffix=st.sampled_from([".txt", ".md"]), data=st.one_of(st.binary(max_size=300), documents().map(lambda t: t.encode("utf-8", "surrogatepass")),
                                                               documents().map(lambda t: t.encode("cp1252", "replace"))))
 def test_readers_on_arbitrary_bytes(scratch, suffix, data):
@@ -134,7 +138,7 @@ def test_readers_on_arbitrary_bytes(scratch, suffix, data):
     assert_publishable(parse_document(doc, CAPTURE), doc.path)
 
 
-@examples(1200)
+@examples(1200, 250)
 @given(meta=front_matters, body=bodies)
 def test_front_matter(meta, body):
     text = "---\n" + yaml_mapping(meta) + "---\n" + body
@@ -183,7 +187,7 @@ def assert_settings_outcome(text: str) -> None:
     assert all(w.path == str(SETTINGS_PATH) and w.message for w in config.warnings)
 
 
-@examples(900)
+@examples(900, 200)
 @given(data=st.fixed_dictionaries({}, optional=SECTIONS))
 def test_digest_yaml_values_for_known_keys(data):
     text = "".join(
@@ -192,7 +196,7 @@ def test_digest_yaml_values_for_known_keys(data):
     assert_settings_outcome(text)
 
 
-@examples(3880)  # ~2 ms each: with the capture patterns they keep the file past 10,000 examples
+@examples(3880, 800)  # ~2 ms each: with the capture patterns they keep the full budget past 10,000 examples
 @given(
     text=st.one_of(
         st.text(max_size=80),
@@ -204,7 +208,7 @@ def test_digest_yaml_arbitrary_documents(text):
     assert_settings_outcome(text)
 
 
-@examples(150)
+@examples(150, 50)  # ~25 ms each: a taxonomy is built
 @given(
     taxonomy=st.dictionaries(st.sampled_from(["defaults", "regions", "places", "themes", "entities", "weights", "other"]), field_values, max_size=3),
     sections=st.one_of(st.none(), field_values),
@@ -255,7 +259,7 @@ SAMPLE_PAGE = (
 )
 
 
-@examples(1600)
+@examples(1600, 400)
 @given(setting=st.sampled_from(PATTERN_SETTINGS), patterns=st.lists(st.lists(st.sampled_from(PATTERN_PIECES), max_size=8).map("".join), min_size=1, max_size=2))
 def test_capture_patterns(setting, patterns):
     text = yaml.safe_dump({"capture": {setting: patterns}}, allow_unicode=True)
@@ -304,7 +308,7 @@ def render_generated_site(config: Config, docs: list[tuple[str, str]]) -> dict[s
     return files
 
 
-@examples(50)  # ~0.2 s each: a whole site rendered
+@examples(50, 25)  # ~50 ms each: a whole site rendered
 @given(docs=st.lists(st.one_of(st.tuples(st.sampled_from([".txt", ".md"]), documents()), linked_pages()), min_size=1, max_size=4))
 def test_whole_pipeline_in_memory(site_folder, docs):
     """gather + site graph + render on a small generated content folder: every page and feed is produced,
@@ -320,7 +324,7 @@ def test_whole_pipeline_in_memory(site_folder, docs):
             ElementTree.fromstring(data)
 
 
-@examples(40)
+@examples(40, 20)
 @given(site=SECTIONS["site"], docs=st.lists(linked_pages(), min_size=1, max_size=2))
 def test_whole_pipeline_with_generated_site_settings(site_folder, site, docs):
     """Whatever site settings are accepted render a site with well-formed feeds."""

@@ -4,9 +4,11 @@ One generated corpus of small documents serves every test here: just enough page
 documents for the parse pool (400 today); more would only make each of the twenty moments wait longer for the
 same stages.
 The rebuild under test changes a template (every page is rendered again, by the render pool, and written again); the parse pool and Pagefind are killed
-in a test of their own, the moment they run. Each kill is sent to the real CLI in a subprocess of its own process group, and afterwards the group must be
+in a test of their own, the moment they run. Each kill is sent to the real CLI in a process group of its own, and afterwards the group must be
 empty (helpers die with their parent) and ``output/`` must match, file for file and byte for byte, either the
-site before the rebuild or the site the rebuild makes when left alone.
+site before the rebuild or the site the rebuild makes when left alone. The twenty rebuilds are forked from a
+process that has imported digest already (cli_forks.py: the moments then fall in the build, not in Python's
+start-up); the parse pool's, Pagefind's and the preview's kills, and the run after the kills, are ``python -m digest``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_forks import ForkedCli, ForkedRun
 from helpers import REPO
 
 from digest.pipeline.gather import PARALLEL_PARSE_MIN
@@ -92,7 +95,7 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
-    """A folder in memory (tmpfs) when there is one: twenty resets of a 4,700-file site on a busy disk's journal
+    """A folder in memory (tmpfs) when there is one: twenty resets of a 500-file site on a busy disk's journal
     would take minutes. It is a real file system all the same (links, renames, the atomic exchange)."""
     memory = Path("/dev/shm")
     if memory.is_dir() and os.access(memory, os.W_OK):
@@ -104,20 +107,35 @@ def scratch(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def corpus(scratch: Path) -> Corpus:
+def forks():
+    forks = ForkedCli()
+    yield forks
+    forks.close()
+
+
+def forked_build(forks: ForkedCli, site: Path, *options: str) -> str:
+    """What ``digest build --no-search OPTIONS`` run to its end in a fork printed; a failure fails the test."""
+    printed = site.parent / "printed.txt"
+    run = forks.start("build", "--no-search", *options, cwd=site, stdout=printed)
+    assert run.wait() == 0, printed.read_text(encoding="utf-8")
+    return printed.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def corpus(scratch: Path, forks: ForkedCli) -> Corpus:
     site = scratch / "site"
     write_corpus(site / "content")
-    subprocess.run(digest_command("build", "--no-search"), cwd=site, check=True, capture_output=True, timeout=120)
+    forked_build(forks, site)
     old_output = site.parent / "old-output"
     shutil.copytree(site / "output", old_output, copy_function=os.link)
     make_new_edition(site)
     started = time.perf_counter()
-    done = subprocess.run(digest_command("build", "--no-search", "-v"), cwd=site, check=True, capture_output=True, text=True, timeout=120)
+    printed = forked_build(forks, site, "-v")  # started as the rebuilds under test are: the moments are spread over this
     seconds = time.perf_counter() - started
-    write = float(re.search(r"write (\d+) ms", done.stdout)[1]) / 1000
+    write = float(re.search(r"write (\d+) ms", printed)[1]) / 1000
     corpus = Corpus(site, old_output, site_tree(old_output), site_tree(site / "output"), seconds, write)
     assert corpus.old != corpus.new and len(corpus.new) > DOCUMENTS
-    pages = int(re.search(r": (\d+) pages in output/", done.stdout)[1])
+    pages = int(re.search(r": (\d+) pages in output/", printed)[1])
     assert pages >= PARALLEL_RENDER_MIN, f"{pages} pages: too few for the render pool this test kills"
     return corpus
 
@@ -155,7 +173,7 @@ def children_of(pid: int) -> list[str]:
     return found
 
 
-def kill_and_wait_for_the_group(process: subprocess.Popen, grace: float = 5.0) -> list[str]:
+def kill_and_wait_for_the_group(process: subprocess.Popen | ForkedRun, grace: float = 5.0) -> list[str]:
     """kill -9 the digest process only (never its group: its helpers must go by themselves); what is left of
     its group after ``grace`` seconds."""
     process.send_signal(signal.SIGKILL)
@@ -186,7 +204,7 @@ def wait_for(condition, timeout: float = 60.0, every: float = 0.005):
 # ---------------------------------------------------------------- the tests
 
 
-def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(corpus):
+def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(corpus, forks):
     # Half the moments spread over the whole run; half over its write stage, timed from the moment its staging
     # folder appears (so that a busy machine, which slows everything before it, does not make them miss it).
     spread = [("start", corpus.seconds * (i + 0.5) / (MOMENTS // 2)) for i in range(MOMENTS // 2)]
@@ -194,7 +212,7 @@ def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(co
     outcomes = []
     for since, moment in spread + in_write:
         output = corpus.reset()
-        process = start(digest_command("build", "--no-search"), corpus.site)
+        process = forks.start("build", "--no-search", cwd=corpus.site)
         if since == "write":
             staging = corpus.site / f".output.digest-new-{process.pid}"
             wait_for(lambda staging=staging, process=process: staging.exists() or process.poll() is not None, every=0.001)

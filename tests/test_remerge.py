@@ -146,13 +146,16 @@ def test_a_pair_judged_alone_gets_the_evidence_the_full_merge_gave_it():
 
     from digest.stories.merge import full_merge
     from digest.stories.remerge import _evidence, _Tables
+    from digest.stories.similarity import Corpus
 
     articles = generate(300, seed=8).articles
-    run = full_merge(articles, MergeConfig())
+    config = MergeConfig()
+    run = full_merge(articles, config)
     tables = _Tables(run)  # what the re-merger keeps (without the full merge's candidate pairs)
-    a, b, shared = run.corpus.candidates()
+    corpus = Corpus(run.articles, run.reading, max_shared=config.max_shared, neighbours=config.neighbours)  # its pairs, judged, are let go of
+    a, b, shared = corpus.candidates()
     assert len(a) > 50, "the archive has pairs to judge"
-    together = np.column_stack(run.corpus.evidence(a, b, shared))
+    together = np.column_stack(corpus.evidence(a, b, shared))
     alone = np.array([[float(v) for v in _evidence(int(s), tables.features(i), tables.features(j))]
                       for i, j, s in zip(a.tolist(), b.tolist(), shared.tolist())])
     # The same formulas; the word and name overlaps are summed in another order, so the last bits may differ.

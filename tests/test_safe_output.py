@@ -154,15 +154,16 @@ def test_an_output_folder_from_an_older_digest_is_adopted(small_site, monkeypatc
     assert (output / MARKER).is_file()
 
 
-def test_deploy_obeys_the_same_rules(small_site):
+def test_deploy_obeys_the_same_rules(small_site, monkeypatch):
     settings(small_site, "output_dir: content\n")
     (small_site / ".git").rename(small_site / "not-git")  # a real repository, made by git
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=small_site, check=True)
     before = tree(small_site / "content")
-    env = {**os.environ, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    result = subprocess.run([sys.executable, "-m", "digest", "deploy", "--no-push"], cwd=small_site,
-                            capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 2, result.stderr
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "t")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "t@example.org")
+    monkeypatch.chdir(small_site)
+    result = CliRunner().invoke(cli, ["deploy", "--no-push"])
+    assert result.exit_code == 2, result.output
     assert "output_dir: content is refused as the output folder: it is the content folder" in result.stderr
     assert tree(small_site / "content") == before
 
@@ -280,8 +281,8 @@ def _without_root_powers() -> None:
         libc.prctl(24, capability, 0, 0, 0)  # PR_CAPBSET_DROP: gone after exec
 
 
-def test_an_unwritable_site_folder_is_a_clear_error_and_the_old_site_stays(small_site):
-    assert run_digest("build", "--no-search", cwd=small_site).returncode == 0
+def test_an_unwritable_site_folder_is_a_clear_error_and_the_old_site_stays(small_site, monkeypatch):
+    assert build(small_site, monkeypatch=monkeypatch).exit_code == 0  # the site before: built in this process
     old = tree(small_site / "output")
     note(small_site, "quake", "Earthquake shakes Quetta", "A strong earthquake shook Quetta on Tuesday.")
     small_site.chmod(0o555)  # the staging folder beside output/ cannot be made

@@ -6,17 +6,21 @@ from __future__ import annotations
 import itertools
 import random
 import sys
+import threading
 from collections import Counter
 
 import numpy as np
 import pytest
 from helpers import REPO
 
+import digest.forking
+import digest.stories.arrays
 import digest.stories.merge
 import digest.stories.reading
 import digest.stories.similarity
 import digest.stories.summarize
 from digest.settings.config import MergeConfig
+from digest.stories.arrays import in_thread
 from digest.stories.merge import merge_stories
 from digest.stories.similarity import _Table, key_pairs
 
@@ -88,6 +92,34 @@ def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
     two_cores = merged()
     assert two_cores == one_core
     assert one_core[1][2] > 100  # the archive has re-reports to merge
+
+
+def test_only_reading_forks_a_process_the_index_evidence_and_telling_use_a_thread(monkeypatch):
+    # A forked child maps its parent's memory as its own: the merge stage's tables would be counted twice.
+    articles = generate(400, seed=5).articles
+    for module, name in ((digest.stories.similarity, "PARALLEL_INDEX_MIN"), (digest.stories.similarity, "PARALLEL_EVIDENCE_MIN"),
+                         (digest.stories.summarize, "PARALLEL_TELL_MIN")):
+        monkeypatch.setattr(module, name, 0)
+    monkeypatch.setattr(digest.stories.merge, "PARALLEL_READ_MIN", 10**9)
+    forks, threads = [], []
+    real_start, real_thread = digest.forking._start, digest.stories.arrays.ThreadPoolExecutor.submit
+    monkeypatch.setattr(digest.forking, "_start", lambda *args: forks.append(args) or real_start(*args))
+    monkeypatch.setattr(digest.stories.arrays.ThreadPoolExecutor, "submit", lambda pool, f, *args: threads.append(f) or real_thread(pool, f, *args))
+    monkeypatch.setattr(digest.stories.arrays.os, "cpu_count", lambda: 2)
+    stories, _ = merge_stories(articles, MergeConfig())
+    assert forks == []
+    assert [f.__name__ for f in threads] == ["_shingle_part", "_evidence", "_tell_part"]
+    assert any(len(s.articles) > 1 for s in stories)
+
+
+def test_work_on_a_second_thread_hands_back_its_result_or_raises_its_error(monkeypatch):
+    monkeypatch.setattr(digest.stories.arrays.os, "cpu_count", lambda: 2)
+    assert in_thread(np.sort, np.array([3, 1, 2]))().tolist() == [1, 2, 3]
+    assert in_thread(threading.current_thread)() is not threading.current_thread()
+    with pytest.raises(ValueError, match="invalid literal"):
+        in_thread(int, "seven")()
+    monkeypatch.setattr(digest.stories.arrays.os, "cpu_count", lambda: 1)
+    assert in_thread(threading.current_thread)() is threading.current_thread()  # one core: here and now
 
 
 def test_an_empty_paragraph_is_no_sentence_and_spoils_nothing_after_it():

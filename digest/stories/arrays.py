@@ -4,6 +4,9 @@ Codes pack two numbers into one int64 (``article * width + feature``), so that o
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 
@@ -69,3 +72,23 @@ def first_use(ids: np.ndarray) -> np.ndarray:
     """The distinct ids in order of first occurrence."""
     unique, first = np.unique(ids, return_index=True)
     return unique[np.argsort(first)]
+
+
+def in_thread(function, *args):
+    """Start ``function(*args)`` on a second thread and return a call that waits for its result (or raises its error).
+
+    For array arithmetic only: numpy lets go of the interpreter lock in its sorts, ufuncs and indexing, so two
+    threads use two cores, and unlike a forked process (``digest.forking.forked``) a thread maps no second copy of
+    this process's memory. On one core the function runs here and now."""
+    if (os.cpu_count() or 1) < 2:
+        result = function(*args)
+        return lambda: result
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-arrays")
+    future = pool.submit(function, *args)
+
+    def wait():
+        try:
+            return future.result()
+        finally:  # the thread is gone before anything else happens here (a later fork sees this thread alone)
+            pool.shutdown(wait=True)
+    return wait

@@ -20,12 +20,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from digest.models import Article, Diagnostic, Story
 from digest.settings.config import MergeConfig
 from digest.slugs import slugify, unique_slug
 from digest.stories.reading import Reading, ReadingMemo, read
 from digest.stories.summarize import tell_all
+
+if TYPE_CHECKING:
+    from digest.stories.similarity import Corpus
 
 
 @dataclass
@@ -69,6 +73,7 @@ def full_merge(articles: Sequence[Article], config: MergeConfig, memo: ReadingMe
     index = {a.id: i for i, a in enumerate(articles)}
     reading = read(articles, PARALLEL_READ_MIN, memo)
     pairs, corpus = _scored_pairs(articles, reading, config, stats)
+    corpus.forget_pairs()  # judged: not needed to tell the stories, nor kept
     groups = group(articles, index, pairs, config, stats)
     stories = _tell(articles, reading, groups)
     stats.stories = len(stories)
@@ -101,7 +106,7 @@ def editor_groups(articles: Sequence[Article], index: dict[str, int], config: Me
 # ---------------------------------------------------------------- judging pairs
 
 
-def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeConfig, stats: MergeStats) -> tuple[list[tuple[float, int, int]], object]:
+def _scored_pairs(articles: Sequence[Article], reading: Reading, config: MergeConfig, stats: MergeStats) -> tuple[list[tuple[float, int, int]], Corpus]:
     """Candidate pairs from the index that reach the threshold, strongest first; and the corpus they came from."""
     import numpy as np
 

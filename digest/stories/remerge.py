@@ -54,7 +54,7 @@ class _Features:
     day: int  # -1: undated or approximate
 
 
-_MERGE_ONLY = ("_shingle_parts", "_shingle_pairs", "_name_pairs")  # a Corpus's caches that only the full merge reads
+_MERGE_ONLY = ("_shingle_pairs", "_name_pairs", "shingle_key")  # a Corpus's tables that only the full merge reads
 
 
 class _Tables:
@@ -62,9 +62,12 @@ class _Tables:
 
     def __init__(self, run: MergeRun):
         merged: Corpus = run.corpus  # type: ignore[assignment]
-        self.shingle_holders, self.shingle_start = _holders(merged.shingles)  # made from the caches dropped below
+        # Shingle -> the articles holding it, as the full merge found them; and article -> its shingles.
+        self.shingle_holders, self.shingle_start = merged.shingle_holder, _starts(merged.shingle_key, len(merged.shingle_hashes))
+        self.article_shingles = merged.shingle_key[np.argsort(merged.shingle_holder, kind="stable")]
+        self.article_shingle_start = _starts(merged.shingle_holder, merged.n)
         corpus = copy.copy(merged)
-        for name in _MERGE_ONLY:  # most of its bytes: not held on to, nor written into the build's session
+        for name in _MERGE_ONLY:  # not held on to, nor written into the build's session
             corpus.__dict__.pop(name, None)
         reading: Reading = run.reading  # type: ignore[assignment]
         self.n = corpus.n
@@ -85,12 +88,18 @@ class _Tables:
             c = self.corpus
             w0, w1 = c.words.start[i], c.words.start[i + 1]
             n0, n1 = c.names.start[i], c.names.start[i + 1]
-            s0, s1 = c.shingles.start[i], c.shingles.start[i + 1]
+            s0, s1 = self.article_shingle_start[i], self.article_shingle_start[i + 1]
             found = self._features[i] = _Features(
-                c.shingle_hashes[c.shingles.codes[s0:s1] % c.shingles.width], c.words.codes[w0:w1] % c.words.width,
+                c.shingle_hashes[self.article_shingles[s0:s1]], c.words.codes[w0:w1] % c.words.width,
                 c.words.weights[w0:w1], float(c.word_norm[i]), c.names.codes[n0:n1] % c.names.width,
                 c.names.weights[n0:n1], int(c.day[i]))
         return found
+
+
+def _starts(keys: np.ndarray, width: int) -> np.ndarray:
+    """Where each key's run starts in these keys sorted (and where the last one ends): ``width + 1`` places, int32
+    when they fit (a large archive's shingles are tens of millions)."""
+    return np.r_[0, np.cumsum(np.bincount(keys, minlength=width), dtype=np.int32 if len(keys) < 2**31 else np.int64)]
 
 
 def _holders(table) -> tuple[np.ndarray, np.ndarray]:

@@ -16,16 +16,14 @@ Python (``digest.stories.reading``); everything after that is array arithmetic.
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from digest.forking import forked
 from digest.models import Article, DateSource
-from digest.stories.arrays import distinct, hash_order, ranges
+from digest.stories.arrays import distinct, hash_order, in_thread, ranges
 from digest.stories.reading import Reading
 from digest.stories.tokens import STOP_WORDS
 
@@ -106,7 +104,7 @@ class Corpus:
 
     def __init__(self, articles: Sequence[Article], reading: Reading, *, max_shared: int, neighbours: int):
         """``max_shared`` and ``neighbours``: which keys propose pairs, and how many (``key_pairs``). For large
-        archives on two cores, a second process finds the shingles of one part of the hash range and their pairs
+        archives on two cores, a second thread finds the shingles of one part of the hash range and their pairs
         while this one builds the word and name tables and then does the other part."""
         n = self.n = len(articles)
         vocabulary = reading.vocabulary
@@ -115,7 +113,7 @@ class Corpus:
         ids = reading.ids
         owner = reading.owner
         shingles = (ids, owner, stop, word_hash, n, max_shared, neighbours)
-        theirs = forked(_shingle_part, *shingles, (0, _SPLIT)) if n >= PARALLEL_INDEX_MIN else None
+        theirs = in_thread(_shingle_part, *shingles, (0, _SPLIT)) if n >= PARALLEL_INDEX_MIN else None
         self.day = np.array([_exact_day(a) for a in articles], dtype=np.int64)  # -1: undated or approximate
 
         # Content words, weighted TF-IDF: 1 + log(tf), times log((n + 1) / (df + 1)) + 1.
@@ -146,20 +144,16 @@ class Corpus:
             parts = [_shingle_part(*shingles, (0, _END_OF_HASHES))]
         else:
             parts = [theirs(), _shingle_part(*shingles, (_SPLIT, _END_OF_HASHES))]
-        self._shingle_parts = parts
         self.shingle_hashes = np.concatenate([p.hashes for p in parts])  # sorted: the parts are ranges in order
-        self.shingle_count = sum((np.bincount(p.owner, minlength=n) for p in parts), np.zeros(n, dtype=np.intp))
         self._shingle_pairs = _summed([(p.pairs, p.shared) for p in parts])
-
-    @functools.cached_property
-    def shingles(self) -> _Table:
-        """The shingle table, article by article, shingles numbered in hash order: what a preview re-merge
-        looks articles up in (``digest.stories.remerge``); a build never needs it."""
-        width, offset, codes = len(self.shingle_hashes), 0, []
-        for part in self._shingle_parts:
-            codes.append(part.owner.astype(np.int64) * width + (part.key + offset))
-            offset += len(part.hashes)
-        return _Table.build(distinct(np.concatenate(codes)), width, self.n)
+        # Which articles hold each shingle: (shingle, article) entries in shingle order, shingles numbered in hash
+        # order; what a re-merge looks new versions up in (``digest.stories.remerge``). The parts go: what they
+        # hold besides is in the two arrays above.
+        offsets = np.cumsum([0] + [len(p.hashes) for p in parts[:-1]])
+        self.shingle_key = np.concatenate([p.key + np.int32(offset) for p, offset in zip(parts, offsets)])
+        self.shingle_holder = np.concatenate([p.owner for p in parts])
+        del parts
+        self.shingle_count = np.bincount(self.shingle_holder, minlength=n)
 
     def candidates(self, min_keys: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs (a < b) sharing at least ``min_keys`` rare shingles or rare names, never all pairs; and how
@@ -171,13 +165,17 @@ class Corpus:
         shared = np.where(shingle_codes[pos] == codes, shingle_counts[pos], 0) if len(shingle_codes) else np.zeros(len(codes), dtype=np.int64)
         return codes // self.n, codes % self.n, shared
 
+    def forget_pairs(self) -> None:
+        """Let go of the pairs the keys proposed (``candidates``), once judged: a tenth of a large archive's tables."""
+        self._shingle_pairs = self._name_pairs = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+
     def evidence(self, a: np.ndarray, b: np.ndarray, shared_shingles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(text, words, names) for each pair, each in [0, 1]; many pairs are judged in two halves on two cores
         (each pair's evidence is its own: the halves give exactly what one pass gives)."""
         if len(a) < PARALLEL_EVIDENCE_MIN:
             return self._evidence(a, b, shared_shingles)
         half = len(a) // 2
-        theirs = forked(self._evidence, a[half:], b[half:], shared_shingles[half:])
+        theirs = in_thread(self._evidence, a[half:], b[half:], shared_shingles[half:])
         mine = self._evidence(a[:half], b[:half], shared_shingles[:half])
         return tuple(np.concatenate(parts) for parts in zip(mine, theirs()))  # type: ignore[return-value]
 
@@ -211,9 +209,11 @@ def merge_score(config, text, words, names):
 
 # Archives from this many articles find their shingles and shingle pairs on two cores (``Corpus``).
 PARALLEL_INDEX_MIN = 3000
-# From this many pairs to judge, ``Corpus.evidence`` judges half of them in a second process.
+# From this many pairs to judge, ``Corpus.evidence`` judges half of them on a second thread. The index and the
+# evidence are array arithmetic, which numpy does outside the interpreter lock: threads, not forked processes, which
+# would map, and count, the merge stage's memory twice.
 PARALLEL_EVIDENCE_MIN = 20_000
-# The second process takes the shingles with hashes below this, this one the rest (after its word and name tables).
+# The second thread takes the shingles with hashes below this, this one the rest (after its word and name tables).
 _END_OF_HASHES = 1 << 64
 _SPLIT = int(_END_OF_HASHES * 0.6)
 

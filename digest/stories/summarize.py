@@ -17,10 +17,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from digest.forking import forked
 from digest.models import Article, OutletAddition
 from digest.read.text import split_sentences
-from digest.stories.arrays import dense_ids, distinct, ranges
+from digest.stories.arrays import dense_ids, distinct, in_thread, ranges
 from digest.stories.facts import acronyms, common_form, restated_rows
 from digest.stories.reading import Reading, cut_sentence
 from digest.stories.tokens import STOP_WORDS
@@ -37,9 +36,11 @@ def tell_all(articles: Sequence[Article], reading: Reading, stories: Sequence[Se
     """(headline, summary, adds) of each story, given as indices of its versions in date order."""
     told: list[Told | None] = [None] * len(stories)
     multi = [k for k, versions in enumerate(stories) if len(versions) > 1]
-    # Many multi-version stories: the later ones are told by a second process while this one tells the rest.
+    # Many multi-version stories: the later ones are told on a second thread while this one tells the rest (a
+    # thread, not a forked process: the sorts and searches that are most of it run outside the interpreter lock, and
+    # a fork of the merge stage's process would map, and count, its memory twice).
     split = _split(reading, [stories[k] for k in multi]) if len(multi) >= PARALLEL_TELL_MIN else len(multi)
-    theirs = forked(_tell_part, articles, reading, [stories[k] for k in multi[split:]]) if split < len(multi) else None
+    theirs = in_thread(_tell_part, articles, reading, [stories[k] for k in multi[split:]]) if split < len(multi) else None
     for k, versions in enumerate(stories):
         if len(versions) == 1:
             article = articles[versions[0]]
@@ -56,8 +57,8 @@ PARALLEL_TELL_MIN = 1000
 
 
 def _split(reading: Reading, stories: Sequence[Sequence[int]]) -> int:
-    """Where to cut the stories so that this process (which also tells the single versions) and the second one
-    (which also sends its part back) finish together; the work is measured by the tokens of the versions."""
+    """Where to cut the stories so that this thread (which also tells the single versions) and the second one
+    finish together; the work is measured by the tokens of the versions."""
     if not stories:
         return 0
     tokens = reading.token_start[1:] - reading.token_start[:-1]
@@ -203,7 +204,8 @@ class _Versions:
         row_end = np.searchsorted(self.row_version, np.arange(1, len(self.version) + 1)).tolist()
         added = np.flatnonzero(self.adds).tolist()
         added_at = 0
-        place = self.reading.sentences[self.row, 2:].tolist()  # (paragraph, begin, end) of each version's sentence
+        # (paragraph, begin, end) of each sentence that adds: a list for every sentence would cost more than the rest.
+        place = dict(zip(added, self.reading.sentences[self.row[added], 2:].tolist()))
         normalised: dict = {}  # (article id, paragraph) -> its text as the sentences were cut from it
 
         def sentence(article: Article, r: int) -> str:
