@@ -8,13 +8,15 @@ and name is) before it compares anything: at 10,000 articles that is seconds, to
   and put in the kept tables' terms: their shingles, words and names weighed with the kept rarities;
 - their candidate pairs come from the kept inverted index, by the full merge's rules (a key shared by 2 to
   ``max_shared`` articles, each paired with its ``neighbours`` nearest in first-seen order, two shared keys), and
-  are judged with the same evidence and threshold; the kept pairs of unchanged articles stand;
+  are judged with the same evidence and threshold; the kept pairs of unchanged articles stand, but for those
+  whose comparisons the save shifts (a key many hold pairs only nearest holders: ``digest.stories.shifts``),
+  which are judged again;
 - the groups are formed again from all pairs (editor settings first, strongest pairs first: cheap), and only the
   stories whose versions changed are told again; every other story comes back as the very ``Story`` object of the
   last build, so the later stages' memos recognise it at once.
 
 The kept rarities are those of the last full merge: an edit shifts them slightly, so a pair at the very edge of
-the threshold can be judged differently than a full merge would (``digest build`` always merges in full). A full
+the threshold can be judged differently than a full merge would (``digest build --clean`` merges in full). A full
 merge runs again when the settings change, when a save touches many articles, and once the articles changed since
 the last full merge pass ``FULL_AGAIN_SHARE`` of the archive.
 """
