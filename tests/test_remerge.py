@@ -6,7 +6,7 @@ import random
 import sys
 from dataclasses import replace
 
-from helpers import REPO, article, budget, flood, flood_rereport
+from helpers import REPO, article, budget, clean_tree, flood, flood_rereport, invoke, published_tree
 
 from digest.settings.config import MergeConfig
 from digest.stories.merge import merge_stories
@@ -101,6 +101,20 @@ def test_deleting_adding_and_editing_near_identical_notes_gives_what_a_full_merg
             full, _ = merge_stories(articles, config)
             assert told(incremental) == told(full), f"seed {seed}, step {step} ({kind})"
         assert remerger.full_merges == 1, "every step re-merged"
+
+
+def test_a_build_after_deleting_one_of_many_near_identical_notes_is_a_clean_builds_site(tmp_path, monkeypatch):
+    rng = random.Random(54)  # 62 notes; deleting note-3 gave 9 stories where a clean build made 2
+    (tmp_path / "content").mkdir()
+    for i in range(rng.randint(45, 120)):
+        note = near_duplicate(rng, f"note-{i}")
+        (tmp_path / "content" / f"note-{i}.md").write_text(
+            f"---\ntitle: {note.headline}\ndate: {note.date.value.isoformat()}\noutlet: {note.outlet}\n---\n{note.paragraphs[0]}\n", encoding="utf-8")
+    invoke("build", "--no-search", cwd=tmp_path, check=True)
+    (tmp_path / "content" / "note-3.md").unlink()
+    invoke("build", "--no-search", cwd=tmp_path, check=True)
+    monkeypatch.chdir(tmp_path)
+    assert published_tree(tmp_path / "output") == clean_tree(tmp_path)
 
 
 def test_editor_settings_and_large_changes_merge_in_full():
