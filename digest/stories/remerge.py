@@ -83,6 +83,11 @@ class _Tables:
         self.name_holders, self.name_start = _holders(corpus.names)
         self._features: dict[int, _Features] = {}
 
+    def __getstate__(self) -> dict:
+        # The features worked out so far are views of the tables' arrays, copied when pickled: cheaper to work out
+        # again than to write into each build's session delta (a re-merge may judge dozens of kept articles).
+        return {**self.__dict__, "_features": {}}
+
     def features(self, i: int) -> _Features:
         """A kept article's features, worked out from the tables when first asked for."""
         found = self._features.get(i)
