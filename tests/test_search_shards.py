@@ -127,3 +127,44 @@ def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp
     assert tree(edited / "output" / "pagefind") == tree(cold / "output" / "pagefind")
     pages = {path: data for path, data in tree(edited / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
     assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
+
+
+def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_build(corpus_site, tmp_path, monkeypatch):
+    """The binary ``PAGEFIND_BINARY_PATH`` names (as ``python -m pagefind`` honours it) is what runs, once a shard;
+    when a run fails, the build says what the indexer said and publishes nothing."""
+    from pagefind_bin import get_executable
+
+    runs, fails = tmp_path / "runs.log", tmp_path / "fail"
+    indexer = tmp_path / "indexer.sh"
+    indexer.write_text(f'#!/bin/sh\necho "$@" >> "{runs}"\n'
+                       f'if [ -e "{fails}" ]; then echo "cannot read the site: disk on fire"; exit 3; fi\n'
+                       f'exec "{get_executable()}" "$@"\n', encoding="utf-8")
+    indexer.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(indexer))
+    invoke("build", cwd=corpus_site, check=True)
+    output = corpus_site / "output"
+    names = shards(output)
+    sites = sorted(line.split("--site ")[1].split()[0].rsplit("/", 1)[1] for line in runs.read_text(encoding="utf-8").splitlines())
+    assert sites == names and len(names) >= 2
+    assert all((output / "pagefind" / name / "pagefind.js").is_file() for name in names)
+
+    def site() -> dict[str, bytes]:  # the pages and the index (the cache keeps compiled templates at once)
+        return {path: data for path, data in tree(output).items() if not path.startswith(".digest-cache/templates")}
+
+    published = site()
+    fails.touch()
+    note = corpus_site / "content" / "dam-valley.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    result = invoke("build", cwd=corpus_site)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "the search indexer (pagefind) failed: cannot read the site: disk on fire" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert site() == published
+
+    not_a_program = tmp_path / "pagefind.txt"
+    not_a_program.write_text("not a program\n", encoding="utf-8")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(not_a_program))
+    result = invoke("build", cwd=corpus_site)
+    assert result.returncode == 2 and "the search indexer (pagefind) could not start" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert site() == published

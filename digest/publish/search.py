@@ -18,10 +18,13 @@ memory and re-indexing time; more would cost the browser a request per shard for
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import math
 import os
 import re
+import selectors
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -214,36 +217,82 @@ def _reindex(rel: str, manifest: Mapping[str, str], old: SearchState, new: Searc
 
 
 def _run_pagefind(staging: Path, shards: Mapping[str, list[str]], output: Path) -> None:
-    """Index each shard by a Pagefind run of its own, over a folder of links to its pages, a few runs at once."""
+    """Index each shard by a Pagefind run of its own, over a folder of links to its pages, a few runs at once.
+    A shard's links are made just before its run starts (the first run need not wait for every shard's), and a
+    run that ends makes room for the next at once, whichever of those running it is."""
     work = staging / WORK_DIR
     remove_tree(work)
     link = linker()
-    for name, pages in shards.items():
-        for rel in pages:
-            (work / name / rel).parent.mkdir(parents=True, exist_ok=True)
-            link(staging / rel, work / name / rel)
+    command = _pagefind_command()
     waiting = list(shards)
     at_once = 2 if max((len(pages) for pages in shards.values()), default=0) <= SMALL_SHARD else 1
-    running: list[tuple[str, subprocess.Popen[str]]] = []
+    running: dict[int, _Run] = {}  # by the file descriptor of its output
+    with selectors.DefaultSelector() as ended:
+        try:
+            while waiting or running:
+                while waiting and len(running) < at_once:
+                    name = waiting.pop(0)
+                    for rel in shards[name]:
+                        (work / name / rel).parent.mkdir(parents=True, exist_ok=True)
+                        link(staging / rel, work / name / rel)
+                    run = _Run(_start_pagefind(command, work / name, staging / SEARCH_DIR / name, output))
+                    running[run.fd] = run
+                    ended.register(run.fd, selectors.EVENT_READ)
+                for key, _ in ended.select():
+                    run = running[key.fd]
+                    if run.read():
+                        continue
+                    ended.unregister(key.fd)
+                    del running[key.fd]
+                    if run.process.wait() != 0:
+                        errors = run.output.decode("utf-8", "replace").strip()
+                        raise BuildError(f"the search indexer (pagefind) failed: {errors}", str(output))
+        finally:
+            for run in running.values():
+                run.process.kill()
+                run.process.wait()
+            remove_tree(work)
+
+
+class _Run:
+    """A running Pagefind and what it has printed so far (with ``--quiet``, errors only)."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        self.process, self.fd, self.output = process, process.stdout.fileno(), b""
+
+    def read(self) -> bool:
+        """Take what it printed since; False once it has closed its output (it has ended, or is ending)."""
+        data = os.read(self.fd, 65536)
+        self.output += data
+        if not data:
+            self.process.stdout.close()  # type: ignore[union-attr]
+        return bool(data)
+
+
+def _pagefind_command() -> list[str]:
+    """Pagefind's binary itself, looked for as ``python -m pagefind`` looks (``PAGEFIND_BINARY_PATH``, the extended
+    binary's wheel, the pagefind[bin] wheel, the PATH), so that no Python starts only to hand over to it (~60 ms a
+    run, and a build runs it once a shard). Not by importing ``pagefind.service``, which imports asyncio (~0.1 s).
+    Nothing found: ``python -m pagefind``, which then says what is missing."""
+    found = os.environ.get("PAGEFIND_BINARY_PATH")
+    for wheel in ("pagefind_bin_extended", "pagefind_bin"):
+        if found:
+            break
+        try:
+            found = str(importlib.import_module(wheel).get_executable())
+        except Exception:  # noqa: BLE001 - not installed, or no binary for this platform in it: look further
+            continue
+    found = found or shutil.which("pagefind_extended") or shutil.which("pagefind")
+    return [found] if found and os.path.isfile(found) else [sys.executable, "-m", "pagefind"]
+
+
+def _start_pagefind(command: list[str], site: Path, bundle: Path, output: Path) -> subprocess.Popen[bytes]:
     try:
-        while waiting or running:
-            while waiting and len(running) < at_once:
-                name = waiting.pop(0)
-                running.append((name, _start_pagefind(work / name, staging / SEARCH_DIR / name)))
-            name, process = running.pop(0)
-            errors, _ = process.communicate()
-            if process.returncode != 0:
-                raise BuildError(f"the search indexer (pagefind) failed: {errors.strip()}", str(output))
-    finally:
-        for _, process in running:
-            process.kill()
-            process.wait()
-        remove_tree(work)
-
-
-def _start_pagefind(site: Path, bundle: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(bundle), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
-    )
+        return subprocess.Popen(
+            [*command, "--site", str(site), "--output-path", str(bundle), "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
+        )
+    except OSError as error:  # a PAGEFIND_BINARY_PATH that is not a program, say
+        raise BuildError(f"the search indexer (pagefind) could not start: {command[0]}: {error.strerror}", str(output)) from error

@@ -10,12 +10,11 @@ from markdown_it import MarkdownIt
 
 from digest.models import Article, ArticleDate, DateSource, Diagnostic, ParsedDocument, SourceDocument
 from digest.read.front_matter import FrontMatter, read_front_matter
+from digest.read.plain_markdown import PLAIN_URL, render_plain
 from digest.settings.config import CaptureConfig
 from digest.slugs import slugify
 
-# An address markdown-it's normalizeLink gives back as it is: a lower-case http(s) host, then a path of letters,
-# digits and ``-._~/`` (nothing it would percent-encode, punycode or lower-case). Most links in notes are such.
-_PLAIN_URL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/[A-Za-z0-9._~/-]*)?")
+_PLAIN_URL = re.compile(PLAIN_URL)
 
 
 class _Markdown(MarkdownIt):
@@ -45,13 +44,14 @@ def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> 
         if key not in KNOWN_KEYS:
             diagnostics.append(Diagnostic(doc.path, front.line(key), f"unknown front matter key '{key}' is kept but not used"))
 
-    tokens = _MARKDOWN.parse(front.body)
+    plain = render_plain(front.body)  # most notes: the same HTML and texts, without markdown-it's parser
+    tokens = _MARKDOWN.parse(front.body) if plain is None else []
     title = front.text("title", diagnostics) or _first_heading(tokens)
     if not title:
         return ParsedDocument(
             doc.path, (), (*diagnostics, Diagnostic(doc.path, 1, "no headline: add 'title:' to the front matter or start the body with '# Headline': skipped"))
         )
-    html = _MARKDOWN.renderer.render(_drop_title_heading(tokens, title), _MARKDOWN.options, {})
+    html = _MARKDOWN.renderer.render(_drop_title_heading(tokens, title), _MARKDOWN.options, {}) if plain is None else plain.html
     if not html.strip():
         return ParsedDocument(
             doc.path,
@@ -81,7 +81,7 @@ def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> 
         line=front.body_line,
         kind="note",
         headline=title,
-        paragraphs=tuple(_paragraph_texts(tokens)),
+        paragraphs=tuple(_paragraph_texts(tokens)) if plain is None else plain.paragraphs,
         outlet=front.text("outlet", diagnostics),
         author=front.text("author", diagnostics),
         credit=front.text("credit", diagnostics),
