@@ -8,13 +8,15 @@ and name is) before it compares anything: at 10,000 articles that is seconds, to
   and put in the kept tables' terms: their shingles, words and names weighed with the kept rarities;
 - their candidate pairs come from the kept inverted index, by the full merge's rules (a key shared by 2 to
   ``max_shared`` articles, each paired with its ``neighbours`` nearest in first-seen order, two shared keys), and
-  are judged with the same evidence and threshold; the kept pairs of unchanged articles stand;
+  are judged with the same evidence and threshold; the kept pairs of unchanged articles stand, but for those
+  whose comparisons the save shifts (a key many hold pairs only nearest holders: ``digest.stories.shifts``),
+  which are judged again;
 - the groups are formed again from all pairs (editor settings first, strongest pairs first: cheap), and only the
   stories whose versions changed are told again; every other story comes back as the very ``Story`` object of the
   last build, so the later stages' memos recognise it at once.
 
 The kept rarities are those of the last full merge: an edit shifts them slightly, so a pair at the very edge of
-the threshold can be judged differently than a full merge would (``digest build`` always merges in full). A full
+the threshold can be judged differently than a full merge would (``digest build --clean`` merges in full). A full
 merge runs again when the settings change, when a save touches many articles, and once the articles changed since
 the last full merge pass ``FULL_AGAIN_SHARE`` of the archive.
 """
@@ -32,6 +34,7 @@ from digest.models import Article, Story
 from digest.settings.config import MergeConfig
 from digest.stories.merge import MergeRun, MergeStats, _date_order, _seen_key, editor_groups, full_merge, group, story_key_groups, story_slugs
 from digest.stories.reading import Reading, ReadingMemo, read_fresh
+from digest.stories.shifts import KeyHolders, holders_among, kept_places
 from digest.stories.similarity import Corpus, inverse_frequency, merge_score, pair_evidence, vocabulary_tables, word_shingles
 from digest.stories.summarize import tell_all
 
@@ -79,6 +82,11 @@ class _Tables:
         self.unseen_idf = float(inverse_frequency(1, self.n))  # a word or name one article holds
         self.name_holders, self.name_start = _holders(corpus.names)
         self._features: dict[int, _Features] = {}
+
+    def __getstate__(self) -> dict:
+        # The features worked out so far are views of the tables' arrays, copied when pickled: cheaper to work out
+        # again than to write into each build's session delta (a re-merge may judge dozens of kept articles).
+        return {**self.__dict__, "_features": {}}
 
     def features(self, i: int) -> _Features:
         """A kept article's features, worked out from the tables when first asked for."""
@@ -177,12 +185,12 @@ class Remerger:
         assert tables is not None
         stats = MergeStats(articles=len(articles))
         touched = {a.id for a in edited} | set(removed)
+        left = [(f, self.seen[i]) for i in touched if (f := self._version(i)) is not None]  # the versions this save takes away
         for article_id in touched:
             self.changed.pop(article_id, None)
             if article_id in tables.index:
                 self.gone.add(article_id)
-            for other in self.pairs.pop(article_id, {}):
-                self.pairs[other].pop(article_id, None)
+            self._unpair(article_id)
         self.articles = {a.id: a for a in articles}
         seen = self.seen
         for article in edited:
@@ -192,10 +200,17 @@ class Remerger:
         ordered = sorted(articles, key=lambda a: seen[a.id])
         rank = {a.id: i for i, a in enumerate(ordered)}
         self.changed.update(zip((a.id for a in edited), self._read(edited)))
+        # Unchanged articles whose comparisons a version coming or going shifts are judged again too.
+        versions = [(f, key, 1) for f, key in left] + [(self.changed[a.id], seen[a.id], 0) for a in edited]
+        moved = KeyHolders(tables, self.changed, self.gone, seen, config)
+        shifted = sorted(set().union(*(moved.shifted(*version) for version in versions)) - touched, key=rank.__getitem__)
+        for article_id in shifted:
+            self._unpair(article_id)
+        judging = [*shifted, *(a.id for a in edited)]
         # What may group differently: the edited articles, what they now pair with, and the stories they left.
-        seeds = {a.id for a in edited} | {a.id for t in touched if t in self.story_of for a in self.story_of[t].articles}
-        for k, article in enumerate(edited):
-            for score, a, b in self._judge(article, {a.id for a in edited[:k]}, rank, config, stats):
+        seeds = {*judging} | {a.id for t in touched if t in self.story_of for a in self.story_of[t].articles}
+        for k, article_id in enumerate(judging):
+            for score, a, b in self._judge(article_id, set(judging[:k]), rank, config, stats):
                 self.pairs.setdefault(a, {})[b] = score
                 self.pairs.setdefault(b, {})[a] = score
                 seeds.add(b)
@@ -211,6 +226,10 @@ class Remerger:
         stories = self._tell(ordered, rank, sub, groups, affected | touched)
         stats.stories = len(stories)
         return stories, stats
+
+    def _unpair(self, article_id: str) -> None:
+        for other in self.pairs.pop(article_id, {}):
+            self.pairs[other].pop(article_id, None)
 
     def _reach(self, seeds: set[str], articles: Sequence[Article], config: MergeConfig) -> set[str]:
         """Every article joined to the seeds by a pair, an editor's group or a story: all that may regroup."""
@@ -230,6 +249,20 @@ class Remerger:
                     reached.add(other)
                     todo.append(other)
         return reached
+
+    def _current(self, article_id: str) -> _Features:
+        """A present article's version, in the kept tables' terms."""
+        tables = self.tables
+        assert tables is not None
+        found = self.changed.get(article_id)
+        return tables.features(tables.index[article_id]) if found is None else found
+
+    def _version(self, article_id: str) -> _Features | None:
+        """The version of an article the last call merged, in the kept tables' terms."""
+        tables, found = self.tables, self.changed.get(article_id)
+        assert tables is not None
+        kept = found is None and article_id in tables.index and article_id not in self.gone
+        return tables.features(tables.index[article_id]) if kept else found
 
     def _read(self, edited: list[Article]) -> list[_Features]:
         """The edited articles' features, weighed with the kept rarities."""
@@ -265,28 +298,28 @@ class Remerger:
         known = ids < len(idf)
         return np.where(known, idf[np.minimum(ids, len(idf) - 1)] if len(idf) else unseen, unseen)
 
-    def _judge(self, article: Article, judged: set[str], rank: dict[str, int], config: MergeConfig, stats: MergeStats) -> list[tuple[float, str, str]]:
-        """The pairs of one edited article that reach the threshold, but those with an edited article ``judged``
-        before it in this call (that one's pairs already hold them)."""
+    def _judge(self, article_id: str, judged: set[str], rank: dict[str, int], config: MergeConfig, stats: MergeStats) -> list[tuple[float, str, str]]:
+        """The pairs of one article (edited, or shifted by an edit) that reach the threshold, but those with an
+        article ``judged`` before it in this call (that one's pairs already hold them)."""
         tables = self.tables
         assert tables is not None
-        mine = self.changed[article.id]
-        shared_shingles = self._neighbours(article.id, mine.shingles, tables.corpus.shingle_hashes, tables.shingle_holders,
+        mine = self._current(article_id)
+        shared_shingles = self._neighbours(article_id, mine.shingles, tables.corpus.shingle_hashes, tables.shingle_holders,
                                            tables.shingle_start, lambda f: f.shingles, rank, config)
-        shared_names = self._neighbours(article.id, mine.names, None, tables.name_holders, tables.name_start,
+        shared_names = self._neighbours(article_id, mine.names, None, tables.name_holders, tables.name_start,
                                         lambda f: f.names, rank, config)
         candidates = sorted(({other for other, count in shared_shingles.items() if count >= 2}
                              | {other for other, count in shared_names.items() if count >= 2}) - judged)
         stats.candidates += len(candidates)
         found = []
         for other in candidates:
-            theirs = self.changed[other] if other in self.changed else tables.features(tables.index[other])
+            theirs = self._current(other)
             if mine.day >= 0 and theirs.day >= 0 and abs(mine.day - theirs.day) > config.window_days:
                 continue
             stats.compared += 1
             score = float(merge_score(config, *_evidence(shared_shingles.get(other, 0), mine, theirs)))
             if score >= config.threshold:
-                found.append((score, article.id, other))
+                found.append((score, article_id, other))
         return found
 
     def _neighbours(self, me: str, keys: np.ndarray, kept_keys: np.ndarray | None, holders: np.ndarray, start: np.ndarray,
@@ -294,23 +327,17 @@ class Remerger:
         """Per other article: how many of my rare keys it holds within ``neighbours`` of me in first-seen order."""
         tables = self.tables
         assert tables is not None
-        if kept_keys is None:  # names: their ids are places in the kept vocabulary
-            at = np.where(keys < len(start) - 1, keys, -1)
-        elif len(kept_keys):  # shingles: look their hashes up
-            pos = np.minimum(np.searchsorted(kept_keys, keys), len(kept_keys) - 1)
-            at = np.where(kept_keys[pos] == keys, pos, -1)
-        else:
-            at = np.full(len(keys), -1)
+        at = kept_places(keys, kept_keys, start)
         held = np.where(at >= 0, start[at + 1] - start[at], 0)
         ids, gone, changed = tables.ids, self.gone, self.changed
         counts: dict[str, int] = {}
-        edited_holders = _holders_among(keys, {k: keys_of(f) for k, f in changed.items() if k != me})
+        edited_holders = holders_among(keys, {k: keys_of(f) for k, f in changed.items() if k != me})
         # A key no kept article holds, or held by too many even after the edits, proposes nothing.
         edited = np.fromiter(edited_holders, dtype=keys.dtype, count=len(edited_holders))
         worth = ((held >= 1) & (held <= config.max_shared + len(gone))) | np.isin(keys, edited)
         for key, f in zip(keys[worth].tolist(), at[worth].tolist()):
             holders_here = [ids[h] for h in holders[start[f] : start[f + 1]].tolist()] if f >= 0 else []
-            holders_here = [h for h in holders_here if h not in gone] + edited_holders.get(key, [])
+            holders_here = [h for h in holders_here if h not in gone and h != me] + edited_holders.get(key, [])
             if not holders_here or len(holders_here) + 1 > config.max_shared:
                 continue
             holders_here.sort(key=rank.__getitem__)
@@ -352,15 +379,6 @@ class Remerger:
         """The last build's Story object when this one equals it, so later stages' memos know it at once."""
         previous = self.story_of.get(story.articles[0].id)
         return previous if previous is not None and (previous is story or previous == story) else story
-
-
-def _holders_among(keys: np.ndarray, others: dict[str, np.ndarray]) -> dict[int, list[str]]:
-    """Key -> the other edited articles holding it."""
-    found: dict[int, list[str]] = {}
-    for other, their_keys in others.items():
-        for key in np.intersect1d(keys, their_keys, assume_unique=True).tolist():
-            found.setdefault(key, []).append(other)
-    return found
 
 
 def _evidence(shared_shingles: int, a: _Features, b: _Features) -> tuple:
