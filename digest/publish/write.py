@@ -250,12 +250,11 @@ def _spare_files(staging: Path) -> dict[str, str] | None:
         (staging / SPARE_STAMP).unlink()
     except (OSError, UnicodeDecodeError):
         return None
-    listed = staging / CACHE_DIR / MANIFEST
     try:
-        data = listed.read_bytes()
+        data = (staging / CACHE_DIR / MANIFEST).read_bytes()
     except OSError:
         return None
-    manifest = _read_manifest(staging / CACHE_DIR) if site_hash(data) == stamp else {}
+    manifest = _parse_manifest(data) if site_hash(data) == stamp else {}
     if not manifest:
         return None
     return {**{rel: digest for rel, digest in manifest.items() if isinstance(digest, str)}, MARKER: "", SPARE_IGNORE: ""}
@@ -331,10 +330,17 @@ def _save_site_record(cache_dir: Path, record: SiteRecord | None, old: SiteRecor
 
 def _read_manifest(cache_dir: Path) -> dict[str, str]:
     try:
-        data = json.loads((cache_dir / MANIFEST).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+        return _parse_manifest((cache_dir / MANIFEST).read_bytes())
+    except OSError:
         return {}
+
+
+def _parse_manifest(data: bytes) -> dict[str, str]:
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError included
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def _index_search(staging: Path, output: Path, manifest: dict[str, str], previous: dict[str, str], search: bool) -> None:
