@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 
 from digest.errors import BuildError
@@ -141,6 +142,30 @@ def give_back_memory() -> None:
     except (OSError, AttributeError):
         return
     trim(0)
+
+
+@contextmanager
+def large_blocks_mapped() -> Iterator[None]:
+    """While in this block, the C library maps each block of 128 KiB or more on its own and unmaps it when freed.
+
+    By default it raises that bar (up to 32 MiB) as large blocks are freed, and blocks below it come from its heaps.
+    The parse stage receives the workers' results in such blocks (pickled, then unpickled into the articles every
+    later stage keeps): from the heap, each freed block leaves a hole between articles that the process holds to
+    the end, and that a forked render worker maps again. Afterwards the bar is set to the default's ceiling, where
+    the merge's arrays come from the heaps as they would. A no-op where the C library has no ``mallopt``."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        yield
+        return
+    mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    try:
+        yield
+    finally:
+        mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 
 
 class Turns:

@@ -68,3 +68,36 @@ def test_a_spawned_worker_does_not_map_what_its_parent_holds():
     assert spawned(_resident_mib)() < parent - 250
     assert forked(_resident_mib)() > 300  # what a fork maps, for comparison
     del held
+
+
+def _mapped_bytes() -> int:
+    """Bytes the C library has mapped on their own for large blocks (glibc's ``mallinfo2().hblkhd``)."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in
+                    ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    mallinfo2 = ctypes.CDLL(None).mallinfo2
+    mallinfo2.restype = MallInfo2
+    return mallinfo2().hblkhd
+
+
+def _block_mapped(size: int) -> bool:
+    before = _mapped_bytes()
+    block = bytearray(size)
+    mapped = _mapped_bytes() - before >= size
+    del block
+    return mapped
+
+
+def test_while_large_blocks_are_mapped_each_is_its_own_mapping_and_not_after():
+    import ctypes
+
+    from digest.forking import large_blocks_mapped
+
+    if not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("needs glibc's mallinfo2")
+    with large_blocks_mapped():
+        assert _block_mapped(256 * 1024) and _block_mapped(4 * 2**20)
+    assert not _block_mapped(256 * 1024) and not _block_mapped(4 * 2**20)  # from the heap, as the merge's arrays

@@ -77,10 +77,10 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         return _digest(config, articles, stories, diagnostics)
     # Imported here, not at the top: a build whose memo matches never needs them (nor numpy).
     from digest.classify.filing import classify_stories
-    from digest.forking import give_back_memory
+    from digest.forking import give_back_memory, large_blocks_mapped
     from digest.stories.merge import merge_stories
 
-    with timings.stage("parse"):
+    with timings.stage("parse"), large_blocks_mapped():
         parsed, as_promised = parse_all(docs, config, cache, diagnostics)
         parse_problems = tuple(d for result in parsed for d in result.diagnostics)
         diagnostics += [_under(content, d) for d in parse_problems]
