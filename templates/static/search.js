@@ -1,7 +1,9 @@
 /* The search page: Pagefind's index, queried from the browser. A classic script (module
    scripts do not load from file://); the index itself needs a web server, so opened from
    disk the page says so and keeps its links to the archive. The index comes in shards
-   (pagefind/shards.json lists them): the first is loaded, the others merged into it. */
+   (pagefind/shards.json lists them): the first is loaded, the others merged into it. Pages edited since
+   their shard was indexed are in a shard of recent edits, searched beside the others; what the others
+   still hold of those pages (listed as superseded: an older copy, or a deleted page) is dropped. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -12,6 +14,7 @@
   var fallback = document.getElementById("search-fallback");
   var loading = null;
   var latest = 0;
+  var SHOWN = 20;
 
   function say(text) { status.textContent = text; }
 
@@ -32,12 +35,20 @@
           if (!response.ok) throw new Error(response.status + " " + list);
           return response.json();
         }).then(function (index) {
-          var shards = index.shards.map(function (name) { return new URL(name + "/", list).href; });
+          var shard = function (name) { return new URL(name + "/", list).href; };
+          var shards = index.shards.map(shard);
           if (!shards.length) return null; // a site with nothing to search
+          var superseded = new Set((index.superseded || []).map(function (page) { return new URL("../" + page, list).href; }));
           return import(shards[0] + "pagefind.js").then(function (pagefind) {
             return pagefind.options({ excerptLength: 30 }).then(function () {
               return Promise.all(shards.slice(1).map(function (shard) { return pagefind.mergeIndex(shard, { excerptLength: 30 }); }));
-            }).then(function () { return pagefind; });
+            }).then(function () {
+              // An instance of its own, so that its results can be told from the stale copies they replace.
+              var recent = index.recent ? pagefind.createInstance({ basePath: shard(index.recent) }) : null;
+              return recent && recent.options({ excerptLength: 30 }).then(function () { return recent; });
+            }).then(function (recent) {
+              return { shards: pagefind, recent: recent || null, superseded: superseded };
+            });
           });
         });
       }
@@ -74,15 +85,30 @@
                        : "Nothing found for “" + query + "”.");
   }
 
+  // The data of the best results, in order of score, up to SHOWN: those of the recent edits as they are, the
+  // others unless they are a superseded page's (only their data names their page, so it is loaded in turns).
+  function best(found, superseded, kept) {
+    var turn = found.splice(0, SHOWN - kept.length);
+    if (!turn.length) return Promise.resolve(kept);
+    return Promise.all(turn.map(function (r) { return r.result.data(); })).then(function (data) {
+      data.forEach(function (page, at) { if (turn[at].recent || !superseded.has(pageUrl(page.url))) kept.push(page); });
+      return kept.length < SHOWN ? best(found, superseded, kept) : kept;
+    });
+  }
+
   function search(query) {
     var ticket = ++latest;
     query = query.trim();
     if (!query) { list.textContent = ""; say(""); return; }
     say("Searching…");
-    load().then(function (pagefind) {
-      if (!pagefind) return [];
-      return pagefind.search(query).then(function (found) {
-        return Promise.all(found.results.slice(0, 20).map(function (r) { return r.data(); }));
+    load().then(function (index) {
+      if (!index) return [];
+      var none = { results: [] };
+      return Promise.all([index.shards.search(query), index.recent ? index.recent.search(query) : none]).then(function (found) {
+        var tagged = function (recent) { return function (result) { return { result: result, recent: recent }; }; };
+        var results = found[0].results.map(tagged(false)).concat(found[1].results.map(tagged(true)));
+        results.sort(function (a, b) { return b.result.score - a.result.score; });
+        return best(results, index.superseded, []);
       });
     }).then(function (results) {
       if (ticket !== latest) return;
