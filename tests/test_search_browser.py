@@ -96,7 +96,7 @@ def test_shards_find_the_stories_one_index_finds_before_and_after_an_edit(browse
     invoke("build", "--base-url", f"https://example.org{base}", cwd=site, check=True)
     stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
     dam = next(story for story in stories if story["articles"] == 2)["path"].removesuffix("index.html")
-    shards = json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
+    shards = json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]  # no edits yet
     count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
     assert len(shards) >= 2, shards
     index_whole(output, tmp_path / "pages")
@@ -118,7 +118,8 @@ def test_shards_find_the_stories_one_index_finds_before_and_after_an_edit(browse
     (site / "content" / "note-017.md").unlink()
     invoke("build", "--base-url", f"https://example.org{base}", cwd=site, check=True)
     listed = json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))
-    assert listed["recent"] == RECENT and f"{dam}index.html" in listed["superseded"] and len(listed["superseded"]) == 2
+    assert listed["shards"][-1] == RECENT and list(listed["edits"].values()) == [f"{dam}index.html"]
+    assert f"{dam}index.html" in listed["superseded"] and len(listed["superseded"]) == 2
     index_whole(output, tmp_path / "pages")
     with sitecheck.serve(output, base) as url:
         context = browser.new_context()  # nothing cached from the first site

@@ -2,8 +2,8 @@
    scripts do not load from file://); the index itself needs a web server, so opened from
    disk the page says so and keeps its links to the archive. The index comes in shards
    (pagefind/shards.json lists them): the first is loaded, the others merged into it. Pages edited since
-   their shard was indexed are in a shard of recent edits, searched beside the others; what the others
-   still hold of those pages (listed as superseded: an older copy, or a deleted page) is dropped. */
+   their shard was indexed are in a shard of recent edits, merged last; what the other shards still hold
+   of those pages (listed as superseded: an older copy, or a deleted page) is dropped. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -35,20 +35,15 @@
           if (!response.ok) throw new Error(response.status + " " + list);
           return response.json();
         }).then(function (index) {
-          var shard = function (name) { return new URL(name + "/", list).href; };
-          var shards = index.shards.map(shard);
+          var shards = index.shards.map(function (name) { return new URL(name + "/", list).href; });
           if (!shards.length) return null; // a site with nothing to search
-          var superseded = new Set((index.superseded || []).map(function (page) { return new URL("../" + page, list).href; }));
+          var page = function (path) { return new URL("../" + path, list).href; };
+          var edits = new Map(Object.entries(index.edits || {}).map(function (entry) { return [entry[0], page(entry[1])]; }));
+          var superseded = new Set((index.superseded || []).map(page));
           return import(shards[0] + "pagefind.js").then(function (pagefind) {
             return pagefind.options({ excerptLength: 30 }).then(function () {
               return Promise.all(shards.slice(1).map(function (shard) { return pagefind.mergeIndex(shard, { excerptLength: 30 }); }));
-            }).then(function () {
-              // An instance of its own, so that its results can be told from the stale copies they replace.
-              var recent = index.recent ? pagefind.createInstance({ basePath: shard(index.recent) }) : null;
-              return recent && recent.options({ excerptLength: 30 }).then(function () { return recent; });
-            }).then(function (recent) {
-              return { shards: pagefind, recent: recent || null, superseded: superseded };
-            });
+            }).then(function () { return { pagefind: pagefind, edits: edits, superseded: superseded }; });
           });
         });
       }
@@ -85,14 +80,20 @@
                        : "Nothing found for “" + query + "”.");
   }
 
-  // The data of the best results, in order of score, up to SHOWN: those of the recent edits as they are, the
-  // others unless they are a superseded page's (only their data names their page, so it is loaded in turns).
-  function best(found, superseded, kept) {
+  // The data of the best results, in order of score, up to SHOWN, leaving out what a shard holds of a superseded
+  // page unless it is the edits' copy (ids are unique within a shard only, so its page must match too). Only a
+  // result's data names its page, so the data is loaded in turns until SHOWN are kept.
+  function best(index, found, kept, seen) {
     var turn = found.splice(0, SHOWN - kept.length);
     if (!turn.length) return Promise.resolve(kept);
-    return Promise.all(turn.map(function (r) { return r.result.data(); })).then(function (data) {
-      data.forEach(function (page, at) { if (turn[at].recent || !superseded.has(pageUrl(page.url))) kept.push(page); });
-      return kept.length < SHOWN ? best(found, superseded, kept) : kept;
+    return Promise.all(turn.map(function (result) { return result.data(); })).then(function (data) {
+      data.forEach(function (page, at) {
+        var url = pageUrl(page.url);
+        if (index.superseded.has(url) && index.edits.get(turn[at].id) !== url) return;
+        if (!seen.has(url)) kept.push(page); // an edit undone: the edits' copy is its shard's, twice
+        seen.add(url);
+      });
+      return kept.length < SHOWN ? best(index, found, kept, seen) : kept;
     });
   }
 
@@ -103,13 +104,7 @@
     say("Searching…");
     load().then(function (index) {
       if (!index) return [];
-      var none = { results: [] };
-      return Promise.all([index.shards.search(query), index.recent ? index.recent.search(query) : none]).then(function (found) {
-        var tagged = function (recent) { return function (result) { return { result: result, recent: recent }; }; };
-        var results = found[0].results.map(tagged(false)).concat(found[1].results.map(tagged(true)));
-        results.sort(function (a, b) { return b.result.score - a.result.score; });
-        return best(results, index.superseded, []);
-      });
+      return index.pagefind.search(query).then(function (found) { return best(index, found.results.slice(), [], new Set()); });
     }).then(function (results) {
       if (ticket !== latest) return;
       fallback.hidden = true;
