@@ -2,33 +2,23 @@
 
 Real builds of a generated site (helpers.write_search_corpus: about 120 stories, enough for two shards) with
 the real Pagefind; the index's files are gzip-compressed, and read back decompressed. That the browser finds the same stories as one index
-of the whole site (and nothing of what the edits' shard supersedes) is tested in test_search_browser.py.
+of the whole site is tested in test_search_browser.py.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from pathlib import Path
 
 import pytest
 from helpers import indexed_words, invoke, write_search_corpus
 
-from digest.publish.search import RECENT, SHARDS_FILE, indexed_pages, indexed_part, is_marked, shard_count, shard_name, shard_of, supersede
-
-
-def shard_list(output: Path) -> dict:
-    return json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))
+from digest.publish.search import SHARDS_FILE, indexed_part, is_marked, shard_count, shard_name, shard_of
 
 
 def shards(output: Path) -> list[str]:
-    """The shards but the edits'."""
-    return [name for name in shard_list(output)["shards"] if name != RECENT]
-
-
-def inodes(output: Path, names: list[str]) -> dict[str, int]:
-    return {name: (output / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
+    return json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
 
 
 def story_path(site: Path, word: str) -> str:
@@ -67,16 +57,6 @@ def test_the_body_mark_counts_only_inside_a_tag():
     assert not is_marked(b"<main><p>Write data-pagefind-body on an element &lt;div&gt;</p></main>")
 
 
-def test_the_fullest_shards_take_back_their_pages_until_few_enough_are_superseded():
-    pages = [f"stories/s{i}/index.html" for i in range(40)]
-    assert supersede(pages[:5], 4, limit=5) == (frozenset(pages[:5]), set())
-    left, folded = supersede(pages, 4, limit=6)
-    assert len(left) <= 6 and folded and all(shard_of(page, 4) not in folded for page in left)
-    counts = [sum(shard_of(page, 4) == number for page in pages) for number in range(4)]
-    assert max(range(4), key=counts.__getitem__) in folded, "the shard holding most is indexed again first"
-    assert supersede(pages[:3], 1, limit=0) == (frozenset(), {0})
-
-
 def test_what_pagefind_ignores_is_left_out_of_the_comparison():
     before = (b'<div data-pagefind-body><h1>Dam</h1><section data-pagefind-ignore><section><a>Older</a></section>'
               b'<a>Related one</a></section><p>Text</p><img data-pagefind-ignore src="a.png"></div>')
@@ -89,46 +69,35 @@ def test_what_pagefind_ignores_is_left_out_of_the_comparison():
     assert indexed_part(unclosed) == unclosed
 
 
-def test_an_edit_goes_to_the_shard_of_recent_edits_and_supersedes_its_shard_s_copy(corpus_site):
+def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(corpus_site):
     invoke("build", cwd=corpus_site, check=True)
     output = corpus_site / "output"
     names = shards(output)
     assert len(names) >= 2, f"the corpus should make several shards, not {names}"
-    assert shard_list(output) == {"shards": names}  # a cold build: no edits, nothing superseded
     count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    dam = story_path(corpus_site, "quillowmarsh")
-    home = shard_name(shard_of(dam, count), count)
+    home = shard_name(shard_of(story_path(corpus_site, "quillowmarsh"), count), count)
     assert [name for name in names if b"quillowmarsh" in indexed_words(output / "pagefind" / name)] == [home]
-    before = inodes(output, names)
+    before = {name: (output / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
 
     version = corpus_site / "content" / "dam-valley.md"
     version.write_text(version.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
     result = invoke("build", cwd=corpus_site, check=True)
     assert "0 warnings" in result.stdout
-    edits = indexed_pages(output / "pagefind" / RECENT)
-    assert list(edits.values()) == [dam]
-    assert shard_list(output) == {"shards": [*names, RECENT], "edits": edits, "superseded": [dam]}
-    assert inodes(output, names) == before, "no shard is indexed again for one edit"
-    recent = indexed_words(output / "pagefind" / RECENT)
-    assert b"zephyrcrane" in recent and b"quillowmarsh" not in recent
-
-    note = corpus_site / "content" / "note-017.md"
-    note.write_text(note.read_text(encoding="utf-8").replace("\n\n", "\n\nDockside. ", 1), encoding="utf-8")
-    invoke("build", cwd=corpus_site, check=True)
-    brant = story_path(corpus_site, "Dockside")
-    assert shard_list(output)["superseded"] == sorted([dam, brant]) and inodes(output, names) == before
-    assert sorted(indexed_pages(output / "pagefind" / RECENT).values()) == sorted([dam, brant])
-    assert b"zephyrcrane" in indexed_words(output / "pagefind" / RECENT)
+    assert shards(output) == names
+    after = {name: (output / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
+    assert [name for name in names if after[name] != before[name]] == [home], "only the edited story's shard is indexed again"
+    everything = b"".join(indexed_words(output / "pagefind" / name) for name in names)
+    assert b"zephyrcrane" in everything and b"quillowmarsh" not in everything
+    assert everything.count(b"lanternfish") >= 10  # the other shards are still there, whole
 
 
-def test_a_deleted_story_is_superseded_and_no_search_leaves_no_index(corpus_site):
+def test_a_deleted_story_leaves_its_shard_and_no_search_leaves_no_index(corpus_site):
     invoke("build", cwd=corpus_site, check=True)
     output = corpus_site / "output"
-    brant = story_path(corpus_site, "Brantwhistle")
     (corpus_site / "content" / "note-017.md").unlink()
     invoke("build", cwd=corpus_site, check=True)
-    assert shard_list(output) == {"shards": shards(output), "edits": {}, "superseded": [brant]}  # nothing left to index
-    assert not (output / "pagefind" / RECENT).exists()
+    everything = b"".join(indexed_words(output / "pagefind" / name) for name in shards(output))
+    assert b"Brantwhistle" not in everything and b"lanternfish" in everything
     (corpus_site / "content" / "note-018.md").unlink()
     invoke("build", "--no-search", cwd=corpus_site, check=True)  # an index of the pages before would be stale
     assert not (output / "pagefind").exists() and not (output / ".digest-cache" / "search.json").exists()
@@ -138,34 +107,25 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def test_in_four_shards_edits_past_the_limit_fold_back_into_shards_a_cold_build_would_make(tmp_path):
-    """Byte for byte: a shard is the one a cold build makes of the same site, except for the pages superseded
-    (at most sqrt(pages)), which are in the edits' shard as they are now. (400 stories make four shards.)"""
+def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp_path):
+    """Byte for byte, shards carried over and shards made again alike: what an edit leaves is never stale. (400
+    stories make four shards, as 1,000 did: enough for two edits to leave most of them carried over.)"""
     edited, cold = tmp_path / "edited", tmp_path / "cold"
     write_search_corpus(edited / "content", stories=400)
     invoke("build", cwd=edited, check=True)
-    output = edited / "output"
-    names = shards(output)
+    names = shards(edited / "output")
     assert len(names) >= 4
-    marked = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["marked"]
-    before = inodes(output, names)
-    for number in range(100, 100 + math.isqrt(len(marked)) + 8):  # a few edits past the limit
-        note = edited / "content" / f"note-{number:03d}.md"
-        note.write_text(note.read_text(encoding="utf-8").replace("\n\n", "\n\nDockside. ", 1), encoding="utf-8")
+    before = {name: (edited / "output" / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
+    for name, old, new in (("dam-valley", "quillowmarsh", "zephyrcrane"), ("note-017", "Brantwhistle", "Brantwhistle Dockside")):
+        note = edited / "content" / f"{name}.md"
+        note.write_text(note.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     invoke("build", cwd=edited, check=True)
-    superseded = set(shard_list(output)["superseded"])
-    assert 0 < len(superseded) <= math.isqrt(len(marked))
-    assert set(indexed_pages(output / "pagefind" / RECENT).values()) == superseded
-    folded = [name for name in names if inodes(output, [name])[name] != before[name]]
-    assert folded and len(folded) < len(names), "the fullest shards are indexed again, not all"
-    assert not any(shard_name(shard_of(page, len(names)), len(names)) in folded for page in superseded)
+    carried = [name for name in names if (edited / "output" / "pagefind" / name / "pagefind-entry.json").stat().st_ino == before[name]]
+    assert len(names) - 2 <= len(carried) <= len(names) - 1, "two edits re-index their shards (one or two), and no others"
     shutil.copytree(edited / "content", cold / "content")
     invoke("build", cwd=cold, check=True)
-    index, cold_index = tree(output / "pagefind"), tree(cold / "output" / "pagefind")
-    for name in folded:
-        assert {path: data for path, data in index.items() if path.startswith(f"{name}/")} == \
-            {path: data for path, data in cold_index.items() if path.startswith(f"{name}/")}
-    pages = {path: data for path, data in tree(output).items() if not path.startswith((".digest-cache", "pagefind"))}
+    assert tree(edited / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+    pages = {path: data for path, data in tree(edited / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
     assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
 
 

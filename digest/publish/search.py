@@ -6,13 +6,8 @@ theme marks none) are split into shards by a hash of their folder (``stories/<sl
 its shard from build to build. Each shard is indexed by a Pagefind run of its own, over a folder of hard links
 to just its pages, into ``pagefind/<shard>/``; ``pagefind/shards.json`` lists the shards, and the search page
 loads the first and merges the others in the browser (Pagefind's ``mergeIndex``). A build indexes again only
-the pages that came, went, or changed outside their ``data-pagefind-ignore`` parts (an edit also changes other
-stories' "related" lists and neighbours' links, which the index never holds), and not in their shards: they go to
-a small shard of recent edits, ``pagefind/edits/`` (merged last), and ``shards.json`` lists them as superseded, so
-that the search page drops what the other shards still hold of them (an older copy, or a page since deleted). Indexing a
-shard costs ~2 ms a page, so one edit costs ~0.01 s instead of a whole shard's ~1.2 s at 10,000 articles. Once more
-than sqrt(pages) pages are superseded, the shard holding most of them is indexed again and they leave the edits
-(about 0.4 s an edit on average at 10,000, the edits' shard and those folds together); the other shards are
+the shards where a page came, went, or changed outside its ``data-pagefind-ignore`` parts (an edit also changes
+other stories' "related" lists and neighbours' links, which the index never holds); the other shards are
 carried over as hard links.
 
 The number of shards is a power of two near sqrt(pages / 40), kept while the archive stays within a factor of
@@ -22,7 +17,6 @@ memory and re-indexing time; more would cost the browser a request per shard for
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import importlib
 import json
@@ -44,7 +38,6 @@ from digest.publish.swap import remove_tree
 
 SEARCH_DIR = "pagefind"  # written by the Pagefind indexer, after the pages
 SHARDS_FILE = "shards.json"  # in SEARCH_DIR: the shards the search page merges, the first one loaded first
-RECENT = "edits"  # in SEARCH_DIR: the shard of the pages edited since their own shard was indexed
 STATE_FILE = "search.json"  # in the cache: what the published index was made from
 WORK_DIR = ".digest-search"  # in the staging folder, while indexing: each shard's pages, as links
 PAGES_PER_SHARD_SQUARED = 40  # shards = sqrt(pages / this), as a power of two
@@ -59,18 +52,15 @@ _VOID = frozenset(b"area base br col embed hr img input link meta source track w
 
 @dataclass(frozen=True)
 class SearchState:
-    """What an index was made from: the site (its manifest's hash), the number of shards, the pages marked with
-    ``data-pagefind-body`` (none: Pagefind indexes every page), and the pages whose copies in their own shard are
-    superseded (those still there are in the edits' shard)."""
+    """What an index was made from: the site (its manifest's hash), the number of shards, and the pages marked
+    with ``data-pagefind-body`` (none: Pagefind indexes every page)."""
 
     site: str
     shards: int
     marked: frozenset[str]
-    superseded: frozenset[str] = frozenset()
 
     def dumps(self) -> bytes:
-        return json.dumps({"site": self.site, "shards": self.shards, "marked": sorted(self.marked),
-                           "superseded": sorted(self.superseded)}).encode("utf-8")
+        return json.dumps({"site": self.site, "shards": self.shards, "marked": sorted(self.marked)}).encode("utf-8")
 
     @classmethod
     def load(cls, folder: Path, site: str) -> SearchState | None:
@@ -78,9 +68,8 @@ class SearchState:
         every shard it lists is there."""
         try:
             data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            state = cls(str(data["site"]), int(data["shards"]), frozenset(data["marked"]), frozenset(data.get("superseded", ())))
-            shards = json.loads((folder.parent / SEARCH_DIR / SHARDS_FILE).read_text(encoding="utf-8"))
-            listed = shards["shards"]
+            state = cls(str(data["site"]), int(data["shards"]), frozenset(data["marked"]))
+            listed = json.loads((folder.parent / SEARCH_DIR / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if state.site != site or not all((folder.parent / SEARCH_DIR / name / "pagefind.js").is_file() for name in listed):
@@ -119,20 +108,6 @@ def shard_of(page: str, shards: int) -> int:
 
 def shard_name(number: int, shards: int) -> str:
     return f"{number:0{len(str(shards - 1))}d}"
-
-
-def supersede(pages: Iterable[str], shards: int, limit: int) -> tuple[frozenset[str], set[int]]:
-    """The pages that stay superseded (at most ``limit``), and the shards to index again to take back the others:
-    the shard holding most of them first, until few enough are left."""
-    left, folded = set(pages), set()
-    while len(left) > limit:
-        counts: dict[int, int] = {}
-        for rel in left:
-            counts[shard_of(rel, shards)] = counts.get(shard_of(rel, shards), 0) + 1
-        fullest = min(counts, key=lambda number: (-counts[number], number))
-        folded.add(fullest)
-        left = {rel for rel in left if shard_of(rel, shards) != fullest}
-    return frozenset(left), folded
 
 
 def is_marked(page: bytes) -> bool:
@@ -192,24 +167,19 @@ def index_search(staging: Path, output: Path, cache_dir: str, new: Pages, publis
         gained = {rel for rel in changed if rel in manifest and is_marked(read(rel))}
         marked = frozenset((old.marked - set(changed)) | gained)
     pages = searchable(marked, manifest)
-    count = shard_count(len(pages), old.shards if old else None)
+    state = SearchState(site, shard_count(len(pages), old.shards if old else None), marked)
     shards: dict[int, list[str]] = {}
     for rel in pages:
-        shards.setdefault(shard_of(rel, count), []).append(rel)
-    if old is None or old.shards != count or bool(old.marked) != bool(marked):
-        state, stale, recent_stale = SearchState(site, count, marked), set(shards), False
+        shards.setdefault(shard_of(rel, state.shards), []).append(rel)
+    if old is None or old.shards != state.shards or bool(old.marked) != bool(marked):
+        stale = set(shards)
     else:
-        edited = {rel for rel in changed if _reindex(rel, manifest, old, SearchState(site, count, marked), output, read)}
-        superseded, stale = supersede(old.superseded | edited, count, math.isqrt(len(pages)) if count > 1 else 0)
-        state = SearchState(site, count, marked, superseded)
-        was_recent = old.superseded.intersection(searchable(old.marked, previous))
-        recent_stale = state.superseded.intersection(pages) != was_recent or bool(edited & state.superseded)
-    recent = sorted(state.superseded.intersection(pages))
+        stale = {shard_of(rel, state.shards) for rel in changed if _reindex(rel, manifest, old, state, output, read)}
     names = {number: shard_name(number, state.shards) for number in sorted(shards)}
     target = staging / SEARCH_DIR  # may hold the index of the site before last: what is still right stays linked
     target.mkdir(exist_ok=True)
     for entry in os.scandir(target):
-        if entry.is_dir(follow_symlinks=False) and entry.name not in [*names.values(), *([RECENT] if recent else [])]:
+        if entry.is_dir(follow_symlinks=False) and entry.name not in names.values():
             remove_tree(Path(entry.path))
         elif not entry.is_dir(follow_symlinks=False):
             os.unlink(entry.path)  # shards.json is written anew; anything else is not the index's
@@ -218,34 +188,10 @@ def index_search(staging: Path, output: Path, cache_dir: str, new: Pages, publis
             remove_tree(target / name)
         else:
             mirror_tree(output / SEARCH_DIR / name, target / name)
-    if recent and recent_stale:
-        remove_tree(target / RECENT)
-    elif recent:
-        mirror_tree(output / SEARCH_DIR / RECENT, target / RECENT)
-    runs = {names[number]: shards[number] for number in sorted(stale & set(shards))}
-    _run_pagefind(staging, {**runs, RECENT: recent} if recent and recent_stale else runs, output)
-    listed = [*names.values(), *([RECENT] if recent else [])]
-    replace_file(target / SHARDS_FILE, shard_list(listed, indexed_pages(target / RECENT) if recent else {}, state.superseded))
+    _run_pagefind(staging, {names[number]: shards[number] for number in sorted(stale & set(shards))}, output)
+    replace_file(target / SHARDS_FILE, json.dumps({"shards": list(names.values())}).encode("utf-8"))
     replace_file(staging / cache_dir / STATE_FILE, state.dumps())
     (staging / cache_dir / "search.stamp").unlink(missing_ok=True)  # what digest kept before the index had shards
-
-
-def shard_list(names: list[str], edits: Mapping[str, str], superseded: frozenset[str]) -> bytes:
-    """``shards.json``: the shards (the edits' last), and when pages were edited since their shard was indexed,
-    the edits' pages by the id Pagefind's results give them (ids are unique in a shard only) and every page
-    superseded: the search page keeps a result of one only when it is the edits' copy."""
-    if not superseded:
-        return json.dumps({"shards": names}).encode("utf-8")
-    return json.dumps({"shards": names, "edits": dict(sorted(edits.items())), "superseded": sorted(superseded)}).encode("utf-8")
-
-
-def indexed_pages(bundle: Path) -> dict[str, str]:
-    """The pages a shard holds: Pagefind's id of each (its fragment's name) -> its path in the site."""
-    pages = {}
-    for fragment in (bundle / "fragment").iterdir():
-        url = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))["url"]
-        pages[fragment.name.removesuffix(".pf_fragment")] = url.lstrip("/") + ("index.html" if url.endswith("/") else "")
-    return pages
 
 
 def forget_search(staging: Path, cache_dir: str) -> None:

@@ -1,9 +1,7 @@
 /* The search page: Pagefind's index, queried from the browser. A classic script (module
    scripts do not load from file://); the index itself needs a web server, so opened from
    disk the page says so and keeps its links to the archive. The index comes in shards
-   (pagefind/shards.json lists them): the first is loaded, the others merged into it. Pages edited since
-   their shard was indexed are in a shard of recent edits, merged last; what the other shards still hold
-   of those pages (listed as superseded: an older copy, or a deleted page) is dropped. */
+   (pagefind/shards.json lists them): the first is loaded, the others merged into it. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -14,7 +12,6 @@
   var fallback = document.getElementById("search-fallback");
   var loading = null;
   var latest = 0;
-  var SHOWN = 20;
 
   function say(text) { status.textContent = text; }
 
@@ -37,13 +34,10 @@
         }).then(function (index) {
           var shards = index.shards.map(function (name) { return new URL(name + "/", list).href; });
           if (!shards.length) return null; // a site with nothing to search
-          var page = function (path) { return new URL("../" + path, list).href; };
-          var edits = new Map(Object.entries(index.edits || {}).map(function (entry) { return [entry[0], page(entry[1])]; }));
-          var superseded = new Set((index.superseded || []).map(page));
           return import(shards[0] + "pagefind.js").then(function (pagefind) {
             return pagefind.options({ excerptLength: 30 }).then(function () {
               return Promise.all(shards.slice(1).map(function (shard) { return pagefind.mergeIndex(shard, { excerptLength: 30 }); }));
-            }).then(function () { return { pagefind: pagefind, edits: edits, superseded: superseded }; });
+            }).then(function () { return pagefind; });
           });
         });
       }
@@ -80,31 +74,16 @@
                        : "Nothing found for “" + query + "”.");
   }
 
-  // The data of the best results, in order of score, up to SHOWN, leaving out what a shard holds of a superseded
-  // page unless it is the edits' copy (ids are unique within a shard only, so its page must match too). Only a
-  // result's data names its page, so the data is loaded in turns until SHOWN are kept.
-  function best(index, found, kept, seen) {
-    var turn = found.splice(0, SHOWN - kept.length);
-    if (!turn.length) return Promise.resolve(kept);
-    return Promise.all(turn.map(function (result) { return result.data(); })).then(function (data) {
-      data.forEach(function (page, at) {
-        var url = pageUrl(page.url);
-        if (index.superseded.has(url) && index.edits.get(turn[at].id) !== url) return;
-        if (!seen.has(url)) kept.push(page); // an edit undone: the edits' copy is its shard's, twice
-        seen.add(url);
-      });
-      return kept.length < SHOWN ? best(index, found, kept, seen) : kept;
-    });
-  }
-
   function search(query) {
     var ticket = ++latest;
     query = query.trim();
     if (!query) { list.textContent = ""; say(""); return; }
     say("Searching…");
-    load().then(function (index) {
-      if (!index) return [];
-      return index.pagefind.search(query).then(function (found) { return best(index, found.results.slice(), [], new Set()); });
+    load().then(function (pagefind) {
+      if (!pagefind) return [];
+      return pagefind.search(query).then(function (found) {
+        return Promise.all(found.results.slice(0, 20).map(function (r) { return r.data(); }));
+      });
     }).then(function (results) {
       if (ticket !== latest) return;
       fallback.hidden = true;
