@@ -38,8 +38,7 @@ MOMENTS = 20
 PLACES = ["Karachi", "Lahore", "Quetta", "Peshawar", "Multan", "Hyderabad", "Sukkur", "Gwadar", "Sialkot", "Faisalabad"]
 TOPICS = "council river market school bridge harbour festival court railway hospital farmers election museum".split()
 
-pytestmark = [pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)"),
-              pytest.mark.xdist_group("kill")]  # one worker builds the corpus for all three tests
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
 
 def write_corpus(content: Path) -> None:
