@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import axe_violations_on, invoke, require_axe, require_vnu, sitecheck
-from previewing import get, serving
+from previewing import get, serving_here
 
 from digest.models import Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Story
 from digest.preview.serve import Previewer
@@ -206,7 +206,7 @@ def test_the_preview_follows_edits_to_a_thread(tmp_path):
 
 def test_digest_serve_shows_a_thread_as_it_grows(tmp_path):
     site = event_site(tmp_path / "site")
-    with serving(site) as served:
+    with serving_here(site) as served:
         status, body, _ = get(served.url + THREAD)
         assert status == 200 and links(body.decode(), "timeline") == EVENT
         after = served.status()
