@@ -80,22 +80,19 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
     assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == written, "the preview must not write output/"
 
 
-def test_open_opens_the_preview_once_it_is_built(site, tmp_path):
+def test_open_opens_the_preview_at_the_base_url_once_it_is_built(site, tmp_path):
+    """`--open` and `--base-url` (one process for both: each is the command's own doing)."""
     browser = tmp_path / "browser"  # webbrowser runs $BROWSER with the address; its output joins the server's
     browser.write_text(f"#!{sys.executable}\nimport sys\nprint('browser opened', sys.argv[1], flush=True)\n", encoding="utf-8")
     browser.chmod(0o755)
-    with serving(site, "--open", env={"BROWSER": str(browser)}) as served:
+    with serving(site, "--open", "--base-url", "https://news.example.com/", env={"BROWSER": str(browser)}) as served:
         opened = served.wait_for_line(r"^browser opened (\S+)$").group(1)
         assert opened == served.url
         built = served.wait_for_line(r"^Built ")
         assert served.lines.index(built.string) < served.lines.index(f"browser opened {opened}")
-        assert get(opened)[0] == 200
-
-
-def test_base_url_option_serves_at_the_domain_root(site):
-    with serving(site, "--base-url", "https://news.example.com/") as served:
-        assert served.url.endswith(":" + served.url.split(":")[-1].split("/")[0] + "/")
-        status, body, _ = get(served.url)
+        # --base-url https://news.example.com/ serves the site at the domain root, not under digest.yaml's /digest/
+        assert served.url == served.origin + "/"
+        status, body, _ = get(opened)
         assert status == 200 and SCRIPT.search(body)
         assert get(served.origin + "/digest/")[0] == 404
 
