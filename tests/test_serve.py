@@ -283,9 +283,9 @@ def test_strict_shows_document_warnings_as_errors(site):
 
 def test_new_deleted_and_renamed_documents(site):
     with serving_here(site) as served:
-        before = served.status()
+        built = len(served.outcomes)
         note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
-        served.wait_for_rebuild(before)
+        served.wait_for_outcome(built)  # reported, so the edit's build below is the next one
         page = front_page(served)
         assert b"Harbour bridge reopens after repairs" in page
         story = next(link for link in story_links(page) if b"harbour-bridge" in link).decode()
