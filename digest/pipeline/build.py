@@ -34,7 +34,8 @@ class Publication(Protocol):
     def __exit__(self, kind, error, trace) -> None: ...
 
     def save_session(self) -> bool:
-        """Keep the cache's gathered parts now (True: they are saved, and may be let go of)."""
+        """Keep the cache's gathered parts now (True: they are saved, and may be let go of; False: nothing to keep,
+        or they are written with the site, and must be kept until then)."""
 
     def republish(self, site: str) -> Mapping[str, str] | None:
         """When the last build published the site stamped ``site`` (see ``BuildSession.site_stamp``) and the sink

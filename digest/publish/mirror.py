@@ -10,11 +10,14 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 Link = Callable[[Path | str, Path | str], None]
+CacheFiles = Mapping[str, bytes | Callable[[BinaryIO], None] | None]  # file name -> bytes, what writes them, or None
 
 
 def linker() -> Link:
@@ -160,6 +163,42 @@ def replace_file(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
         with open(tmp, "wb") as file:
             data(file)
     os.replace(tmp, path)
+
+
+def replace_files(cache_dir: Path, files: CacheFiles) -> set[str]:
+    """Each file (a cache file: see ``ParseCache.files``) replaced whole (see ``replace_file``; None: removed), in
+    order (the session refers to the gather memo's objects). Returns their names."""
+    for name, data in files.items():
+        if data is None:
+            (cache_dir / name).unlink(missing_ok=True)
+        else:
+            replace_file(cache_dir / name, data)
+    return set(files)
+
+
+@contextmanager
+def replaced_meanwhile(cache_dir: Path, files: CacheFiles) -> Iterator[None]:
+    """Write ``files`` (see ``replace_files``) in a thread while the body runs: the search indexer is a process
+    of its own, and this one would only wait for it. Its error, if any, is raised once the body is done."""
+    if not files:
+        yield
+        return
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            replace_files(cache_dir, files)
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread, raised there
+            failed.append(error)
+
+    writer = threading.Thread(target=write, name="digest-save-cache")
+    writer.start()
+    try:
+        yield
+    finally:
+        writer.join()  # before the staging folder is switched in, or removed by a failure
+    if failed:
+        raise failed[0]
 
 
 def _parents(folder: str) -> list[str]:
