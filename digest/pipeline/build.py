@@ -108,7 +108,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
                 written, deleted = publication.finish(kept, stamp)
             session.render_memo = {}
             return BuildReport(digest, written, deleted, len(kept), 0, timings, (cache.hits - hits, cache.misses - misses))
-        graph_memo = session.graph_memo()
+        graph_memo = session.graph_memo(digest.stories)
         session.themes = session.themes or ThemeCache()
         with timings.stage("graph"):
             graph = build_site_graph(digest, graph_memo)

@@ -177,9 +177,10 @@ def replace_files(cache_dir: Path, files: CacheFiles) -> set[str]:
 
 
 @contextmanager
-def replaced_meanwhile(cache_dir: Path, files: CacheFiles) -> Iterator[None]:
-    """Write ``files`` (see ``replace_files``) in a thread while the body runs: the search indexer is a process
-    of its own, and this one would only wait for it. Its error, if any, is raised once the body is done."""
+def replaced_meanwhile(cache_dir: Path, files: CacheFiles, then: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Write ``files`` (see ``replace_files``) in a thread while the body runs, and ``then`` call ``then`` there:
+    the search indexer is a process of its own, and this one would only wait for it. Its error, if any, is
+    raised once the body is done."""
     if not files:
         yield
         return
@@ -188,6 +189,7 @@ def replaced_meanwhile(cache_dir: Path, files: CacheFiles) -> Iterator[None]:
     def write() -> None:
         try:
             replace_files(cache_dir, files)
+            then()
         except BaseException as error:  # noqa: BLE001 - handed to the main thread, raised there
             failed.append(error)
 

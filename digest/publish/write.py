@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FILE, ParseCache
+from digest.forking import give_back_memory
+from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, GRAPH_FILE, PAGES_FILE, SESSION_FILE, ParseCache
 from digest.publish.mirror import CacheFiles, Mirror, files_in, mirror_tree, replace_files, replaced_meanwhile
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -97,7 +98,7 @@ class Publication:
         self.carried: set[str] = set()  # in the old output with these very bytes
         self.written = 0
         self.saved: set[str] = set()  # the cache files already written into the staging folder
-        self.pending: CacheFiles = {}  # the cache files (deltas) to write while the search indexer runs
+        self.pending: CacheFiles = {}  # the cache files to write while the search indexer runs
         self._mirror: Mirror | None = None
         self.previous: dict[str, str] = {}
         self.record: SiteRecord | None = None  # (the site's stamp, each file but the pages -> its size)
@@ -126,15 +127,12 @@ class Publication:
     def save_session(self) -> bool:
         """Write the cache's parts made before rendering (the gather memo, the session, the stat map) now, into the
         staging folder, so that the caller may let go of them (the re-merger's tables are the largest part of a
-        cold build's memory). Deltas (an edit: a few MB, and little rendered after) are only planned here, and
-        written by ``finish`` while Pagefind indexes, on the core this process would otherwise leave idle. False
-        when nothing was written: nothing changed, or the deltas wait (the caller must keep the session)."""
-        cache = self.cache
-        if cache is None or not (cache.gathered_changed or cache.needs_writing or cache.threads_changed):
-            return False
-        files = cache.files()
-        if not files.keys() & BASES:
-            self.pending = files
+        cold build's memory). After an edit, the graph memo waits: ``finish`` writes it while Pagefind indexes,
+        on the core this process would otherwise leave idle. False when nothing was written."""
+        files = dict(self.cache.files()) if self.cache is not None else {}
+        if GRAPH_FILE in files and not files.keys() & BASES:
+            self.pending = {GRAPH_FILE: files.pop(GRAPH_FILE)}
+        if not files:
             return False
         with self._on_disk():
             cache_dir = self._stage().staging / CACHE_DIR
@@ -194,7 +192,7 @@ class Publication:
             (staging / CACHE_DIR).mkdir(exist_ok=True)
             _save_cache(staging / CACHE_DIR, manifest, None, self._unsaved(), pages, self.old_pages)
             _save_site_record(staging / CACHE_DIR, self.record, None)
-            with replaced_meanwhile(staging / CACHE_DIR, self.pending):
+            with replaced_meanwhile(staging / CACHE_DIR, self.pending, then=self._let_go):
                 _index_search(staging, self.output, manifest, self.previous, self.search)
             # The old site's files are what its manifest lists (walking 10,000 folders to count them costs ~0.3 s).
             old_files = self.previous.keys() if self.previous else set(files_in(self.output, KEEP)) - {MARKER}
@@ -204,6 +202,11 @@ class Publication:
         if self.cache is not None and pages is not None:
             self.cache.remember_pages(pages)
         return self.written, deleted
+
+    def _let_go(self) -> None:
+        """The pending files are written: what only they held goes while Pagefind's run still grows."""
+        self.pending = {}
+        give_back_memory()
 
     def _unsaved(self) -> ParseCache | None:
         """The cache, when its gathered parts are neither saved nor planned yet (``save_session`` was not called)."""
