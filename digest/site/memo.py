@@ -89,6 +89,7 @@ class GraphMemo:
         finally:
             if collecting:
                 gc.enable()
+        gc.freeze()  # as the cache's parts (``store.read``): no full collection of the stages after traverses them again
 
 
 class _Gone:
