@@ -67,8 +67,8 @@ class BuildSession:
 
     def graph_memo(self, stories: Iterable[ClassifiedStory]) -> GraphMemo:
         """The site graph's memo: the last run's in this process, or the one the last build kept on disk, resolved
-        to this run's ``stories`` (after an edit, ~0.45 CPU-s of a graph at 10,000 articles is pages made again
-        and hashed; reading the memo ~0.15), with the thread facts it kept beside the gather memo."""
+        to this run's ``stories`` (after an edit, ~0.5 CPU-s of a graph at 10,000 articles is pages made again
+        and hashed; reading the memo ~0.2), with the thread facts it kept beside the gather memo."""
         if self.graph is None:
             from digest.site.memo import GraphMemo
 
