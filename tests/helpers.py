@@ -193,6 +193,11 @@ def axe_violations_on(page, url: str) -> list[str]:
     # the note for readers without it. (Waiting for "networkidle" instead costs half a second on every page.)
     page.wait_for_function(AFTER_LOAD, timeout=15_000)
     page.add_script_tag(path=str(sitecheck.AXE_JS))
+    return axe_run(page)
+
+
+def axe_run(page) -> list[str]:
+    """What axe-core finds wrong with the page as it is now, in a page where axe is loaded (axe_violations_on)."""
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3]) for v in result["violations"]]
