@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, REPO, built_once, copy_shipped_site, invoke, require_browser, run_digest, sitecheck  # noqa: F401 - test_serve.py still imports them from here
 
-pytest_plugins = ("pytester", "ordering")  # pytester: test_quality runs the browser fixtures in a pytest of its own; ordering: longest first
+pytest_plugins = ("pytester", "ordering", "tiers", "in_memory")  # test_quality; longest first; the stress tier; tmp_path on tmpfs
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from digest.pipeline import store
 from digest.pipeline.cache import CACHE_DIR, GATHER_DELTA, GATHER_FILE, SESSION_DELTA, SESSION_FILE, ParseCache
 from digest.site import threads
 
-ARTICLES = 300
+ARTICLES = 100  # enough for an edit to be a small share of the bases (so deltas are written); the pools are tested elsewhere
 BASES = (GATHER_FILE, SESSION_FILE)
 DELTAS = (GATHER_DELTA, SESSION_DELTA)
 
@@ -50,7 +50,7 @@ def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_
     bases = _cache_files(corpus)  # the first build's
     assert bases.keys() == set(BASES)
 
-    _edit(files[100], "Update: officials later confirmed the figures.")
+    _edit(files[ARTICLES // 3], "Update: officials later confirmed the figures.")
     facts_found: list[str] = []
     facts_of = threads._facts_of
     monkeypatch.setattr(threads, "_facts_of", lambda item, names: facts_found.append(item.slug) or facts_of(item, names))
@@ -61,9 +61,9 @@ def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_
     assert _cache_files(corpus) == {**bases, **{name: _cache_files(corpus)[name] for name in DELTAS}}  # bases untouched
     _same_as_clean(corpus, tmp_path)
 
-    files[200].unlink()
-    shutil.copy(files[50], content / "zz-copy.md")
-    _edit(files[100], "A second update, on top of the first delta.")
+    files[2 * ARTICLES // 3].unlink()
+    shutil.copy(files[ARTICLES // 6], content / "zz-copy.md")
+    _edit(files[ARTICLES // 3], "A second update, on top of the first delta.")
     _build(corpus)
     assert {name: stamp for name, stamp in _cache_files(corpus).items() if name in BASES} == bases
     kept = ParseCache.load(corpus / "output").session
