@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, REPO, built_once, copy_shipped_site, invoke, require_browser, run_digest, sitecheck  # noqa: F401 - test_serve.py still imports them from here
 
-pytest_plugins = ("pytester", "ordering")  # pytester: test_quality runs the browser fixtures in a pytest of its own; ordering: longest first
+pytest_plugins = ("pytester", "ordering", "tiers", "in_memory")  # test_quality; longest first; the stress tier; tmp_path on tmpfs
 
 
 @pytest.fixture
@@ -95,6 +95,33 @@ def tab(chromium):
     for page in opened.values():
         if not page.is_closed():
             page.context.close()
+
+
+@pytest.fixture(scope="module")
+def axe_in_both_schemes(tab):
+    """``axe_in_both_schemes(url)``: what axe-core finds wrong with the page at ``url`` at 1280 px, as
+    {"light": [...], "dark": [...]}. The page is loaded once and checked light, then dark: the browser switches the
+    colour scheme in place, as when the reader's system does, and the style sheet's media queries follow (the theme
+    has no transition and no script that reads the scheme). Kept for the module, so a test for each scheme loads
+    and checks each page once."""
+    from helpers import axe_run, axe_violations_on, require_axe
+
+    found: dict[str, dict[str, list[str]]] = {}
+
+    def violations(url: str) -> dict[str, list[str]]:
+        if url not in found:
+            require_axe()
+            page = tab(1280, "light")
+            light = axe_violations_on(page, url)
+            page.emulate_media(color_scheme="dark")
+            try:
+                assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+                found[url] = {"light": light, "dark": axe_run(page)}
+            finally:
+                page.emulate_media(color_scheme=None)  # the tab is the module's: back to its own scheme
+        return found[url]
+
+    return violations
 
 
 def _build_shipped(base_url: str) -> Callable[[Path], None]:

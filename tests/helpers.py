@@ -69,6 +69,37 @@ def copy_of_built(tmp_path_factory: pytest.TempPathFactory, name: str, make: Cal
     return root
 
 
+def build_site(site: Path, *, clean: bool = False, output: Path | None = None, search: bool = False):
+    """``digest build`` of ``site`` in this process (its digest.yaml, if any), into ``output`` if given; its report."""
+    from digest.pipeline.build import build
+    from digest.settings.config import load_config
+
+    config = load_config(site / "digest.yaml" if (site / "digest.yaml").exists() else None, root=site)
+    if output is not None:
+        config = config.with_overrides(output_dir=output)
+    return build(config, clean=clean, search=search)
+
+
+def generate_and_build(folder: Path, articles: int) -> None:
+    """A news site of ``articles`` generated articles (bench/make_corpus.py) in ``folder``, and its first build."""
+    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(articles), str(folder / "content"), "--format", "digest"],
+                   check=True, capture_output=True)
+    build_site(folder)
+
+
+def assert_same_as_clean(site: Path, clean: Path) -> None:
+    """The pages ``site``'s output holds are those a clean build (made into ``clean``) makes, byte for byte."""
+    from digest.pipeline.cache import CACHE_DIR
+
+    shutil.rmtree(clean, ignore_errors=True)
+    build_site(site, clean=True, output=clean)
+    tree = lambda output: {path.relative_to(output).as_posix(): path.read_bytes() for path in sorted(output.rglob("*"))  # noqa: E731
+                           if path.is_file() and path.relative_to(output).parts[0] != CACHE_DIR}
+    built, expected = tree(site / "output"), tree(clean)
+    assert built.keys() == expected.keys()
+    assert [path for path in expected if built[path] != expected[path]] == []
+
+
 def copy_shipped_site(root: Path) -> Path:
     """A copy of the shipped site (digest.yaml + content/) in ``root``, which must not exist yet."""
     root.mkdir(parents=True)
@@ -162,6 +193,11 @@ def axe_violations_on(page, url: str) -> list[str]:
     # the note for readers without it. (Waiting for "networkidle" instead costs half a second on every page.)
     page.wait_for_function(AFTER_LOAD, timeout=15_000)
     page.add_script_tag(path=str(sitecheck.AXE_JS))
+    return axe_run(page)
+
+
+def axe_run(page) -> list[str]:
+    """What axe-core finds wrong with the page as it is now, in a page where axe is loaded (axe_violations_on)."""
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes, e.g. "
             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3]) for v in result["violations"]]

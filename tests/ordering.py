@@ -1,12 +1,13 @@
 """The order the suite runs in: the modules with the longest tests first, so that two xdist workers finish together.
 
-xdist hands out tests in collection order, a few at a time, to whichever worker is free. Collected as written,
-the longest tests (a search test of ~20 s, the kill test, the preview's many saves) could come last, and one worker
-would run them while the other idled. Ordered longest first, the short tests at the end fill the gaps.
+xdist (``--dist loadscope --no-loadscope-reorder``) hands out whole modules, in collection order, to whichever
+worker is nearly done with its last. Collected as written, the longest tests (a search test of ~20 s, the kill
+test, the preview's saves) could come last, and one worker would run them while the other idled. Ordered longest
+first, the short modules at the end fill the gaps.
 
-A module's tests stay together and in their order (their module-scoped fixtures, a Chromium or a built corpus,
-are then made once per worker, not again each time a worker comes back to the module). The durations are
-recorded in durations.json by ``pytest --record-durations``; a test not listed counts as short.
+A module's tests stay together, in their order, on one worker: their module-scoped fixtures (Chromium pages, a
+built corpus, the Nu checker's report) are made once. The durations are recorded in durations.json by
+``pytest --record-durations``; a test not listed counts as short.
 """
 
 from __future__ import annotations

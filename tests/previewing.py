@@ -41,11 +41,12 @@ SCRIPT = re.compile(rb'<script src="/livereload\.js\?port=(\d+)&amp;snipver=dige
 class Served:
     """A running preview: ``digest serve`` in a subprocess (``process``), or in this process (``process`` None)."""
 
-    def __init__(self, process: subprocess.Popen | None, url: str, lines: list[str], printed: threading.Condition):
+    def __init__(self, process: subprocess.Popen | None, url: str, lines: list[str], printed: threading.Condition, outcomes: list | None = None):
         self.process = process
         self.url = url  # ends with the base path, e.g. http://127.0.0.1:41234/digest/
         self.lines = lines
         self.printed = printed  # notified on each output line: every build ends with one
+        self.outcomes = outcomes  # in this process: each build's BuildOutcome, in order (a line is added with each)
 
     def running(self) -> bool:
         """The process is still there (in this process: the server still answers)."""
@@ -100,6 +101,13 @@ class Served:
 
     def wait_for_rebuild(self, after: dict, what: str = "a rebuild") -> dict:
         return self.wait_until(lambda s: s["builds"] > after["builds"], what)
+
+    def wait_for_outcome(self, after: int, timeout: float = 30):
+        """In this process: the BuildOutcome of the first build after the first ``after`` ones."""
+        with self.printed:
+            if not self.printed.wait_for(lambda: len(self.outcomes) > after, timeout):
+                raise AssertionError(f"no build after the first {after} within {timeout} s")
+            return self.outcomes[after]
 
 
 class LiveReloadClient:
@@ -244,24 +252,26 @@ def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None
 
 
 @contextmanager
-def serving_here(site: Path) -> Iterator[Served]:
-    """The preview of ``site`` run in this process, as ``digest serve`` runs it (a PreviewSession), once its first
-    build is served: for what the server answers, where a process of its own would prove nothing more. Each build
-    adds a line to ``lines``: "Built" or "Build failed"."""
+def serving_here(site: Path, strict: bool = False) -> Iterator[Served]:
+    """The preview of ``site`` run in this process, as ``digest serve [--strict]`` runs it (a PreviewSession), once
+    its first build is served: for what the server answers, where a process of its own would prove nothing more.
+    Each build adds its BuildOutcome to ``outcomes`` and a line to ``lines``: "Built" or "Build failed"."""
     from digest.preview.serve import Previewer, PreviewSession
 
     lines: list[str] = []
+    outcomes: list = []
     printed = threading.Condition()
 
     def report(outcome) -> None:
         with printed:
+            outcomes.append(outcome)
             lines.append("Build failed" if outcome.failure else "Built")
             printed.notify_all()
 
-    session = PreviewSession(Previewer(None, site), "127.0.0.1", 0, report)
+    session = PreviewSession(Previewer(None, site, strict=strict), "127.0.0.1", 0, report)
     try:
         session.start()
-        yield Served(None, session.url, lines, printed)
+        yield Served(None, session.url, lines, printed, outcomes)
     finally:
         session.stop()
 

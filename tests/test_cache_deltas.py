@@ -5,56 +5,33 @@ from __future__ import annotations
 
 import pickle
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO, copy_of_built
+from helpers import assert_same_as_clean, build_site, copy_of_built, generate_and_build
 
 from digest.pipeline import store
-from digest.pipeline.build import build
 from digest.pipeline.cache import CACHE_DIR, GATHER_DELTA, GATHER_FILE, SESSION_DELTA, SESSION_FILE, ParseCache
-from digest.settings.config import load_config
 from digest.site import threads
 
-ARTICLES = 300
+ARTICLES = 100  # enough for an edit to be a small share of the bases (so deltas are written); the pools are tested elsewhere
 BASES = (GATHER_FILE, SESSION_FILE)
 DELTAS = (GATHER_DELTA, SESSION_DELTA)
-
-
-def _generate_and_build(folder: Path) -> None:
-    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(folder / "content"), "--format", "digest"],
-                   check=True, capture_output=True)
-    _build(folder)
 
 
 @pytest.fixture
 def corpus(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
     """A generated site of ARTICLES articles (bench/make_corpus.py) and its first build, made once, copied for each test."""
-    return copy_of_built(tmp_path_factory, "delta-corpus-built", _generate_and_build, tmp_path / "site")
+    return copy_of_built(tmp_path_factory, "delta-corpus-built", lambda folder: generate_and_build(folder, ARTICLES), tmp_path / "site")
 
 
-def _build(site: Path, *extra: str, clean: bool = False, output: Path | None = None):
-    config = load_config(site / "digest.yaml" if (site / "digest.yaml").exists() else None, root=site)
-    if output is not None:
-        config = config.with_overrides(output_dir=output)
-    return build(config, clean=clean, search=False)
-
-
-def _tree(output: Path) -> dict[str, bytes]:
-    return {path.relative_to(output).as_posix(): path.read_bytes() for path in sorted(output.rglob("*"))
-            if path.is_file() and path.relative_to(output).parts[0] != CACHE_DIR}
+def _build(site: Path):
+    return build_site(site)
 
 
 def _same_as_clean(site: Path, tmp_path: Path) -> None:
-    clean = tmp_path / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
-    _build(site, clean=True, output=clean)
-    built, expected = _tree(site / "output"), _tree(clean)
-    assert built.keys() == expected.keys()
-    assert [path for path in expected if built[path] != expected[path]] == []
+    assert_same_as_clean(site, tmp_path / "clean")
 
 
 def _cache_files(site: Path) -> dict[str, tuple[int, int]]:
@@ -73,7 +50,7 @@ def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_
     bases = _cache_files(corpus)  # the first build's
     assert bases.keys() == set(BASES)
 
-    _edit(files[100], "Update: officials later confirmed the figures.")
+    _edit(files[ARTICLES // 3], "Update: officials later confirmed the figures.")
     facts_found: list[str] = []
     facts_of = threads._facts_of
     monkeypatch.setattr(threads, "_facts_of", lambda item, names: facts_found.append(item.slug) or facts_of(item, names))
@@ -84,9 +61,9 @@ def test_edits_write_deltas_only_and_every_build_equals_a_clean_one(corpus, tmp_
     assert _cache_files(corpus) == {**bases, **{name: _cache_files(corpus)[name] for name in DELTAS}}  # bases untouched
     _same_as_clean(corpus, tmp_path)
 
-    files[200].unlink()
-    shutil.copy(files[50], content / "zz-copy.md")
-    _edit(files[100], "A second update, on top of the first delta.")
+    files[2 * ARTICLES // 3].unlink()
+    shutil.copy(files[ARTICLES // 6], content / "zz-copy.md")
+    _edit(files[ARTICLES // 3], "A second update, on top of the first delta.")
     _build(corpus)
     assert {name: stamp for name, stamp in _cache_files(corpus).items() if name in BASES} == bases
     kept = ParseCache.load(corpus / "output").session

@@ -1,14 +1,15 @@
 """kill -9 at any moment: ``output/`` is the old site or the new one, and no digest process lives on.
 
 One generated corpus of small documents serves every test here: just enough pages for the render pool and
-documents for the parse pool (400 today); more would only make each of the twenty moments wait longer for the
-same stages.
-The rebuild under test changes a template (every page is rendered again, by the render pool, and written again); the parse pool and Pagefind are killed
-in a test of their own, the moment they run. Each kill is sent to the real CLI in a process group of its own, and afterwards the group must be
-empty (helpers die with their parent) and ``output/`` must match, file for file and byte for byte, either the
-site before the rebuild or the site the rebuild makes when left alone. The twenty rebuilds are forked from a
-process that has imported digest already (cli_forks.py: the moments then fall in the build, not in Python's
-start-up); the parse pool's, Pagefind's and the preview's kills, and the run after the kills, are ``python -m digest``.
+documents for the parse pool (400 today); more would only make each moment wait longer for the same stages.
+The rebuild under test changes a template (every page is rendered again, by the render pool, and written again);
+the parse pool and Pagefind are killed in a test of their own, the moment they run. Each kill is sent to the real
+CLI in a process group of its own, and afterwards the group must be empty (helpers die with their parent) and
+``output/`` must match, file for file and byte for byte, either the site before the rebuild or the site the
+rebuild makes when left alone. The default tier kills the rebuild at four moments, one in each stage; the stress
+tier (``DIGEST_SUITE=full``, CI) at twenty. The builds are forked from a process that has imported digest
+already (cli_forks.py: the moments then fall in the build, not in Python's start-up); the preview's kill is a
+``python -m digest serve`` process.
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ MOMENTS = 20
 PLACES = ["Karachi", "Lahore", "Quetta", "Peshawar", "Multan", "Hyderabad", "Sukkur", "Gwadar", "Sialkot", "Faisalabad"]
 TOPICS = "council river market school bridge harbour festival court railway hospital farmers election museum".split()
 
-pytestmark = [pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)"),
-              pytest.mark.xdist_group("kill")]  # one worker builds the corpus for all three tests
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
 
 def write_corpus(content: Path) -> None:
@@ -204,13 +204,11 @@ def wait_for(condition, timeout: float = 60.0, every: float = 0.005):
 # ---------------------------------------------------------------- the tests
 
 
-def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(corpus, forks):
-    # Half the moments spread over the whole run; half over its write stage, timed from the moment its staging
-    # folder appears (so that a busy machine, which slows everything before it, does not make them miss it).
-    spread = [("start", corpus.seconds * (i + 0.5) / (MOMENTS // 2)) for i in range(MOMENTS // 2)]
-    in_write = [("write", corpus.write_seconds * 1.2 * i / (MOMENTS // 2 - 1)) for i in range(MOMENTS // 2)]
+def kill_at(corpus: Corpus, forks: ForkedCli, moments: list[tuple[str, float]]) -> None:
+    """Rebuild and kill -9 at each moment (seconds after the run's start, or after its staging folder appears):
+    output/ is the old site or the new one, nothing of the group lives on, and the next run publishes the new."""
     outcomes = []
-    for since, moment in spread + in_write:
+    for since, moment in moments:
         output = corpus.reset()
         process = forks.start("build", "--no-search", cwd=corpus.site)
         if since == "write":
@@ -229,12 +227,28 @@ def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(co
     assert ("write", "old") in outcomes, outcomes  # some kills did land in the write stage, before the switch
 
     # The next run cleans what the killed ones left beside output/ (but the spare) and publishes the new site.
-    subprocess.run(digest_command("build", "--no-search"), cwd=corpus.site, check=True, capture_output=True, timeout=120)
+    forked_build(forks, corpus.site)
     assert site_tree(corpus.site / "output") == corpus.new
     assert [p.name for p in corpus.site.iterdir() if p.name.startswith(".output.")] == [".output.digest-spare"]
 
 
-def test_the_parse_pool_and_the_search_indexer_die_with_a_killed_build(corpus):
+def test_kill_9_in_each_stage_of_a_rebuild_leaves_the_old_or_the_new_site(corpus, forks):
+    # Four moments of the twenty the stress tier tries: before anything is written (reading, merging, the graph),
+    # the moment the first new page reaches the staging folder (timed from it, so that a busy machine, which slows
+    # everything before it, does not make it miss), half-way through the rendering into it, and near the end,
+    # around the switch.
+    kill_at(corpus, forks, [("start", corpus.seconds * 0.2), ("write", 0.0), ("start", corpus.seconds * 0.6), ("start", corpus.seconds * 0.95)])
+
+
+@pytest.mark.stress
+def test_kill_9_at_twenty_moments_of_a_rebuild_leaves_the_old_or_the_new_site(corpus, forks):
+    # Half the moments spread over the whole run; half over its write stage, timed from its staging folder.
+    spread = [("start", corpus.seconds * (i + 0.5) / (MOMENTS // 2)) for i in range(MOMENTS // 2)]
+    in_write = [("write", corpus.write_seconds * 1.2 * i / (MOMENTS // 2 - 1)) for i in range(MOMENTS // 2)]
+    kill_at(corpus, forks, spread + in_write)
+
+
+def test_the_parse_pool_and_the_search_indexer_die_with_a_killed_build(corpus, forks):
     edited = list((corpus.site / "content").glob("*.md"))[:2 * PARALLEL_PARSE_MIN]  # enough for the parse pool to start
     assert len(edited) == 2 * PARALLEL_PARSE_MIN
     for document in edited:
@@ -242,7 +256,7 @@ def test_the_parse_pool_and_the_search_indexer_die_with_a_killed_build(corpus):
         document.write_text(document.read_text(encoding="utf-8") + "Read again.\n", encoding="utf-8")
     for helper in ("concurrent", "pagefind"):
         output = corpus.reset()
-        process = start(digest_command("build"), corpus.site)
+        process = forks.start("build", cwd=corpus.site)
         # A pool worker is a fork of digest (same command line); Pagefind's runs its own binary.
         seen = wait_for(lambda process=process, helper=helper: [c for c in children_of(process.pid) if (helper in c) == (helper == "pagefind")])
         survivors = kill_and_wait_for_the_group(process)

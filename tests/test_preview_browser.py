@@ -1,4 +1,7 @@
-"""``digest serve`` in headless Debian Chromium: the open page follows saves through livereload.js."""
+"""``digest serve`` in headless Debian Chromium: the open page follows saves through livereload.js.
+
+The first test runs the real command in a process of its own (it also reads what the command prints); the others
+run the same preview in this process (previewing.serving_here), where a process of its own would prove nothing more."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import shutil
 
 import pytest
 from helpers import REPO
-from previewing import BRIDGE, NOTE, add_note, serving
+from previewing import BRIDGE, NOTE, add_note, serving, serving_here
 
 pytestmark = pytest.mark.browser
 # livereload.js fires LiveReloadConnect on the document once its handshake with the server is done.
@@ -69,7 +72,7 @@ def test_each_save_reloads_the_open_page(site, browser):
     """Three saves, three reloads with the new text. How fast is bench/bench_preview.py's to say (< 0.5 s on the
     shipped site): a timed assertion here would fail on a busy machine, not on slow code."""
     note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
-    with serving(site) as served:
+    with serving_here(site) as served:
         page = browser.new_page()
         page.add_init_script(NOTE_CONNECTED)
         page.goto(served.url + "stories/harbour-bridge-reopens-after-repairs/")
@@ -87,7 +90,7 @@ def test_the_preview_reads_without_javascript(site, browser):
     shutil.copytree(REPO / "templates", site / "templates")
     index = site / "templates" / "index.html"
     good = index.read_text(encoding="utf-8")
-    with serving(site) as served:
+    with serving_here(site) as served:
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
         assert page.goto(served.url).status == 200

@@ -6,6 +6,7 @@ import random
 import sys
 from dataclasses import replace
 
+import pytest
 from helpers import REPO, article, budget, clean_tree, flood, flood_rereport, invoke, published_tree
 
 from digest.settings.config import MergeConfig
@@ -21,11 +22,12 @@ def told(stories) -> list:
     return sorted(((s.slug, s.title, s.articles, s.summary, s.adds) for s in stories), key=lambda t: t[0])
 
 
-def test_every_kind_of_edit_gives_what_a_full_merge_gives():
+@pytest.mark.parametrize("steps", [4, pytest.param(12, marks=pytest.mark.stress)])  # each kind of edit once; three times
+def test_every_kind_of_edit_gives_what_a_full_merge_gives(steps):
     articles = list(generate(600, seed=11).articles)
     remerger, config, rng = Remerger(), MergeConfig(), random.Random(5)
     remerger.merge(articles, config)
-    for step in range(12):
+    for step in range(steps):
         k = rng.randrange(len(articles))
         kind = step % 4
         if kind == 0:  # a headline edited

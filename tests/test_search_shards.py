@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import indexed_words, invoke, write_search_corpus
+from helpers import copy_of_built, indexed_words, invoke, write_search_corpus
 
 from digest.publish.search import SHARDS_FILE, indexed_part, is_marked, shard_count, shard_name, shard_of
 
@@ -34,6 +34,17 @@ def corpus_site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     write_search_corpus(site / "content")
     return site
+
+
+def _write_and_build(folder: Path) -> None:
+    write_search_corpus(folder / "content")
+    invoke("build", cwd=folder, check=True)
+
+
+@pytest.fixture
+def built_corpus_site(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    """The corpus and its first build (search included), made once per session, copied for each test."""
+    return copy_of_built(tmp_path_factory, "search-corpus-built", _write_and_build, tmp_path / "site")
 
 
 def test_shards_grow_as_the_square_root_and_keep_their_number_while_near_it():
@@ -69,8 +80,8 @@ def test_what_pagefind_ignores_is_left_out_of_the_comparison():
     assert indexed_part(unclosed) == unclosed
 
 
-def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(corpus_site):
-    invoke("build", cwd=corpus_site, check=True)
+def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(built_corpus_site):
+    corpus_site = built_corpus_site
     output = corpus_site / "output"
     names = shards(output)
     assert len(names) >= 2, f"the corpus should make several shards, not {names}"
@@ -91,8 +102,8 @@ def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(corpus_site):
     assert everything.count(b"lanternfish") >= 10  # the other shards are still there, whole
 
 
-def test_a_deleted_story_leaves_its_shard_and_no_search_leaves_no_index(corpus_site):
-    invoke("build", cwd=corpus_site, check=True)
+def test_a_deleted_story_leaves_its_shard_and_no_search_leaves_no_index(built_corpus_site):
+    corpus_site = built_corpus_site
     output = corpus_site / "output"
     (corpus_site / "content" / "note-017.md").unlink()
     invoke("build", cwd=corpus_site, check=True)

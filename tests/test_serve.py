@@ -1,4 +1,5 @@
-"""``digest serve``: the real command in a subprocess, spoken to over HTTP and over the LiveReload protocol."""
+"""``digest serve``: the real command in a subprocess where the process is the point (Ctrl+C, its options, its
+output), else the same preview run in this process; spoken to over HTTP and over the LiveReload protocol."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import threading
 
 import pytest
-from helpers import REPO, run_digest
+from helpers import REPO, invoke
 from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, run_coroutine, serving, serving_here, story_links
 
 from digest.preview.lifetime import answer_ctrl_c, run_aside, stop_at_once, wait_for_ctrl_c
@@ -45,7 +46,8 @@ def test_resolve_follows_github_pages_rules():
 
 
 def test_serves_the_built_site_from_memory_under_the_base_path(site):
-    run_digest("build", "--no-search", cwd=site, check=True)
+    """The real command end to end: `digest serve` in a process of its own, after a `digest build`."""
+    invoke("build", "--no-search", cwd=site, check=True)
     output = site / "output"
     written = {p: p.stat().st_mtime_ns for p in output.rglob("*")}
     with serving(site) as served:
@@ -78,22 +80,19 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
     assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == written, "the preview must not write output/"
 
 
-def test_open_opens_the_preview_once_it_is_built(site, tmp_path):
+def test_open_opens_the_preview_at_the_base_url_once_it_is_built(site, tmp_path):
+    """`--open` and `--base-url` (one process for both: each is the command's own doing)."""
     browser = tmp_path / "browser"  # webbrowser runs $BROWSER with the address; its output joins the server's
     browser.write_text(f"#!{sys.executable}\nimport sys\nprint('browser opened', sys.argv[1], flush=True)\n", encoding="utf-8")
     browser.chmod(0o755)
-    with serving(site, "--open", env={"BROWSER": str(browser)}) as served:
+    with serving(site, "--open", "--base-url", "https://news.example.com/", env={"BROWSER": str(browser)}) as served:
         opened = served.wait_for_line(r"^browser opened (\S+)$").group(1)
         assert opened == served.url
         built = served.wait_for_line(r"^Built ")
         assert served.lines.index(built.string) < served.lines.index(f"browser opened {opened}")
-        assert get(opened)[0] == 200
-
-
-def test_base_url_option_serves_at_the_domain_root(site):
-    with serving(site, "--base-url", "https://news.example.com/") as served:
-        assert served.url.endswith(":" + served.url.split(":")[-1].split("/")[0] + "/")
-        status, body, _ = get(served.url)
+        # --base-url https://news.example.com/ serves the site at the domain root, not under digest.yaml's /digest/
+        assert served.url == served.origin + "/"
+        status, body, _ = get(opened)
         assert status == 200 and SCRIPT.search(body)
         assert get(served.origin + "/digest/")[0] == 404
 
@@ -103,7 +102,7 @@ def test_port_in_use_is_a_clear_error(site):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_digest("serve", "--port", str(port), cwd=site, timeout=60)
+        result = invoke("serve", "--port", str(port), cwd=site)
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "--port 0" in result.stderr
@@ -175,18 +174,19 @@ def test_an_idle_preview_stops_in_order(site):
 
 
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
-    with serving(site) as served:
+    with serving_here(site) as served:
         before = served.status()
         browser = LiveReloadClient(served.port, served.url)
         assert browser.hello["command"] == "hello" and LiveReloadClient.PROTOCOL in browser.hello["protocols"]
-        printed = len(served.lines)
+        built = len(served.outcomes)
         for i, headline in enumerate(HEADLINES):
             add_note(site, f"burst-{i}.md", headline, f"{headline}, officials said on Tuesday.")
-        served.wait_for_line(r"\(12 documents read", after=printed)  # the whole burst, in one rebuild
+        assert served.wait_for_outcome(built).parse_misses == 12  # the whole burst, in one rebuild
         # A last save after it: had the burst been split, its rest would be read with this one.
-        printed = len(served.lines)
+        built = len(served.outcomes)
         add_note(site, "after-burst.md", "Harbour bridge reopens after repairs")
-        served.wait_for_line(r"^Built .*\(1 document read", after=printed)
+        last = served.wait_for_outcome(built)
+        assert last.failure is None and last.parse_misses == 1
         final = served.status()
         assert final["builds"] == before["builds"] + 2, served.lines
         assert final["generation"] == before["generation"] + 2
@@ -213,7 +213,7 @@ def test_a_page_whose_build_ended_while_it_connected_reloads_at_once(site):
         assert (len(up_to_date.reloads), len(stale.reloads), len(extension.reloads)) == (1, 2, 1)
 
 
-def test_a_message_that_is_not_the_protocol_closes_that_socket_quietly(site):
+def test_a_message_that_is_not_the_protocol_closes_that_socket_quietly(site, caplog, capfd):
     from tornado.websocket import websocket_connect
 
     async def send(message: str) -> object:
@@ -222,11 +222,13 @@ def test_a_message_that_is_not_the_protocol_closes_that_socket_quietly(site):
         answer = await socket.read_message()
         return answer, socket.close_code
 
-    with serving(site) as served:
+    with serving_here(site) as served:
         for message in ("not json", "[1, 2]", '{"command": 5}', "{}"):
             assert run_coroutine(send(message)) == (None, 1003), message
         assert get(served.url)[0] == 200
-        assert not any("Traceback" in line for line in served.lines), served.lines
+    # Nothing logged with a traceback (tornado logs what a handler raises), nothing printed to stderr.
+    assert not [record for record in caplog.records if record.exc_info], caplog.text
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(site):
@@ -269,7 +271,7 @@ def test_build_errors_keep_the_last_good_site_and_clear_on_the_next_good_save(si
 
 
 def test_strict_shows_document_warnings_as_errors(site):
-    with serving(site, "--strict") as served:
+    with serving_here(site, strict=True) as served:
         assert served.status()["error"] is None
         before = served.status()
         (site / "content" / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
@@ -280,24 +282,22 @@ def test_strict_shows_document_warnings_as_errors(site):
 
 
 def test_new_deleted_and_renamed_documents(site):
-    with serving(site) as served:
-        before = served.status()
+    with serving_here(site) as served:
+        built = len(served.outcomes)
         note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
-        served.wait_for_rebuild(before)
+        served.wait_for_outcome(built)  # reported, so the edit's build below is the next one
         page = front_page(served)
         assert b"Harbour bridge reopens after repairs" in page
         story = next(link for link in story_links(page) if b"harbour-bridge" in link).decode()
         assert get(served.url + story)[0] == 200
 
         # An edit reads that one document again and renders only the pages it shows on.
-        before, printed = served.status(), len(served.lines)
+        built = len(served.outcomes)
         note.write_text(NOTE.format(title="Harbour bridge reopens after repairs", body=BRIDGE + "\nTolls return in May."), encoding="utf-8")
-        served.wait_for_rebuild(before)
+        edit = served.wait_for_outcome(built)
         assert b"Tolls return in May." in get(served.url + story)[1]
-        built = served.wait_for_line(r"\((\d+) documents? read, (\d+) of (\d+) pages? rendered\); reloading\.$", after=printed)
-        read, rendered, pages = map(int, built.groups())
-        assert read == 1
-        assert 0 < rendered < pages  # the render memo kept the pages this edit does not touch
+        assert edit.reloaded and edit.parse_misses == 1
+        assert 0 < edit.rendered < edit.pages  # the render memo kept the pages this edit does not touch
 
         before = served.status()
         renamed = note.rename(site / "content" / "bridge-renamed.md")
@@ -337,12 +337,12 @@ def _html_paths(served: Served) -> list[str]:
 def test_a_second_build_reads_nothing_again_and_clean_reads_everything(site):
     add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
     documents = len(list((site / "content").iterdir()))
-    first = run_digest("build", "--no-search", "-v", cwd=site, check=True)
+    first = invoke("build", "--no-search", "-v", cwd=site, check=True)
     assert f"Parse cache: 0 hits, {documents} misses." in first.stdout
-    second = run_digest("build", "--no-search", "-v", cwd=site, check=True)
+    second = invoke("build", "--no-search", "-v", cwd=site, check=True)
     assert f"Parse cache: {documents} hits, 0 misses." in second.stdout
     (site / "content" / "bridge.md").write_text(NOTE.format(title="Harbour bridge reopens", body=BRIDGE), encoding="utf-8")
-    third = run_digest("build", "--no-search", "-v", cwd=site, check=True)
+    third = invoke("build", "--no-search", "-v", cwd=site, check=True)
     assert f"Parse cache: {documents - 1} hits, 1 misses." in third.stdout
-    clean = run_digest("build", "--no-search", "-v", "--clean", cwd=site, check=True)
+    clean = invoke("build", "--no-search", "-v", "--clean", cwd=site, check=True)
     assert f"Parse cache: 0 hits, {documents} misses." in clean.stdout

@@ -136,7 +136,7 @@ def test_failures_show_paths_relative_to_the_site_folder(site, tmp_path):
     config.write_text(config.read_text(encoding="utf-8") + f"\ntemplates_dir: {theme}\n", encoding="utf-8")
     story = theme / "story.html"
     lines = story.read_text(encoding="utf-8").splitlines()
-    with serving(site) as served:
+    with serving_here(site) as served:
         good = served.status()
         assert good["error"] is None, good
         story.write_text("\n".join([*lines[:2], "{% if %}", *lines[2:]]) + "\n", encoding="utf-8")

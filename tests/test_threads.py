@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import axe_violations_on, invoke, require_axe, require_vnu, sitecheck
-from previewing import get, serving
+from helpers import invoke, require_axe, require_vnu, sitecheck
+from previewing import get, serving_here
 
 from digest.models import Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Story
 from digest.preview.serve import Previewer
@@ -206,7 +206,7 @@ def test_the_preview_follows_edits_to_a_thread(tmp_path):
 
 def test_digest_serve_shows_a_thread_as_it_grows(tmp_path):
     site = event_site(tmp_path / "site")
-    with serving(site) as served:
+    with serving_here(site) as served:
         status, body, _ = get(served.url + THREAD)
         assert status == 200 and links(body.decode(), "timeline") == EVENT
         after = served.status()
@@ -251,9 +251,16 @@ def built_event_site(tmp_path_factory) -> Path:
     return site
 
 
+@pytest.fixture(scope="module")
+def served_event_site(built_event_site):
+    """built_event_site's output served over http under /desk/, its base path; yields its URL."""
+    with sitecheck.serve(built_event_site / "output", "/desk/") as url:
+        yield url
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_timeline_and_thread_box_pass_nu_and_axe(tmp_path, built_event_site, tab, scheme):
+def test_timeline_and_thread_box_pass_nu_and_axe(tmp_path, built_event_site, served_event_site, axe_in_both_schemes, scheme):
     site = built_event_site
     if scheme == "light":
         require_vnu()
@@ -264,7 +271,6 @@ def test_timeline_and_thread_box_pass_nu_and_axe(tmp_path, built_event_site, tab
         report = sitecheck.run_vnu(pages)
         assert report.files == 3 and not report.errors, "\n".join(report.errors)
     require_axe()
-    with sitecheck.serve(site / "output", "/desk/") as url:
-        for path in (THREAD, "threads/index.html", f"stories/{EVENT[2]}/index.html"):
-            violations = axe_violations_on(tab(1280, scheme), url + path.removesuffix("index.html"))
-            assert not violations, f"axe-core on /{path} ({scheme}):\n" + "\n".join(violations)
+    for path in (THREAD, "threads/index.html", f"stories/{EVENT[2]}/index.html"):
+        violations = axe_in_both_schemes(served_event_site + path.removesuffix("index.html"))[scheme]  # one load, both schemes
+        assert not violations, f"axe-core on /{path} ({scheme}):\n" + "\n".join(violations)

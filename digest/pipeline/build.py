@@ -34,7 +34,8 @@ class Publication(Protocol):
     def __exit__(self, kind, error, trace) -> None: ...
 
     def save_session(self) -> bool:
-        """Keep the cache's gathered parts now (True: they are saved, and may be let go of)."""
+        """Keep the cache's gathered parts now (True: they are saved, and may be let go of; False: nothing to keep,
+        or they are written with the site, and must be kept until then)."""
 
     def republish(self, site: str) -> Mapping[str, str] | None:
         """When the last build published the site stamped ``site`` (see ``BuildSession.site_stamp``) and the sink
@@ -107,7 +108,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
                 written, deleted = publication.finish(kept, stamp)
             session.render_memo = {}
             return BuildReport(digest, written, deleted, len(kept), 0, timings, (cache.hits - hits, cache.misses - misses))
-        graph_memo = session.graph_memo()
+        graph_memo = session.graph_memo(digest.stories)
         session.themes = session.themes or ThemeCache()
         with timings.stage("graph"):
             graph = build_site_graph(digest, graph_memo)

@@ -42,6 +42,7 @@ SESSION_FILE = "session.pickle"
 GATHER_DELTA = "gather-delta.pickle"  # what changed since gather.pickle was written (see ``digest.pipeline.store``)
 SESSION_DELTA = "session-delta.pickle"
 PAGES_FILE = "pages.pickle"
+GRAPH_FILE = "graph.pickle"  # the site graph's memo (see ``GraphMemo.dump``), read only by a build that makes a graph
 
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
 
@@ -86,6 +87,7 @@ class ParseCache:
         self.session_changed = False
         self._pages: dict[str, tuple[str, str, int]] | None = None
         self._settings: tuple[CaptureConfig, str] | None = None  # the last capture settings hashed, and their hash
+        self._graph: Callable[[BinaryIO], None] | None = None  # writes this build's graph memo, once
 
     # -- the parse results
 
@@ -261,7 +263,22 @@ class ParseCache:
     def files(self) -> dict[str, bytes | Callable[[BinaryIO], None] | None]:
         """The cache files this build changed, in the order to write them: file name -> its bytes, or what writes
         them into a file, or None for a file to remove. After an edit, only deltas (see ``digest.pipeline.store``);
-        after a full merge, or once the deltas have grown to a quarter of the bases, the bases again."""
+        after a full merge, or once the deltas have grown to a quarter of the bases, the bases again. With them,
+        the graph memo when this build made a graph (handed out once)."""
+        files = self._gathered_files()
+        if self._graph is not None:
+            files[GRAPH_FILE], self._graph = self._graph, None
+        return files
+
+    def keep_graph(self, write: Callable[[BinaryIO], None]) -> None:
+        """What writes this build's graph memo into a file (see ``files``)."""
+        self._graph = write
+
+    def graph_file(self) -> Path | None:
+        """Where the last build's graph memo is, if anywhere."""
+        return self._path(GRAPH_FILE)
+
+    def _gathered_files(self) -> dict[str, bytes | Callable[[BinaryIO], None] | None]:
         files: dict[str, bytes | Callable[[BinaryIO], None] | None] = {}
         if self.stats_changed:
             files[STAT_FILE] = self.stats_dumps()

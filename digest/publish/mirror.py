@@ -10,11 +10,14 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 Link = Callable[[Path | str, Path | str], None]
+CacheFiles = Mapping[str, bytes | Callable[[BinaryIO], None] | None]  # file name -> bytes, what writes them, or None
 
 
 def linker() -> Link:
@@ -35,10 +38,11 @@ def linker() -> Link:
     return link
 
 
-def files_in(folder: Path, leave_out: Iterable[str] = ()) -> dict[str, os.stat_result]:
-    """Every file under ``folder`` (path relative to it, with '/') -> its stat; top-level folders in ``leave_out``
-    are not entered. Nothing when the folder is missing."""
-    found: dict[str, os.stat_result] = {}
+def files_in(folder: Path, leave_out: Iterable[str] = (), *, inodes: bool = False) -> dict[str, Any]:
+    """Every file under ``folder`` (path relative to it, with '/') -> its stat, or with ``inodes`` its inode number
+    as the folder lists it (no system call per file); top-level folders in ``leave_out`` are not entered.
+    Nothing when the folder is missing."""
+    found: dict[str, Any] = {}
     skip = set(leave_out)
     todo = [(str(folder), "")]
     while todo:  # not os.walk: working out each of a large site's ~10,000 folders' relative path cost more than the walk
@@ -52,7 +56,7 @@ def files_in(folder: Path, leave_out: Iterable[str] = ()) -> dict[str, os.stat_r
                 if prefix or entry.name not in skip:
                     todo.append((entry.path, prefix + entry.name + "/"))
             else:
-                found[prefix + entry.name] = entry.stat(follow_symlinks=False)
+                found[prefix + entry.name] = entry.inode() if inodes else entry.stat(follow_symlinks=False)
     return found
 
 
@@ -63,21 +67,22 @@ class Mirror:
     when that is known without looking: a spare exactly as it was published (see ``digest.publish.write``). A file
     carried with the hash it is known to have is then left alone without a system call, and the folder is not
     walked, so an incremental build of a large site touches only the files that differ. Without it, the folder is
-    walked and a carried file is left alone when it is the very file (inode) published."""
+    walked and a carried file is left alone when it is the very file (inode and device) published."""
 
     def __init__(self, staging: Path, leave_out: Iterable[str] = (), known: Mapping[str, str] | None = None) -> None:
         self.staging = staging
         self.root = str(staging) + os.sep
         self.known = known
-        self.present: dict[str, Any] = files_in(staging, leave_out) if known is None else dict(known)
+        self.present: dict[str, Any] = files_in(staging, leave_out, inodes=True) if known is None else dict(known)
+        self.device = _device(staging)
         self.wanted: set[str] = set()
         self.link = linker()
         self._made: set[str] = set()
         self._folders = None if known is None else {folder for rel in known for folder in (rel.rpartition("/")[0], *_parents(rel.rpartition("/")[0]))}
 
-    def carry(self, rel: str, source: Path | str, digest: str | None = None) -> None:
-        """The file as the published site has it (``digest``: its sha256): a link to it, unless the staging folder
-        holds it already."""
+    def carry(self, rel: str, source: Path | str, digest: str | None = None, inode: tuple[int, int] | None = None) -> None:
+        """The file as the published site has it (``digest``: its sha256; ``inode``: its inode and device, when
+        known without a system call): a link to it, unless the staging folder holds it already."""
         self.wanted.add(rel)
         had = self.present.get(rel)
         if had is not None:
@@ -85,8 +90,10 @@ class Mirror:
                 if digest is not None and had == digest:
                     return
             else:
-                now = os.stat(source)
-                if (had.st_ino, had.st_dev) == (now.st_ino, now.st_dev):
+                if inode is None:
+                    now = os.stat(source)
+                    inode = (now.st_ino, now.st_dev)
+                if inode == (had, self.device):
                     return
         self._clear(rel)
         self.link(source, self.root + rel)
@@ -141,13 +148,14 @@ class Mirror:
 def mirror_tree(source: Path, target: Path, written: Iterable[str] = ()) -> None:
     """Make ``target`` hold exactly the files of ``source`` (the cache, the search index), as links, besides those
     ``written`` into it already (left as they are)."""
-    mirror = Mirror(target)
-    mirror.wanted.update(written)
     if source.is_dir():
         target.mkdir(exist_ok=True)
-    for rel in files_in(source):
+    mirror = Mirror(target)
+    mirror.wanted.update(written)
+    device = _device(source)
+    for rel, inode in files_in(source, inodes=True).items():  # by the inodes the folders list: one stat per tree, not per file
         if not rel.endswith(".tmp") and rel not in mirror.wanted:
-            mirror.carry(rel, source / rel)
+            mirror.carry(rel, source / rel, inode=(inode, device))
     mirror.finish()
 
 
@@ -160,6 +168,51 @@ def replace_file(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
         with open(tmp, "wb") as file:
             data(file)
     os.replace(tmp, path)
+
+
+def replace_files(cache_dir: Path, files: CacheFiles) -> set[str]:
+    """Each file (a cache file: see ``ParseCache.files``) replaced whole (see ``replace_file``; None: removed), in
+    order (the session refers to the gather memo's objects). Returns their names."""
+    for name, data in files.items():
+        if data is None:
+            (cache_dir / name).unlink(missing_ok=True)
+        else:
+            replace_file(cache_dir / name, data)
+    return set(files)
+
+
+@contextmanager
+def replaced_meanwhile(cache_dir: Path, files: CacheFiles, then: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Write ``files`` (see ``replace_files``) in a thread while the body runs, and ``then`` call ``then`` there:
+    the search indexer is a process of its own, and this one would only wait for it. Its error, if any, is
+    raised once the body is done."""
+    if not files:
+        yield
+        return
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            replace_files(cache_dir, files)
+            then()
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread, raised there
+            failed.append(error)
+
+    writer = threading.Thread(target=write, name="digest-save-cache")
+    writer.start()
+    try:
+        yield
+    finally:
+        writer.join()  # before the staging folder is switched in, or removed by a failure
+    if failed:
+        raise failed[0]
+
+
+def _device(folder: Path) -> int:
+    try:
+        return os.stat(folder).st_dev
+    except OSError:
+        return -1  # missing: it holds no file to compare
 
 
 def _parents(folder: str) -> list[str]:

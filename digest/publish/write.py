@@ -21,8 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from digest.errors import BuildError
-from digest.pipeline.cache import CACHE_DIR, PAGES_FILE, ParseCache
-from digest.publish.mirror import Mirror, files_in, mirror_tree
+from digest.forking import give_back_memory
+from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, GRAPH_FILE, PAGES_FILE, SESSION_FILE, ParseCache
+from digest.publish.mirror import CacheFiles, Mirror, files_in, mirror_tree, replace_files, replaced_meanwhile
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
 from digest.publish.search import SEARCH_DIR, Pages, forget_search, index_search, is_current, site_hash
@@ -33,6 +34,7 @@ SITE_FILE = "site.json"  # in the cache: the stamp of the site published, and th
 SiteRecord = tuple[str, dict[str, int]]
 SPARE_STAMP = ".digest-spare"  # in the spare: the hash of its manifest, while it is exactly the site it lists
 KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
+BASES = frozenset({GATHER_FILE, SESSION_FILE})  # written whole: the large parts of a cold build's memory
 
 
 class _Kept(bytes):
@@ -96,6 +98,7 @@ class Publication:
         self.carried: set[str] = set()  # in the old output with these very bytes
         self.written = 0
         self.saved: set[str] = set()  # the cache files already written into the staging folder
+        self.pending: CacheFiles = {}  # the cache files to write while the search indexer runs
         self._mirror: Mirror | None = None
         self.previous: dict[str, str] = {}
         self.record: SiteRecord | None = None  # (the site's stamp, each file but the pages -> its size)
@@ -124,14 +127,17 @@ class Publication:
     def save_session(self) -> bool:
         """Write the cache's parts made before rendering (the gather memo, the session, the stat map) now, into the
         staging folder, so that the caller may let go of them (the re-merger's tables are the largest part of a
-        cold build's memory). False when none of them changed: nothing to write, no staging folder claimed."""
-        cache = self.cache
-        if cache is None or not (cache.gathered_changed or cache.needs_writing or cache.threads_changed):
+        cold build's memory). After an edit, the graph memo waits: ``finish`` writes it while Pagefind indexes,
+        on the core this process would otherwise leave idle. False when nothing was written."""
+        files = dict(self.cache.files()) if self.cache is not None else {}
+        if GRAPH_FILE in files and not files.keys() & BASES:
+            self.pending = {GRAPH_FILE: files.pop(GRAPH_FILE)}
+        if not files:
             return False
         with self._on_disk():
             cache_dir = self._stage().staging / CACHE_DIR
             cache_dir.mkdir(exist_ok=True)
-            self.saved = _save_gathered(cache_dir, cache)
+            self.saved = replace_files(cache_dir, files)
         return True
 
     def republish(self, site: str) -> dict[str, str] | None:
@@ -182,11 +188,12 @@ class Publication:
                 mirror.carry(rel, output + rel, manifest[rel])
             mirror.finish()
             staging = mirror.staging
-            mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved)
+            mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved | self.pending.keys())
             (staging / CACHE_DIR).mkdir(exist_ok=True)
-            _save_cache(staging / CACHE_DIR, manifest, None, self.cache if not self.saved else None, pages, self.old_pages)
+            _save_cache(staging / CACHE_DIR, manifest, None, self._unsaved(), pages, self.old_pages)
             _save_site_record(staging / CACHE_DIR, self.record, None)
-            _index_search(staging, self.output, manifest, self.previous, self.search)
+            with replaced_meanwhile(staging / CACHE_DIR, self.pending, then=self._let_go):
+                _index_search(staging, self.output, manifest, self.previous, self.search)
             # The old site's files are what its manifest lists (walking 10,000 folders to count them costs ~0.3 s).
             old_files = self.previous.keys() if self.previous else set(files_in(self.output, KEEP)) - {MARKER}
             deleted = len(old_files - manifest.keys())
@@ -195,6 +202,15 @@ class Publication:
         if self.cache is not None and pages is not None:
             self.cache.remember_pages(pages)
         return self.written, deleted
+
+    def _let_go(self) -> None:
+        """The pending files are written: what only they held goes while Pagefind's run still grows."""
+        self.pending = {}
+        give_back_memory()
+
+    def _unsaved(self) -> ParseCache | None:
+        """The cache, when its gathered parts are neither saved nor planned yet (``save_session`` was not called)."""
+        return self.cache if not (self.saved or self.pending) else None
 
     def _stage(self) -> Mirror:
         if self._mirror is None:
@@ -222,7 +238,8 @@ class Publication:
                 else:  # removed by this build
                     (cache_dir / name).unlink(missing_ok=True)
             _keep_spare(self.staging, self.output)  # only its cache changed: its pages are still as stamped
-        _save_cache(cache_dir, manifest, self.previous, self.cache if not self.saved else None, pages, self.old_pages)
+        replace_files(cache_dir, self.pending)
+        _save_cache(cache_dir, manifest, self.previous, self._unsaved(), pages, self.old_pages)
         _save_site_record(cache_dir, self.record, _read_site_record(cache_dir))
         if self.cache is not None and pages is not None:
             self.cache.remember_pages(pages)
@@ -264,26 +281,13 @@ def _manifest_bytes(manifest: Mapping[str, str]) -> bytes:
     return json.dumps(manifest).encode("utf-8")
 
 
-def _save_gathered(cache_dir: Path, cache: ParseCache) -> set[str]:
-    """The cache files a build knows once it has gathered and built its graph, that changed (each replaced whole,
-    never written into: it may be a link to the old one; None: removed). Returns their names."""
-    saved = set()
-    for name, data in cache.files().items():  # in order: the session refers to the gather memo's objects
-        if data is None:
-            (cache_dir / name).unlink(missing_ok=True)
-        else:
-            _replace(cache_dir / name, data)
-        saved.add(name)
-    return saved
-
-
 def _save_cache(cache_dir: Path, manifest: dict[str, str], previous: dict[str, str] | None, cache: ParseCache | None,
                 pages: dict[str, tuple[str, str, int]] | None, old_pages: Mapping[str, tuple[str, str, int]]) -> None:
     """The manifest and page memo when they changed, and (``cache``: not saved early) the gathered parts."""
     if manifest != previous:
         _replace(cache_dir / MANIFEST, _manifest_bytes(manifest))
     if cache is not None:
-        _save_gathered(cache_dir, cache)
+        replace_files(cache_dir, cache.files())
     if pages is not None and pages != old_pages:
         _replace(cache_dir / PAGES_FILE, pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
 

@@ -42,7 +42,7 @@ class Hasher:
     _ATOMS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, DateSource, Level})
     _MODELS = (Article, EntityRef)  # their repr is complete: hash it in one go
     _KEPT = (ClassifiedStory, Story, Classification, Article)  # objects that live from build to build
-    _STAMP = "_digest_content_key"
+    STAMP = "_digest_content_key"
     # Small values made for one page (a crumb, a pager, an outlet's version of a story): the fields that
     # make them are fed in place, which costs less than hashing each one apart (a large site makes tens of
     # thousands). A contribution's anchor and added sentences follow from its story and article.
@@ -104,14 +104,14 @@ class Hasher:
     def key(self, obj: Any) -> str:
         stamped = getattr(obj, "__dict__", None)
         if stamped:  # a story, classification or article keeps its key (see below): the common case first
-            kept = stamped.get(self._STAMP)
+            kept = stamped.get(self.STAMP)
             if kept is not None:
                 return kept
         hit = self._memo.get(id(obj))
         if hit is not None and hit[0] is obj:
             return hit[1]
         kept = isinstance(obj, self._KEPT) and hasattr(obj, "__dict__")
-        digest = obj.__dict__.get(self._STAMP) if kept else None
+        digest = obj.__dict__.get(self.STAMP) if kept else None
         if digest is None:
             if isinstance(obj, self._MODELS):
                 text = repr(obj)
@@ -122,7 +122,7 @@ class Hasher:
                 text = "\x00".join(parts)
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if kept:
-                object.__setattr__(obj, self._STAMP, digest)  # not a field: equality and repr ignore it
+                object.__setattr__(obj, self.STAMP, digest)  # not a field: equality and repr ignore it
         self._memo[id(obj)] = (obj, digest)  # keeps obj alive, so its id is not reused
         return digest
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import operator
+import pickle
+from collections.abc import Iterable
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 from digest.models import ClassifiedStory, EntityRef
 from digest.site.fingerprint import Hasher
@@ -35,6 +38,62 @@ class GraphMemo:
         self.feeds = {feed.atom: feed for feed in feeds}
         self.story_pages = story_pages
         self.links = links
+
+    def dump(self, file: BinaryIO) -> None:
+        """This memo for a build in another process (see ``restore``), pickled into ``file``: each story, story
+        told and article its pages show is named by its slug or id and the key its content hashed to, not pickled.
+        A build after an edit then makes again only the pages whose values changed, as a preview does."""
+        roster: list[tuple[str, str, str]] = []
+        places: dict[int, int] = {}
+        for item, _ in self.links.values():
+            for obj, name in ((item, item.slug), (item.story, item.slug), *((article, article.id) for article in item.story.articles)):
+                key = obj.__dict__.get(Hasher.STAMP)
+                if key is not None and id(obj) not in places:  # one never hashed is shown on no page
+                    places[id(obj)] = len(roster)
+                    roster.append((type(obj).__name__, name, key))
+        threads = self.threads
+        collecting = gc.isenabled()
+        gc.disable()  # pickling makes no garbage
+        try:
+            pickle.dump(roster, file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.persistent_id = lambda obj: places.get(id(obj))  # type: ignore[method-assign]
+            pickler.dump((self.site_key, self.pages, self.feeds, self.story_pages, self.links,
+                          threads.stories, threads.config, threads.threads, threads.names))
+        finally:
+            if collecting:
+                gc.enable()
+
+    def restore(self, file: BinaryIO, stories: Iterable[ClassifiedStory]) -> None:
+        """Take up what ``dump`` wrote, its stories and articles resolved to this build's ``stories`` and their
+        articles: the very objects when their content key is the one named, else a stand-in that is none of this
+        build's objects, so that what showed it is made again. Raises what unpickling raises."""
+        current: dict[tuple[str, str], Any] = {}
+        for item in stories:
+            current["ClassifiedStory", item.slug] = item
+            current["Story", item.slug] = item.story
+            for article in item.story.articles:
+                current["Article", article.id] = article
+        roster = pickle.load(file)
+        resolved = []
+        for kind, name, key in roster:
+            obj = current.get((kind, name))
+            resolved.append(obj if obj is not None and obj.__dict__.get(Hasher.STAMP) == key else _Gone())
+        unpickler = pickle.Unpickler(file)
+        unpickler.persistent_load = resolved.__getitem__  # type: ignore[method-assign]
+        collecting = gc.isenabled()
+        gc.disable()  # loading makes ~500,000 objects and no garbage: the collector's passes would double the time
+        try:
+            (self.site_key, self.pages, self.feeds, self.story_pages, self.links,
+             self.threads.stories, self.threads.config, self.threads.threads, self.threads.names) = unpickler.load()
+        finally:
+            if collecting:
+                gc.enable()
+        gc.freeze()  # as the cache's parts (``store.read``): no full collection of the stages after traverses them again
+
+
+class _Gone:
+    """Stands for a story or article a dumped memo showed that this build no longer has as it was."""
 
 
 def made_alike(old: tuple, new: tuple) -> bool:

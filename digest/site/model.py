@@ -116,6 +116,10 @@ class Context(abc.Mapping):
         self._derive = derive
         self._values: dict[str, Any] | None = None
 
+    def __reduce__(self) -> tuple:
+        """Pickled (in the graph memo a build keeps) without what was worked out: it is made again when read."""
+        return (Context, (self.given, self._derive))
+
     def _all(self) -> dict[str, Any]:
         if self._values is None:
             self._values = {**self.given, **self._derive(**self.given)}
