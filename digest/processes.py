@@ -6,7 +6,8 @@ and each holds a copy of the preview server's listening socket (so the port stay
 arranges, as the first thing it does, to end when its parent ends:
 
 - on Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills the helper the moment its parent is gone (it
-  holds across ``exec``, so a program started this way, such as Pagefind's binary, is covered too);
+  holds across ``exec``, so a program started this way, such as Pagefind's binary, is covered too: see
+  ``dying_with_parent``);
 - everywhere else (and on Linux too, in case the parent died before the ``prctl``), a daemon thread that looks
   at ``getppid()`` twice a second and ends the process when the parent has changed.
 """
@@ -15,9 +16,11 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
 
 PR_SET_PDEATHSIG = 1
 PARENT_POLL_SECONDS = 0.5
@@ -54,6 +57,19 @@ def _start_worker(parent_pid: int | None, initializer, initargs: tuple) -> None:
 def die_with_parent_before_exec() -> None:
     """For ``subprocess``'s ``preexec_fn``: only the kernel's part (a thread would not survive ``exec``)."""
     _ask_kernel()
+
+
+def dying_with_parent(command: Sequence[str]) -> tuple[list[str], Callable[[], None] | None]:
+    """How to start a program that dies with this process: (command, ``preexec_fn`` for ``subprocess``).
+
+    util-linux's ``setpriv --pdeathsig`` asks the kernel on the program's behalf, so ``subprocess`` needs no
+    ``preexec_fn``. With one, it must fork this process (a ``preexec_fn`` is Python, run between fork and exec)
+    instead of ``vfork``-ing it: copying the page tables of a build that holds ~500 MB costs time, and until the
+    child's ``exec`` the process tree has that memory twice. Without ``setpriv``, the ``preexec_fn`` does it."""
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    if setpriv and shutil.which(command[0]):  # a program that cannot run fails in ``subprocess``, as it would unwrapped
+        return [setpriv, "--pdeathsig", "KILL", "--", *command], None
+    return list(command), die_with_parent_before_exec if os.name == "posix" else None
 
 
 def _ask_kernel() -> bool:

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from digest.classify.entities import Mention, WordCaches, find_entities
 from digest.classify.memo import story_fingerprint, taxonomy_fingerprint
 from digest.classify.related import RelatedMemo, related_stories
-from digest.forking import can_fork, forked
-from digest.models import OTHER_NEWS, Classification, ClassifiedStory, Evidence, Score, Story
+from digest.forking import spawned
+from digest.models import OTHER_NEWS, Article, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.taxonomy.build import default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
 from digest.taxonomy.terms import Hit, Meaning, words
@@ -37,7 +37,8 @@ LEAD_WORDS = 50  # the opening of an article: where news says what it is about
 WHERE_ORDER = ("front-matter", "headline", "dateline", "lead", "body")
 EVIDENCE_PER_TARGET = 8
 MAX_COUNTRIES = 6
-# Below this many stories, starting worker processes (and sending them the taxonomy) costs more than it saves.
+# Below this many stories, starting worker processes (and sending them the stories and the taxonomy) costs more
+# than it saves.
 PARALLEL_CLASSIFY_MIN = 1000
 
 # An amount in a currency of one country: "£25m", "₹40 crore" (see _amounts for what is not one).
@@ -90,13 +91,15 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
 
 def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[Section, ...]) -> list[Classification]:
     workers = min(os.cpu_count() or 1, 4)
-    if len(stories) < PARALLEL_CLASSIFY_MIN or workers < 2 or not can_fork():
+    if len(stories) < PARALLEL_CLASSIFY_MIN or workers < 2:
         return _classify_chunk(stories, taxonomy, sections)
-    len(taxonomy.index)  # fills the index (it fills itself when first used), so the workers inherit it filled
+    len(taxonomy.index)  # fills the index (it fills itself when first used), so the workers are sent it filled
     size = -(-len(stories) // workers)
     chunks = [stories[i:i + size] for i in range(0, len(stories), size)]
-    # The other chunks in forked processes, which inherit the taxonomy instead of unpickling it; the first one here.
-    theirs = [forked(_classify_chunk, chunk, taxonomy, sections) for chunk in chunks[1:]]
+    # The other chunks in new processes, not forked ones: by now this process holds the parse results and the
+    # merge's tables, which a fork's resident set would count again (the build's peak of memory). They are sent
+    # only what classifying reads of each story; the first chunk is classified here meanwhile.
+    theirs = [spawned(_classify_chunk, [_as_read(story) for story in chunk], taxonomy, sections) for chunk in chunks[1:]]
     try:
         mine = _classify_chunk(chunks[0], taxonomy, sections)
     finally:  # every worker is waited for, even when this chunk fails
@@ -107,6 +110,17 @@ def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[
 def _classify_chunk(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[Section, ...]) -> list[Classification]:
     words = WordCaches()
     return [classify_story(story, taxonomy, sections, words) for story in stories]
+
+
+def _as_read(story: Story) -> Story:
+    """The story with only what ``classify_story`` reads of it: less to send to another process (a note's rendered
+    body, its front matter, the summary and additions are a third of what pickling the story would send)."""
+    return Story(story.slug, story.title, tuple(_article_as_read(article) for article in story.articles))
+
+
+def _article_as_read(article: Article) -> Article:
+    return Article(article.id, article.source, article.line, article.kind, article.headline, article.paragraphs,
+                   dateline=article.dateline, region=article.region, theme=article.theme)
 
 
 def classify_story(story: Story, taxonomy: Taxonomy, sections: Sequence[Section] = (), words: WordCaches | None = None) -> Classification:

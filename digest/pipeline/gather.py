@@ -77,9 +77,10 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         return _digest(config, articles, stories, diagnostics)
     # Imported here, not at the top: a build whose memo matches never needs them (nor numpy).
     from digest.classify.filing import classify_stories
+    from digest.forking import give_back_memory, large_blocks_mapped
     from digest.stories.merge import merge_stories
 
-    with timings.stage("parse"):
+    with timings.stage("parse"), large_blocks_mapped():
         parsed, as_promised = parse_all(docs, config, cache, diagnostics)
         parse_problems = tuple(d for result in parsed for d in result.diagnostics)
         diagnostics += [_under(content, d) for d in parse_problems]
@@ -91,6 +92,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
     if remember and related is not None and not related:  # a new process: the last build's stories, as loaded
         related.update(((id(item.story), id(item.classification)), item) for item in cache.last_stories())
     with timings.stage("classify"):
+        give_back_memory()  # what the merge let go of (~300 MB at 10,000 articles): the stages after have room
         classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None,
                                       related=related)
     if remember and as_promised:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import BuildError
-from digest.processes import die_with_parent_before_exec
+from digest.processes import dying_with_parent
 from digest.publish.mirror import linker, mirror_tree, replace_file
 from digest.publish.swap import remove_tree
 
@@ -289,10 +289,7 @@ def _pagefind_command() -> list[str]:
 
 def _start_pagefind(command: list[str], site: Path, bundle: Path, output: Path) -> subprocess.Popen[bytes]:
     try:
-        return subprocess.Popen(
-            [*command, "--site", str(site), "--output-path", str(bundle), "--quiet"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent_before_exec if os.name == "posix" else None,
-        )
+        argv, preexec = dying_with_parent([*command, "--site", str(site), "--output-path", str(bundle), "--quiet"])
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=preexec)
     except OSError as error:  # a PAGEFIND_BINARY_PATH that is not a program, say
         raise BuildError(f"the search indexer (pagefind) could not start: {command[0]}: {error.strerror}", str(output)) from error

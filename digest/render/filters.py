@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from digest.models import ArticleDate, DateSource
 from digest.wording import clip, describe_evidence, join_words, label, source_name, teaser
@@ -147,6 +147,28 @@ TEMPLATE_FILTERS = MappingProxyType({
     "clip": clip,
     "date_note": date_note,
 })
+
+class PagerLinks:
+    """The numbered links of a list's pager, as the default theme's ``base.html`` writes them: ``site.pager_links(
+    page.pager, url)`` in a template. Every page of a list links to every other page of it, so a loop in the template
+    ran (pages of the list)² times, 1.6 million times at 30,000 articles, a tenth of the render stage (and growing
+    with the square of the archive). Here each link is made once per list and link prefix (the last one is kept: a
+    list's pages are rendered one after another) and each page only joins them, with its own number unlinked."""
+
+    def __init__(self) -> None:
+        self._made: tuple[tuple[str, ...], str, list[str]] | None = None  # (the list's paths, the first link, links)
+
+    def __call__(self, pager, url) -> Markup:
+        first = url(pager.paths[0])
+        made = self._made
+        if made is None or made[0] is not pager.paths or made[1] != first:
+            made = self._made = (pager.paths, first, [
+                f'    <li><a href="{escape(url(path))}">{n}<span class="visually-hidden"> (page {n})</span></a></li>\n'
+                for n, path in enumerate(pager.paths, 1)])
+        links, number = made[2], pager.number
+        here = f'    <li><span aria-current="page">{number}</span></li>\n'
+        return Markup("".join(links[:number - 1]) + here + "".join(links[number:]))
+
 
 TEMPLATE_GLOBALS = MappingProxyType({
     "date_range": date_range,
