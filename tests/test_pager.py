@@ -1,8 +1,7 @@
 """The pager of a long list: the first and last page, the two each side of this one, an ellipsis for the rest.
 
-The default theme writes the numbered links with ``site.pager_links`` (made once per list, joined per page), so a
-page of a list of any length carries at most nine numbers and the list's bytes grow with its length, not its
-square."""
+The default theme writes the numbered links with ``site.pager_links``, so a page of a list of any length carries
+at most nine numbers and the list's bytes grow with its length, not its square."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import re
 
 from helpers import invoke, write_search_corpus
 
-from digest.render.filters import PagerLinks, shown_pages
+from digest.render.filters import pager_links, shown_pages
 from digest.render.pages import relative_url
 from digest.site.model import Pager
 
@@ -40,11 +39,10 @@ def test_each_page_shows_the_ends_its_neighbours_and_a_gap_for_the_rest():
 
 def test_the_links_go_to_their_pages_from_the_page_and_from_the_base_path():
     paths = tuple(["sections/a&b/index.html"] + [f"sections/a&b/page/{n}/index.html" for n in range(2, 13)])
-    links = PagerLinks()  # one for the whole run, as a render process has
     for number, here in enumerate(paths, 1):
         for root in ("", "/news/"):  # relative links, and links from the site's base path (the 404 page)
             url = (lambda target, here=here: relative_url(here, target)) if not root else (lambda target, root=root: root + target)
-            markup = links(Pager(number, len(paths), paths), url)
+            markup = pager_links(Pager(number, len(paths), paths), url)
             expected = [str(n) for n in shown_pages(number, len(paths))]
             assert [n for n in numbers_of(markup) if n != "…"] == expected
             assert numbers_of(markup).count("…") == sum(b - a > 1 for a, b in zip(map(int, expected), map(int, expected[1:])))

@@ -151,36 +151,27 @@ TEMPLATE_FILTERS = MappingProxyType({
 PAGER_WINDOW = 2  # numbered links each side of the current page
 
 
-class PagerLinks:
+_GAP = '    <li class="gap">…</li>\n'
+
+
+def pager_links(pager, url) -> Markup:
     """The numbered links of a list's pager, as the default theme's ``base.html`` writes them: ``site.pager_links(
     page.pager, url)`` in a template. A page links the first and the last page of its list and the ``PAGER_WINDOW``
     pages each side of its own (its own number unlinked), an ellipsis where numbers are left out (never for just
     one: that number is shown instead): a page of a list of any length has at most nine numbers, as Hugo's and
     most news sites' pagers do. Linking every page of a list from each of them made a list's pages grow with its
-    length, and the list's bytes with its square (585 kB a section page at 100,000 articles). Each link is made
-    once per list and link prefix (the last one is kept: a list's pages are rendered one after another)."""
-
-    GAP = '    <li class="gap">…</li>\n'
-
-    def __init__(self) -> None:
-        self._made: tuple[tuple[str, ...], str, list[str]] | None = None  # (the list's paths, the first link, links)
-
-    def __call__(self, pager, url) -> Markup:
-        first = url(pager.paths[0])
-        made = self._made
-        if made is None or made[0] is not pager.paths or made[1] != first:
-            made = self._made = (pager.paths, first, [
-                f'    <li><a href="{escape(url(path))}">{n}<span class="visually-hidden"> (page {n})</span></a></li>\n'
-                for n, path in enumerate(pager.paths, 1)])
-        links, number = made[2], pager.number
-        parts: list[str] = []
-        last = 0
-        for n in shown_pages(number, len(links)):
-            if n > last + 1:
-                parts.append(self.GAP)
-            parts.append(f'    <li><span aria-current="page">{n}</span></li>\n' if n == number else links[n - 1])
-            last = n
-        return Markup("".join(parts))
+    length, and the list's bytes with its square (585 kB a section page at 100,000 articles)."""
+    parts: list[str] = []
+    last = 0
+    for n in shown_pages(pager.number, pager.count):
+        if n > last + 1:
+            parts.append(_GAP)
+        if n == pager.number:
+            parts.append(f'    <li><span aria-current="page">{n}</span></li>\n')
+        else:
+            parts.append(f'    <li><a href="{escape(url(pager.paths[n - 1]))}">{n}<span class="visually-hidden"> (page {n})</span></a></li>\n')
+        last = n
+    return Markup("".join(parts))
 
 
 def shown_pages(number: int, count: int) -> list[int]:

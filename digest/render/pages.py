@@ -27,7 +27,7 @@ from digest.fingerprints import files_fingerprint
 from digest.forking import Streamed, Turns, can_fork
 from digest.publish.write import KEPT
 from digest.render.feeds import feed_files
-from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, PagerLinks, default_theme_dir
+from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir, pager_links
 from digest.settings.config import Config
 from digest.site.model import Page, SiteGraph, public_url
 
@@ -320,7 +320,7 @@ def site_globals(graph: SiteGraph, config: Config) -> dict[str, Any]:
         "feed": graph.feeds[0] if graph.feeds else None,
         "paths": graph.paths,
         "timelines": "threads/index.html" if graph.threads else None,  # the navigation links to them only when there are some
-        "pager_links": PagerLinks(),
+        "pager_links": pager_links,
     }
 
 
