@@ -9,12 +9,15 @@ from pathlib import Path
 
 from helpers import REPO, invoke
 
+from digest import processes
+from digest.pipeline import gather
 from digest.pipeline.build import build
 from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, SESSION_FILE, ParseCache
 from digest.publish.write import SEARCH_DIR
+from digest.render import pages
 from digest.settings.config import load_config
 
-ARTICLES = 400  # enough for the cold builds to parse and render in their worker pools, and for listings of several pages
+ARTICLES = 150  # enough for listings of several pages; the worker pools' thresholds are lowered to it (below)
 
 
 def _corpus(root: Path) -> list[dict]:
@@ -30,12 +33,21 @@ def _tree(output: Path) -> dict[str, bytes]:
             if path.is_file() and path.relative_to(output).parts[0] not in (CACHE_DIR, SEARCH_DIR)}
 
 
-def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tmp_path):
+def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tmp_path, monkeypatch):
+    # The cold builds parse and render in their worker pools, the incremental one in this process: the pools'
+    # thresholds (200 documents, 400 pages) lowered to this corpus, instead of a corpus 2.7 times the size.
+    monkeypatch.setattr(gather, "PARALLEL_PARSE_MIN", ARTICLES)
+    monkeypatch.setattr(pages, "PARALLEL_RENDER_MIN", ARTICLES)
+    pools: list[str] = []
+    helper_pool, streamed = processes.helper_pool, pages.Streamed
+    monkeypatch.setattr(processes, "helper_pool", lambda *args, **options: pools.append("parse") or helper_pool(*args, **options))
+    monkeypatch.setattr(pages, "Streamed", lambda *args: pools.append("render") or streamed(*args))
     site = tmp_path / "site"
     truth = _corpus(site)
     content = site / "content"
     invoke("build", "--no-search", cwd=site, check=True)
     before = _tree(site / "output")
+    assert pools == ["parse", "render"]
 
     rereport = next(t for t in truth if t["dup_of"] is not None and t["id"] > ARTICLES // 2)
     edited = content / truth[ARTICLES // 2]["file"]
@@ -49,7 +61,9 @@ def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tm
     kept = ParseCache.load(site / "output").session
     assert kept["remerger"].full_merges == 1  # re-merged only what changed
     incremental = _tree(site / "output")
+    assert pools == ["parse", "render"]  # the incremental build parsed and rendered what changed in this process
     invoke("build", "--no-search", "--clean", "--output", str(tmp_path / "cold"), cwd=site, check=True)
+    assert pools == ["parse", "render"] * 2
     cold = _tree(tmp_path / "cold")
 
     assert incremental.keys() == cold.keys()
