@@ -69,6 +69,22 @@ def copy_of_built(tmp_path_factory: pytest.TempPathFactory, name: str, make: Cal
     return root
 
 
+def copy_of_shipped_build(tmp_path_factory: pytest.TempPathFactory, root: Path, source_date_epoch: str | None = None) -> Path:
+    """A copy in ``root`` of the shipped site (digest.yaml + content/) and its first build (``--no-search``), made
+    once per session (``copy_of_built``): for tests that start from a built site, ~0.2 CPU-s less each. Built with
+    ``SOURCE_DATE_EPOCH`` set to ``source_date_epoch`` when given, for tests whose builds fix the day."""
+
+    def make(folder: Path) -> None:
+        shutil.copytree(SHIPPED_CONTENT, folder / "content")
+        shutil.copy(REPO / "digest.yaml", folder / "digest.yaml")
+        with pytest.MonkeyPatch.context() as patch:
+            if source_date_epoch is not None:
+                patch.setenv("SOURCE_DATE_EPOCH", source_date_epoch)
+            build_site(folder)
+
+    return copy_of_built(tmp_path_factory, f"shipped-built-{source_date_epoch or 'today'}", make, root)
+
+
 def build_site(site: Path, *, clean: bool = False, output: Path | None = None, search: bool = False):
     """``digest build`` of ``site`` in this process (its digest.yaml, if any), into ``output`` if given; its report."""
     from digest.pipeline.build import build

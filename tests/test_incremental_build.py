@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import REPO, invoke
+from helpers import REPO, copy_of_shipped_build, invoke
 
 from digest import processes
 from digest.pipeline import gather
@@ -74,8 +74,8 @@ def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tm
     assert b"Another Outlet, not " in story_pages
 
 
-def test_a_session_kept_by_other_code_is_not_used(site):
-    invoke("build", "--no-search", cwd=site, check=True)
+def test_a_session_kept_by_other_code_is_not_used(tmp_path_factory, tmp_path):
+    site = copy_of_shipped_build(tmp_path_factory, tmp_path / "site")  # and its first build
     cache = ParseCache.load(site / "output")
     code = cache.session["code"]
     assert cache.session["remerger"].ready and cache.session["parse"]
@@ -88,8 +88,8 @@ def test_a_session_kept_by_other_code_is_not_used(site):
     assert ParseCache.load(site / "output").session["code"] == code
 
 
-def test_a_session_beside_another_gather_memo_is_not_used(site):
-    invoke("build", "--no-search", cwd=site, check=True)
+def test_a_session_beside_another_gather_memo_is_not_used(tmp_path_factory, tmp_path):
+    site = copy_of_shipped_build(tmp_path_factory, tmp_path / "site")  # and its first build
     gathered = site / "output" / CACHE_DIR / GATHER_FILE
     kept = gathered.read_bytes()
     (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA short note.\n", encoding="utf-8")
