@@ -159,3 +159,19 @@ def test_an_entity_home_must_be_a_country():
     with pytest.raises(ConfigError) as caught:
         build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "home": "Atlantis"}}})
     assert "taxonomy.entities.Olimpia.home: unknown country 'Atlantis'" in str(caught.value)
+
+
+def test_the_same_taxonomy_settings_are_built_once_and_a_warning_is_reported_at_every_load(tmp_path):
+    from digest.settings.config import parse_config
+
+    settings = "taxonomy:\n  themes:\n    politics:\n      cues: {export ban: 3}\n"
+    first, again = parse_config(settings, tmp_path / "a.yaml"), parse_config(settings, tmp_path / "b.yaml")
+    assert again.taxonomy is first.taxonomy and again.sections == first.sections  # ~50 ms not spent again
+    assert first.taxonomy.themes["politics"].cues["export ban"] == 3
+    other = parse_config(settings.replace("3}", "4}"), tmp_path / "a.yaml")
+    assert other.taxonomy is not first.taxonomy and other.taxonomy.themes["politics"].cues["export ban"] == 4
+
+    warned = "site:\n  title: T\ntaxonomy:\n  colour: blue\n"  # each load locates the warning in its own file
+    for name in ("a.yaml", "b.yaml"):
+        warnings = [str(w) for w in parse_config(warned, tmp_path / name).warnings]
+        assert any(w.startswith(f"{tmp_path / name}:4:") and "taxonomy.colour" in w for w in warnings), warnings
