@@ -172,6 +172,10 @@ def test_the_same_taxonomy_settings_are_built_once_and_a_warning_is_reported_at_
     assert other.taxonomy is not first.taxonomy and other.taxonomy.themes["politics"].cues["export ban"] == 4
 
     warned = "site:\n  title: T\ntaxonomy:\n  colour: blue\n"  # each load locates the warning in its own file
+    wrong = "taxonomy:\n  themes:\n    trade:\n      cues: {tariff: lots}\n"  # ... and the error
     for name in ("a.yaml", "b.yaml"):
         warnings = [str(w) for w in parse_config(warned, tmp_path / name).warnings]
         assert any(w.startswith(f"{tmp_path / name}:4:") and "taxonomy.colour" in w for w in warnings), warnings
+        with pytest.raises(ConfigError) as refused:
+            parse_config(wrong, tmp_path / name)
+        assert [(p.path, p.line) for p in refused.value.problems] == [(str(tmp_path / name), 4)], refused.value.problems
