@@ -9,6 +9,8 @@ import contextlib
 import datetime as dt
 import fcntl
 import gzip
+import importlib.util
+import io
 import os
 import random
 import shutil
@@ -96,10 +98,20 @@ def build_site(site: Path, *, clean: bool = False, output: Path | None = None, s
     return build(config, clean=clean, search=search)
 
 
+def make_corpus(articles: int, content: Path, truth: Path | None = None) -> None:
+    """bench/make_corpus.py's news site of ``articles`` generated articles written into ``content`` with digest's
+    front matter (and which re-reports which into ``truth``), run in this process: no interpreter start."""
+    spec = importlib.util.spec_from_file_location("make_corpus", REPO / "bench" / "make_corpus.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    with contextlib.redirect_stderr(io.StringIO()):  # its "wrote N articles" line
+        script.main([str(articles), str(content), "--format", "digest", *(["--truth", str(truth)] if truth else [])])
+
+
 def generate_and_build(folder: Path, articles: int) -> None:
     """A news site of ``articles`` generated articles (bench/make_corpus.py) in ``folder``, and its first build."""
-    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(articles), str(folder / "content"), "--format", "digest"],
-                   check=True, capture_output=True)
+    make_corpus(articles, folder / "content")
     build_site(folder)
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from helpers import REPO, copy_of_shipped_build, invoke
+from helpers import copy_of_shipped_build, invoke, make_corpus
 
 from digest import processes
 from digest.pipeline import gather
@@ -23,8 +21,7 @@ ARTICLES = 150  # enough for listings of several pages; the worker pools' thresh
 def _corpus(root: Path) -> list[dict]:
     """A generated news site of ARTICLES articles (bench/make_corpus.py), and which re-reports which."""
     truth = root / "truth.json"
-    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(root / "content"),
-                    "--format", "digest", "--truth", str(truth)], check=True, capture_output=True)
+    make_corpus(ARTICLES, root / "content", truth)
     return json.loads(truth.read_text(encoding="utf-8"))
 
 
