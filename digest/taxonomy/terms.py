@@ -83,7 +83,8 @@ class _Firsts(dict):
     def __missing__(self, token: str) -> tuple:
         candidates = self._by_first.get(self._keys[token], ())
         if candidates:
-            candidates = tuple(c for c in candidates if any(_may_start(m, exact, token) for m, exact in c[2]))
+            candidates = tuple((key, size, checks, _settled(checks, token, size)) for key, size, checks in candidates
+                               if any(_may_start(m, exact, token) for m, exact in checks))
         self[token] = candidates
         return candidates
 
@@ -186,7 +187,7 @@ class TermIndex:
         for i in compress(range(n), firsts):
             if i < free:
                 continue  # inside the previous match
-            for key, size, checks in firsts[i]:
+            for key, size, checks, settled in firsts[i]:
                 if size > 1:
                     if i + size > n:
                         continue
@@ -196,12 +197,35 @@ class TermIndex:
                     if k < size:
                         continue
                 seen = tokens[i:i + size]
-                allowed = tuple(m for m, exact in checks if _case_ok(m, exact, seen, tokens, i, size))
+                allowed = settled if settled is not None else tuple(m for m, exact in checks if _case_ok(m, exact, seen, tokens, i, size))
                 if allowed:
                     hits.append(Hit(" ".join(seen), allowed, i, starts[i] <= 3))
                     free = i + size
                     break
         return hits
+
+
+def _settled(checks: tuple, token: str, size: int) -> tuple[Meaning, ...] | None:
+    """The meanings ``_case_ok`` accepts for a match of ``size`` words starting with ``token``, when that does not
+    depend on the words around it nor (for an exact spelling) on the match's other words; else None. Worked out once
+    per spelling of a first word (``_Firsts``): most matches are settled so, without a check per meaning."""
+    allowed = []
+    for meaning, exact in checks:
+        if meaning.case == "exact":
+            if size > 1:
+                return None
+            ok = _case_ok(meaning, exact, [token], [token], 0, 1)
+        elif meaning.case == "any":
+            ok = True
+        elif not (token[:1].isupper() or token[:1].isdigit()):
+            ok = False
+        elif token.casefold() in PERSON_LIKE_NAMES or (meaning.kind == "place" and size == 1):
+            return None  # "Michael Jordan", "Liew Chin Tong": told by the neighbours
+        else:
+            ok = True
+        if ok:
+            allowed.append(meaning)
+    return tuple(allowed)
 
 
 def _may_start(meaning: Meaning, exact, token: str) -> bool:
