@@ -181,3 +181,19 @@ def test_an_entity_home_must_be_a_country():
     with pytest.raises(ConfigError) as caught:
         build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "home": "Atlantis"}}})
     assert "taxonomy.entities.Olimpia.home: unknown country 'Atlantis'" in str(caught.value)
+
+
+def test_ascii_text_is_cut_into_the_words_and_tokens_unicode_patterns_find():
+    """Text of ASCII characters only is tokenised with spelt-out classes: the same cuts, every character tried."""
+    import random
+
+    from digest.classify.entities import _ASCII_TOKEN, _TOKEN
+    from digest.taxonomy.terms import _ASCII_WORD, _WORD
+
+    chance = random.Random(14)
+    texts = ["".join(map(chr, range(128))), "".join(map(chr, reversed(range(128)))), "O'Neil's co-op_ran 3-2\x1cA\x1fB_ _x"]
+    texts += ["".join(chance.choice("aZ0_'- .\x1c\x1f\t(),’") for _ in range(24)).encode("ascii", "ignore").decode() for _ in range(500)]
+    texts += ["".join(map(chr, chance.choices(range(128), k=40))) for _ in range(600)]
+    for text in texts:
+        assert _ASCII_WORD.findall(text) == _WORD.findall(text)
+        assert _ASCII_TOKEN.findall(text) == _TOKEN.findall(text)
