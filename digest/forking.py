@@ -125,6 +125,7 @@ def _serve_spawned(parent_pid: int, reads: int, writes: int) -> None:
         with open(reads, "rb") as pipe:
             function, args = pickle.load(pipe)
         gc.freeze()  # the arguments live as long as the process: no collection need walk them
+        gc.disable()  # nor what it makes (a short life, like a forked worker's: ~0.1 CPU-s of a classify worker)
         result = (True, function(*args))
     except BaseException as error:  # handed back to the parent, which raises it
         result = (False, error)
