@@ -140,3 +140,19 @@ def test_shared_objects_come_back_as_themselves_and_new_ones_keep_their_places(t
     assert loaded["x"][0] is second and loaded["x"][2] is first and loaded["z"] is first
     assert loaded["x"][1] == twice and loaded["y"] is loaded["x"][1]
     assert store.read(path, shared[:1]) == (None, 0)
+
+
+def test_equal_values_of_the_alike_kinds_are_written_once_and_nothing_else_is_merged(tmp_path):
+    from digest.models import Evidence
+
+    evidence = [Evidence("flood", "disaster", ("body",), 2, 1.5, "theme"), Evidence("flood", "disaster", ("body",), 2, 1.5, "theme"),
+                Evidence("flood", "disaster", ("body",), 2, -0.0, "theme"), Evidence("flood", "disaster", ("body",), 2, 0.0, "theme"),
+                Evidence("flood", "disaster", ("body",), 2.0, 1.5, "theme")]  # type: ignore[arg-type]  # 2.0 == 2, printed otherwise
+    path = tmp_path / "alike.pickle"
+    with open(path, "wb") as file:
+        store.dump(file, (evidence, [tuple(["body"]), tuple(["body"])]), alike=(Evidence,))
+    (loaded, tuples), _ = store.read(path)
+    assert loaded == evidence and [str(e.weight) for e in loaded] == [str(e.weight) for e in evidence]
+    assert loaded[1] is loaded[0]  # equal to the bit: one object
+    assert len({id(e) for e in loaded}) == 4  # -0.0 and 0.0, 2.0 and 2 kept apart
+    assert type(loaded[4].count) is float and tuples[0] is not tuples[1]  # other kinds as they were

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
-from digest.models import ParsedDocument
+from digest.models import Evidence, ParsedDocument
 from digest.pipeline import store
 from digest.settings.config import CaptureConfig, Config
 
@@ -45,6 +45,7 @@ PAGES_FILE = "pages.pickle"
 GRAPH_FILE = "graph.pickle"  # the site graph's memo (see ``GraphMemo.dump``), read only by a build that makes a graph
 
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
+ALIKE = (Evidence,)  # values the gather memo holds many equal copies of: each written, and read, once
 
 
 def code_fingerprint() -> str:
@@ -288,13 +289,13 @@ class ParseCache:
         if self._delta_worth(session_dirty):
             assert gathered is not None
             if self.gathered_changed or self.threads_changed:
-                files[GATHER_DELTA] = lambda file: store.dump(file, (gathered.ident, *self._gathered_part(), self._threads), gathered.shared)
+                files[GATHER_DELTA] = lambda file: store.dump(file, (gathered.ident, *self._gathered_part(), self._threads), gathered.shared, ALIKE)
             if session_dirty:
                 assert kept is not None
                 files[SESSION_DELTA] = lambda file: store.dump(file, {**self._session_to_keep(), "base": kept.ident}, [*self._shared(), *kept.shared])
             return files
         ident = store.new_ident()
-        files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident, self._threads))
+        files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident, self._threads), alike=ALIKE)
         files[GATHER_DELTA] = None
         files[SESSION_FILE] = lambda file: store.dump_mapped(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()},
                                                              self._shared())

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import gc
 import io
+import math
 import mmap
+import operator
 import os
 import pickle
 import secrets
@@ -76,13 +78,14 @@ def load(file: BinaryIO, shared: Sequence[Any] = (), buffers: Sequence[memoryvie
     return unpickler.load() if isinstance(first, str) and first == PLACES else first
 
 
-def dump(file: BinaryIO, value: Any, shared: Sequence[Any] = ()) -> None:
+def dump(file: BinaryIO, value: Any, shared: Sequence[Any] = (), alike: tuple[type, ...] = ()) -> None:
     """Pickle ``value`` into ``file``, each object of ``shared`` as its place there (``read`` with the same objects
-    gives them back as they are)."""
+    gives them back as they are). Objects of the ``alike`` types (immutable values, compared by value) that are
+    equal are written once and come back as one object."""
     collecting = gc.isenabled()
     gc.disable()  # pickling makes no garbage either (2x faster at 10,000 articles)
     try:
-        _pickler(file, shared).dump(value)
+        _pickler(file, shared, alike=alike).dump(value)
     finally:
         if collecting:
             gc.enable()
@@ -142,10 +145,12 @@ def _aligned(offset: int) -> int:
     return -(-offset // ALIGN) * ALIGN
 
 
-def _pickler(file: BinaryIO, shared: Sequence[Any], buffer_callback: Callable[[pickle.PickleBuffer], bool] | None = None) -> pickle.Pickler:
+def _pickler(file: BinaryIO, shared: Sequence[Any], buffer_callback: Callable[[pickle.PickleBuffer], bool] | None = None,
+             alike: tuple[type, ...] = ()) -> pickle.Pickler:
     """A pickler into ``file`` (after the prelude naming ``shared``) that knows each shared object as its place."""
     file.write(_prelude(len(shared)))
-    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=buffer_callback)
+    options: dict[str, Any] = {"protocol": pickle.HIGHEST_PROTOCOL, "buffer_callback": buffer_callback}
+    pickler = _OneOfEach(file, alike, **options) if alike else pickle.Pickler(file, **options)
     memo: dict[int, tuple[int, Any]] = {}
     for place, item in enumerate(shared):
         if id(item) in memo:  # listed twice: referred to by its first place; this one keeps the numbering
@@ -153,6 +158,31 @@ def _pickler(file: BinaryIO, shared: Sequence[Any], buffer_callback: Callable[[p
         memo[id(item)] = (place, item)
     pickler.memo = memo  # new objects are numbered after the shared ones, as at load
     return pickler
+
+
+class _OneOfEach(pickle.Pickler):
+    """Writes an object of the ``alike`` kinds that equals one already written as that one (handed back by
+    ``itemgetter(0)`` from a 1-tuple, at C speed, when loaded). A classification's evidence is the case: at
+    10,000 articles ~134,000 pieces of evidence hold ~1,200 distinct values, each loaded as three objects (itself,
+    its attributes, its ``where``) by every build that reads the gather memo: a quarter of its load time."""
+
+    def __init__(self, file: BinaryIO, alike: tuple[type, ...], **options: Any):
+        self.alike, self.same = alike, operator.itemgetter(0)
+        self.first_of: dict[Any, Any] = {}
+        super().__init__(file, **options)
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in self.alike:
+            first = self.first_of.setdefault(obj, obj)
+            if first is not obj and _exactly(first, obj):
+                return self.same, ((first,),)
+        return NotImplemented
+
+
+def _exactly(a: Any, b: Any) -> bool:
+    """Two equal objects' attributes alike to the bit: 1 == 1.0 == True and 0.0 == -0.0, which print differently."""
+    return all(type(x) is type(y) and (type(x) is not float or math.copysign(1.0, x) == math.copysign(1.0, y))
+               for x, y in zip(a.__dict__.values(), b.__dict__.values()))
 
 
 def _prelude(count: int) -> bytes:
