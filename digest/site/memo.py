@@ -57,7 +57,7 @@ class GraphMemo:
         threads = self.threads
         pickle.dump(roster, file, protocol=pickle.HIGHEST_PROTOCOL)
         store.dump(file, (self.site_key, self.pages, self.feeds, self.story_pages, self.links,
-                          threads.stories, threads.config, threads.threads, threads.names), named)
+                          threads.stories, threads.config, threads.threads, threads.names, threads.slugs), named)
 
     def restore(self, file: BinaryIO, stories: Iterable[ClassifiedStory]) -> None:
         """Take up what ``dump`` wrote, its stories and articles resolved to this build's ``stories`` and their
@@ -78,7 +78,7 @@ class GraphMemo:
         gc.disable()  # loading makes ~500,000 objects and no garbage: the collector's passes would double the time
         try:
             (self.site_key, self.pages, self.feeds, self.story_pages, self.links,
-             self.threads.stories, self.threads.config, self.threads.threads, self.threads.names) = store.load(file, resolved)
+             self.threads.stories, self.threads.config, self.threads.threads, self.threads.names, self.threads.slugs) = store.load(file, resolved)
         finally:
             if collecting:
                 gc.enable()
