@@ -127,13 +127,12 @@ class Publication:
     def save_session(self) -> bool:
         """Write the cache's parts made before rendering (the gather memo, the session, the stat map) now, into the
         staging folder, so that the caller may let go of them (the re-merger's tables are the largest part of a
-        cold build's memory). After an edit, they are deltas, the graph memo and the stat map, small beside what
-        the process holds anyway: ``finish`` writes them while Pagefind indexes, on the core this process would
-        otherwise leave idle. False when nothing was written."""
+        cold build's memory). After an edit (deltas only, no base), they wait instead: ``finish`` writes them
+        while Pagefind indexes, on the core its run leaves idle, and the caller keeps them until then. False when
+        nothing was written."""
         files = dict(self.cache.files()) if self.cache is not None else {}
         if not files.keys() & BASES:
-            self.pending, files = files, {}
-        if not files:
+            self.pending = files
             return False
         with self._on_disk():
             cache_dir = self._stage().staging / CACHE_DIR
