@@ -202,6 +202,13 @@ def test_the_same_taxonomy_settings_are_built_once_and_a_warning_is_reported_at_
             parse_config(wrong, tmp_path / name)
         assert [(p.path, p.line) for p in refused.value.problems] == [(str(tmp_path / name), 4)], refused.value.problems
 
+    from digest.settings.problems import Problems
+
+    problems = Problems("digest.yaml")  # settings that cannot be a key (no YAML makes them): built each time, as before
+    taxonomy, _ = build_taxonomy({"themes": {"politics": {"cues": {"export ban": 3}}}, "other": lambda: None}, None, problems)
+    assert taxonomy.themes["politics"].cues["export ban"] == 3 and taxonomy is not first.taxonomy
+    assert [w.message for w in problems.warnings if "'taxonomy.other'" in w.message] and not problems.problems
+
 
 def test_ascii_text_is_cut_into_the_words_and_tokens_unicode_patterns_find():
     """Text of ASCII characters only is tokenised with spelt-out classes: the same cuts, every character tried."""

@@ -81,7 +81,7 @@ def _settings_key(raw: Any, raw_sections: Any) -> bytes | None:
     """The settings as bytes equal only for equal settings (None for any that cannot be written so)."""
     try:
         return pickle.dumps((raw, raw_sections), protocol=5)
-    except (pickle.PicklingError, TypeError, ValueError, RecursionError):
+    except (pickle.PicklingError, AttributeError, TypeError, ValueError, RecursionError):
         return None
 
 
