@@ -140,6 +140,31 @@ def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp
     assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
 
 
+def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path):
+    """After an edit, the edited story's shard is indexed as soon as its page is written, while the build goes on.
+    A story added to that shard and one deleted from it in the same build change what that run was given: the
+    index is still, byte for byte, the one a cold build makes."""
+    site = built_corpus_site
+    count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    home = shard_of(story_path(site, "quillowmarsh"), count)
+    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+    gone = next(story for story in stories if shard_of(story["path"], count) == home and len(story["article_ids"]) == 1
+                and not story["article_ids"][0].startswith("dam-"))
+    (site / "content" / f"{gone['article_ids'][0]}.md").unlink()
+    for i in range(8):
+        (site / "content" / f"new-{i}.md").write_text(f"---\ntitle: Ferryman {i} charts the glimmerfen\ndate: 2025-07-0{1 + i}\n"
+                                                      f"outlet: Outlet {i % 3}\n---\nThe glimmerfen rose {i} feet overnight.\n", encoding="utf-8")
+    note = site / "content" / "dam-valley.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    invoke("build", cwd=site, check=True)
+    added = [story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout) if story["article_ids"][0].startswith("new-")]
+    assert any(shard_of(story["path"], count) == home for story in added), "a new story should join the edited story's shard"
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
 def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_build(corpus_site, tmp_path, monkeypatch):
     """The binary ``PAGEFIND_BINARY_PATH`` names (as ``python -m pagefind`` honours it) is what runs, once a shard;
     when a run fails, the build says what the indexer said and publishes nothing."""
