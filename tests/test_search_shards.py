@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from helpers import copy_of_built, indexed_words, invoke, write_search_corpus
 
-from digest.publish.search import SHARDS_FILE, indexed_part, is_marked, shard_count, shard_name, shard_of
+from digest.publish.search import SHARDS_FILE, indexed_part, is_marked, search_copy, shard_count, shard_name, shard_of
 
 
 def shards(output: Path) -> list[str]:
@@ -78,6 +79,36 @@ def test_what_pagefind_ignores_is_left_out_of_the_comparison():
     assert indexed_part(filtered) == filtered  # Pagefind still reads filters there
     unclosed = b"<div data-pagefind-body><nav data-pagefind-ignore><a>Next</a><p>Text</p></div>"
     assert indexed_part(unclosed) == unclosed
+
+
+def test_a_page_is_copied_for_search_only_when_pagefind_would_read_nothing_else_of_it():
+    page = (b'<html lang="en"><head><title>Dam</title></head><body><nav data-pagefind-ignore>Home</nav><article data-pagefind-body>'
+            b'<h1>Dam</h1><p data-pagefind-ignore>Kicker</p><p>Text</p></article><footer>About</footer></body></html>')
+    assert search_copy(page) == (b'<html lang="en"><head><title>Dam</title></head><body>'
+                                 b'<article data-pagefind-body><h1>Dam</h1><p>Text</p></article></body></html>')
+    assert search_copy(page.replace(b"<footer>", b'<footer data-pagefind-filter="site">')) is None
+    assert search_copy(page.replace(b"<footer>", b"<footer data-pagefind-body>")) is None
+    assert search_copy(page.replace(b"</head>", b"")) is None
+    assert search_copy(page.replace(b" data-pagefind-body", b"")) is None
+
+
+def test_pagefind_makes_the_same_files_of_the_copies_made_for_search(built_corpus_site, tmp_path):
+    """Byte for byte: the copies leave out only what Pagefind does not read (so results and their order stay)."""
+    from pagefind_bin import get_executable
+
+    output = built_corpus_site / "output"
+    pages = sorted(output.glob("stories/*/index.html"))[:20] + sorted(output.glob("entities/*/index.html"))[:5]
+    for page in pages:
+        copy = search_copy(page.read_bytes())
+        assert copy is not None and len(copy) < 0.8 * page.stat().st_size
+        for folder, data in (("whole", page.read_bytes()), ("copies", copy)):
+            (tmp_path / folder / page.relative_to(output)).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / folder / page.relative_to(output)).write_bytes(data)
+    for folder in ("whole", "copies"):
+        subprocess.run([str(get_executable()), "--site", str(tmp_path / folder), "--output-path", str(tmp_path / f"{folder}-index"), "--quiet"],
+                       check=True, capture_output=True)
+    assert tree(tmp_path / "whole-index") == tree(tmp_path / "copies-index")
+    assert len(list((tmp_path / "copies-index" / "fragment").iterdir())) == len(pages)  # each page indexed
 
 
 def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(built_corpus_site):

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from digest.errors import BuildError
@@ -26,13 +26,13 @@ from digest.publish.swap import remove_tree
 SMALL_SHARD = 1000  # pages: two such runs at once (each is multi-threaded, but not throughout), larger ones alone
 SLOTS = 2
 
-Source = Path | bytes  # a page for Pagefind: a file to link, or the bytes to write (see ``search.search_copy``)
+Copy = Callable[[bytes], "bytes | None"]  # what Pagefind is given instead of a page (None: the page itself)
 
 
 class Run:
     """One Pagefind run over one shard's pages, in a thread of its own; ``pages`` says what it was given."""
 
-    def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Source], bundle: Path) -> None:
+    def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Path], bundle: Path) -> None:
         self.indexer, self.name, self.bundle = indexer, name, bundle
         self.pages = dict(pages)
         self.folder = indexer.work / name  # a run called off is waited for, its folder gone, before the next starts
@@ -62,8 +62,8 @@ class Run:
                 indexer.free.notify_all()
 
     def _index(self) -> None:
-        """Lay out the pages (links to the site's files, or the copies made for search) and run Pagefind on them."""
-        link, root = self.indexer.link, str(self.folder) + os.sep
+        """Lay out the pages (what ``copy`` makes of each, or a link to it) and run Pagefind on them."""
+        link, copy, root = self.indexer.link, self.indexer.copy, str(self.folder) + os.sep
         made: set[str] = set()
         for rel, source in self.pages.items():
             if self.called_off:
@@ -72,11 +72,13 @@ class Run:
             if folder not in made:
                 os.makedirs(root + folder, exist_ok=True)
                 made.add(folder)
-            if isinstance(source, bytes):
-                with open(root + rel, "wb") as file:
-                    file.write(source)
-            else:
+            with open(source, "rb") as page:
+                made_for_search = copy(page.read())
+            if made_for_search is None:
                 link(source, root + rel)
+            else:
+                with open(root + rel, "wb") as file:
+                    file.write(made_for_search)
         remove_tree(self.bundle)
         with self.indexer.free:  # started only if not called off meanwhile: ``call_off`` kills what it sees
             if self.called_off:
@@ -100,8 +102,8 @@ class Run:
 class Indexer:
     """The Pagefind runs of one build, into ``staging``: ``start`` each shard's, then ``wait`` (or ``close``)."""
 
-    def __init__(self, staging: Path, output: Path, work_dir: str) -> None:
-        self.output = output
+    def __init__(self, staging: Path, output: Path, work_dir: str, copy: Copy) -> None:
+        self.output, self.copy = output, copy
         self.work = staging / work_dir
         remove_tree(self.work)  # a killed build's
         self.work.mkdir(parents=True)
@@ -111,7 +113,7 @@ class Indexer:
         self.slots = SLOTS
         self.runs: dict[str, Run] = {}
 
-    def start(self, name: str, pages: Mapping[str, Source], bundle: Path) -> Run:
+    def start(self, name: str, pages: Mapping[str, Path], bundle: Path) -> Run:
         """Index ``pages`` (path in the site -> its source) into ``bundle``, as soon as a slot is free; a run of
         this shard already going is called off first."""
         self.call_off(name)
