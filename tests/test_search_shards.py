@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import copy_of_built, indexed_words, invoke, write_search_corpus
 
-from digest.publish.search import SHARDS_FILE, indexed_part, is_marked, search_copy, shard_count, shard_name, shard_of
+from digest.publish.search import EARLY_STARTS, SHARDS_FILE, indexed_part, is_marked, search_copy, shard_count, shard_name, shard_of
 
 
 def shards(output: Path) -> list[str]:
@@ -173,8 +173,8 @@ def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp
 
 def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path):
     """After an edit, the edited story's shard is indexed as soon as its page is written, while the build goes on.
-    A story added to that shard and one deleted from it in the same build change what that run was given: the
-    index is still, byte for byte, the one a cold build makes."""
+    A story added to that shard, one deleted from it and more edits (past the early runs allowed) in the same
+    build change what that run was given: the index is still, byte for byte, the one a cold build makes."""
     site = built_corpus_site
     count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
     home = shard_of(story_path(site, "quillowmarsh"), count)
@@ -187,6 +187,9 @@ def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_
                                                       f"outlet: Outlet {i % 3}\n---\nThe glimmerfen rose {i} feet overnight.\n", encoding="utf-8")
     note = site / "content" / "dam-valley.md"
     note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    for i in range(1, 1 + 2 * EARLY_STARTS):
+        note = site / "content" / f"note-{i:03d}.md"
+        note.write_text(note.read_text(encoding="utf-8") + f"\nA heron {i} stood in the millrace.\n", encoding="utf-8")
     invoke("build", cwd=site, check=True)
     added = [story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout) if story["article_ids"][0].startswith("new-")]
     assert any(shard_of(story["path"], count) == home for story in added), "a new story should join the edited story's shard"

@@ -224,14 +224,18 @@ class ShardIndexing:
             return
         was, now = (rel in old.marked, marked) if old.marked else (True, True)
         dirty = self.verdicts[rel] = was != now or (now and _changed_for_search(self.output / rel, data))
-        if dirty and self.early_starts < EARLY_STARTS:
-            self.early_starts += 1
-            number = shard_of(rel, old.shards)
-            members = {page for page in self._old_members(number) if self.written.get(page, True)}
-            members.update(page for page, marked in self.written.items() if (marked or not old.marked) and shard_of(page, old.shards) == number)
-            target = staging / SEARCH_DIR
-            target.mkdir(exist_ok=True)
-            self._start(staging, shard_name(number, old.shards), sorted(members))
+        if not dirty:
+            return
+        number = shard_of(rel, old.shards)
+        if self.early_starts == EARLY_STARTS:  # no more guesses: what this shard's run was given is stale now
+            if self.indexer is not None:
+                self.indexer.call_off(shard_name(number, old.shards))
+            return
+        self.early_starts += 1
+        members = {page for page in self._old_members(number) if self.written.get(page, True)}
+        members.update(page for page, marked in self.written.items() if (marked or not old.marked) and shard_of(page, old.shards) == number)
+        (staging / SEARCH_DIR).mkdir(exist_ok=True)
+        self._start(staging, shard_name(number, old.shards), sorted(members))
 
     def start(self, staging: Path, manifest: Mapping[str, str], site: str) -> None:
         """Every file is put: index each shard whose pages changed (or keep its run started early), carry the others."""
