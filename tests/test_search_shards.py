@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 from helpers import copy_of_built, indexed_words, invoke, write_search_corpus
 
 from digest.publish.search import EARLY_STARTS, SHARDS_FILE, indexed_part, is_marked, search_copy, shard_count, shard_name, shard_of
+from digest.publish.swap import staging_folder
+from digest.publish.write import Publication
 
 
 def shards(output: Path) -> list[str]:
@@ -197,6 +200,29 @@ def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_
     shutil.copytree(site / "content", cold / "content")
     invoke("build", cwd=cold, check=True)
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
+def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stops_pagefind(built_corpus_site, tmp_path, monkeypatch):
+    """An edited story's page starts its shard's run at once; the build failing after that (a template, say) kills
+    the run and leaves the published site and index as they were, with no staging folder."""
+    slow = tmp_path / "slow-pagefind.sh"
+    slow.write_text("#!/bin/sh\nexec sleep 600\n", encoding="utf-8")  # a run still going when the build fails
+    slow.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
+    output = built_corpus_site / "output"
+    before = tree(output)
+    story = story_path(built_corpus_site, "quillowmarsh")
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.put(story, (output / story).read_bytes().replace(b"quillowmarsh", b"zephyrcrane"))
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        [run] = publication.indexing.indexer.runs.values()
+        while run.process is None and run.thread.is_alive():
+            run.thread.join(0.05)
+        assert run.process is not None and run.process.poll() is None, "the shard's run is going"
+        raise RuntimeError("a template failed")
+    assert run.process.returncode == -signal.SIGKILL
+    assert tree(output) == before
+    assert not staging_folder(output).exists()
 
 
 def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_build(corpus_site, tmp_path, monkeypatch):
