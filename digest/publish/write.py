@@ -103,17 +103,15 @@ class Publication:
         self.previous: dict[str, str] = {}
         self.record: SiteRecord | None = None  # (the site's stamp, each file but the pages -> its size)
         self.old_pages: Mapping[str, tuple[str, str, int]] = {}
-        self.indexing: ShardIndexing | None = None  # with search on and Pagefind installed
+        self.indexing: ShardIndexing | None = None  # made once a page changes (see ``_index``)
 
     def __enter__(self) -> Publication:
         with self._on_disk():
             self.output.parent.mkdir(parents=True, exist_ok=True)
             recover(self.output)
-            data = _read_bytes(self.output / CACHE_DIR / MANIFEST)
-            self.previous = _parse_manifest(data) if data is not None else {}
+            self.previous = _read_manifest(self.output / CACHE_DIR)
             self.old_pages = self.cache.pages if self.cache is not None else {}
-            if self.search and _can_index():
-                self.indexing = ShardIndexing(self.output, CACHE_DIR, Pages(self.previous, None if data is None else site_hash(data)))
+            self.search = self.search and _can_index()
         return self
 
     def __exit__(self, kind, error, trace) -> None:
@@ -173,8 +171,8 @@ class Publication:
             return
         with self._on_disk():
             self._stage().put(rel, data)
-            if self.indexing is not None and rel.endswith(".html"):
-                self.indexing.put(self._stage().staging, rel, data)
+            if self.search and rel.endswith(".html"):
+                self._index().put(self._stage().staging, rel, data)
         self.written += 1
 
     def finish(self, page_keys: Mapping[str, str] | None = None, site: str | None = None) -> tuple[int, int]:
@@ -193,8 +191,8 @@ class Publication:
                 self._save_in_place(manifest, pages)
                 return 0, 0
             mirror = self._stage()
-            if self.indexing is not None:  # Pagefind's runs go on while the rest of the site is staged
-                self.indexing.start(mirror.staging, manifest, site_hash(_manifest_bytes(manifest)))
+            if self.search:  # Pagefind's runs go on while the rest of the site is staged
+                self._index().start(mirror.staging, manifest, site_hash(_manifest_bytes(manifest)))
             output = str(self.output) + os.sep
             for rel in self.carried:
                 mirror.carry(rel, output + rel, manifest[rel])
@@ -222,6 +220,13 @@ class Publication:
         """The pending files are written: what only they held goes while Pagefind's run still grows."""
         self.pending = {}
         give_back_memory()
+
+    def _index(self) -> ShardIndexing:
+        """The search index on its way (made when first needed: a build that changes no page reads nothing of it)."""
+        if self.indexing is None:
+            data = _read_bytes(self.output / CACHE_DIR / MANIFEST)  # what ``previous`` was read from
+            self.indexing = ShardIndexing(self.output, CACHE_DIR, Pages(self.previous, None if data is None else site_hash(data)))
+        return self.indexing
 
     def _unsaved(self) -> ParseCache | None:
         """The cache, when its gathered parts are neither saved nor planned yet (``save_session`` was not called)."""
