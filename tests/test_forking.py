@@ -108,3 +108,33 @@ def test_while_large_blocks_are_mapped_each_is_its_own_mapping_and_not_after():
         pytest.skip("needs glibc's mallinfo2")
     # In a new process: how the C library serves a block depends on what its heaps hold already.
     assert spawned(_mapped_inside_and_after)() == (True, False)
+
+
+def test_classifying_pauses_the_collector_and_gives_it_back_as_it_was():
+    import gc
+
+    from digest.classify import filing
+    from digest.forking import collector_paused
+
+    seen: list[bool] = []
+    real = filing._classify_all
+
+    def watched(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(filing, "_classify_all", watched)
+                filing.classify_stories([], None)
+            assert gc.isenabled() is enabled
+            with pytest.raises(ZeroDivisionError), collector_paused():
+                assert not gc.isenabled()
+                1 / 0  # noqa: B018
+            assert gc.isenabled() is enabled  # after an error too
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False, False]

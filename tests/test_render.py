@@ -265,3 +265,34 @@ def test_template_keys_follow_plain_references_and_give_up_on_expressions(tmp_pa
     assert after["page.html"] != before["page.html"]  # it includes part.html
     assert after["other.html"] == before["other.html"]  # it does not
     assert after["dynamic.html"] == str(sorted(p.read_bytes() for p in tmp_path.iterdir()))  # an expression: the whole theme's key
+
+
+def test_templates_output_what_jinjas_own_escaping_would(tmp_path):
+    """Compiled templates escape output values with ``escape_output``, not ``markupsafe.escape``: the same text."""
+    import jinja2
+    from markupsafe import Markup
+
+    from digest.render.pages import make_environment
+
+    (tmp_path / "_m.html").write_text("{% macro b(x) %}<b>{{ x }}</b>{% endmacro %}", encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        '{% from "_m.html" import b %}{% set block %}<i>{{ text }}</i>{% endset %}'
+        "{{ text }}|{{ safe }}|{{ number }}|{{ nothing }}|{{ html_object }}|{{ b(text) }}|{{ block }}|{{ text ~ safe }}|"
+        "{{ text|e }}|{{ text|safe }}|{% filter upper %}{{ text }}{% endfilter %}|"
+        "{% autoescape false %}{{ text }}{% endautoescape %}|{{ [text] }}|{{ missing }}", encoding="utf-8")
+
+    class HtmlObject:
+        def __html__(self):
+            return "<em>known</em>"
+
+    values = {"text": "Tom & Jerry's <\"show\">", "safe": Markup("<br>"), "number": 4.5, "nothing": None, "html_object": HtmlObject()}
+    ours = make_environment([tmp_path])
+    jinjas = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), undefined=jinja2.StrictUndefined,
+                                autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    with pytest.raises(jinja2.UndefinedError, match="'missing' is undefined"):
+        ours.get_template("page.html").render(values)
+    values["missing"] = "&"
+    rendered = ours.get_template("page.html").render(values)
+    assert rendered == jinjas.get_template("page.html").render(values)
+    assert "Tom &amp; Jerry&#39;s &lt;&#34;show&#34;&gt;|<br>|4.5|None|<em>known</em>|<b>Tom &amp;" in rendered
+    assert "{% autoescape" not in rendered and "|Tom & Jerry's <\"show\">|" in rendered  # not escaped where it is off

@@ -155,7 +155,45 @@ def test_a_scan_finds_each_term_only_as_its_case_allows_whatever_shares_its_firs
     assert found("who said us") == [] and found("Who") == []  # the spellings WHO and US ask for, nothing else
 
 
+
+def test_a_spelling_seen_before_is_still_judged_by_its_neighbours():
+    """What a first word's spelling settles is kept per spelling; what its neighbours decide is not."""
+    from digest.taxonomy.terms import Meaning, TermIndex
+
+    index = TermIndex()
+    index.add("Jordan", Meaning("country", "JO", case="capital", term="Jordan"))
+    index.add("Chin", Meaning("place", "Chin State", case="capital", term="Chin"))
+    index.add("Kenya", Meaning("country", "KE", case="capital", term="Kenya"))
+    index.add("AID", Meaning("entity", "Aid Agency", case="exact", term="AID"))
+    index.add("aid", Meaning("cue", "development", case="any", term="aid"))
+    index.freeze()
+
+    def found(text):
+        return [(hit.term, [m.target for m in hit.meanings]) for hit in index.scan(text)]
+
+    for _ in range(2):  # the second time, every spelling is known
+        assert found("Jordan and Kenya sent aid. Michael Jordan said Liew Chin Tong met AID in Chin, kenya") == [
+            ("Jordan", ["JO"]), ("Kenya", ["KE"]), ("aid", ["development"]), ("AID", ["Aid Agency", "development"]),
+            ("Chin", ["Chin State"])]
+
+
 def test_an_entity_home_must_be_a_country():
     with pytest.raises(ConfigError) as caught:
         build_taxonomy({"entities": {"Olimpia": {"kind": "organisation", "home": "Atlantis"}}})
     assert "taxonomy.entities.Olimpia.home: unknown country 'Atlantis'" in str(caught.value)
+
+
+def test_ascii_text_is_cut_into_the_words_and_tokens_unicode_patterns_find():
+    """Text of ASCII characters only is tokenised with spelt-out classes: the same cuts, every character tried."""
+    import random
+
+    from digest.classify.entities import _ASCII_TOKEN, _TOKEN
+    from digest.taxonomy.terms import _ASCII_WORD, _WORD
+
+    chance = random.Random(14)
+    texts = ["".join(map(chr, range(128))), "".join(map(chr, reversed(range(128)))), "O'Neil's co-op_ran 3-2\x1cA\x1fB_ _x"]
+    texts += ["".join(chance.choice("aZ0_'- .\x1c\x1f\t(),’") for _ in range(24)).encode("ascii", "ignore").decode() for _ in range(500)]
+    texts += ["".join(map(chr, chance.choices(range(128), k=40))) for _ in range(600)]
+    for text in texts:
+        assert _ASCII_WORD.findall(text) == _WORD.findall(text)
+        assert _ASCII_TOKEN.findall(text) == _TOKEN.findall(text)

@@ -71,6 +71,9 @@ NOT_NAMES = frozenset({
 })
 CONNECTORS = frozenset({"of", "and", "for", "the", "on", "de", "al", "el", "e", "du", "des", "van", "von", "der"})
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
+# The same tokens in a text of ASCII characters only, found a third faster (see ``terms._ASCII_WORD``); \s stays
+# Unicode's, which also counts the ASCII separators \x1c-\x1f as space.
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_'-]*|[^A-Za-z0-9_\s]")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,6}")
 
 
@@ -112,7 +115,7 @@ def find_entities(story: Story, mentions: Sequence[Mention], taxonomy: Taxonomy,
 
     people: dict[str, _Found] = {}
     acronyms: dict[str, _Found | None] = {}  # None: two entities share it in this story
-    texts = [(where, _TOKEN.findall(text)) for where, text in _texts(story)]  # each text tokenized once
+    texts = [(where, (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)) for where, text in _texts(story)]  # tokenized once
     for where, tokens in texts:
         # In a Title Case headline every word looks like a name ("PM Narendra Modi Has Skillfully ..."):
         # only known names count there.

@@ -22,16 +22,19 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from digest.classify.entities import Mention, WordCaches, find_entities
 from digest.classify.memo import story_fingerprint, taxonomy_fingerprint
-from digest.classify.related import RelatedMemo, related_stories
-from digest.forking import spawned
+from digest.forking import collector_paused, spawned
 from digest.models import OTHER_NEWS, Article, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.taxonomy.build import default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
 from digest.taxonomy.terms import Hit, Meaning, words
 from digest.taxonomy.world import CURRENCY_SIGNS
+
+if TYPE_CHECKING:
+    from digest.classify.related import RelatedMemo
 
 LEAD_WORDS = 50  # the opening of an article: where news says what it is about
 WHERE_ORDER = ("front-matter", "headline", "dateline", "lead", "body")
@@ -55,6 +58,7 @@ class ClassifyStats:
     reused: int = 0  # stories whose classification came from the memo
 
 
+@collector_paused()  # what classifying makes is kept, or is garbage without cycles: nothing for full collections
 def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None, sections: Sequence[Section] = (),
                      memo: dict[tuple[str, str], Classification] | None = None,
                      stats: ClassifyStats | None = None, related: RelatedMemo | None = None) -> list[ClassifiedStory]:
@@ -86,6 +90,8 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
     if stats is not None:
         stats.classified += [stories[i].slug for i in todo]
         stats.reused += len(stories) - len(todo)
+    from digest.classify.related import related_stories  # here: the spawned workers, importing this, need no numpy
+
     return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, classified)], last=related)
 
 

@@ -10,6 +10,7 @@ was published before exactly as it was.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,8 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     hits, misses = cache.hits, cache.misses
     before = cache.last_stories()
     digest = gather(config, cache, timings, session.remerger or session.merger, session.related)
+    if last:  # what gather made lives until the process ends: no full collection need walk it again (~1 CPU-s at 10,000)
+        gc.freeze()
     if strict and digest.diagnostics:
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",

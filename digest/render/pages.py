@@ -26,6 +26,7 @@ from digest.errors import TemplateError
 from digest.fingerprints import files_fingerprint
 from digest.forking import Streamed, Turns, can_fork
 from digest.publish.write import KEPT
+from digest.render.escaping import CodeGenerator
 from digest.render.feeds import feed_files
 from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir, pager_links
 from digest.settings.config import Config
@@ -95,6 +96,10 @@ class _BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
     """Keeping compiled templates only saves time: a full or read-only disk must not make rendering fail (nor be
     reported as a template error); the write stage reports it."""
 
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        # Compiled by digest's CodeGenerator: a template compiled before it (Jinja's own escape) is compiled again.
+        return super().get_cache_key(name, filename) + "-escape-output"
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             super().dump_bytecode(bucket)
@@ -143,7 +148,11 @@ def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinj
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # A theme is compiled for its key (``ThemeCache``): any edit of it makes a new environment, so a template need
+        # not be checked against its file each time a page asks for it.
+        auto_reload=False,
     )
+    env.code_generator_class = CodeGenerator
     env.context_class = _TemplateContext
     env.filters.update(TEMPLATE_FILTERS)
     env.globals.update(TEMPLATE_GLOBALS)

@@ -41,6 +41,9 @@ class Hit:
 
 
 _WORD = re.compile(r"[^\W_]+")
+# The same words in a text of ASCII characters only (most news text in English), found a quarter faster: the
+# classes are spelt out, where [^\W_] asks Unicode's tables about each character.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 _OPENERS = frozenset({"the", "in", "on", "at", "from", "to", "of", "for", "and", "by", "with", "a", "an"})
 _BOUNDARY = re.compile(r"[.!?:;]\s|[\"“”]")
 
@@ -83,7 +86,8 @@ class _Firsts(dict):
     def __missing__(self, token: str) -> tuple:
         candidates = self._by_first.get(self._keys[token], ())
         if candidates:
-            candidates = tuple(c for c in candidates if any(_may_start(m, exact, token) for m, exact in c[2]))
+            candidates = tuple((key, size, checks, _settled(checks, token, size)) for key, size, checks in candidates
+                               if any(_may_start(m, exact, token) for m, exact in checks))
         self[token] = candidates
         return candidates
 
@@ -174,8 +178,9 @@ class TermIndex:
         # Sentences first, so each word knows how many words precede it in its sentence.
         tokens: list[str] = []
         starts: list[int] = []
+        find_words = (_ASCII_WORD if text.isascii() else _WORD).findall
         for piece in _BOUNDARY.split(text):
-            found = _WORD.findall(piece)
+            found = find_words(piece)
             if found:
                 tokens += found
                 starts += range(len(found))
@@ -186,7 +191,7 @@ class TermIndex:
         for i in compress(range(n), firsts):
             if i < free:
                 continue  # inside the previous match
-            for key, size, checks in firsts[i]:
+            for key, size, checks, settled in firsts[i]:
                 if size > 1:
                     if i + size > n:
                         continue
@@ -196,12 +201,35 @@ class TermIndex:
                     if k < size:
                         continue
                 seen = tokens[i:i + size]
-                allowed = tuple(m for m, exact in checks if _case_ok(m, exact, seen, tokens, i, size))
+                allowed = settled if settled is not None else tuple(m for m, exact in checks if _case_ok(m, exact, seen, tokens, i, size))
                 if allowed:
                     hits.append(Hit(" ".join(seen), allowed, i, starts[i] <= 3))
                     free = i + size
                     break
         return hits
+
+
+def _settled(checks: tuple, token: str, size: int) -> tuple[Meaning, ...] | None:
+    """The meanings ``_case_ok`` accepts for a match of ``size`` words starting with ``token``, when that does not
+    depend on the words around it nor (for an exact spelling) on the match's other words; else None. Worked out once
+    per spelling of a first word (``_Firsts``): most matches are settled so, without a check per meaning."""
+    allowed = []
+    for meaning, exact in checks:
+        if meaning.case == "exact":
+            if size > 1:
+                return None
+            ok = _case_ok(meaning, exact, [token], [token], 0, 1)
+        elif meaning.case == "any":
+            ok = True
+        elif not (token[:1].isupper() or token[:1].isdigit()):
+            ok = False
+        elif token.casefold() in PERSON_LIKE_NAMES or (meaning.kind == "place" and size == 1):
+            return None  # "Michael Jordan", "Liew Chin Tong": told by the neighbours
+        else:
+            ok = True
+        if ok:
+            allowed.append(meaning)
+    return tuple(allowed)
 
 
 def _may_start(meaning: Meaning, exact, token: str) -> bool:
