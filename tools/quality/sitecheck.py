@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
 ]
 SUB_PATH_URL = "https://example.org/digest/"  # the sub-path build: a GitHub Pages project site
 DOMAIN_ROOT_URL = "https://example.org/"
+SHUTDOWN_POLL_SECONDS = 0.02  # how soon a served site stops once asked (the idle loop wakes this often)
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -157,7 +158,9 @@ def serve(site: Path, base: str = "/digest/", port: int = 0) -> Iterator[str]:
     handler = type("PagesHandler", (_PagesHandler,), {"base": base})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(site)))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look up, which it does every poll_interval (0.5 s by default):
+    # most of the time a test spent serving a small site went there.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}{base}"
