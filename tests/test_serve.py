@@ -45,12 +45,14 @@ def test_resolve_follows_github_pages_rules():
 # ---------------------------------------------------------------- the server, over HTTP
 
 
-def test_serves_the_built_site_from_memory_under_the_base_path(site):
-    """The real command end to end: `digest serve` in a process of its own, after a `digest build`."""
+def test_serves_the_built_site_from_memory_under_the_base_path_and_stops_on_ctrl_c_even_started_ignoring_it(site):
+    """The real command end to end: `digest serve` in a process of its own, after a `digest build`. Started as
+    `digest serve &` in a script is, with SIGINT ignored: the preview takes Ctrl+C back, and stops at once with a
+    browser connected (one process for both: each is the command's own doing)."""
     invoke("build", "--no-search", cwd=site, check=True)
     output = site / "output"
     written = {p: p.stat().st_mtime_ns for p in output.rglob("*")}
-    with serving(site) as served:
+    with serving(site, sigint_ignored=True) as served:
         served.wait_for_line(r"^Built .* \(0 documents read,")  # started from the cache `digest build` left
         assert served.url.endswith("/digest/"), served.url  # digest.yaml: base_url https://example.org/digest/
         assert get(served.origin + "/digest")[2]["Location"] == "/digest/"
@@ -77,6 +79,9 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
         status, body, headers = get(served.url + css)
         assert status == 200 and body == (output / css).read_bytes() and headers["Content-Type"].startswith("text/css")
         assert get(served.origin + "/elsewhere/")[0] == 404
+        browser = LiveReloadClient(served.port, served.url)
+    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
+    assert browser.closed_by_server()
     assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == written, "the preview must not write output/"
 
 
@@ -115,12 +120,7 @@ def test_port_in_use_is_a_clear_error(site):
 ENDLESS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"  # a build that never ends
 
 
-def test_ctrl_c_stops_an_idle_preview_with_a_browser_connected_even_started_ignoring_it(site):
-    # Started as `digest serve &` in a script is, with SIGINT ignored: the preview takes Ctrl+C back.
-    with serving(site, sigint_ignored=True) as served:
-        browser = LiveReloadClient(served.port, served.url)
-    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
-    assert browser.closed_by_server()
+# An idle preview with a browser connected, started ignoring SIGINT: test_serves_the_built_site_from_memory_...
 
 
 @pytest.mark.parametrize("build", ["first", "later"])
