@@ -97,6 +97,16 @@ def tab(chromium):
             page.context.close()
 
 
+@pytest.fixture
+def fresh_page(tab):
+    """A new page of its own for one test, in the module's 1280 px light context (``tab``'s): nothing of another
+    test's page (its scripts, listeners, history), for a third of the time a new context and its first load take."""
+    page = tab().context.new_page()
+    yield page
+    if not page.is_closed():
+        page.close()
+
+
 @pytest.fixture(scope="module")
 def axe_in_both_schemes(tab):
     """``axe_in_both_schemes(url)``: what axe-core finds wrong with the page at ``url`` at 1280 px, as

@@ -176,17 +176,9 @@ def require_axe() -> None:
 AFTER_LOAD = "() => !document.getElementById('search-fallback') || location.protocol === 'file:' || document.getElementById('search-fallback').hidden"
 
 
-def axe_violations(browser, url: str, color_scheme: str = "light") -> list[str]:
-    """What axe-core finds wrong with the page at ``url``, one line per rule broken."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
-    try:
-        return axe_violations_on(context.new_page(), url)
-    finally:
-        context.close()
-
-
 def axe_violations_on(page, url: str) -> list[str]:
-    """axe_violations in a page already open (its viewport and colour scheme are the ones checked)."""
+    """What axe-core finds wrong with the page at ``url``, one line per rule broken, loaded in ``page`` (its viewport
+    and colour scheme are the ones checked)."""
     response = page.goto(url)  # "load": the page and everything it links are in
     assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
     # What a page does after "load": the search page (the only one with a script) loads its index, then hides

@@ -18,7 +18,7 @@ NOTE_CONNECTED = "document.addEventListener('LiveReloadConnect', () => { window.
 CONNECTED = "window.liveReloadConnected === true"
 
 
-def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
+def test_the_open_page_follows_edits_errors_and_deletions(site, fresh_page):
     from playwright.sync_api import expect
 
     shutil.copytree(REPO / "templates", site / "templates")  # the site's own theme, to break and fix
@@ -26,7 +26,7 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
     good_template = story_template.read_text(encoding="utf-8")
     note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
     with serving(site) as served:
-        page = browser.new_page()
+        page = fresh_page
         page.goto(served.url)
         page.get_by_role("link", name="Harbour bridge reopens after repairs").first.click()
         heading = page.get_by_role("heading", level=1)
@@ -68,12 +68,12 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
 
 
 
-def test_each_save_reloads_the_open_page(site, browser):
+def test_each_save_reloads_the_open_page(site, fresh_page):
     """Three saves, three reloads with the new text. How fast is bench/bench_preview.py's to say (< 0.5 s on the
     shipped site): a timed assertion here would fail on a busy machine, not on slow code."""
     note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
     with serving_here(site) as served:
-        page = browser.new_page()
+        page = fresh_page
         page.add_init_script(NOTE_CONNECTED)
         page.goto(served.url + "stories/harbour-bridge-reopens-after-repairs/")
         for edit in range(3):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import axe_violations, require_axe, require_vnu, sitecheck
+from helpers import axe_violations_on, require_axe, require_vnu, sitecheck
 
 TESTS = Path(__file__).resolve().parent
 
@@ -67,11 +67,11 @@ def test_axe_finds_no_violations(built_site, served_site, axe_in_both_schemes, n
 
 
 @pytest.mark.browser
-def test_axe_finds_violations_on_a_bad_page(tmp_path, chromium):
+def test_axe_finds_violations_on_a_bad_page(tmp_path, fresh_page):
     require_axe()
     (tmp_path / "index.html").write_text("<!DOCTYPE html><html><body><img src=x.png><p style='color:#ccc'>pale</p></body></html>")
     with sitecheck.serve(tmp_path, "/") as url:
-        violations = axe_violations(chromium, url)
+        violations = axe_violations_on(fresh_page, url)
     assert any(v.startswith("image-alt") for v in violations), violations
     assert any(v.startswith("html-has-lang") for v in violations), violations
 
