@@ -1,7 +1,8 @@
 """``digest serve`` in headless Debian Chromium: the open page follows saves through livereload.js.
 
-The first test runs the real command in a process of its own (it also reads what the command prints); the others
-run the same preview in this process (previewing.serving_here), where a process of its own would prove nothing more."""
+The tests run the preview in this process (previewing.serving_here: the command's PreviewSession, and what the
+command prints after each build), where a process of its own would prove nothing more; test_serve.py runs the real
+command end to end."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import shutil
 
 import pytest
 from helpers import REPO
-from previewing import BRIDGE, NOTE, add_note, serving, serving_here
+from previewing import BRIDGE, NOTE, add_note, serving_here
 
 pytestmark = pytest.mark.browser
 # livereload.js fires LiveReloadConnect on the document once its handshake with the server is done.
@@ -25,7 +26,7 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, fresh_page):
     story_template = site / "templates" / "story.html"
     good_template = story_template.read_text(encoding="utf-8")
     note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
-    with serving(site) as served:
+    with serving_here(site) as served:
         page = fresh_page
         page.goto(served.url)
         page.get_by_role("link", name="Harbour bridge reopens after repairs").first.click()
