@@ -77,6 +77,10 @@ def test_search_finds_the_sabah_story(page, served_site):
     box.wait_for(state="visible", timeout=10_000)
     box.click()
     box.press_sequentially("Salleh", delay=30)
+    # The results come ~0.5 s after the last key (the page waits for typing to pause, then searches): checked at every
+    # frame, not at the locator's retries (0.1, 0.25, 0.5, then every 1 s).
+    page.wait_for_function("""[...document.querySelectorAll("#search-results a[href*='stories/']")]
+        .some(a => a.textContent.toLowerCase().includes('salleh'))""", polling="raf", timeout=15_000)
     result = page.locator("#search-results a[href*='stories/']", has_text="Salleh").first  # the story's headline
     result.wait_for(state="visible", timeout=15_000)
     with page.expect_navigation() as navigation:

@@ -107,6 +107,8 @@ def test_a_phone_never_scrolls_sideways(tab, served_site, path):
 
 def test_search_results_show_section_date_outlets_and_text_not_provenance(tab, served_site):
     page = open_page(tab, served_site + "search/?q=Salleh")
+    page.wait_for_function("[...document.querySelectorAll('#search-results > li')].some(li => li.textContent.includes('Salleh: GRS'))",
+                           polling="raf", timeout=15_000)  # at every frame, not at the locator's retries (up to 1 s apart)
     result = page.locator("#search-results > li").filter(has_text="Salleh: GRS")
     result.wait_for(state="visible", timeout=15_000)
     text = result.inner_text()
