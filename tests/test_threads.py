@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import invoke, require_axe, require_vnu, sitecheck
+from helpers import clean_tree, invoke, published_tree, require_axe, require_vnu, sitecheck
 from previewing import get, serving_here
 
 from digest.models import Article, ArticleDate, Classification, ClassifiedStory, DateSource, EntityRef, Story
@@ -202,6 +202,24 @@ def test_the_preview_follows_edits_to_a_thread(tmp_path):
     same_as_a_fresh_build(left)
     assert b"Judicial inquiry" not in left.files[THREAD] and len(links(left.files[THREAD].decode(), "timeline")) == 3
     assert b"thread-box" not in left.files["stories/quetta-traders-reopen-bazaar-shops/index.html"]
+
+
+def test_an_edit_that_moves_no_link_keeps_the_threads_found_and_equals_a_clean_build(tmp_path, monkeypatch):
+    # A closing paragraph names nobody new and is far from the lead: the thread facts, headline, entities and
+    # dates are the last build's, so the threads are the last ones with the edited story in them, not found again.
+    site = event_site(tmp_path / "site")
+    invoke("build", "--no-search", cwd=site, check=True)
+    found: list[int] = []
+    find_threads = threads.find_threads
+    monkeypatch.setattr(threads, "find_threads", lambda items, *rest: found.append(len(items)) or find_threads(items, *rest))
+    toll = site / "content" / "02-toll-a.md"
+    toll.write_text(toll.read_text(encoding="utf-8") + "\nThe bazaar's traders' union said the market would reopen next week.\n", encoding="utf-8")
+    invoke("build", "--no-search", cwd=site, check=True)  # a new process's memo: read from the cache
+    assert found == []
+    assert b"reopen next week" in (site / "output" / "stories" / EVENT[1] / "index.html").read_bytes()
+    monkeypatch.undo()
+    monkeypatch.chdir(site)
+    assert published_tree(site / "output") == clean_tree(site)
 
 
 def test_digest_serve_shows_a_thread_as_it_grows(tmp_path):

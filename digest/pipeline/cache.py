@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
-from digest.models import ParsedDocument
+from digest.models import Evidence, ParsedDocument
 from digest.pipeline import store
 from digest.settings.config import CaptureConfig, Config
 
@@ -45,6 +45,7 @@ PAGES_FILE = "pages.pickle"
 GRAPH_FILE = "graph.pickle"  # the site graph's memo (see ``GraphMemo.dump``), read only by a build that makes a graph
 
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
+ALIKE = (Evidence,)  # values the gather memo holds many equal copies of: each written, and read, once
 
 
 def code_fingerprint() -> str:
@@ -142,7 +143,7 @@ class ParseCache:
         """The whole session as a base, pickled straight into ``file``, the gather memo's objects by place."""
         self._gathered_part()
         ident = self._gathered_base.ident if self._gathered_base else ""
-        store.dump(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()}, store.places_of(self._shared()))
+        store.dump(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()}, self._shared())
 
     # -- the stat map, the gather memo, the page memo
 
@@ -173,7 +174,7 @@ class ParseCache:
             self._gathered_base = _Base(ident, _gather_refs(value, self._threads), size)
             self._gathered = (key, value)
             if ident:
-                delta, delta_size = store.read(self._path(GATHER_DELTA), self._gathered_base.shared.__getitem__)
+                delta, delta_size = store.read(self._path(GATHER_DELTA), self._gathered_base.shared)
                 if isinstance(delta, tuple) and len(delta) == 4 and delta[0] == ident:
                     self._gathered, self._threads = delta[1:3], delta[3]
                     self._delta_size += delta_size
@@ -242,12 +243,11 @@ class ParseCache:
         code, key = pipeline_fingerprint(), self._gathered_part()[0]
         gathered = self._gathered_base
         assert gathered is not None
-        base, size = store.read(self._path(SESSION_FILE), gathered.shared.__getitem__) if gathered.ident else (None, 0)
+        base, size = store.read(self._path(SESSION_FILE), gathered.shared) if gathered.ident else (None, 0)
         if not (isinstance(base, dict) and base.get("code") == code and base.get("base") == gathered.ident):
             return {"code": code}
         self._session_base = _Base(base.pop("ident", ""), _session_parts(base, freeze=True), size)
-        places, parts = self._shared(), self._session_base.shared
-        delta, delta_size = store.read(self._path(SESSION_DELTA), lambda pid: parts[pid[1]] if isinstance(pid, tuple) else places[pid])
+        delta, delta_size = store.read(self._path(SESSION_DELTA), [*self._shared(), *self._session_base.shared])
         if isinstance(delta, dict) and delta.get("code") == code and delta.get("gathered") == key and delta.get("base") == self._session_base.ident:
             self._delta_size += delta_size
             return delta
@@ -289,18 +289,16 @@ class ParseCache:
         if self._delta_worth(session_dirty):
             assert gathered is not None
             if self.gathered_changed or self.threads_changed:
-                files[GATHER_DELTA] = lambda file: store.dump(file, (gathered.ident, *self._gathered_part(), self._threads),
-                                                              store.places_of(gathered.shared))
+                files[GATHER_DELTA] = lambda file: store.dump(file, (gathered.ident, *self._gathered_part(), self._threads), gathered.shared, ALIKE)
             if session_dirty:
                 assert kept is not None
-                places = {**store.places_of(kept.shared, lambda place: ("s", place)), **store.places_of(self._shared())}
-                files[SESSION_DELTA] = lambda file: store.dump(file, {**self._session_to_keep(), "base": kept.ident}, places)
+                files[SESSION_DELTA] = lambda file: store.dump(file, {**self._session_to_keep(), "base": kept.ident}, [*self._shared(), *kept.shared])
             return files
         ident = store.new_ident()
-        files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident, self._threads), {})
+        files[GATHER_FILE] = lambda file: store.dump(file, (*self._gathered_part(), ident, self._threads), alike=ALIKE)
         files[GATHER_DELTA] = None
         files[SESSION_FILE] = lambda file: store.dump_mapped(file, {**self._session_to_keep(), "base": ident, "ident": store.new_ident()},
-                                                             store.places_of(self._shared()))
+                                                             self._shared())
         files[SESSION_DELTA] = None
         return files
 

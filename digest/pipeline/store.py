@@ -8,16 +8,24 @@ objects the delta refers to are the very objects of the base: the stages recogni
 
 A base names itself with a random ``ident``; a delta names the base it was written against, and one written
 against another base (a build stopped between writing the two) is not used.
+
+How an object is referred to by place: the file starts with a short pickle that puts each shared object in the
+unpickler's memo (one persistent id each, at load), and the pickler starts with the same objects in its memo, so
+it writes a memo reference for each at C speed. (A ``persistent_id`` method was a Python call for every object
+pickled: ~500,000 of them, about 0.3 s, for each edit's session delta at 10,000 articles.)
 """
 
 from __future__ import annotations
 
 import gc
 import io
+import math
 import mmap
+import operator
 import os
 import pickle
 import secrets
+import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -25,19 +33,21 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 if TYPE_CHECKING:
     import numpy as np
 
-Resolve = Callable[[Any], Any]  # persistent id -> the object it stands for
 SMALL_ARRAY = 1 << 16  # bytes: a smaller array is as cheap to write again as to refer to (or to read in the pickle)
 MAPPED = b"\x00digest-mapped\x00"  # the start of a file ``dump_mapped`` wrote (a pickle starts otherwise)
 ALIGN = 64
+PLACES = "digest-places"  # what the leading pickle of shared objects (see ``_prelude``) gives back
+_REFER = struct.Struct("<BiBBB")  # BININT place, BINPERSID, MEMOIZE, POP: one shared object into the memo
 
 
 def new_ident() -> str:
     return secrets.token_hex(8)
 
 
-def read(path: Path | None, resolve: Resolve | None = None) -> tuple[Any, int]:
+def read(path: Path | None, shared: Sequence[Any] = ()) -> tuple[Any, int]:
     """The object pickled in ``path`` by ``dump`` or ``dump_mapped`` (None if it is missing, truncated or not
-    readable) and the file's size in bytes."""
+    readable, or refers to more shared objects than given) and the file's size in bytes. ``shared``: the objects
+    it was written with, in the same order."""
     if path is None:
         return None, 0
     collecting = gc.isenabled()
@@ -47,7 +57,7 @@ def read(path: Path | None, resolve: Resolve | None = None) -> tuple[Any, int]:
             buffers = _mapped_arrays(file) if file.read(len(MAPPED)) == MAPPED else None
             if buffers is None:
                 file.seek(0)
-            loaded = (pickle.Unpickler(file, buffers=buffers) if resolve is None else _Unpickler(file, resolve, buffers)).load()
+            loaded = load(file, shared, buffers)
             size = os.fstat(file.fileno()).st_size
     except Exception:  # missing, truncated, from another version, or referring to objects of another base: start afresh
         return None, 0
@@ -60,23 +70,33 @@ def read(path: Path | None, resolve: Resolve | None = None) -> tuple[Any, int]:
     return loaded, size
 
 
-def dump(file: BinaryIO, value: Any, places: dict[int, Any]) -> None:
-    """Pickle ``value`` into ``file``, each object ``places`` knows (by id) as its place."""
+def load(file: BinaryIO, shared: Sequence[Any] = (), buffers: Sequence[memoryview] | None = None) -> Any:
+    """What ``dump`` wrote into ``file`` from where it stands, each shared object as the very one in ``shared``."""
+    unpickler = pickle.Unpickler(file, buffers=buffers)
+    unpickler.persistent_load = shared.__getitem__  # type: ignore[method-assign]  # C speed, once per shared object
+    first = unpickler.load()
+    return unpickler.load() if isinstance(first, str) and first == PLACES else first
+
+
+def dump(file: BinaryIO, value: Any, shared: Sequence[Any] = (), alike: tuple[type, ...] = ()) -> None:
+    """Pickle ``value`` into ``file``, each object of ``shared`` as its place there (``read`` with the same objects
+    gives them back as they are). Objects of the ``alike`` types (immutable values, compared by value) that are
+    equal are written once and come back as one object."""
     collecting = gc.isenabled()
     gc.disable()  # pickling makes no garbage either (2x faster at 10,000 articles)
     try:
-        _Pickler(file, places).dump(value)
+        _pickler(file, shared, alike=alike).dump(value)
     finally:
         if collecting:
             gc.enable()
 
 
-def dump_mapped(file: BinaryIO, value: Any, places: dict[int, Any]) -> None:
+def dump_mapped(file: BinaryIO, value: Any, shared: Sequence[Any] = ()) -> None:
     """As ``dump``, but with each numpy array of at least SMALL_ARRAY bytes after the pickle, raw and aligned:
     ``read`` maps the file into memory and makes them read-only views of it, so the re-merger's ~180 MB of
     tables (at 10,000 articles) are neither read nor copied when loaded, and an edit pages in what it looks at.
-    Layout: MAPPED, the header's length (8 bytes), the header (the pickle's length, each array's offset and
-    length), the pickle, then the arrays, each at a multiple of ALIGN."""
+    Layout: MAPPED, the header's length (8 bytes), the header (the pickles' length, each array's offset and
+    length), the pickles (as ``dump`` writes them), then the arrays, each at a multiple of ALIGN."""
     arrays: list[memoryview] = []
 
     def out_of_band(buffer: pickle.PickleBuffer) -> bool:
@@ -90,7 +110,7 @@ def dump_mapped(file: BinaryIO, value: Any, places: dict[int, Any]) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _Pickler(stream, places, out_of_band).dump(value)
+        _pickler(stream, shared, out_of_band).dump(value)
     finally:
         if collecting:
             gc.enable()
@@ -125,12 +145,51 @@ def _aligned(offset: int) -> int:
     return -(-offset // ALIGN) * ALIGN
 
 
-def places_of(objects: Sequence[Any], tag: Callable[[int], Any] = int) -> dict[int, Any]:
-    """id -> place (``tag(i)``) of each object; the first place of an object listed twice."""
-    places: dict[int, Any] = {}
-    for place, item in enumerate(objects):
-        places.setdefault(id(item), tag(place))
-    return places
+def _pickler(file: BinaryIO, shared: Sequence[Any], buffer_callback: Callable[[pickle.PickleBuffer], bool] | None = None,
+             alike: tuple[type, ...] = ()) -> pickle.Pickler:
+    """A pickler into ``file`` (after the prelude naming ``shared``) that knows each shared object as its place."""
+    file.write(_prelude(len(shared)))
+    options: dict[str, Any] = {"protocol": pickle.HIGHEST_PROTOCOL, "buffer_callback": buffer_callback}
+    pickler = _OneOfEach(file, alike, **options) if alike else pickle.Pickler(file, **options)
+    memo: dict[int, tuple[int, Any]] = {}
+    for place, item in enumerate(shared):
+        if id(item) in memo:  # listed twice: referred to by its first place; this one keeps the numbering
+            item = object()
+        memo[id(item)] = (place, item)
+    pickler.memo = memo  # new objects are numbered after the shared ones, as at load
+    return pickler
+
+
+class _OneOfEach(pickle.Pickler):
+    """Writes an object of the ``alike`` kinds that equals one already written as that one (handed back by
+    ``itemgetter(0)`` from a 1-tuple, at C speed, when loaded). A classification's evidence is the case: at
+    10,000 articles ~134,000 pieces of evidence hold ~1,200 distinct values, each loaded as three objects (itself,
+    its attributes, its ``where``) by every build that reads the gather memo: a quarter of its load time."""
+
+    def __init__(self, file: BinaryIO, alike: tuple[type, ...], **options: Any):
+        self.alike, self.same = alike, operator.itemgetter(0)
+        self.first_of: dict[Any, Any] = {}
+        super().__init__(file, **options)
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in self.alike:
+            first = self.first_of.setdefault(obj, obj)
+            if first is not obj and _exactly(first, obj):
+                return self.same, ((first,),)
+        return NotImplemented
+
+
+def _exactly(a: Any, b: Any) -> bool:
+    """Two equal objects' attributes alike to the bit: 1 == 1.0 == True and 0.0 == -0.0, which print differently."""
+    return all(type(x) is type(y) and (type(x) is not float or math.copysign(1.0, x) == math.copysign(1.0, y))
+               for x, y in zip(a.__dict__.values(), b.__dict__.values()))
+
+
+def _prelude(count: int) -> bytes:
+    """A pickle that puts shared objects 0 .. count - 1 (persistent ids, resolved at load) in the memo, in order."""
+    refer, tag = _REFER.pack, PLACES.encode("ascii")
+    # Then SHORT_BINUNICODE PLACES, STOP: not memoized (the objects pickled next are numbered from ``count``).
+    return b"\x80\x05" + b"".join([refer(0x4A, place, 0x51, 0x94, 0x30) for place in range(count)]) + b"\x8c" + bytes([len(tag)]) + tag + b"."
 
 
 def arrays_in(root: Any, depth: int = 4, *, freeze: bool = False) -> list[np.ndarray]:
@@ -164,21 +223,3 @@ def arrays_in(root: Any, depth: int = 4, *, freeze: bool = False) -> list[np.nda
 def array_bytes(items: Sequence[Any]) -> int:
     """The bytes of the numpy arrays among ``items`` (other objects count nothing)."""
     return sum(getattr(item, "nbytes", 0) for item in items)
-
-
-class _Pickler(pickle.Pickler):
-    def __init__(self, file: BinaryIO, places: dict[int, Any], buffer_callback: Callable[[pickle.PickleBuffer], bool] | None = None):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=buffer_callback)
-        self.places = places
-
-    def persistent_id(self, obj: Any) -> Any:
-        return self.places.get(id(obj))
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: BinaryIO, resolve: Resolve, buffers: list[memoryview] | None = None):
-        super().__init__(file, buffers=buffers)
-        self.resolve = resolve
-
-    def persistent_load(self, pid: Any) -> Any:
-        return self.resolve(pid)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from digest.errors import BuildError
 from digest.forking import give_back_memory
-from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, GRAPH_FILE, PAGES_FILE, SESSION_FILE, ParseCache
+from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FILE, ParseCache
 from digest.publish.mirror import CacheFiles, Mirror, files_in, mirror_tree, replace_files, replaced_meanwhile
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
@@ -127,12 +127,12 @@ class Publication:
     def save_session(self) -> bool:
         """Write the cache's parts made before rendering (the gather memo, the session, the stat map) now, into the
         staging folder, so that the caller may let go of them (the re-merger's tables are the largest part of a
-        cold build's memory). After an edit, the graph memo waits: ``finish`` writes it while Pagefind indexes,
-        on the core this process would otherwise leave idle. False when nothing was written."""
+        cold build's memory). After an edit (deltas only, no base), they wait instead: ``finish`` writes them
+        while Pagefind indexes, on the core its run leaves idle, and the caller keeps them until then. False when
+        nothing was written."""
         files = dict(self.cache.files()) if self.cache is not None else {}
-        if GRAPH_FILE in files and not files.keys() & BASES:
-            self.pending = {GRAPH_FILE: files.pop(GRAPH_FILE)}
-        if not files:
+        if not files.keys() & BASES:
+            self.pending = files
             return False
         with self._on_disk():
             cache_dir = self._stage().staging / CACHE_DIR

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from digest.models import ClassifiedStory, EntityRef
+from digest.pipeline import store
 from digest.site.fingerprint import Hasher
 from digest.site.model import Context, Contribution, Crumb, EntityEntry, Feed, Group, Page, Pager
 from digest.site.threads import ThreadMemo
@@ -44,25 +45,19 @@ class GraphMemo:
         told and article its pages show is named by its slug or id and the key its content hashed to, not pickled.
         A build after an edit then makes again only the pages whose values changed, as a preview does."""
         roster: list[tuple[str, str, str]] = []
-        places: dict[int, int] = {}
+        named: list[Any] = []  # the objects the roster names, in its order
+        seen: set[int] = set()
         for item, _ in self.links.values():
             for obj, name in ((item, item.slug), (item.story, item.slug), *((article, article.id) for article in item.story.articles)):
                 key = obj.__dict__.get(Hasher.STAMP)
-                if key is not None and id(obj) not in places:  # one never hashed is shown on no page
-                    places[id(obj)] = len(roster)
+                if key is not None and id(obj) not in seen:  # one never hashed is shown on no page
+                    seen.add(id(obj))
+                    named.append(obj)
                     roster.append((type(obj).__name__, name, key))
         threads = self.threads
-        collecting = gc.isenabled()
-        gc.disable()  # pickling makes no garbage
-        try:
-            pickle.dump(roster, file, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.persistent_id = lambda obj: places.get(id(obj))  # type: ignore[method-assign]
-            pickler.dump((self.site_key, self.pages, self.feeds, self.story_pages, self.links,
-                          threads.stories, threads.config, threads.threads, threads.names))
-        finally:
-            if collecting:
-                gc.enable()
+        pickle.dump(roster, file, protocol=pickle.HIGHEST_PROTOCOL)
+        store.dump(file, (self.site_key, self.pages, self.feeds, self.story_pages, self.links,
+                          threads.stories, threads.config, threads.threads, threads.names, threads.slugs), named)
 
     def restore(self, file: BinaryIO, stories: Iterable[ClassifiedStory]) -> None:
         """Take up what ``dump`` wrote, its stories and articles resolved to this build's ``stories`` and their
@@ -79,13 +74,11 @@ class GraphMemo:
         for kind, name, key in roster:
             obj = current.get((kind, name))
             resolved.append(obj if obj is not None and obj.__dict__.get(Hasher.STAMP) == key else _Gone())
-        unpickler = pickle.Unpickler(file)
-        unpickler.persistent_load = resolved.__getitem__  # type: ignore[method-assign]
         collecting = gc.isenabled()
         gc.disable()  # loading makes ~500,000 objects and no garbage: the collector's passes would double the time
         try:
             (self.site_key, self.pages, self.feeds, self.story_pages, self.links,
-             self.threads.stories, self.threads.config, self.threads.threads, self.threads.names) = unpickler.load()
+             self.threads.stories, self.threads.config, self.threads.threads, self.threads.names, self.threads.slugs) = store.load(file, resolved)
         finally:
             if collecting:
                 gc.enable()

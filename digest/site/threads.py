@@ -114,12 +114,17 @@ class ThreadMemo:
         self.config: ThreadsConfig | None = None
         self.threads: dict[str, Thread] = {}
         self.names: dict[str, tuple[str, ...]] = {}  # phrase -> its name keys (``tokens.names`` bounds it)
+        self.slugs: tuple[str, ...] = ()  # of ``stories``
 
     def find(self, items: Sequence[ClassifiedStory], config: ThreadsConfig) -> tuple[Thread, ...]:
         """The threads of ``items``: the last call's Thread objects for the threads that did not change."""
         items = tuple(items)
-        if config == self.config and len(items) == len(self.stories) and all(map(_same, items, self.stories)):
-            return tuple(self.threads.values())
+        if config == self.config and len(items) == len(self.stories):
+            if all(map(_same, items, self.stories)):
+                return tuple(self.threads.values())
+            alike = self._alike(items)
+            if alike is not None:
+                return alike
         facts = []
         terms: dict[int, tuple[ClassifiedStory, _Facts]] = {}
         for item in items:
@@ -129,12 +134,45 @@ class ThreadMemo:
             facts.append(found)
         threads = find_threads(items, config, facts, self.threads)
         self.threads = {thread.slug: thread for thread in threads}
-        self.terms, self.stories, self.config = terms, items, config
+        self.terms, self.stories, self.config, self.slugs = terms, items, config, tuple(item.slug for item in items)
+        return tuple(self.threads.values())
+
+    def _alike(self, items: tuple[ClassifiedStory, ...]) -> tuple[Thread, ...] | None:
+        """The last threads, their stories replaced, when each story that is not the last call's object at its place
+        has that one's slug, thread facts, headline, entities, countries and dates: the same links, groups, titles
+        and order (an edit far from a story's lead, that names nobody new). None otherwise."""
+        if len(self.slugs) != len(items):
+            return None
+        last = {item.slug: (item, found) for item, found in self.terms.values()}
+        swapped: dict[int, ClassifiedStory] = {}
+        terms: dict[int, tuple[ClassifiedStory, _Facts]] = {}
+        for item, before, slug in zip(items, self.stories, self.slugs):
+            kept = self.terms.get(id(item))
+            if item is before and kept is not None and kept[0] is item:
+                terms[id(item)] = kept
+                continue
+            old = last.get(item.slug)
+            if item.slug != slug or old is None:
+                return None
+            found = _facts_of(item, self.names)
+            if found != old[1] or _shown(item) != _shown(old[0]):
+                return None
+            swapped[id(before)] = item
+            terms[id(item)] = (item, found)
+        self.threads = {slug: thread if not any(id(s) in swapped for s in thread.stories) else
+                        Thread(thread.slug, thread.title, tuple(swapped.get(id(s), s) for s in thread.stories))
+                        for slug, thread in self.threads.items()}
+        self.terms, self.stories = terms, items
         return tuple(self.threads.values())
 
 
 def _same(a: object, b: object) -> bool:
     return a is b
+
+
+def _shown(item: ClassifiedStory) -> tuple:
+    """What a thread's title and place among the threads follow from, besides a story's thread facts."""
+    return item.story.title, item.classification.entities, item.classification.countries, story_dates(item.story)
 
 
 def find_threads(items: Sequence[ClassifiedStory], config: ThreadsConfig, facts: Sequence[_Facts] | None = None,

@@ -8,9 +8,8 @@ and name is) before it compares anything: at 10,000 articles that is seconds, to
   and put in the kept tables' terms: their shingles, words and names weighed with the kept rarities;
 - their candidate pairs come from the kept inverted index, by the full merge's rules (a key shared by 2 to
   ``max_shared`` articles, each paired with its ``neighbours`` nearest in first-seen order, two shared keys), and
-  are judged with the same evidence and threshold; the kept pairs of unchanged articles stand, but for those
-  whose comparisons the save shifts (a key many hold pairs only nearest holders: ``digest.stories.shifts``),
-  which are judged again;
+  are judged with the same evidence and threshold; the kept pairs of unchanged articles stand, but for those whose
+  comparisons the save shifts (a key many hold pairs only nearest holders: ``digest.stories.shifts``): judged again;
 - the groups are formed again from all pairs (editor settings first, strongest pairs first: cheap), and only the
   stories whose versions changed are told again; every other story comes back as the very ``Story`` object of the
   last build, so the later stages' memos recognise it at once.
@@ -185,7 +184,7 @@ class Remerger:
         assert tables is not None
         stats = MergeStats(articles=len(articles))
         touched = {a.id for a in edited} | set(removed)
-        left = [(f, self.seen[i]) for i in touched if (f := self._version(i)) is not None]  # the versions this save takes away
+        left = {i: (f, self.seen[i]) for i in touched if (f := self._version(i)) is not None}  # the versions this save takes away
         for article_id in touched:
             self.changed.pop(article_id, None)
             if article_id in tables.index:
@@ -200,8 +199,11 @@ class Remerger:
         ordered = sorted(articles, key=lambda a: seen[a.id])
         rank = {a.id: i for i, a in enumerate(ordered)}
         self.changed.update(zip((a.id for a in edited), self._read(edited)))
-        # Unchanged articles whose comparisons a version coming or going shifts are judged again too.
-        versions = [(f, key, 1) for f, key in left] + [(self.changed[a.id], seen[a.id], 0) for a in edited]
+        # Unchanged articles whose comparisons a version coming or going shifts are judged again too; an edit that
+        # keeps its article's place in first-seen order shifts only through the keys it drops or gains.
+        stay = {i for i, (_, key) in left.items() if seen.get(i) == key}
+        versions = [(f, key, self.changed[i] if i in stay else None) for i, (f, key) in left.items()] + [
+            (self.changed[a.id], seen[a.id], left[a.id][0] if a.id in stay else None) for a in edited]
         moved = KeyHolders(tables, self.changed, self.gone, seen, config)
         shifted = sorted(set().union(*(moved.shifted(*version) for version in versions)) - touched, key=rank.__getitem__)
         for article_id in shifted:

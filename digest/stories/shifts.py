@@ -28,13 +28,17 @@ class KeyHolders:
     def __init__(self, tables: _Tables, changed: dict[str, _Features], gone: set[str], seen: dict[str, tuple], config: MergeConfig):
         self.tables, self.changed, self.gone, self.seen, self.config = tables, changed, gone, seen, config
 
-    def shifted(self, version: _Features, seen_key: tuple, gone: int) -> set[str]:
-        """The articles whose comparisons this version coming or going (``gone``: 1, it went) shifts."""
+    def shifted(self, version: _Features, seen_key: tuple, other: _Features | None = None) -> set[str]:
+        """The articles whose comparisons this version coming or going shifts. ``other``: the same article's
+        version on the other side of the edit, at the same place in first-seen order; a key both hold has the
+        same holders before and after, so it shifts nothing."""
         tables, config = self.tables, self.config
         crowd, found = min(config.neighbours + 1, config.max_shared), set()
         for keys, kept_keys, holders, start, keys_of in (
                 (version.shingles, tables.corpus.shingle_hashes, tables.shingle_holders, tables.shingle_start, lambda f: f.shingles),
                 (version.names, None, tables.name_holders, tables.name_start, lambda f: f.names)):
+            if other is not None:
+                keys = np.setdiff1d(keys, keys_of(other), assume_unique=True)
             at = kept_places(keys, kept_keys, start)
             held = np.where(at >= 0, start[at + 1] - start[at], 0)
             edited = holders_among(keys, {k: keys_of(f) for k, f in self.changed.items() if f is not version})
