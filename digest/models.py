@@ -137,6 +137,9 @@ class ParsedDocument:
     source: str
     articles: tuple[Article, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
+    # The build days it holds on, when it depends on the day (a weekday-only dateline: see ``digest.read.dates``):
+    # (first, after the last). On another day the document is read again.
+    build_days: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True)

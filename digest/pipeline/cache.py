@@ -1,17 +1,17 @@
 """What a build keeps for the next one, in ``output/.digest-cache/`` (never published).
 
 - the gather memo (``gather.pickle``): the articles and stories of the last build, keyed by a
-  hash of every document's (path, sha256), the settings and the code, with each story's facts for
-  finding threads; a build with no changed document reads only this, and skips parse, merge and
-  classify;
-- the session (``session.pickle``, read only when something changed): the parse cache (each
-  document is parsed once, keyed by its path and content hash; a result is reused only when the
-  document's bytes, the capture settings and the reader code are all unchanged), the classify
-  memo and the re-merger's tables (see ``digest.pipeline.session``), so that a build after an
-  edit re-reads, re-merges and re-classifies only what changed. It refers to the gather memo's
-  articles, stories and classifications by place: loaded, they are the very same objects.
-  After an edit, each of the two is written as a delta beside its base (``gather-delta.pickle``,
-  ``session-delta.pickle``: see ``digest.pipeline.store``), not again whole;
+  hash of every document's (path, sha256), the settings and the code (and the days it holds on, if
+  a page's dates depend on the build's day), with each story's facts for finding threads; a build
+  with no changed document (on such a day) reads only this, and skips parse, merge and classify;
+- the session (``session.pickle``, read only when something changed): the parse cache (each document is
+  parsed once, keyed by its path and content hash; a result is reused only when the document's bytes,
+  the capture settings and the reader code are all unchanged, on a day it holds on:
+  ``ParsedDocument.build_days``), the classify memo and the re-merger's tables (see
+  ``digest.pipeline.session``), so that a build after an edit re-reads, re-merges and re-classifies only
+  what changed. It refers to the gather memo's articles, stories and classifications by place: loaded,
+  they are the very same objects. After an edit, each of the two is written as a delta beside its base
+  (``gather-delta.pickle``, ``session-delta.pickle``: see ``digest.pipeline.store``), not again whole;
 - the stat map: path -> (mtime_ns, size, sha256) of each document, so a file whose size and
   modification time did not change is not read or hashed again (as git does);
 - the page memo: page path -> (render key, sha256 and size of the written file), so a
@@ -23,6 +23,7 @@ when first needed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import pickle
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from typing import Any, BinaryIO
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
 from digest.models import Evidence, ParsedDocument
 from digest.pipeline import store
+from digest.read.dates import DaySpan, holds_on, span_of, span_text
 from digest.settings.config import CaptureConfig, Config
 
 CACHE_DIR = ".digest-cache"  # inside output/, never published (see write.py)
@@ -44,6 +46,7 @@ SESSION_DELTA = "session-delta.pickle"
 PAGES_FILE = "pages.pickle"
 GRAPH_FILE = "graph.pickle"  # the site graph's memo (see ``GraphMemo.dump``), read only by a build that makes a graph
 
+DAYS_MARK = "@"  # in a gather memo's key: the build days it holds on follow
 StatMap = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, sha256)
 ALIKE = (Evidence,)  # values the gather memo holds many equal copies of: each written, and read, once
 
@@ -113,11 +116,13 @@ class ParseCache:
             self._settings = (capture, hashlib.sha256(repr(capture).encode()).hexdigest()[:16])
         return self._settings[1]
 
-    def get(self, doc: Any, capture: CaptureConfig, *, count: bool = True) -> ParsedDocument | None:
-        """``doc`` needs only ``path`` and ``sha256``: a document known by its stat need not be read.
+    def get(self, doc: Any, capture: CaptureConfig, today: dt.date, *, count: bool = True) -> ParsedDocument | None:
+        """``doc`` needs only ``path`` and ``sha256``: a document known by its stat need not be read. A result that
+        does not hold on ``today``, the build's day, is not given (see ``ParsedDocument.build_days``).
         ``count=False`` for a second look-up of a document already counted as a miss."""
         key = self._key(doc, capture)
         result = self.entries.get(key)
+        result = result if result is None or holds_on(result.build_days, today) else None
         self.used.add(key)
         if not count:
             return result
@@ -180,10 +185,11 @@ class ParseCache:
                     self._delta_size += delta_size
         return self._gathered
 
-    def gathered(self, key: str) -> Any | None:
-        """What ``remember_gathered`` stored under ``key``, or None."""
-        kept_key, value = self._gathered_part()
-        self._gathered_now = kept_key == key
+    def gathered(self, key: str, today: dt.date) -> Any | None:
+        """What ``remember_gathered`` stored under ``key``, or None; None too when it does not hold on ``today``."""
+        kept, value = self._gathered_part()
+        kept_key, _, days = kept.partition(DAYS_MARK)
+        self._gathered_now = kept_key == key and holds_on(span_of(days), today)
         return value if self._gathered_now else None
 
     def gathered_key(self) -> str | None:
@@ -201,8 +207,10 @@ class ParseCache:
         value = self._gathered_part()[1]
         return value[1] if isinstance(value, tuple) and len(value) == 4 else ()
 
-    def remember_gathered(self, key: str, value: Any) -> None:
+    def remember_gathered(self, key: str, value: Any, build_days: DaySpan | None = None) -> None:
+        """``value``, what gathering gave, under ``key``, holding on ``build_days`` (None: on any day)."""
         self._gathered_part()  # the base, which the next delta refers to
+        key += f"{DAYS_MARK}{span_text(build_days)}" if build_days else ""  # in the key: the memo's layout stays
         self._gathered = (key, value)
         self.gathered_changed = self._gathered_now = True
 

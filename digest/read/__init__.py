@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -21,13 +22,14 @@ READERS = MappingProxyType({
 TEXT_FIELDS = ("headline", "outlet", "author", "credit", "photo_credit", "dateline", "url", "aggregator", "body_html", "region", "theme", "story_key")
 
 
-def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument:
+def parse_document(doc: SourceDocument, capture: CaptureConfig, today: dt.date | None = None) -> ParsedDocument:
+    """What the reader for ``doc``'s kind makes of it; ``today`` is the build's day (``build_day()`` when not given)."""
     suffix = "." + doc.path.rsplit(".", 1)[-1].lower() if "." in doc.path else ""
     reader = READERS.get(suffix)
     if reader is None:
         return ParsedDocument(doc.path, (), (Diagnostic(doc.path, None, f"no reader for '{suffix}' files: skipped"),))
     try:
-        parsed = reader(doc, capture)
+        parsed = reader(doc, capture, today)
     except PatternTooSlow as slow:  # in a step that cannot go on without the pattern (splitting the page)
         return ParsedDocument(
             doc.path,
