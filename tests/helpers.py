@@ -302,6 +302,13 @@ def published_tree(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file() and ".digest-cache" not in path.parts}
 
 
+def parse_cache_line(*extra: str) -> str:
+    """``digest build --no-search -v`` in the working folder; the line that says its parse cache hits and misses."""
+    result = CliRunner().invoke(cli, ["build", "--no-search", "-v", *extra], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return next(line for line in result.output.splitlines() if line.startswith("Parse cache:"))
+
+
 def clean_tree(site: Path) -> dict[str, str]:
     """The site in the working folder ``site`` as a clean build makes it from nothing (into a folder removed after)."""
     result = CliRunner().invoke(cli, ["build", "--no-search", "--clean", "--output", "fresh"], catch_exceptions=False)

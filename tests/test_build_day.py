@@ -9,10 +9,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from helpers import clean_tree, published_tree
+from helpers import clean_tree, parse_cache_line, published_tree
 
-from digest.cli import cli
 from digest.read.dates import DayOfYear, days_holding
 
 WEEKDAY_PAGE = """Pakistan urges global action on social media harms
@@ -43,9 +41,7 @@ def epoch(day: dt.date) -> str:
 def build(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> str:
     """``digest build -v`` on ``day``; its parse cache line."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(day))
-    result = CliRunner().invoke(cli, ["build", "--no-search", "-v"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return next(line for line in result.output.splitlines() if line.startswith("Parse cache:"))
+    return parse_cache_line()
 
 
 @pytest.fixture

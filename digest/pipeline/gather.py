@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from digest.models import Diagnostic, Digest, ParsedDocument, SourceDocument
-from digest.pipeline.cache import ParseCache, gather_key
+from digest.pipeline.cache import ParseCache
 from digest.pipeline.load import KnownDocument, _display, limits_for, load_documents, scan_documents
+from digest.pipeline.memo_key import gather_key
 from digest.read.dates import build_day, common_days
 from digest.settings.config import Config
 
@@ -73,7 +74,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         key = gather_key(config, [(doc.path, doc.sha256) for doc in docs]) if remember else ""
         # A remerger that has not merged yet must see every article once, even when nothing changed.
         unready = remerger is not None and not callable(remerger) and not remerger.ready
-        reused = cache.gathered(key, today) if remember and not unready else None
+        reused = cache.gathered(key, today, lambda: {doc.path: doc.mtime for doc in docs}) if remember and not unready else None
     content = _display(config.content_dir)
     if reused is not None:
         articles, stories, parse_problems, merge_problems = reused
@@ -102,7 +103,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
                                       related=related)
     if remember and as_promised:
         cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)),
-                                common_days(result.build_days for result in parsed))
+                                common_days(result.build_days for result in parsed),
+                                {result.source: result.file_time for result in parsed if result.file_time is not None})
     elif remember:
         cache.forget_gathered_key()
     return _digest(config, tuple(articles), tuple(classified), diagnostics)

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from digest.characters import FORBIDDEN, describe_removed, strip_forbidden
-from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
+from digest.models import Article, DateSource, Diagnostic, ParsedDocument, SourceDocument
 from digest.read.captured import read_captured
 from digest.read.markdown import read_markdown
 from digest.settings.config import CaptureConfig
@@ -19,6 +19,7 @@ READERS = MappingProxyType({
     ".md": read_markdown,
     ".markdown": read_markdown,
 })
+FILE_TIME_SOURCES = frozenset({DateSource.FILE_MTIME, DateSource.RELATIVE_AGE_FILE})  # dates read from doc.mtime
 TEXT_FIELDS = ("headline", "outlet", "author", "credit", "photo_credit", "dateline", "url", "aggregator", "body_html", "region", "theme", "story_key")
 
 
@@ -40,6 +41,8 @@ def parse_document(doc: SourceDocument, capture: CaptureConfig, today: dt.date |
                 ),
             ),
         )
+    if any(article.date is not None and article.date.source in FILE_TIME_SOURCES for article in parsed.articles):
+        parsed = replace(parsed, file_time=doc.mtime)
     return _without_forbidden_characters(parsed)
 
 
