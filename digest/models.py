@@ -137,6 +137,12 @@ class ParsedDocument:
     source: str
     articles: tuple[Article, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
+    # The build days it holds on, when it depends on the day (a weekday-only dateline: see ``digest.read.dates``):
+    # (first, after the last). On another day the document is read again.
+    build_days: tuple[dt.date, dt.date] | None = None
+    # The file's modification time (``SourceDocument.mtime``) its dates were worked out from, when any was (an undated
+    # note, a page dated by its file's time); with the file at another time, the document is read again.
+    file_time: float | None = None
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,29 @@ def tab(chromium):
             page.context.close()
 
 
+@pytest.fixture
+def fresh_page(tab):
+    """A new page of its own for one test, in the module's 1280 px light context (``tab``'s): nothing of another
+    test's page (its scripts, listeners, history), for a third of the time a new context and its first load take."""
+    page = tab().context.new_page()
+    yield page
+    if not page.is_closed():
+        page.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Iterator[str]:
+    """The URL of axe-core, served over http for the session: pages load it from there, and Chromium keeps it
+    compiled from one page to the next (put inline, each page compiled its half megabyte again: ~0.15 s a page)."""
+    from helpers import require_axe
+
+    require_axe()
+    with sitecheck.serve(sitecheck.AXE_JS.parent, "/axe/") as url:
+        yield url + sitecheck.AXE_JS.name
+
+
 @pytest.fixture(scope="module")
-def axe_in_both_schemes(tab):
+def axe_in_both_schemes(tab, request):
     """``axe_in_both_schemes(url)``: what axe-core finds wrong with the page at ``url`` at 1280 px, as
     {"light": [...], "dark": [...]}. The page is loaded once and checked light, then dark: the browser switches the
     colour scheme in place, as when the reader's system does, and the style sheet's media queries follow (the theme
@@ -112,7 +133,7 @@ def axe_in_both_schemes(tab):
         if url not in found:
             require_axe()
             page = tab(1280, "light")
-            light = axe_violations_on(page, url)
+            light = axe_violations_on(page, url, request.getfixturevalue("axe_script"))
             page.emulate_media(color_scheme="dark")
             try:
                 assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")

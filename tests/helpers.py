@@ -204,23 +204,19 @@ def require_axe() -> None:
 AFTER_LOAD = "() => !document.getElementById('search-fallback') || location.protocol === 'file:' || document.getElementById('search-fallback').hidden"
 
 
-def axe_violations(browser, url: str, color_scheme: str = "light") -> list[str]:
-    """What axe-core finds wrong with the page at ``url``, one line per rule broken."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
-    try:
-        return axe_violations_on(context.new_page(), url)
-    finally:
-        context.close()
-
-
-def axe_violations_on(page, url: str) -> list[str]:
-    """axe_violations in a page already open (its viewport and colour scheme are the ones checked)."""
+def axe_violations_on(page, url: str, axe_script: str | None = None) -> list[str]:
+    """What axe-core finds wrong with the page at ``url``, one line per rule broken, loaded in ``page`` (its viewport
+    and colour scheme are the ones checked). axe-core comes from ``axe_script`` (its URL: conftest's ``axe_script``)
+    if given, else from the file, put inline."""
     response = page.goto(url)  # "load": the page and everything it links are in
     assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
     # What a page does after "load": the search page (the only one with a script) loads its index, then hides
     # the note for readers without it. (Waiting for "networkidle" instead costs half a second on every page.)
     page.wait_for_function(AFTER_LOAD, timeout=15_000)
-    page.add_script_tag(path=str(sitecheck.AXE_JS))
+    if axe_script:
+        page.add_script_tag(url=axe_script)
+    else:
+        page.add_script_tag(path=str(sitecheck.AXE_JS))
     return axe_run(page)
 
 
@@ -332,6 +328,13 @@ def published_tree(folder: Path) -> dict[str, str]:
 
     return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(folder.rglob("*")) if path.is_file() and ".digest-cache" not in path.parts}
+
+
+def parse_cache_line(*extra: str) -> str:
+    """``digest build --no-search -v`` in the working folder; the line that says its parse cache hits and misses."""
+    result = CliRunner().invoke(cli, ["build", "--no-search", "-v", *extra], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return next(line for line in result.output.splitlines() if line.startswith("Parse cache:"))
 
 
 def clean_tree(site: Path) -> dict[str, str]:

@@ -255,17 +255,24 @@ def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None
 def serving_here(site: Path, strict: bool = False) -> Iterator[Served]:
     """The preview of ``site`` run in this process, as ``digest serve [--strict]`` runs it (a PreviewSession), once
     its first build is served: for what the server answers, where a process of its own would prove nothing more.
-    Each build adds its BuildOutcome to ``outcomes`` and a line to ``lines``: "Built" or "Build failed"."""
-    from digest.preview.serve import Previewer, PreviewSession
+    Each build adds its BuildOutcome to ``outcomes`` and to ``lines`` what the command prints after it (its
+    console_report): warnings, moves, then a line "Built ..." or "Build failed ..."."""
+    from digest.preview.serve import Previewer, PreviewSession, console_report
 
     lines: list[str] = []
     outcomes: list = []
     printed = threading.Condition()
 
+    def echo(text: str, err: bool = False) -> None:
+        with printed:
+            lines.extend(str(text).splitlines())
+
+    says = console_report(echo)
+
     def report(outcome) -> None:
+        says(outcome)
         with printed:
             outcomes.append(outcome)
-            lines.append("Build failed" if outcome.failure else "Built")
             printed.notify_all()
 
     session = PreviewSession(Previewer(None, site, strict=strict), "127.0.0.1", 0, report)

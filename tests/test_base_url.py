@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from helpers import REPO, SHIPPED_CONTENT, built_once, invoke
+from helpers import REPO, SHIPPED_CONTENT, built_once, invoke, sitecheck
 
 BASE = "https://example.org/repo/"
 CONFIGURED = "https://example.org/digest/"  # site.base_url in the shipped digest.yaml: the flag must win over it
@@ -174,7 +174,7 @@ def served(built):
     output = built / "output"
     handler = functools.partial(_PagesLikeHandler, directory=str(output))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": sitecheck.SHUTDOWN_POLL_SECONDS}, daemon=True)  # stops at once
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", output

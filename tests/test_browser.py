@@ -16,10 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(chromium):
-    """A fresh page that records console errors, uncaught exceptions and failed requests."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+def page(fresh_page):
+    """A fresh page (1280 px) that records console errors, uncaught exceptions and failed requests."""
+    page = fresh_page
     page.problems = []
     page.on("console", lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} [{m.location.get('url')}]"))
     page.on("pageerror", lambda e: page.problems.append(f"uncaught exception: {e}"))
@@ -27,8 +26,7 @@ def page(chromium):
     # arrived): not the site's doing. A missing file shows as a 4xx response below.
     page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED" and page.problems.append(f"request failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
-    yield page
-    context.close()
+    return page
 
 
 def visible_links(page, folder: str) -> list[tuple[object, str]]:
@@ -79,6 +77,10 @@ def test_search_finds_the_sabah_story(page, served_site):
     box.wait_for(state="visible", timeout=10_000)
     box.click()
     box.press_sequentially("Salleh", delay=30)
+    # The results come ~0.5 s after the last key (the page waits for typing to pause, then searches): checked at every
+    # frame, not at the locator's retries (0.1, 0.25, 0.5, then every 1 s).
+    page.wait_for_function("""[...document.querySelectorAll("#search-results a[href*='stories/']")]
+        .some(a => a.textContent.toLowerCase().includes('salleh'))""", polling="raf", timeout=15_000)
     result = page.locator("#search-results a[href*='stories/']", has_text="Salleh").first  # the story's headline
     result.wait_for(state="visible", timeout=15_000)
     with page.expect_navigation() as navigation:
@@ -105,22 +107,18 @@ def test_front_page_works_from_disk(page, built_site):
 
 
 @pytest.mark.parametrize("kind", ["front", "story"])
-def test_pages_read_without_javascript(chromium, served_site, built_site, kind):
+def test_pages_read_without_javascript(tab, served_site, built_site, kind):
     path = "" if kind == "front" else sitecheck.pages_under(built_site, "stories")[0]
-    context = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
-    try:
-        page = context.new_page()
-        assert page.goto(served_site + path).status == 200
-        assert page.locator("h1").first.is_visible()
-        if kind == "story":
-            # One call for every paragraph (a locator per paragraph asks the browser twice each): visible as Playwright
-            # means it (a box of its own, not visibility:hidden), with more than 60 characters shown.
-            paragraphs = page.evaluate("""() => [...document.querySelectorAll('main p')].filter(p => {
-                const box = p.getBoundingClientRect();
-                return box.width > 0 && box.height > 0 && getComputedStyle(p).visibility !== 'hidden' && p.innerText.trim().length > 60;
-            }).length""")
-            assert paragraphs, f"/{path} shows no paragraph of story text without JavaScript"
-        else:
-            assert visible_links(page, "stories"), "the front page shows no story link without JavaScript"
-    finally:
-        context.close()
+    page = tab(390, height=844, java_script_enabled=False)  # the module's, for both kinds: each test loads its page afresh
+    assert page.goto(served_site + path).status == 200
+    assert page.locator("h1").first.is_visible()
+    if kind == "story":
+        # One call for every paragraph (a locator per paragraph asks the browser twice each): visible as Playwright
+        # means it (a box of its own, not visibility:hidden), with more than 60 characters shown.
+        paragraphs = page.evaluate("""() => [...document.querySelectorAll('main p')].filter(p => {
+            const box = p.getBoundingClientRect();
+            return box.width > 0 && box.height > 0 && getComputedStyle(p).visibility !== 'hidden' && p.innerText.trim().length > 60;
+        }).length""")
+        assert paragraphs, f"/{path} shows no paragraph of story text without JavaScript"
+    else:
+        assert visible_links(page, "stories"), "the front page shows no story link without JavaScript"

@@ -1,7 +1,8 @@
 """``digest serve`` in headless Debian Chromium: the open page follows saves through livereload.js.
 
-The first test runs the real command in a process of its own (it also reads what the command prints); the others
-run the same preview in this process (previewing.serving_here), where a process of its own would prove nothing more."""
+The tests run the preview in this process (previewing.serving_here: the command's PreviewSession, and what the
+command prints after each build), where a process of its own would prove nothing more; test_serve.py runs the real
+command end to end."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import shutil
 
 import pytest
 from helpers import REPO
-from previewing import BRIDGE, NOTE, add_note, serving, serving_here
+from previewing import BRIDGE, NOTE, add_note, serving_here
 
 pytestmark = pytest.mark.browser
 # livereload.js fires LiveReloadConnect on the document once its handshake with the server is done.
@@ -18,15 +19,15 @@ NOTE_CONNECTED = "document.addEventListener('LiveReloadConnect', () => { window.
 CONNECTED = "window.liveReloadConnected === true"
 
 
-def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
+def test_the_open_page_follows_edits_errors_and_deletions(site, fresh_page):
     from playwright.sync_api import expect
 
     shutil.copytree(REPO / "templates", site / "templates")  # the site's own theme, to break and fix
     story_template = site / "templates" / "story.html"
     good_template = story_template.read_text(encoding="utf-8")
     note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
-    with serving(site) as served:
-        page = browser.new_page()
+    with serving_here(site) as served:
+        page = fresh_page
         page.goto(served.url)
         page.get_by_role("link", name="Harbour bridge reopens after repairs").first.click()
         heading = page.get_by_role("heading", level=1)
@@ -68,12 +69,12 @@ def test_the_open_page_follows_edits_errors_and_deletions(site, browser):
 
 
 
-def test_each_save_reloads_the_open_page(site, browser):
+def test_each_save_reloads_the_open_page(site, fresh_page):
     """Three saves, three reloads with the new text. How fast is bench/bench_preview.py's to say (< 0.5 s on the
     shipped site): a timed assertion here would fail on a busy machine, not on slow code."""
     note = add_note(site, "bridge.md", "Harbour bridge reopens after repairs")
     with serving_here(site) as served:
-        page = browser.new_page()
+        page = fresh_page
         page.add_init_script(NOTE_CONNECTED)
         page.goto(served.url + "stories/harbour-bridge-reopens-after-repairs/")
         for edit in range(3):

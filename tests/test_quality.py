@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import axe_violations, require_axe, require_vnu, sitecheck
+from helpers import axe_violations_on, require_axe, require_vnu, sitecheck
 
 TESTS = Path(__file__).resolve().parent
 
@@ -35,43 +36,6 @@ def test_a_missing_browser_fails_when_the_quality_tools_are_required(pytester, m
     required = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     required.assert_outcomes(errors=2)
     required.stdout.fnmatch_lines(["*chromium is missing at*no-chromium-here*DIGEST_REQUIRE_QUALITY_TOOLS=1 requires it*"])
-
-
-# --- W3C Nu HTML Checker -----------------------------------------------------------------------
-
-NU_SAMPLE = {  # a page and a stylesheet with one known error each, so a checker that stopped finding errors fails
-    "sample/index.html": "<!DOCTYPE html>\n<html lang=en>\n<head><title>t</title></head>\n<body>\n<p><div>x</div></p>\n</body></html>\n",
-    "sample/style.css": "body {\n  colour: red;\n}\n",
-}
-
-
-@pytest.fixture(scope="module")
-def nu_report(built_site, tmp_path_factory) -> sitecheck.VnuReport:
-    """The Nu checker run once (one Java for the pages, one for the stylesheets, side by side) over the shipped
-    site, linked in as shipped/, and NU_SAMPLE: starting Java costs more than checking a page."""
-    require_vnu()
-    folder = tmp_path_factory.mktemp("nu")
-    shutil.copytree(built_site, folder / "shipped", copy_function=os.link)
-    for name, text in NU_SAMPLE.items():
-        (folder / name).parent.mkdir(exist_ok=True)
-        (folder / name).write_text(text, encoding="utf-8")
-    return sitecheck.run_vnu(folder)
-
-
-@pytest.mark.xdist_group("nu")  # both tests read one report: on one worker it is made once
-def test_every_page_and_stylesheet_is_valid(nu_report, built_site):
-    assert sitecheck.html_pages(built_site), "the build wrote no .html page"
-    assert nu_report.files > len(NU_SAMPLE)
-    errors = [e for e in nu_report.errors if not e.startswith("sample/")]
-    assert not errors, f"vnu found {len(errors)} errors in {nu_report.files - len(NU_SAMPLE)} pages:\n" + "\n".join(errors)
-
-
-@pytest.mark.xdist_group("nu")
-def test_nu_checker_reports_file_line_and_message(nu_report):
-    html_errors = [e for e in nu_report.errors if e.startswith("sample/index.html:")]
-    assert html_errors, f"vnu found nothing wrong with a <div> inside a <p>: {nu_report.errors}"
-    assert all(e.startswith("sample/index.html:5:") for e in html_errors), html_errors
-    assert [e for e in nu_report.errors if e.startswith("sample/style.css:2:") and "colour" in e], nu_report.errors
 
 
 # --- axe-core ----------------------------------------------------------------------------------
@@ -103,11 +67,11 @@ def test_axe_finds_no_violations(built_site, served_site, axe_in_both_schemes, n
 
 
 @pytest.mark.browser
-def test_axe_finds_violations_on_a_bad_page(tmp_path, chromium):
+def test_axe_finds_violations_on_a_bad_page(tmp_path, fresh_page, axe_script):
     require_axe()
     (tmp_path / "index.html").write_text("<!DOCTYPE html><html><body><img src=x.png><p style='color:#ccc'>pale</p></body></html>")
     with sitecheck.serve(tmp_path, "/") as url:
-        violations = axe_violations(chromium, url)
+        violations = axe_violations_on(fresh_page, url, axe_script)
     assert any(v.startswith("image-alt") for v in violations), violations
     assert any(v.startswith("html-has-lang") for v in violations), violations
 
@@ -170,3 +134,56 @@ def test_server_follows_github_pages_rules(tmp_path):
         assert sitecheck.fetch(root + "x/")[0] == 404
         with urllib.request.urlopen(root + "digest") as followed:
             assert (followed.url, followed.read()) == (url, b"front")
+
+
+# --- W3C Nu HTML Checker -----------------------------------------------------------------------
+
+NU_SAMPLE = {  # a page and a stylesheet with one known error each, so a checker that stopped finding errors fails
+    "sample/index.html": "<!DOCTYPE html>\n<html lang=en>\n<head><title>t</title></head>\n<body>\n<p><div>x</div></p>\n</body></html>\n",
+    "sample/style.css": "body {\n  colour: red;\n}\n",
+}
+
+
+@pytest.fixture(scope="module")
+def nu_run(built_site, tmp_path_factory) -> Iterator[sitecheck.VnuRun]:
+    """The Nu checker started once (one Java for the pages, one for the stylesheets, side by side) over the shipped
+    site, linked in as shipped/, and NU_SAMPLE: starting Java costs more than checking a page."""
+    require_vnu()
+    folder = tmp_path_factory.mktemp("nu")
+    shutil.copytree(built_site, folder / "shipped", copy_function=os.link)
+    for name, text in NU_SAMPLE.items():
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    run = sitecheck.VnuRun(folder)
+    yield run
+    run.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nu_started_first(request) -> None:
+    """The checker starts with the module's first test when a Nu test is to run, and its tests come last: Java
+    checks the pages while the browser and the crawler check them their own ways. (Without Java or vnu.jar the Nu
+    tests skip or fail on their own; the others run.)"""
+    if sitecheck.vnu_command() is not None and any("nu_report" in item.fixturenames for item in request.session.items if item.module is request.module):
+        request.getfixturevalue("nu_run")
+
+
+@pytest.fixture(scope="module")
+def nu_report(nu_run) -> sitecheck.VnuReport:
+    return nu_run.report()
+
+
+@pytest.mark.xdist_group("nu")  # both tests read one report: on one worker it is made once
+def test_every_page_and_stylesheet_is_valid(nu_report, built_site):
+    assert sitecheck.html_pages(built_site), "the build wrote no .html page"
+    assert nu_report.files > len(NU_SAMPLE)
+    errors = [e for e in nu_report.errors if not e.startswith("sample/")]
+    assert not errors, f"vnu found {len(errors)} errors in {nu_report.files - len(NU_SAMPLE)} pages:\n" + "\n".join(errors)
+
+
+@pytest.mark.xdist_group("nu")
+def test_nu_checker_reports_file_line_and_message(nu_report):
+    html_errors = [e for e in nu_report.errors if e.startswith("sample/index.html:")]
+    assert html_errors, f"vnu found nothing wrong with a <div> inside a <p>: {nu_report.errors}"
+    assert all(e.startswith("sample/index.html:5:") for e in html_errors), html_errors
+    assert [e for e in nu_report.errors if e.startswith("sample/style.css:2:") and "colour" in e], nu_report.errors

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 from helpers import copy_of_built, indexed_words, invoke, write_search_corpus
 
 from digest.publish import search
-from digest.publish.search import SHARDS_FILE, indexed_part, is_marked, shard_count, shard_name, shard_of
+from digest.publish.search import EARLY_STARTS, SHARDS_FILE, indexed_part, is_marked, search_copy, shard_count, shard_name, shard_of
+from digest.publish.swap import staging_folder
+from digest.publish.write import Publication
 
 
 def shards(output: Path) -> list[str]:
@@ -81,6 +85,36 @@ def test_what_pagefind_ignores_is_left_out_of_the_comparison():
     assert indexed_part(unclosed) == unclosed
 
 
+def test_a_page_is_copied_for_search_only_when_pagefind_would_read_nothing_else_of_it():
+    page = (b'<html lang="en"><head><title>Dam</title></head><body><nav data-pagefind-ignore>Home</nav><article data-pagefind-body>'
+            b'<h1>Dam</h1><p data-pagefind-ignore>Kicker</p><p>Text</p></article><footer>About</footer></body></html>')
+    assert search_copy(page) == (b'<html lang="en"><head><title>Dam</title></head><body>'
+                                 b'<article data-pagefind-body><h1>Dam</h1><p>Text</p></article></body></html>')
+    assert search_copy(page.replace(b"<footer>", b'<footer data-pagefind-filter="site">')) is None
+    assert search_copy(page.replace(b"<footer>", b"<footer data-pagefind-body>")) is None
+    assert search_copy(page.replace(b"</head>", b"")) is None
+    assert search_copy(page.replace(b" data-pagefind-body", b"")) is None
+
+
+def test_pagefind_makes_the_same_files_of_the_copies_made_for_search(built_corpus_site, tmp_path):
+    """Byte for byte: the copies leave out only what Pagefind does not read (so results and their order stay)."""
+    from pagefind_bin import get_executable
+
+    output = built_corpus_site / "output"
+    pages = sorted(output.glob("stories/*/index.html"))[:20] + sorted(output.glob("entities/*/index.html"))[:5]
+    for page in pages:
+        copy = search_copy(page.read_bytes())
+        assert copy is not None and len(copy) < 0.8 * page.stat().st_size
+        for folder, data in (("whole", page.read_bytes()), ("copies", copy)):
+            (tmp_path / folder / page.relative_to(output)).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / folder / page.relative_to(output)).write_bytes(data)
+    for folder in ("whole", "copies"):
+        subprocess.run([str(get_executable()), "--site", str(tmp_path / folder), "--output-path", str(tmp_path / f"{folder}-index"), "--quiet"],
+                       check=True, capture_output=True)
+    assert tree(tmp_path / "whole-index") == tree(tmp_path / "copies-index")
+    assert len(list((tmp_path / "copies-index" / "fragment").iterdir())) == len(pages)  # each page indexed
+
+
 def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(built_corpus_site):
     corpus_site = built_corpus_site
     output = corpus_site / "output"
@@ -141,6 +175,57 @@ def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp
     assert tree(edited / "output" / "pagefind") == tree(cold / "output" / "pagefind")
     pages = {path: data for path, data in tree(edited / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
     assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
+
+
+def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path):
+    """After an edit, the edited story's shard is indexed as soon as its page is written, while the build goes on.
+    A story added to that shard, one deleted from it and more edits (past the early runs allowed) in the same
+    build change what that run was given: the index is still, byte for byte, the one a cold build makes."""
+    site = built_corpus_site
+    count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    home = shard_of(story_path(site, "quillowmarsh"), count)
+    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+    gone = next(story for story in stories if shard_of(story["path"], count) == home and len(story["article_ids"]) == 1
+                and not story["article_ids"][0].startswith("dam-"))
+    (site / "content" / f"{gone['article_ids'][0]}.md").unlink()
+    for i in range(8):
+        (site / "content" / f"new-{i}.md").write_text(f"---\ntitle: Ferryman {i} charts the glimmerfen\ndate: 2025-07-0{1 + i}\n"
+                                                      f"outlet: Outlet {i % 3}\n---\nThe glimmerfen rose {i} feet overnight.\n", encoding="utf-8")
+    note = site / "content" / "dam-valley.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    for i in range(1, 1 + 2 * EARLY_STARTS):
+        note = site / "content" / f"note-{i:03d}.md"
+        note.write_text(note.read_text(encoding="utf-8") + f"\nA heron {i} stood in the millrace.\n", encoding="utf-8")
+    invoke("build", cwd=site, check=True)
+    added = [story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout) if story["article_ids"][0].startswith("new-")]
+    assert any(shard_of(story["path"], count) == home for story in added), "a new story should join the edited story's shard"
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
+def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stops_pagefind(built_corpus_site, tmp_path, monkeypatch):
+    """An edited story's page starts its shard's run at once; the build failing after that (a template, say) kills
+    the run and leaves the published site and index as they were, with no staging folder."""
+    slow = tmp_path / "slow-pagefind.sh"
+    slow.write_text("#!/bin/sh\nexec sleep 600\n", encoding="utf-8")  # a run still going when the build fails
+    slow.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
+    output = built_corpus_site / "output"
+    before = tree(output)
+    story = story_path(built_corpus_site, "quillowmarsh")
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.put(story, (output / story).read_bytes().replace(b"quillowmarsh", b"zephyrcrane"))
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        [run] = publication.indexing.indexer.runs.values()
+        while run.process is None and run.thread.is_alive():
+            run.thread.join(0.05)
+        assert run.process is not None and run.process.poll() is None, "the shard's run is going"
+        raise RuntimeError("a template failed")
+    assert run.process.returncode == -signal.SIGKILL
+    assert tree(output) == before
+    assert not staging_folder(output).exists()
 
 
 def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_build(corpus_site, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from helpers import REPO, invoke
@@ -45,12 +46,14 @@ def test_resolve_follows_github_pages_rules():
 # ---------------------------------------------------------------- the server, over HTTP
 
 
-def test_serves_the_built_site_from_memory_under_the_base_path(site):
-    """The real command end to end: `digest serve` in a process of its own, after a `digest build`."""
+def test_serves_the_built_site_from_memory_under_the_base_path_and_stops_on_ctrl_c_even_started_ignoring_it(site):
+    """The real command end to end: `digest serve` in a process of its own, after a `digest build`. Started as
+    `digest serve &` in a script is, with SIGINT ignored: the preview takes Ctrl+C back, and stops at once with a
+    browser connected (one process for both: each is the command's own doing)."""
     invoke("build", "--no-search", cwd=site, check=True)
     output = site / "output"
     written = {p: p.stat().st_mtime_ns for p in output.rglob("*")}
-    with serving(site) as served:
+    with serving(site, sigint_ignored=True) as served:
         served.wait_for_line(r"^Built .* \(0 documents read,")  # started from the cache `digest build` left
         assert served.url.endswith("/digest/"), served.url  # digest.yaml: base_url https://example.org/digest/
         assert get(served.origin + "/digest")[2]["Location"] == "/digest/"
@@ -77,11 +80,15 @@ def test_serves_the_built_site_from_memory_under_the_base_path(site):
         status, body, headers = get(served.url + css)
         assert status == 200 and body == (output / css).read_bytes() and headers["Content-Type"].startswith("text/css")
         assert get(served.origin + "/elsewhere/")[0] == 404
+        browser = LiveReloadClient(served.port, served.url)
+    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
+    assert browser.closed_by_server()
     assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == written, "the preview must not write output/"
 
 
-def test_open_opens_the_preview_at_the_base_url_once_it_is_built(site, tmp_path):
-    """`--open` and `--base-url` (one process for both: each is the command's own doing)."""
+def test_open_opens_the_preview_at_the_base_url_once_it_is_built_and_ctrl_c_stops_a_later_build(site, tmp_path):
+    """`--open` and `--base-url`, then Ctrl+C while a later build runs (one process for all three: each is the
+    command's own doing)."""
     browser = tmp_path / "browser"  # webbrowser runs $BROWSER with the address; its output joins the server's
     browser.write_text(f"#!{sys.executable}\nimport sys\nprint('browser opened', sys.argv[1], flush=True)\n", encoding="utf-8")
     browser.chmod(0o755)
@@ -95,6 +102,10 @@ def test_open_opens_the_preview_at_the_base_url_once_it_is_built(site, tmp_path)
         status, body, _ = get(opened)
         assert status == 200 and SCRIPT.search(body)
         assert get(served.origin + "/digest/")[0] == 404
+        build_endlessly(site)
+        served.poll_until(lambda status: status["building"] and status["builds"] == 1, "the later build under way")
+        assert served.running()
+    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
 
 
 def test_port_in_use_is_a_clear_error(site):
@@ -115,26 +126,23 @@ def test_port_in_use_is_a_clear_error(site):
 ENDLESS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"  # a build that never ends
 
 
-def test_ctrl_c_stops_an_idle_preview_with_a_browser_connected_even_started_ignoring_it(site):
-    # Started as `digest serve &` in a script is, with SIGINT ignored: the preview takes Ctrl+C back.
-    with serving(site, sigint_ignored=True) as served:
-        browser = LiveReloadClient(served.port, served.url)
-    # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
-    assert browser.closed_by_server()
+# An idle preview with a browser connected, started ignoring SIGINT: test_serves_the_built_site_from_memory_...
 
 
-@pytest.mark.parametrize("build", ["first", "later"])
-def test_ctrl_c_stops_the_preview_at_once_while_it_builds(site, build):
+def build_endlessly(site: Path) -> None:
+    """The site's own base template, made to never finish rendering."""
     templates = site / "templates"
-    templates.mkdir()
+    templates.mkdir(exist_ok=True)
     endless = (REPO / "templates" / "base.html").read_text(encoding="utf-8").replace("<body", ENDLESS + "<body", 1)
     assert endless.count(ENDLESS) == 1
-    if build == "first":
-        (templates / "base.html").write_text(endless, encoding="utf-8")
-    with serving(site, until_built=build == "later") as served:
-        if build == "later":
-            (templates / "base.html").write_text(endless, encoding="utf-8")
-        served.poll_until(lambda status: status["building"] and status["builds"] == (build == "later"), f"the {build} build under way")
+    (templates / "base.html").write_text(endless, encoding="utf-8")
+
+
+def test_ctrl_c_stops_the_preview_at_once_while_it_builds_first(site):
+    # During a later build: test_open_opens_the_preview_at_the_base_url_once_it_is_built_and_ctrl_c_stops_a_later_build.
+    build_endlessly(site)
+    with serving(site, until_built=False) as served:
+        served.poll_until(lambda status: status["building"] and status["builds"] == 0, "the first build under way")
         assert served.running()
     # serving() saw it stop within seconds of the SIGINT, saying "Stopped.", exit code 0.
 

@@ -1,17 +1,17 @@
 """What a build keeps for the next one, in ``output/.digest-cache/`` (never published).
 
 - the gather memo (``gather.pickle``): the articles and stories of the last build, keyed by a
-  hash of every document's (path, sha256), the settings and the code, with each story's facts for
-  finding threads; a build with no changed document reads only this, and skips parse, merge and
-  classify;
-- the session (``session.pickle``, read only when something changed): the parse cache (each
-  document is parsed once, keyed by its path and content hash; a result is reused only when the
-  document's bytes, the capture settings and the reader code are all unchanged), the classify
-  memo and the re-merger's tables (see ``digest.pipeline.session``), so that a build after an
-  edit re-reads, re-merges and re-classifies only what changed. It refers to the gather memo's
-  articles, stories and classifications by place: loaded, they are the very same objects.
-  After an edit, each of the two is written as a delta beside its base (``gather-delta.pickle``,
-  ``session-delta.pickle``: see ``digest.pipeline.store``), not again whole;
+  hash of every document's (path, sha256), the settings and the code (and what else its dates hold on:
+  see ``digest.pipeline.memo_key``), with each story's facts for finding threads; a build with no
+  changed document reads only this, and skips parse, merge and classify;
+- the session (``session.pickle``, read only when something changed): the parse cache (each document is
+  parsed once, keyed by its path and content hash; a result is reused only when the document's bytes,
+  the capture settings and the reader code are all unchanged, on a day it holds on, and, for a document dated
+  by its file's time, with the file at that time: ``ParsedDocument.build_days``, ``file_time``), the classify memo and the re-merger's tables (see
+  ``digest.pipeline.session``), so that a build after an edit re-reads, re-merges and re-classifies only
+  what changed. It refers to the gather memo's articles, stories and classifications by place: loaded,
+  they are the very same objects. After an edit, each of the two is written as a delta beside its base
+  (``gather-delta.pickle``, ``session-delta.pickle``: see ``digest.pipeline.store``), not again whole;
 - the stat map: path -> (mtime_ns, size, sha256) of each document, so a file whose size and
   modification time did not change is not read or hashed again (as git does);
 - the page memo: page path -> (render key, sha256 and size of the written file), so a
@@ -23,6 +23,7 @@ when first needed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import pickle
 from collections.abc import Callable
@@ -33,7 +34,9 @@ from typing import Any, BinaryIO
 from digest.fingerprints import pipeline_fingerprint, source_fingerprint
 from digest.models import Evidence, ParsedDocument
 from digest.pipeline import store
-from digest.settings.config import CaptureConfig, Config
+from digest.pipeline.memo_key import FileTimes, kept_key, key_holds
+from digest.read.dates import DaySpan, holds_on
+from digest.settings.config import CaptureConfig
 
 CACHE_DIR = ".digest-cache"  # inside output/, never published (see write.py)
 STAT_FILE = "stat.pickle"
@@ -51,19 +54,6 @@ ALIKE = (Evidence,)  # values the gather memo holds many equal copies of: each w
 def code_fingerprint() -> str:
     """Changes whenever the reader code or the data model changes, so stale results are never reused."""
     return source_fingerprint("models.py", "characters.py", "settings", "read")[:16]
-
-
-def gather_key(config: Config, documents: list[tuple[str, str]]) -> str:
-    """What parse, merge and classify depend on: the documents, the settings, the code."""
-    digest = hashlib.sha256(pipeline_fingerprint().encode())
-    try:
-        settings = config.source_file.read_bytes() if config.source_file else b"(defaults)"
-    except OSError:
-        settings = b"(unreadable)"
-    digest.update(settings + b"\x00" + repr(config).encode())
-    for path, sha in documents:
-        digest.update(f"{path}\x00{sha}\x00".encode("utf-8", "surrogateescape"))  # a file name need not be UTF-8
-    return digest.hexdigest()
 
 
 class ParseCache:
@@ -113,11 +103,15 @@ class ParseCache:
             self._settings = (capture, hashlib.sha256(repr(capture).encode()).hexdigest()[:16])
         return self._settings[1]
 
-    def get(self, doc: Any, capture: CaptureConfig, *, count: bool = True) -> ParsedDocument | None:
-        """``doc`` needs only ``path`` and ``sha256``: a document known by its stat need not be read.
+    def get(self, doc: Any, capture: CaptureConfig, today: dt.date, *, count: bool = True) -> ParsedDocument | None:
+        """``doc`` needs only ``path``, ``sha256`` and ``mtime``: a document known by its stat need not be read. A
+        result that does not hold on ``today``, the build's day, or that was dated by the file's time and the file
+        now has another, is not given (see ``ParsedDocument.build_days`` and ``file_time``).
         ``count=False`` for a second look-up of a document already counted as a miss."""
         key = self._key(doc, capture)
         result = self.entries.get(key)
+        if result is not None and not (holds_on(result.build_days, today) and result.file_time in (None, doc.mtime)):
+            result = None
         self.used.add(key)
         if not count:
             return result
@@ -180,10 +174,11 @@ class ParseCache:
                     self._delta_size += delta_size
         return self._gathered
 
-    def gathered(self, key: str) -> Any | None:
-        """What ``remember_gathered`` stored under ``key``, or None."""
-        kept_key, value = self._gathered_part()
-        self._gathered_now = kept_key == key
+    def gathered(self, key: str, today: dt.date, file_times: Callable[[], FileTimes]) -> Any | None:
+        """What ``remember_gathered`` stored under ``key``, or None; None too when it does not hold on ``today``
+        or a file whose time dated it now has another (``file_times()``: see ``digest.pipeline.memo_key``)."""
+        kept, value = self._gathered_part()
+        self._gathered_now = key_holds(kept, key, today, file_times)
         return value if self._gathered_now else None
 
     def gathered_key(self) -> str | None:
@@ -201,9 +196,11 @@ class ParseCache:
         value = self._gathered_part()[1]
         return value[1] if isinstance(value, tuple) and len(value) == 4 else ()
 
-    def remember_gathered(self, key: str, value: Any) -> None:
+    def remember_gathered(self, key: str, value: Any, build_days: DaySpan | None = None, file_times: FileTimes | None = None) -> None:
+        """``value``, what gathering gave, under ``key``, holding on ``build_days`` (None: on any day) and while
+        the files in ``file_times`` keep those modification times."""
         self._gathered_part()  # the base, which the next delta refers to
-        self._gathered = (key, value)
+        self._gathered = (kept_key(key, build_days, file_times or {}), value)
         self.gathered_changed = self._gathered_now = True
 
     # -- what the site graph keeps: each story's facts for finding threads (see ``digest.site.threads``)

@@ -6,6 +6,7 @@ everything known about the content (a ``Digest``) before any page exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -14,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from digest.models import Diagnostic, Digest, ParsedDocument, SourceDocument
-from digest.pipeline.cache import ParseCache, gather_key
+from digest.pipeline.cache import ParseCache
 from digest.pipeline.load import KnownDocument, _display, limits_for, load_documents, scan_documents
+from digest.pipeline.memo_key import gather_key
+from digest.read.dates import build_day, common_days
 from digest.settings.config import Config
 
 if TYPE_CHECKING:
@@ -45,15 +48,18 @@ class Timings:
 
 
 def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None,
-           remerger: Remerger | Callable[[], Remerger] | None = None, related: RelatedMemo | None = None) -> Digest:
+           remerger: Remerger | Callable[[], Remerger] | None = None, related: RelatedMemo | None = None,
+           today: dt.date | None = None) -> Digest:
     """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
 
     With a cache, files whose stat is unchanged are not read again, and when no document, setting or
     code changed since the cache's last gather, its articles and stories are reused as they are.
     With a ``Remerger`` (or a function giving one when first needed), merging redoes only what changed since
     its last call; with a
-    ``RelatedMemo``, the stories where nothing changed come back as the very objects of the last call."""
+    ``RelatedMemo``, the stories where nothing changed come back as the very objects of the last call.
+    ``today`` is the build's day (``build_day()`` when not given): what a page's weekday-only dateline is dated by."""
     timings = timings or Timings()
+    today = today or build_day()
     remember = cache is not None
     cache = cache if cache is not None else ParseCache()
     diagnostics: list[Diagnostic] = list(config.warnings)
@@ -68,7 +74,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         key = gather_key(config, [(doc.path, doc.sha256) for doc in docs]) if remember else ""
         # A remerger that has not merged yet must see every article once, even when nothing changed.
         unready = remerger is not None and not callable(remerger) and not remerger.ready
-        reused = cache.gathered(key) if remember and not unready else None
+        reused = cache.gathered(key, today, lambda: {doc.path: doc.mtime for doc in docs}) if remember and not unready else None
     content = _display(config.content_dir)
     if reused is not None:
         articles, stories, parse_problems, merge_problems = reused
@@ -81,7 +87,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
     from digest.stories.merge import merge_stories
 
     with timings.stage("parse"), large_blocks_mapped():
-        parsed, as_promised = parse_all(docs, config, cache, diagnostics)
+        parsed, as_promised = parse_all(docs, config, cache, diagnostics, today)
         parse_problems = tuple(d for result in parsed for d in result.diagnostics)
         diagnostics += [_under(content, d) for d in parse_problems]
         articles = [a for result in parsed for a in result.articles]
@@ -96,7 +102,9 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         classified = classify_stories(stories, config.taxonomy, config.sections, memo=cache.classify_memo if remember else None,
                                       related=related)
     if remember and as_promised:
-        cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)))
+        cache.remember_gathered(key, (tuple(articles), tuple(classified), parse_problems, tuple(merge_stats.diagnostics)),
+                                common_days(result.build_days for result in parsed),
+                                {result.source: result.file_time for result in parsed if result.file_time is not None})
     elif remember:
         cache.forget_gathered_key()
     return _digest(config, tuple(articles), tuple(classified), diagnostics)
@@ -112,7 +120,7 @@ def _digest(config: Config, articles, stories, diagnostics: list[Diagnostic]) ->
 
 
 def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, cache: ParseCache,
-              diagnostics: list[Diagnostic]) -> tuple[list[ParsedDocument], bool]:
+              diagnostics: list[Diagnostic], today: dt.date) -> tuple[list[ParsedDocument], bool]:
     """Parse each document once: cached results by content hash, the rest on every core.
     A ``KnownDocument`` (stat unchanged) is read only when its result is not in the cache; the flag
     returned says whether every such document still had the bytes its stat promised."""
@@ -123,7 +131,7 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
     todo: list[SourceDocument] = []
     as_promised = True
     for doc in docs:
-        hit = cache.get(doc, capture)
+        hit = cache.get(doc, capture, today)
         if hit is not None:
             results[doc.path] = hit
             continue
@@ -135,7 +143,7 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
                 as_promised = False
             if source is None:
                 continue
-            hit = cache.get(source, capture, count=False)  # its bytes changed to ones parsed before
+            hit = cache.get(source, capture, today, count=False)  # its bytes changed to ones parsed before
             if hit is not None:
                 results[source.path] = hit
                 continue
@@ -147,9 +155,9 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
         from digest.processes import helper_pool
 
         with helper_pool(workers) as pool:
-            fresh = list(pool.map(parse_document, todo, [capture] * len(todo), chunksize=64))
+            fresh = list(pool.map(parse_document, todo, [capture] * len(todo), [today] * len(todo), chunksize=64))
     else:
-        fresh = [parse_document(doc, capture) for doc in todo]
+        fresh = [parse_document(doc, capture, today) for doc in todo]
     for doc, result in zip(todo, fresh):
         cache.put(doc, capture, result)
         results[doc.path] = result

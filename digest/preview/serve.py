@@ -258,30 +258,8 @@ def run_serve(
     import click
 
     previewer = Previewer(Path(config_path) if config_path else None, Path.cwd(), base_url, strict)
-    told_moves: set[tuple[str, str]] = set()
-
-    def report(outcome: BuildOutcome) -> None:
-        for diagnostic in outcome.warnings:
-            click.echo(str(diagnostic), err=True)
-        for old, new in (outcome.moved or {}).items():  # the preview follows a move; a published site needs a redirect
-            if (old, new) not in told_moves:
-                told_moves.add((old, new))
-                click.echo(move_advice(old.split("/")[1], new.split("/")[1]), err=True)
-        took = sum(seconds for _, seconds in outcome.timings.stages) if outcome.timings else 0.0
-        if outcome.failure is not None:
-            if outcome.failure.details:
-                click.echo(outcome.failure.details, err=True)
-            click.echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)
-        else:
-            click.echo(
-                f"Built {outcome.stories} stories in {took:.2f} s ({_count(outcome.parse_misses, 'document')} read, "
-                f"{outcome.rendered} of {_count(outcome.pages, 'page')} rendered){'; reloading' if outcome.reloaded else '; nothing changed'}."
-            )
-        if verbose and outcome.timings:
-            click.echo(f"Stages: {outcome.timings}")
-
     answer_ctrl_c()
-    session = PreviewSession(previewer, host, port, report, verbose)
+    session = PreviewSession(previewer, host, port, console_report(click.echo, verbose), verbose)
     try:  # from here on, Ctrl+C stops the preview whatever it is doing (lifetime.py)
         click.echo(f"Serving {session.url} (Ctrl+C to stop)")
         run_aside(session.start, "digest-first-build")  # serve, watch, the first build
@@ -293,6 +271,35 @@ def run_serve(
         click.echo("Stopped.")
     finally:
         stop_at_once(session)
+
+
+def console_report(echo: Callable[..., object], verbose: bool = False) -> Callable[[BuildOutcome], None]:
+    """What ``digest serve`` says after each build, through ``echo`` (click.echo's ``(text, err=...)``): the documents'
+    warnings, each story that moved and the redirect that would keep its old address, then "Built ..." or "Build
+    failed ..."."""
+    told_moves: set[tuple[str, str]] = set()
+
+    def report(outcome: BuildOutcome) -> None:
+        for diagnostic in outcome.warnings:
+            echo(str(diagnostic), err=True)
+        for old, new in (outcome.moved or {}).items():  # the preview follows a move; a published site needs a redirect
+            if (old, new) not in told_moves:
+                told_moves.add((old, new))
+                echo(move_advice(old.split("/")[1], new.split("/")[1]), err=True)
+        took = sum(seconds for _, seconds in outcome.timings.stages) if outcome.timings else 0.0
+        if outcome.failure is not None:
+            if outcome.failure.details:
+                echo(outcome.failure.details, err=True)
+            echo(f"Build failed, still serving the last good build:\n{outcome.failure.as_text()}", err=True)
+        else:
+            echo(
+                f"Built {outcome.stories} stories in {took:.2f} s ({_count(outcome.parse_misses, 'document')} read, "
+                f"{outcome.rendered} of {_count(outcome.pages, 'page')} rendered){'; reloading' if outcome.reloaded else '; nothing changed'}."
+            )
+        if verbose and outcome.timings:
+            echo(f"Stages: {outcome.timings}")
+
+    return report
 
 
 def _count(n: int, noun: str) -> str:

@@ -26,7 +26,7 @@ from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FI
 from digest.publish.mirror import CacheFiles, Mirror, files_in, mirror_tree, replace_files, replaced_meanwhile
 from digest.publish.mirror import replace_file as _replace
 from digest.publish.safety import MARKER, MARKER_TEXT
-from digest.publish.search import SEARCH_DIR, Pages, forget_search, index_search, is_current, site_hash
+from digest.publish.search import SEARCH_DIR, WORK_DIR, Pages, ShardIndexing, forget_search, is_current, site_hash
 from digest.publish.swap import SPARE_IGNORE, claim_staging, keep_as_spare, recover, remove_tree, spare_folder, switch_in
 
 MANIFEST = "manifest.json"
@@ -103,6 +103,7 @@ class Publication:
         self.previous: dict[str, str] = {}
         self.record: SiteRecord | None = None  # (the site's stamp, each file but the pages -> its size)
         self.old_pages: Mapping[str, tuple[str, str, int]] = {}
+        self.indexing: ShardIndexing | None = None  # made once a page changes (see ``_index``)
 
     def __enter__(self) -> Publication:
         with self._on_disk():
@@ -110,9 +111,12 @@ class Publication:
             recover(self.output)
             self.previous = _read_manifest(self.output / CACHE_DIR)
             self.old_pages = self.cache.pages if self.cache is not None else {}
+            self.search = self.search and _can_index()
         return self
 
     def __exit__(self, kind, error, trace) -> None:
+        if error is not None and self.indexing is not None:
+            self.indexing.close()
         if error is not None and self.staging is not None:  # a failed or interrupted build leaves no staging folder
             remove_tree(self.staging)
 
@@ -167,6 +171,8 @@ class Publication:
             return
         with self._on_disk():
             self._stage().put(rel, data)
+            if self.search and rel.endswith(".html"):
+                self._index().put(self._stage().staging, rel, data)
         self.written += 1
 
     def finish(self, page_keys: Mapping[str, str] | None = None, site: str | None = None) -> tuple[int, int]:
@@ -180,9 +186,13 @@ class Publication:
         self.record = None if site is None or pages is None else (site, {rel: self.sizes[rel] for rel in manifest if rel not in pages})
         with self._on_disk():
             if self._unchanged(manifest):
+                if self.indexing is not None:
+                    self.indexing.close()
                 self._save_in_place(manifest, pages)
                 return 0, 0
             mirror = self._stage()
+            if self.search:  # Pagefind's runs go on while the rest of the site is staged
+                self._index().start(mirror.staging, manifest, site_hash(_manifest_bytes(manifest)))
             output = str(self.output) + os.sep
             for rel in self.carried:
                 mirror.carry(rel, output + rel, manifest[rel])
@@ -193,7 +203,10 @@ class Publication:
             _save_cache(staging / CACHE_DIR, manifest, None, self._unsaved(), pages, self.old_pages)
             _save_site_record(staging / CACHE_DIR, self.record, None)
             with replaced_meanwhile(staging / CACHE_DIR, self.pending, then=self._let_go):
-                _index_search(staging, self.output, manifest, self.previous, self.search)
+                if self.indexing is not None:
+                    self.indexing.complete(staging)
+                else:  # no index, not a stale one
+                    forget_search(staging, CACHE_DIR)
             # The old site's files are what its manifest lists (walking 10,000 folders to count them costs ~0.3 s).
             old_files = self.previous.keys() if self.previous else set(files_in(self.output, KEEP)) - {MARKER}
             deleted = len(old_files - manifest.keys())
@@ -208,6 +221,13 @@ class Publication:
         self.pending = {}
         give_back_memory()
 
+    def _index(self) -> ShardIndexing:
+        """The search index on its way (made when first needed: a build that changes no page reads nothing of it)."""
+        if self.indexing is None:
+            data = _read_bytes(self.output / CACHE_DIR / MANIFEST)  # what ``previous`` was read from
+            self.indexing = ShardIndexing(self.output, CACHE_DIR, Pages(self.previous, None if data is None else site_hash(data)))
+        return self.indexing
+
     def _unsaved(self) -> ParseCache | None:
         """The cache, when its gathered parts are neither saved nor planned yet (``save_session`` was not called)."""
         return self.cache if not (self.saved or self.pending) else None
@@ -216,7 +236,8 @@ class Publication:
         if self._mirror is None:
             self.staging = claim_staging(self.output)
             self.staging.mkdir(exist_ok=True)
-            self._mirror = Mirror(self.staging, leave_out=KEEP, known=_spare_files(self.staging))
+            remove_tree(self.staging / WORK_DIR)  # a killed build's pages for Pagefind (the mirror leaves that folder alone)
+            self._mirror = Mirror(self.staging, leave_out=KEEP | {WORK_DIR}, known=_spare_files(self.staging))
             self._mirror.put(MARKER, MARKER_TEXT.encode("utf-8"))  # ours from now on: a killed build's is reused or removed
         return self._mirror
 
@@ -347,23 +368,17 @@ def _parse_manifest(data: bytes) -> dict[str, str]:
     return manifest if isinstance(manifest, dict) else {}
 
 
-def _index_search(staging: Path, output: Path, manifest: dict[str, str], previous: dict[str, str], search: bool) -> None:
-    """Give the staged site its search index (see ``digest.publish.search``); without ``search``, or without
-    Pagefind installed, none (not a stale one)."""
-    if search:
-        try:
-            import pagefind  # noqa: F401
-        except ImportError:
-            search = False
-    if not search:
-        forget_search(staging, CACHE_DIR)
-        return
-
-    def read(rel: str) -> bytes:
-        return (staging / rel).read_bytes()
-
+def _can_index() -> bool:
+    """Whether Pagefind is installed (without it, a build has no search index rather than a stale one)."""
     try:
-        published = site_hash((output / CACHE_DIR / MANIFEST).read_bytes())
+        import pagefind  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
     except OSError:
-        published = None
-    index_search(staging, output, CACHE_DIR, Pages(manifest, site_hash(_manifest_bytes(manifest))), Pages(previous, published), read)
+        return None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
 from digest.characters import FORBIDDEN, describe_removed, strip_forbidden
-from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
+from digest.models import Article, DateSource, Diagnostic, ParsedDocument, SourceDocument
 from digest.read.captured import read_captured
 from digest.read.markdown import read_markdown
 from digest.settings.config import CaptureConfig
@@ -18,16 +19,18 @@ READERS = MappingProxyType({
     ".md": read_markdown,
     ".markdown": read_markdown,
 })
+FILE_TIME_SOURCES = frozenset({DateSource.FILE_MTIME, DateSource.RELATIVE_AGE_FILE})  # dates read from doc.mtime
 TEXT_FIELDS = ("headline", "outlet", "author", "credit", "photo_credit", "dateline", "url", "aggregator", "body_html", "region", "theme", "story_key")
 
 
-def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument:
+def parse_document(doc: SourceDocument, capture: CaptureConfig, today: dt.date | None = None) -> ParsedDocument:
+    """What the reader for ``doc``'s kind makes of it; ``today`` is the build's day (``build_day()`` when not given)."""
     suffix = "." + doc.path.rsplit(".", 1)[-1].lower() if "." in doc.path else ""
     reader = READERS.get(suffix)
     if reader is None:
         return ParsedDocument(doc.path, (), (Diagnostic(doc.path, None, f"no reader for '{suffix}' files: skipped"),))
     try:
-        parsed = reader(doc, capture)
+        parsed = reader(doc, capture, today)
     except PatternTooSlow as slow:  # in a step that cannot go on without the pattern (splitting the page)
         return ParsedDocument(
             doc.path,
@@ -38,6 +41,8 @@ def parse_document(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocumen
                 ),
             ),
         )
+    if any(article.date is not None and article.date.source in FILE_TIME_SOURCES for article in parsed.articles):
+        parsed = replace(parsed, file_time=doc.mtime)
     return _without_forbidden_characters(parsed)
 
 

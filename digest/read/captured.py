@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from digest.models import Article, Diagnostic, ParsedDocument, SourceDocument
 from digest.read.capture_rules import Rules, aggregator_of, match_age, rules_for
-from digest.read.dates import Age, DayOfYear, lede_day, parse_capture_time, parse_day, resolve_dates
+from digest.read.dates import Age, DayOfYear, build_day, days_holding, lede_day, parse_capture_time, parse_day, resolve_dates
 from digest.read.front_matter import read_front_matter
 from digest.read.text import SENTENCE_STARTERS, sentence_spans, split_paragraphs, starts_with_quote
 from digest.settings.config import CaptureConfig
@@ -82,7 +82,9 @@ class Draft:
     tags: tuple[str, ...] = ()
 
 
-def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument:
+def read_captured(doc: SourceDocument, capture: CaptureConfig, today: dt.date | None = None) -> ParsedDocument:
+    """The articles of one captured page. ``today``, the build's day (``build_day()`` when not given), dates a
+    weekday-only dateline on a page without a capture time; the result says on which days it holds."""
     rules = rules_for(capture)
     header = read_front_matter(doc, ("url", "outlet", "aggregator"))
     diagnostics: list[Diagnostic] = []
@@ -139,10 +141,10 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
     if given and capture_time is None:
         where = header.line("captured") or header.line("capture_time")
         diagnostics.append(Diagnostic(doc.path, where, f"the capture time {given!r} is not an ISO 8601 time (2025-07-28T18:30:00+08:00): ignored"))
-    dates = resolve_dates(
-        [d.day for d in articles_ok], [d.age for d in articles_ok], capture_time, dt.date.today(),
-        lead=0 if articles_ok and articles_ok[0] is lead else None, saved=_saved_time(doc),
-    )
+    today = today or build_day()
+    days = [d.day for d in articles_ok]
+    dates = resolve_dates(days, [d.age for d in articles_ok], capture_time, today,
+                          lead=0 if articles_ok and articles_ok[0] is lead else None, saved=_saved_time(doc))
 
     stem = doc.path.rsplit(".", 1)[0]
     url = header.url("url", diagnostics)
@@ -166,7 +168,7 @@ def read_captured(doc: SourceDocument, capture: CaptureConfig) -> ParsedDocument
             tags=draft.tags,
             meta={"removed": tuple(draft.removed)} if draft.removed else {},
         ))
-    return ParsedDocument(doc.path, tuple(articles), tuple(diagnostics))
+    return ParsedDocument(doc.path, tuple(articles), tuple(diagnostics), days_holding(days, capture_time, today))
 
 
 def _saved_time(doc: SourceDocument) -> dt.datetime | None:

@@ -5,8 +5,9 @@ What a page can tell, from most to least trustworthy:
 1. **A dateline date** — in the dateline itself (``KOTA KINABALU (July 28):``) or as the
    weekday-and-date of the lede sentence right after a dateline (``ISLAMABAD: Pakistan on
    Friday (July 25) urged ...``). A missing year is found, in this order, from
-   - the weekday: the latest year, not after the capture time (or today when that is not
-     known), in which that day falls on that weekday (``dateline+weekday``);
+   - the weekday: the latest year, not after the capture time (or the build's day, ``today``,
+     when that is not known), in which that day falls on that weekday (``dateline+weekday``).
+     Only this rule reads ``today``: ``days_holding`` says on which days the result is the same;
    - the capture time, when the page or ``capture.capture_time`` gives one: the latest such
      day not after it (``dateline+capture``);
    - the page's other datelines whose year is known: the year that puts the day nearest to
@@ -36,8 +37,9 @@ are never publication dates: only the dateline and the lede sentence after it ar
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -70,6 +72,7 @@ WORD_NUMBERS = MappingProxyType({"a": 1, "an": 1, "one": 1, "two": 2, "three": 3
 ONE_DAY = dt.timedelta(days=1)
 _TINY = dt.timedelta(microseconds=1)
 YEARS_BACK = 40  # a weekday fits a day of the year at least once in 28 years
+DaySpan = tuple[dt.date, dt.date]  # days from the first up to, not including, the second
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,59 @@ def resolve_dates(
     return dates
 
 
+def build_day() -> dt.date:
+    """The day of a build: today (UTC), or the day of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        except (OverflowError, OSError, ValueError):  # beyond what a date can hold: the clock's day
+            pass
+    return dt.datetime.now(dt.UTC).date()
+
+
+def days_holding(days: Sequence[DayOfYear | None], capture: dt.datetime | None, today: dt.date) -> DaySpan | None:
+    """The build days on which ``resolve_dates`` dates these dateline days as it does ``today``: (first day,
+    day after the last); None when the dates do not depend on the day at all (a capture time is known, or no
+    dateline day lacks its year but has its weekday). A weekday-only day takes the latest fitting date not after
+    the build's day, so the dates hold from that date until the next fitting one: years, not one day."""
+    if capture is not None:
+        return None
+    spans = []
+    for day in days:
+        if day is None or day.year is not None or day.weekday is None:
+            continue
+        found = _year_from_weekday(day, today)
+        since = found or today
+        until = [_next_weekday_date(day, since)]
+        if found is not None and found.year + YEARS_BACK <= dt.MAXYEAR:  # then too far back for _year_from_weekday
+            until.append(dt.date(found.year + YEARS_BACK, 1, 1))
+        spans.append((since, min((u for u in until if u is not None), default=dt.date.max)))
+    return common_days(spans)
+
+
+def common_days(spans: Iterable[DaySpan | None]) -> DaySpan | None:
+    """The days all of ``spans`` hold on (a None span holds on every day); None when every span is None."""
+    known = [span for span in spans if span is not None]
+    if not known:
+        return None
+    return max(first for first, _ in known), min(end for _, end in known)
+
+
+def holds_on(span: DaySpan | None, day: dt.date) -> bool:
+    return span is None or span[0] <= day < span[1]
+
+
+def span_text(span: DaySpan) -> str:
+    return f"{span[0].isoformat()}/{span[1].isoformat()}"
+
+
+def span_of(text: str) -> DaySpan | None:
+    """The days ``span_text`` wrote; None for no text (every day)."""
+    first, _, end = text.partition("/")
+    return (dt.date.fromisoformat(first), dt.date.fromisoformat(end)) if first else None
+
+
 def _capture_window(dates, ages, capture) -> tuple[dt.datetime, dt.datetime] | None:
     """When the page was captured: exactly, or as a half-open window inferred from its datelines."""
     if capture is not None:
@@ -251,6 +307,15 @@ def _year_from_weekday(day: DayOfYear, latest_possible: dt.date) -> dt.date | No
         if _valid(year, day.month, day.day):
             candidate = dt.date(year, day.month, day.day)
             if candidate <= latest_possible and candidate.weekday() == day.weekday:
+                return candidate
+    return None
+
+
+def _next_weekday_date(day: DayOfYear, after: dt.date) -> dt.date | None:
+    for year in range(after.year, min(after.year + YEARS_BACK, dt.MAXYEAR) + 1):
+        if _valid(year, day.month, day.day):
+            candidate = dt.date(year, day.month, day.day)
+            if candidate > after and candidate.weekday() == day.weekday:
                 return candidate
     return None
 

@@ -34,7 +34,9 @@ KNOWN_KEYS = frozenset(
 TEXT_KEYS = frozenset({"title", "outlet", "author", "url", "region", "theme", "credit", "dateline", "story", "summary"})
 
 
-def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None) -> ParsedDocument:
+def read_markdown(doc: SourceDocument, capture: CaptureConfig | None = None, today: dt.date | None = None) -> ParsedDocument:
+    """The article of one note. ``capture`` and ``today`` are not used (every reader takes them): a note's date
+    is in its front matter or its file's time, never worked out from the build's day."""
     front = read_front_matter(doc, TEXT_KEYS)
     diagnostics = list(front.diagnostics)
     if front.meta is None or _is_draft(front, diagnostics):

@@ -250,13 +250,10 @@ def _facts(digest: Digest, stories, groups, entities, section_order) -> Mapping[
 
 
 def generated_date() -> dt.date:
-    """Today (UTC), or SOURCE_DATE_EPOCH for reproducible builds. A day, so rebuilds the same day give the same bytes."""
-    import os
+    """The build's day (see ``build_day``): a day, so rebuilds the same day give the same bytes."""
+    from digest.read.dates import build_day
 
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.datetime.now(dt.UTC).date()
+    return build_day()
 
 
 def _stories(n: int) -> str:

@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
 ]
 SUB_PATH_URL = "https://example.org/digest/"  # the sub-path build: a GitHub Pages project site
 DOMAIN_ROOT_URL = "https://example.org/"
+SHUTDOWN_POLL_SECONDS = 0.02  # how soon a served site stops once asked (the idle loop wakes this often)
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -157,7 +158,9 @@ def serve(site: Path, base: str = "/digest/", port: int = 0) -> Iterator[str]:
     handler = type("PagesHandler", (_PagesHandler,), {"base": base})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(site)))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look up, which it does every poll_interval (0.5 s by default):
+    # most of the time a test spent serving a small site went there.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}{base}"
@@ -365,36 +368,61 @@ class VnuReport:
 
 
 def run_vnu(site: Path) -> VnuReport:
-    command = vnu_command()
-    if command is None:
-        raise FileNotFoundError("vnu.jar or java is missing: run tools/quality/install.sh")
-    pages = [site / rel for rel in html_pages(site)]
-    # The theme's own stylesheets too; Pagefind's are its own business.
-    stylesheets = [p for p in site.rglob("*.css") if not any(part.startswith(".") or part == "pagefind" for part in p.relative_to(site).parts)]
-    # Pages and stylesheets in two runs, side by side: with --also-check-css vnu reports HTML lines one too low.
-    # --no-langdetect: language guesses are only ever warnings, and they cost seconds.
-    runs = [subprocess.Popen([*command, "--format", "json", "--stdout", "--no-langdetect", *flags, *map(str, files)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for flags, files in (([], pages), (["--css"], stylesheets)) if files]
-    errors, warnings = [], []
-    for run in runs:
-        stdout, stderr = run.communicate(timeout=600)
-        try:
-            messages = json.loads(stdout or stderr)["messages"]
-        except (ValueError, KeyError):
-            raise RuntimeError(f"vnu gave no JSON report (exit {run.returncode}):\n{stdout}\n{stderr}") from None
-        for m in messages:
-            path = unquote(urlsplit(m.get("url", "")).path)
+    return VnuRun(site).report()
+
+
+class VnuRun:
+    """The Nu checker started on every page and stylesheet of ``site``; ``report()`` waits for it. Started early,
+    Java's start and the checking overlap whatever the caller does meanwhile (a browser's work, say)."""
+
+    def __init__(self, site: Path) -> None:
+        command = vnu_command()
+        if command is None:
+            raise FileNotFoundError("vnu.jar or java is missing: run tools/quality/install.sh")
+        self.site = site
+        self._report: VnuReport | None = None
+        pages = [site / rel for rel in html_pages(site)]
+        # The theme's own stylesheets too; Pagefind's are its own business.
+        stylesheets = [p for p in site.rglob("*.css") if not any(part.startswith(".") or part == "pagefind" for part in p.relative_to(site).parts)]
+        self.files = len(pages) + len(stylesheets)
+        # Pages and stylesheets in two runs, side by side: with --also-check-css vnu reports HTML lines one too low.
+        # --no-langdetect: language guesses are only ever warnings, and they cost seconds.
+        self.runs = [subprocess.Popen([*command, "--format", "json", "--stdout", "--no-langdetect", *flags, *map(str, files)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                     for flags, files in (([], pages), (["--css"], stylesheets)) if files]
+
+    def report(self) -> VnuReport:
+        if self._report is None:
+            self._report = self._collect()
+        return self._report
+
+    def stop(self) -> None:
+        """Ends a run whose report nobody waited for."""
+        for run in self.runs:
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
+
+    def _collect(self) -> VnuReport:
+        errors, warnings = [], []
+        for run in self.runs:
+            stdout, stderr = run.communicate(timeout=600)
             try:
-                path = Path(path).relative_to(site).as_posix()
-            except ValueError:
-                pass
-            line = f"{path}:{m.get('lastLine', m.get('firstLine', 0))}:{m.get('firstColumn', m.get('lastColumn', 0))}: {m.get('message', '')}"
-            if m.get("type") == "info" and m.get("subType") == "warning":
-                warnings.append(line)
-            elif m.get("type") in ("error", "non-document-error"):
-                errors.append(line)
-    return VnuReport(len(pages) + len(stylesheets), errors, warnings)
+                messages = json.loads(stdout or stderr)["messages"]
+            except (ValueError, KeyError):
+                raise RuntimeError(f"vnu gave no JSON report (exit {run.returncode}):\n{stdout}\n{stderr}") from None
+            for m in messages:
+                path = unquote(urlsplit(m.get("url", "")).path)
+                try:
+                    path = Path(path).relative_to(self.site).as_posix()
+                except ValueError:
+                    pass
+                line = f"{path}:{m.get('lastLine', m.get('firstLine', 0))}:{m.get('firstColumn', m.get('lastColumn', 0))}: {m.get('message', '')}"
+                if m.get("type") == "info" and m.get("subType") == "warning":
+                    warnings.append(line)
+                elif m.get("type") in ("error", "non-document-error"):
+                    errors.append(line)
+        return VnuReport(self.files, errors, warnings)
 
 
 # --- command line -----------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""Pagefind's runs, one a search shard, started as soon as a shard's pages are known and waited for at the end.
+
+Each run goes on while this process goes on with the build (the rest of the render, carrying the unchanged files,
+writing the cache): a thread per run makes the run's folder of pages, starts Pagefind's binary (directly, not
+through ``python -m pagefind``) and waits for it, holding a slot of the indexer's two. A shard of more than
+``SMALL_SHARD`` pages takes both slots, so that Pagefind's memory stays under ~0.5 GB. A run may be called off
+(its shard's pages changed after it started): its process is killed and its output left to be made again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from digest.errors import BuildError
+from digest.processes import dying_with_parent
+from digest.publish.mirror import Link, linker
+from digest.publish.swap import remove_tree
+
+SMALL_SHARD = 1000  # pages: two such runs at once (each is multi-threaded, but not throughout), larger ones alone
+SLOTS = 2
+
+Copy = Callable[[bytes], "bytes | None"]  # what Pagefind is given instead of a page (None: the page itself)
+
+
+class Run:
+    """One Pagefind run over one shard's pages, in a thread of its own; ``pages`` says what it was given."""
+
+    def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Path], bundle: Path) -> None:
+        self.indexer, self.name, self.bundle = indexer, name, bundle
+        self.pages = dict(pages)
+        self.folder = indexer.work / name  # a run called off is waited for, its folder gone, before the next starts
+        self.process: subprocess.Popen[bytes] | None = None
+        self.called_off = False
+        self.failure: BuildError | None = None
+        self.thread = threading.Thread(target=self._run, name=f"digest-pagefind-{name}", daemon=True)
+
+    def _run(self) -> None:
+        indexer = self.indexer
+        slots = SLOTS if len(self.pages) > SMALL_SHARD else 1
+        with indexer.free:
+            indexer.free.wait_for(lambda: indexer.slots >= slots or self.called_off)
+            if self.called_off:
+                return
+            indexer.slots -= slots
+        try:
+            self._index()
+        except BuildError as failure:
+            self.failure = failure
+        except OSError as error:
+            self.failure = BuildError(f"the search indexer (pagefind) could not prepare its pages: {error}", str(indexer.output))
+        finally:
+            remove_tree(self.folder)
+            with indexer.free:
+                indexer.slots += slots
+                indexer.free.notify_all()
+
+    def _index(self) -> None:
+        """Lay out the pages (what ``copy`` makes of each, or a link to it) and run Pagefind on them."""
+        link, copy, root = self.indexer.link, self.indexer.copy, str(self.folder) + os.sep
+        made: set[str] = set()
+        for rel, source in self.pages.items():
+            if self.called_off:
+                return
+            folder = rel.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(root + folder, exist_ok=True)
+                made.add(folder)
+            with open(source, "rb") as page:
+                made_for_search = copy(page.read())
+            if made_for_search is None:
+                link(source, root + rel)
+            else:
+                with open(root + rel, "wb") as file:
+                    file.write(made_for_search)
+        remove_tree(self.bundle)
+        with self.indexer.free:  # started only if not called off meanwhile: ``call_off`` kills what it sees
+            if self.called_off:
+                return
+            self.process = _start_pagefind(self.indexer.command, self.folder, self.bundle, self.indexer.output)
+        output, _ = self.process.communicate()
+        if self.process.returncode != 0 and not self.called_off:
+            errors = output.decode("utf-8", "replace").strip()
+            raise BuildError(f"the search indexer (pagefind) failed: {errors}", str(self.indexer.output))
+
+    def call_off(self) -> None:
+        """Stop this run (its pages changed): killed if started, and waited for."""
+        with self.indexer.free:
+            self.called_off = True
+            self.indexer.free.notify_all()
+            if self.process is not None and self.process.poll() is None:
+                self.process.kill()
+        self.thread.join()
+
+
+class Indexer:
+    """The Pagefind runs of one build, into ``staging``: ``start`` each shard's, then ``wait`` (or ``close``)."""
+
+    def __init__(self, staging: Path, output: Path, work_dir: str, copy: Copy) -> None:
+        self.output, self.copy = output, copy
+        self.work = staging / work_dir
+        remove_tree(self.work)  # a killed build's
+        self.work.mkdir(parents=True)
+        self.link: Link = linker()
+        self.command = _pagefind_command()
+        self.free = threading.Condition()
+        self.slots = SLOTS
+        self.runs: dict[str, Run] = {}
+
+    def start(self, name: str, pages: Mapping[str, Path], bundle: Path) -> Run:
+        """Index ``pages`` (path in the site -> its source) into ``bundle``, as soon as a slot is free; a run of
+        this shard already going is called off first."""
+        self.call_off(name)
+        run = self.runs[name] = Run(self, name, pages, bundle)
+        run.thread.start()
+        return run
+
+    def call_off(self, name: str) -> None:
+        run = self.runs.pop(name, None)
+        if run is not None:
+            run.call_off()
+
+    def wait(self) -> None:
+        """Every run ended; the first failure raised (the others are stopped)."""
+        for run in list(self.runs.values()):
+            run.thread.join()
+            if run.failure is not None:
+                self.close()
+                raise run.failure
+        self.close()
+
+    def close(self) -> None:
+        """Every run stopped, and the pages laid out for them gone."""
+        for name in list(self.runs):
+            self.call_off(name)
+        remove_tree(self.work)
+
+
+def _pagefind_command() -> list[str]:
+    """Pagefind's binary itself, looked for as ``python -m pagefind`` looks (``PAGEFIND_BINARY_PATH``, the extended
+    binary's wheel, the pagefind[bin] wheel, the PATH), so that no Python starts only to hand over to it (~60 ms a
+    run, and a build runs it once a shard). Not by importing ``pagefind.service``, which imports asyncio (~0.1 s).
+    Nothing found: ``python -m pagefind``, which then says what is missing."""
+    found = os.environ.get("PAGEFIND_BINARY_PATH")
+    for wheel in ("pagefind_bin_extended", "pagefind_bin"):
+        if found:
+            break
+        try:
+            found = str(importlib.import_module(wheel).get_executable())
+        except Exception:  # noqa: BLE001 - not installed, or no binary for this platform in it: look further
+            continue
+    found = found or shutil.which("pagefind_extended") or shutil.which("pagefind")
+    return [found] if found and os.path.isfile(found) else [sys.executable, "-m", "pagefind"]
+
+
+def _start_pagefind(command: list[str], site: Path, bundle: Path, output: Path) -> subprocess.Popen[bytes]:
+    try:
+        argv, preexec = dying_with_parent([*command, "--site", str(site), "--output-path", str(bundle), "--quiet"])
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=preexec)
+    except OSError as error:  # a PAGEFIND_BINARY_PATH that is not a program, say
+        raise BuildError(f"the search indexer (pagefind) could not start: {command[0]}: {error.strerror}", str(output)) from error
