@@ -2,7 +2,8 @@
 ``digest build`` without an interpreter start and ~0.4 CPU-s of imports each (a third of a killed rebuild).
 
 Run as a script, this module is the server. It imports every module of digest (imports only: nothing is built,
-nothing is cached), then answers requests on its stdin, one JSON line each. ``run`` forks a child that starts a
+nothing is cached), sets the module constants it was given (``overrides``: a worker pool's threshold lowered to a
+small test corpus), then answers requests on its stdin, one JSON line each. ``run`` forks a child that starts a
 session of its own (its own process group, as ``start_new_session`` makes one), changes into the site's folder
 and runs the CLI as ``python -m digest ARGS`` would; the reply is the child's pid. ``poll`` and ``wait`` reap it
 and reply its exit status (-N: killed by signal N), ``poll`` without waiting (null while it runs).
@@ -20,8 +21,10 @@ from pathlib import Path
 class ForkedCli:
     """The client: one server process, started here, for the runs of one test module."""
 
-    def __init__(self) -> None:
-        self.server = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    def __init__(self, overrides: dict[str, int] | None = None) -> None:
+        """``overrides``: "digest.module.NAME" -> the value the server gives that constant after importing digest."""
+        self.server = subprocess.Popen([sys.executable, __file__, json.dumps(overrides or {})], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       text=True, bufsize=1)
 
     def _ask(self, **request) -> int | None:
         assert self.server.stdin is not None and self.server.stdout is not None
@@ -76,7 +79,7 @@ class ForkedRun:
         return self.returncode
 
 
-def _serve() -> None:
+def _serve(overrides: dict[str, int]) -> None:
     import importlib
     import pkgutil
 
@@ -85,6 +88,10 @@ def _serve() -> None:
     for module in pkgutil.walk_packages(digest.__path__, "digest."):
         if module.name != "digest.__main__":
             importlib.import_module(module.name)
+    for name, value in overrides.items():
+        module_name, _, constant = name.rpartition(".")
+        assert hasattr(sys.modules[module_name], constant), name  # a renamed constant must fail the test, not go unset
+        setattr(sys.modules[module_name], constant, value)
     for line in sys.stdin:
         request = json.loads(line)
         if request["do"] == "run":
@@ -118,4 +125,4 @@ def _run_cli(args: list[str], cwd: str, stdout: str) -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(json.loads(sys.argv[1]))

@@ -1,13 +1,15 @@
-"""The order the suite runs in: the modules with the longest tests first, so that two xdist workers finish together.
+"""The order the suite runs in: the modules that take longest first, so that two xdist workers finish together.
 
-xdist (``--dist loadscope --no-loadscope-reorder``) hands out whole modules, in collection order, to whichever
-worker is nearly done with its last. Collected as written, the longest tests (a search test of ~20 s, the kill
-test, the preview's saves) could come last, and one worker would run them while the other idled. Ordered longest
-first, the short modules at the end fill the gaps.
+xdist (``--dist loadscope --no-loadscope-reorder``) hands out whole modules, in collection order, to a worker
+with at most two tests of its last module left. Collected as written, a long module (the Nu and axe checks, the
+kill test, the fuzz file) could come last, and one worker would run it while the other idled. Ordered by each
+module's whole time, longest first (the longest-processing-time rule), the short modules at the end fill the
+gaps. A module's time is what counts, not its longest test's: a module of sixty short tests is a long module.
 
 A module's tests stay together, in their order, on one worker: their module-scoped fixtures (Chromium pages, a
-built corpus, the Nu checker's report) are made once. The durations are recorded in durations.json by
-``pytest --record-durations``; a test not listed counts as short.
+built corpus, the Nu checker's report) are made once. The times are recorded in durations.json by ``pytest
+--record-durations`` (each module's tests summed: setup, call and teardown); a module not listed counts as short.
+A file of single tests' times (the earlier format) is read as the sum of the tests it lists.
 """
 
 from __future__ import annotations
@@ -18,27 +20,32 @@ from pathlib import Path
 import pytest
 
 RECORDED = Path(__file__).with_name("durations.json")
-LISTED_FROM = 1.0  # seconds: shorter tests are left out of the file (they would not change the order)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--record-durations", action="store_true",
-                     help=f"write each test's time (setup, call and teardown) to {RECORDED.name}, for the order of the next runs")
+                     help=f"write each test module's time (its tests' setup, call and teardown) to {RECORDED.name}, for the order of the next runs")
+
+
+def module_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
 
 
 def recorded() -> dict[str, float]:
+    """Module -> seconds, as recorded."""
     try:
-        return json.loads(RECORDED.read_text(encoding="utf-8"))
+        listed = json.loads(RECORDED.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    seconds: dict[str, float] = {}
+    for nodeid, time in listed.items():
+        seconds[module_of(nodeid)] = seconds.get(module_of(nodeid), 0.0) + time
+    return seconds
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     seconds = recorded()
-    longest: dict[Path, float] = {}
-    for item in items:
-        longest[item.path] = max(longest.get(item.path, 0.0), seconds.get(item.nodeid, 0.0))
-    items.sort(key=lambda item: -longest[item.path])  # stable: each module's tests keep their order
+    items.sort(key=lambda item: -seconds.get(module_of(item.nodeid), 0.0))  # stable: each module's tests keep their order
 
 
 class DurationRecorder:
@@ -46,10 +53,11 @@ class DurationRecorder:
         self.seconds: dict[str, float] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+        module = module_of(report.nodeid)
+        self.seconds[module] = self.seconds.get(module, 0.0) + report.duration
 
     def pytest_sessionfinish(self) -> None:
-        listed = sorted(((nodeid, round(time, 1)) for nodeid, time in self.seconds.items() if time >= LISTED_FROM), key=lambda pair: -pair[1])
+        listed = sorted(((module, round(time, 1)) for module, time in self.seconds.items()), key=lambda pair: -pair[1])
         RECORDED.write_text(json.dumps(dict(listed), indent=0) + "\n", encoding="utf-8")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from helpers import copy_of_shipped_build
+
 from digest.classify.filing import ClassifyStats
 from digest.pipeline.build import build
 from digest.settings.config import load_config
@@ -79,14 +81,14 @@ def test_a_deleted_document_leaves_every_page(site):
     assert "Harbour reopens in Karachi" not in pages
 
 
-def test_clean_ignores_the_cache(site):
-    _build(site)
+def test_clean_ignores_the_cache(tmp_path_factory, tmp_path):
+    site = copy_of_shipped_build(tmp_path_factory, tmp_path / "site")  # and its first build
     report = build(load_config(site / "digest.yaml"), search=False, clean=True)
     assert report.parse_cache == (0, 2)
 
 
-def test_a_page_deleted_by_hand_is_written_again_and_nothing_else(site):
-    _build(site)
+def test_a_page_deleted_by_hand_is_written_again_and_nothing_else(tmp_path_factory, tmp_path):
+    site = copy_of_shipped_build(tmp_path_factory, tmp_path / "site")  # and its first build
     output = site / "output"
     story = next((output / "stories").glob("*/index.html"))
     original = story.read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import REPO, invoke
+from helpers import REPO, copy_of_shipped_build, invoke
 
 CACHE = ".digest-cache"
 MARKER = ".digest-output"  # says the folder is digest's to replace; not part of the site
@@ -265,3 +266,23 @@ def test_workflow_run_steps_build_a_checked_site_without_the_cache(site):
     output = site / "output"
     assert (output / "index.html").is_file() and not (output / ".digest-cache").exists() and not (output / MARKER).exists()
     assert '<link rel="canonical" href="https://user.github.io/repo/">' in (output / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_site_on_another_file_system_is_copied_into_the_staging_folder(tmp_path_factory, tmp_path, monkeypatch):
+    """Deploy stages the site by hard links, or by copies where the staging folder is on another file system (a
+    TMPDIR elsewhere): every publishable file, and only those, with its bytes."""
+    from digest.publish.deploy import stage_site
+
+    output = copy_of_shipped_build(tmp_path_factory, tmp_path / "site") / "output"
+
+    def across_file_systems(source, target):
+        raise OSError(errno.EXDEV, "Invalid cross-device link", source)
+
+    monkeypatch.setattr(os, "link", across_file_systems)
+    staging = tmp_path / "staging"
+    count = stage_site(output, staging)
+    published = published_files(output)
+    assert count == len(published) > 0 and published_files(staging) == published
+    assert not (staging / CACHE).exists() and not (staging / MARKER).exists()
+    index = staging / "index.html"
+    assert index.stat().st_ino != (output / "index.html").stat().st_ino  # a copy, not a link

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import tempfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -118,10 +117,10 @@ def test_readers_on_arbitrary_text(name, text):
 
 
 @pytest.fixture(scope="module")
-def scratch():
-    folder = Path(tempfile.mkdtemp(prefix="digest-fuzz-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """In the session's temporary folder, in memory when there is one (in_memory.py): hundreds of files written
+    and read again, which on a busy disk would wait on its journal."""
+    return tmp_path_factory.mktemp("fuzz")
 
 
 @examples(1200, 250)
@@ -276,10 +275,8 @@ def test_capture_patterns(setting, patterns):
 
 
 @pytest.fixture(scope="module")
-def site_folder():
-    folder = Path(tempfile.mkdtemp(prefix="digest-fuzz-site-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+def site_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz-site")
 
 
 LINKS = ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "vbscript:x", "https://example.org/a", "/a/b", "//example.org/x", "ftp://x"]

@@ -148,10 +148,11 @@ def test_file_name_that_is_not_utf8_works_end_to_end_in_a_real_process(site):
     with open(os.fsencode(site / "content") + b"/caf\xe9.txt", "wb") as handle:
         handle.write(b"Cafe owners count the cost of the floods\nThe cafe reopened on Monday.\n")
     warning = "content/café.txt: warning: the file name is not UTF-8 text: read as 'café.txt' (rename the file to silence this)"
-    for _ in range(2):  # the second build starts from the cache the first one wrote
-        result = run_digest("build", "--no-search", cwd=site, timeout=120)
-        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
-        assert warning in result.stderr.splitlines()
+    result = run_digest("build", "--no-search", cwd=site, timeout=120)  # the name, on a real process's stderr
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert warning in result.stderr.splitlines()
+    again = digest("build", "--no-search")  # starts from the cache the first one wrote
+    assert again.exit_code == 0 and warning in again.stderr.splitlines(), again.stderr
     assert "Cafe owners count the cost" in published_text(site)
     listed = json.loads(run_digest("list", "--articles", "--json", cwd=site, check=True).stdout)
     assert sorted(article["source"] for article in listed) == ["café.txt", "good.md"]

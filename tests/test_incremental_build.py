@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from helpers import REPO, invoke
+from helpers import copy_of_shipped_build, invoke, make_corpus
 
+from digest import processes
+from digest.pipeline import gather
 from digest.pipeline.build import build
 from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, SESSION_FILE, ParseCache
 from digest.publish.write import SEARCH_DIR
+from digest.render import pages
 from digest.settings.config import load_config
 
-ARTICLES = 400  # enough for the cold builds to parse and render in their worker pools, and for listings of several pages
+ARTICLES = 150  # enough for listings of several pages; the worker pools' thresholds are lowered to it (below)
 
 
 def _corpus(root: Path) -> list[dict]:
     """A generated news site of ARTICLES articles (bench/make_corpus.py), and which re-reports which."""
     truth = root / "truth.json"
-    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(ARTICLES), str(root / "content"),
-                    "--format", "digest", "--truth", str(truth)], check=True, capture_output=True)
+    make_corpus(ARTICLES, root / "content", truth)
     return json.loads(truth.read_text(encoding="utf-8"))
 
 
@@ -30,12 +30,21 @@ def _tree(output: Path) -> dict[str, bytes]:
             if path.is_file() and path.relative_to(output).parts[0] not in (CACHE_DIR, SEARCH_DIR)}
 
 
-def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tmp_path):
+def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tmp_path, monkeypatch):
+    # The cold builds parse and render in their worker pools, the incremental one in this process: the pools'
+    # thresholds (200 documents, 400 pages) lowered to this corpus, instead of a corpus 2.7 times the size.
+    monkeypatch.setattr(gather, "PARALLEL_PARSE_MIN", ARTICLES)
+    monkeypatch.setattr(pages, "PARALLEL_RENDER_MIN", ARTICLES)
+    pools: list[str] = []
+    helper_pool, streamed = processes.helper_pool, pages.Streamed
+    monkeypatch.setattr(processes, "helper_pool", lambda *args, **options: pools.append("parse") or helper_pool(*args, **options))
+    monkeypatch.setattr(pages, "Streamed", lambda *args: pools.append("render") or streamed(*args))
     site = tmp_path / "site"
     truth = _corpus(site)
     content = site / "content"
     invoke("build", "--no-search", cwd=site, check=True)
     before = _tree(site / "output")
+    assert pools == ["parse", "render"]
 
     rereport = next(t for t in truth if t["dup_of"] is not None and t["id"] > ARTICLES // 2)
     edited = content / truth[ARTICLES // 2]["file"]
@@ -49,7 +58,9 @@ def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tm
     kept = ParseCache.load(site / "output").session
     assert kept["remerger"].full_merges == 1  # re-merged only what changed
     incremental = _tree(site / "output")
+    assert pools == ["parse", "render"]  # the incremental build parsed and rendered what changed in this process
     invoke("build", "--no-search", "--clean", "--output", str(tmp_path / "cold"), cwd=site, check=True)
+    assert pools == ["parse", "render"] * 2
     cold = _tree(tmp_path / "cold")
 
     assert incremental.keys() == cold.keys()
@@ -60,8 +71,8 @@ def test_a_build_after_an_edit_a_deletion_and_an_addition_equals_a_cold_build(tm
     assert b"Another Outlet, not " in story_pages
 
 
-def test_a_session_kept_by_other_code_is_not_used(site):
-    invoke("build", "--no-search", cwd=site, check=True)
+def test_a_session_kept_by_other_code_is_not_used(tmp_path_factory, tmp_path):
+    site = copy_of_shipped_build(tmp_path_factory, tmp_path / "site")  # and its first build
     cache = ParseCache.load(site / "output")
     code = cache.session["code"]
     assert cache.session["remerger"].ready and cache.session["parse"]
@@ -74,8 +85,8 @@ def test_a_session_kept_by_other_code_is_not_used(site):
     assert ParseCache.load(site / "output").session["code"] == code
 
 
-def test_a_session_beside_another_gather_memo_is_not_used(site):
-    invoke("build", "--no-search", cwd=site, check=True)
+def test_a_session_beside_another_gather_memo_is_not_used(tmp_path_factory, tmp_path):
+    site = copy_of_shipped_build(tmp_path_factory, tmp_path / "site")  # and its first build
     gathered = site / "output" / CACHE_DIR / GATHER_FILE
     kept = gathered.read_bytes()
     (site / "content" / "note.md").write_text("---\ntitle: A note\ndate: 2025-07-27\noutlet: Dawn\n---\nA short note.\n", encoding="utf-8")

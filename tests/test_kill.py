@@ -1,16 +1,15 @@
 """kill -9 at any moment: ``output/`` is the old site or the new one, and no digest process lives on.
 
 One generated corpus of small documents serves every test here: just enough pages for the render pool and
-documents for the parse pool (400 today); more would only make each moment wait longer for the same stages.
-The rebuild under test changes a template (every page is rendered again, by the render pool, and written again);
-the parse pool and Pagefind are killed in a test of their own, the moment they run. Each kill is sent to the real
-CLI in a process group of its own, and afterwards the group must be empty (helpers die with their parent) and
-``output/`` must match, file for file and byte for byte, either the site before the rebuild or the site the
-rebuild makes when left alone. The default tier kills the rebuild at four moments, one in each stage; the stress
-tier (``DIGEST_SUITE=full``, CI) at twenty. The builds are forked from a process that has imported digest
-already (cli_forks.py: the moments then fall in the build, not in Python's start-up); the preview's kill is a
-``python -m digest serve`` process.
-"""
+documents for the parse pool, whose thresholds are lowered for this test (200 documents then; at the shipped
+thresholds it would take 400, and each moment would wait longer for the same stages). The rebuild under test
+changes a template (every page is rendered again, by the render pool, and written again); the parse pool and
+Pagefind are killed in a test of their own, the moment they run. Each kill is sent to the real CLI in a process
+group of its own, and afterwards the group must be empty (helpers die with their parent) and ``output/`` must
+match, file for file and byte for byte, either the site before the rebuild or the site the rebuild makes when left
+alone. The default tier kills the rebuild at four moments, one in each stage; the stress tier (``DIGEST_SUITE=full``,
+CI) at twenty. The builds and the preview are forked from a process that has imported digest already
+(cli_forks.py: the moments then fall in the build, not in Python's start-up)."""
 
 from __future__ import annotations
 
@@ -19,8 +18,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -30,9 +27,8 @@ import pytest
 from cli_forks import ForkedCli, ForkedRun
 from helpers import REPO
 
-from digest.pipeline.gather import PARALLEL_PARSE_MIN
-from digest.render.pages import PARALLEL_RENDER_MIN
-
+PARALLEL_PARSE_MIN, PARALLEL_RENDER_MIN = 100, 200  # the pools' thresholds in the forked CLI (200 and 400 shipped)
+POOLS = {"digest.pipeline.gather.PARALLEL_PARSE_MIN": PARALLEL_PARSE_MIN, "digest.render.pages.PARALLEL_RENDER_MIN": PARALLEL_RENDER_MIN}
 DOCUMENTS = max(2 * PARALLEL_PARSE_MIN, PARALLEL_RENDER_MIN)  # a site has more pages than documents
 MOMENTS = 20
 PLACES = ["Karachi", "Lahore", "Quetta", "Peshawar", "Multan", "Hyderabad", "Sukkur", "Gwadar", "Sialkot", "Faisalabad"]
@@ -58,10 +54,6 @@ def make_new_edition(site: Path) -> None:
     base = (REPO / "templates" / "base.html").read_text(encoding="utf-8")
     assert "</footer>" in base
     (site / "templates" / "base.html").write_text(base.replace("</footer>", "<p>The new edition.</p></footer>"), encoding="utf-8")
-
-
-def digest_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "digest", *args]
 
 
 def site_tree(output: Path) -> dict[str, str]:
@@ -95,7 +87,7 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
-    """A folder in memory (tmpfs) when there is one: twenty resets of a 500-file site on a busy disk's journal
+    """A folder in memory (tmpfs) when there is one: twenty resets of a 300-file site on a busy disk's journal
     would take minutes. It is a real file system all the same (links, renames, the atomic exchange)."""
     memory = Path("/dev/shm")
     if memory.is_dir() and os.access(memory, os.W_OK):
@@ -108,7 +100,7 @@ def scratch(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def forks():
-    forks = ForkedCli()
+    forks = ForkedCli(POOLS)
     yield forks
     forks.close()
 
@@ -173,7 +165,7 @@ def children_of(pid: int) -> list[str]:
     return found
 
 
-def kill_and_wait_for_the_group(process: subprocess.Popen | ForkedRun, grace: float = 5.0) -> list[str]:
+def kill_and_wait_for_the_group(process: ForkedRun, grace: float = 5.0) -> list[str]:
     """kill -9 the digest process only (never its group: its helpers must go by themselves); what is left of
     its group after ``grace`` seconds."""
     process.send_signal(signal.SIGKILL)
@@ -184,11 +176,6 @@ def kill_and_wait_for_the_group(process: subprocess.Popen | ForkedRun, grace: fl
     if left:  # do not leave them running for the tests after this one
         os.killpg(process.pid, signal.SIGKILL)
     return left
-
-
-def start(args: list[str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=cwd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def wait_for(condition, timeout: float = 60.0, every: float = 0.005):
@@ -264,11 +251,12 @@ def test_the_parse_pool_and_the_search_indexer_die_with_a_killed_build(corpus, f
         assert site_tree(output) == corpus.old
 
 
-def test_a_killed_preview_leaves_no_worker_and_frees_its_port(corpus, scratch):
+def test_a_killed_preview_leaves_no_worker_and_frees_its_port(corpus, scratch, forks):
     site = scratch / "preview"
     shutil.copytree(corpus.site / "content", site / "content")  # no output/: every document is parsed, by the pool
-    process = start(digest_command("serve", "--port", "0"), site)
-    port = int(re.search(rb"http://127\.0\.0\.1:(\d+)", process.stdout.readline())[1])
+    printed = scratch / "preview.txt"
+    process = forks.start("serve", "--port", "0", cwd=site, stdout=printed)
+    port = int(wait_for(lambda: printed.exists() and re.search(r"http://127\.0\.0\.1:(\d+)", printed.read_text(encoding="utf-8")))[1])
     seen = wait_for(lambda: children_of(process.pid))
     survivors = kill_and_wait_for_the_group(process)
     assert not survivors, f"killed while {seen} ran, still running: {survivors}"

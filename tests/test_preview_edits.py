@@ -48,10 +48,10 @@ def differences(kept: dict[str, bytes], fresh: dict[str, bytes]) -> list[str]:
 
 
 class Saves:
-    """An editor's saves in a generated site (160 notes with near-duplicates, and the shipped site), one kind each."""
+    """An editor's saves in a generated site (90 notes with near-duplicates, and the shipped site), one kind each."""
 
     def __init__(self, site: Path) -> None:
-        self.site, self.notes = site, write_notes(site, 160)
+        self.site, self.notes = site, write_notes(site, 90)
         self.lonely = site / "content" / "lonely.md"  # a story of one version, whose deletion must take its story along
         self.lonely.write_text("---\ntitle: Harbour bridge reopens after repairs\ndate: 2025-07-20\n---\nThe harbour bridge at "
                                "Port Vesta reopened on Sunday after three months of repairs, the works ministry said.\n", encoding="utf-8")

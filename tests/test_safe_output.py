@@ -302,10 +302,10 @@ print(json.dumps({{str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in s
 """
 DISK_SCENARIO = """
 set -e
+cp -a {disk} {tmp}/disk-before
 mount -t tmpfs -o size={size} tmpfs {disk}
+cp -a {tmp}/disk-before/. {disk}/
 cd {site}
-{python} -m digest build --no-search >/dev/null
-{python} -c "import pathlib; pathlib.Path('{site}/content/quake.md').write_text(open('{site}/content/harbour.md').read().replace('Harbour', 'Quake') * 40)"
 {snapshot} > {tmp}/before.json
 mkdir -p {site}/templates
 sed 's|</footer>|<p>A changed template: compiled again, and its bytecode not cached on this disk.</p></footer>|' \
@@ -325,10 +325,16 @@ ls -a {disk} > {tmp}/disk.txt
     ("mount -o remount,ro {disk}", "EROFS"),
 ], ids=["full disk", "read-only disk"])
 def test_a_full_or_read_only_disk_is_a_clear_error_and_the_old_site_stays(small_site, tmp_path, fill, error):
-    """In a private mount namespace (``unshare``), the output folder on a small tmpfs of its own."""
+    """In a private mount namespace (``unshare``), the output folder on a small tmpfs of its own. The site before
+    is built in this process, then moved onto that tmpfs (with its spare and cache, times kept); the build that
+    meets the full or read-only disk is a real ``python -m digest`` in the namespace."""
     disk = small_site / "disk"
     disk.mkdir()
     settings(small_site, "output_dir: disk/output\n")
+    with pytest.MonkeyPatch.context() as patch:
+        assert build(small_site, monkeypatch=patch).exit_code == 0
+    quake = (small_site / "content" / "harbour.md").read_text(encoding="utf-8").replace("Harbour", "Quake") * 40
+    (small_site / "content" / "quake.md").write_text(quake, encoding="utf-8")
     fields = {"disk": disk, "site": small_site, "python": sys.executable, "tmp": tmp_path, "size": "2m", "repo": REPO}
     script = DISK_SCENARIO.format(**fields, fill=fill.format(**fields), snapshot=SNAPSHOT.format(**fields).strip())
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
@@ -340,6 +346,7 @@ def test_a_full_or_read_only_disk_is_a_clear_error_and_the_old_site_stays(small_
     assert (tmp_path / "status.txt").read_text().strip() == "2", stderr
     assert f"({error}); the previous output was left as it was" in stderr and str(disk) in stderr
     assert "Traceback" not in stderr and "template" not in stderr.lower()
+    assert "/output/index.html" in (tmp_path / "before.json").read_text()  # the old site was there, on the small disk
     assert (tmp_path / "after.json").read_text() == (tmp_path / "before.json").read_text()
     assert ".output.digest-new" not in (tmp_path / "disk.txt").read_text()
 
