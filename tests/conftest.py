@@ -5,7 +5,9 @@ Plain helpers (the CLI runners, paths, the quality-tool checks) are in helpers.p
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,16 +34,27 @@ def empty_site(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_templates_shared(tmp_path_factory) -> Iterator[None]:
-    """Builds in the test processes that keep no compiled templates of their own (a first build, the preview,
+    """Builds in the test processes that have no compiled templates of their own yet (a first build, the preview,
     the fuzz file's sites: hundreds) load them from one folder shared by the session, instead of compiling the
-    theme again each time (~0.2 s). Jinja checks each entry against its template's source and file, so an
-    edited or a site's own template is compiled afresh, as in a build; builds in a subprocess compile as usual."""
+    theme again each time (~0.2 s): the preview uses that folder, a first build's empty folder gets a copy of it.
+    Jinja checks each entry against its template's source and file, so an edited or a site's own template is
+    compiled afresh, as in a build; builds in a subprocess compile as usual. A test of compiling itself calls
+    the ``__wrapped__`` original."""
     from digest.render import pages
 
     folder = built_once(tmp_path_factory, "compiled-templates", lambda folder: None)
     make_environment = pages.make_environment
+
+    @functools.wraps(make_environment)
+    def shared(dirs, bytecode_dir=None):
+        if bytecode_dir is None:
+            return make_environment(dirs, folder)
+        if bytecode_dir.parent.is_dir() and not (bytecode_dir.is_dir() and any(bytecode_dir.iterdir())):
+            shutil.copytree(folder, bytecode_dir, dirs_exist_ok=True)
+        return make_environment(dirs, bytecode_dir)
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pages, "make_environment", lambda dirs, bytecode_dir=None: make_environment(dirs, bytecode_dir or folder))
+        patch.setattr(pages, "make_environment", shared)
         yield
 
 

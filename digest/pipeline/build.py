@@ -43,6 +43,10 @@ class Publication(Protocol):
         still holds all of it as made: every file put as kept, and its pages' render keys (path -> key) returned.
         None otherwise (nothing put)."""
 
+    def bytecode_dir(self) -> Path | None:
+        """Where compiled templates are kept between runs (None: not kept); published with the site when the
+        sink keeps none yet."""
+
     def put(self, path: str, data: bytes) -> None:
         """One file of the new site (``KEPT``: the one already published)."""
 
@@ -59,9 +63,6 @@ class Sink(Protocol):
 
     def kept(self, cache: ParseCache) -> Mapping[str, str] | None:
         """Pages already published as the last build made them: path -> render key (None: nothing is kept)."""
-
-    def bytecode_dir(self) -> Path | None:
-        """Where compiled templates may be kept between runs (None: not kept)."""
 
     def publication(self, cache: ParseCache) -> Publication:
         """Where this run's files go as they are made."""
@@ -125,7 +126,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
             give_back_memory()
         with timings.stage("render"):  # and write each page into the staged site
             memo, rendered = render_site(graph, config, publication.put, session.render_memo, kept=sink.kept(cache),
-                                         bytecode_dir=sink.bytecode_dir(), themes=session.themes, keep_bytes=publication.holds_pages)
+                                         bytecode_dir=publication.bytecode_dir(), themes=session.themes, keep_bytes=publication.holds_pages)
         del graph, graph_memo
         if last and rendered:  # before the search indexer starts (with nothing rendered, nothing is indexed)
             session.graph = None

@@ -133,9 +133,6 @@ class _Memory:
     def kept(self, cache: ParseCache) -> None:
         return None
 
-    def bytecode_dir(self) -> None:
-        return None
-
     def publication(self, cache: ParseCache) -> _MemoryPublication:
         return _MemoryPublication(self)
 
@@ -160,6 +157,9 @@ class _MemoryPublication:
 
     def republish(self, site: str) -> None:
         return None  # every build hands the server the whole site
+
+    def bytecode_dir(self) -> None:
+        return None  # the session's theme cache keeps the compiled templates
 
     def put(self, path: str, data: bytes) -> None:
         self.files[path] = data

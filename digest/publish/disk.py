@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.pipeline.cache import CACHE_DIR, ParseCache
+from digest.pipeline.cache import ParseCache
 from digest.publish.safety import check_output_folder
 from digest.publish.write import Publication, kept_pages
 from digest.settings.config import Config
@@ -21,10 +21,6 @@ class OutputFolder:
 
     def kept(self, cache: ParseCache) -> Mapping[str, str]:
         return kept_pages(self.path, cache)
-
-    def bytecode_dir(self) -> Path | None:
-        cache_dir = self.path / CACHE_DIR
-        return cache_dir / "templates" if cache_dir.is_dir() else None
 
     @classmethod
     def for_config(cls, config: Config, search: bool = True) -> OutputFolder:

@@ -34,6 +34,7 @@ SITE_FILE = "site.json"  # in the cache: the stamp of the site published, and th
 SiteRecord = tuple[str, dict[str, int]]
 SPARE_STAMP = ".digest-spare"  # in the spare: the hash of its manifest, while it is exactly the site it lists
 KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
+TEMPLATES_DIR = "templates"  # in the cache: the compiled templates (see ``digest.render.pages.make_environment``)
 BASES = frozenset({GATHER_FILE, SESSION_FILE})  # written whole: the large parts of a cold build's memory
 
 
@@ -104,6 +105,7 @@ class Publication:
         self.record: SiteRecord | None = None  # (the site's stamp, each file but the pages -> its size)
         self.old_pages: Mapping[str, tuple[str, str, int]] = {}
         self.indexing: ShardIndexing | None = None  # made once a page changes (see ``_index``)
+        self.compiled: Path | None = None  # the compiled templates' folder, when it is in the staging folder
 
     def __enter__(self) -> Publication:
         with self._on_disk():
@@ -160,6 +162,18 @@ class Publication:
             self.carried.add(rel)
         return kept
 
+    def bytecode_dir(self) -> Path | None:
+        """The cache's folder of compiled templates. Without a cache in ``output/`` (a first build), one in the
+        staging folder's cache, published with the site: nothing is written into ``output/`` before the build
+        succeeds, and the next build loads the theme rather than compiling it again."""
+        if (self.output / CACHE_DIR).is_dir():
+            return self.output / CACHE_DIR / TEMPLATES_DIR
+        with self._on_disk():
+            cache_dir = self._stage().staging / CACHE_DIR
+            cache_dir.mkdir(exist_ok=True)
+        self.compiled = cache_dir / TEMPLATES_DIR
+        return self.compiled
+
     def put(self, rel: str, data: bytes) -> None:
         if data is KEPT:
             self.manifest[rel], self.sizes[rel] = self.previous[rel], self.old_pages[rel][2]
@@ -198,7 +212,8 @@ class Publication:
                 mirror.carry(rel, output + rel, manifest[rel])
             mirror.finish()
             staging = mirror.staging
-            mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved | self.pending.keys())
+            compiled = {f"{TEMPLATES_DIR}/{name}" for name in files_in(self.compiled)} if self.compiled else set()
+            mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved | self.pending.keys() | compiled)
             (staging / CACHE_DIR).mkdir(exist_ok=True)
             _save_cache(staging / CACHE_DIR, manifest, None, self._unsaved(), pages, self.old_pages)
             _save_site_record(staging / CACHE_DIR, self.record, None)
