@@ -93,10 +93,11 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     from digest.site.redirects import moved_stories
 
     timings = Timings()
-    session.begin(config)
-    cache = session.cache
-    hits, misses = cache.hits, cache.misses
-    before = cache.last_stories()
+    with timings.stage("session"):  # what the last build left (its cache and memo): part of what a build costs
+        session.begin(config)
+        cache = session.cache
+        hits, misses = cache.hits, cache.misses
+        before = cache.last_stories()
     digest = gather(config, cache, timings, session.remerger or session.merger, session.related)
     if last:  # what gather made lives until the process ends: no full collection need walk it again (~1 CPU-s at 10,000)
         gc.freeze()
@@ -112,9 +113,9 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
                 written, deleted = publication.finish(kept, stamp)
             session.render_memo = {}
             return BuildReport(digest, written, deleted, len(kept), 0, timings, (cache.hits - hits, cache.misses - misses))
-        graph_memo = session.graph_memo(digest.stories)
         session.themes = session.themes or ThemeCache()
         with timings.stage("graph"):
+            graph_memo = session.graph_memo(digest.stories)
             graph = build_site_graph(digest, graph_memo)
         pages = len(graph.pages)
         session.keep()
