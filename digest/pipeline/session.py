@@ -89,10 +89,10 @@ class BuildSession:
         key = self.cache.gathered_key()
         if key is None:
             return None
+        from digest.read.dates import build_day
         from digest.render.pages import theme_dirs, theme_key
-        from digest.site.graph import generated_date
 
-        return hashlib.sha256(f"{key}\x00{theme_key(theme_dirs(config))}\x00{generated_date().isoformat()}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{key}\x00{theme_key(theme_dirs(config))}\x00{build_day().isoformat()}".encode()).hexdigest()[:32]
 
     def keep(self) -> None:
         """Hand the re-merger (when this run merged) and the thread facts to the cache, to be written with the site."""

@@ -13,7 +13,6 @@ outlets, related slugs): no pass compares stories with each other.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -22,6 +21,7 @@ from typing import Any
 
 from digest.fingerprints import pipeline_fingerprint
 from digest.models import OTHER_NEWS, ClassifiedStory, Digest, EntityRef
+from digest.read.dates import build_day
 from digest.site.fingerprint import Hasher, fingerprint, hash_of
 from digest.site.front import front_page
 from digest.site.memo import GraphMemo, made_alike, same_feed, same_page
@@ -245,15 +245,8 @@ def _facts(digest: Digest, stories, groups, entities, section_order) -> Mapping[
         "sections": tuple((name, len(groups["section"][name])) for name in section_order),
         "date_sources": tuple(sorted(dated.items(), key=lambda kv: -kv[1])),
         "warnings": len(digest.diagnostics),
-        "generated": generated_date(),
+        "generated": build_day(),  # a day, so rebuilds the same day give the same bytes
     }
-
-
-def generated_date() -> dt.date:
-    """The build's day (see ``build_day``): a day, so rebuilds the same day give the same bytes."""
-    from digest.read.dates import build_day
-
-    return build_day()
 
 
 def _stories(n: int) -> str:
