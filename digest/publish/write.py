@@ -51,7 +51,7 @@ def kept_pages(output_dir: Path, cache: ParseCache) -> dict[str, str]:
     memo = cache.pages
     if not memo:
         return {}
-    manifest = _read_manifest(output_dir / CACHE_DIR)
+    manifest = _parse_manifest(_read_bytes(output_dir / CACHE_DIR / MANIFEST))
     root = str(output_dir)
     kept = {}
     for rel, (key, digest, size) in memo.items():
@@ -102,6 +102,7 @@ class Publication:
         self.pending: CacheFiles = {}  # the cache files to write while the search indexer runs
         self._mirror: Mirror | None = None
         self.previous: dict[str, str] = {}
+        self.previous_bytes: bytes | None = None  # the last build's manifest as read (``previous``)
         self.record: SiteRecord | None = None  # (the site's stamp, each file but the pages -> its size)
         self.old_pages: Mapping[str, tuple[str, str, int]] = {}
         self.indexing: ShardIndexing | None = None  # made once a page changes (see ``_index``)
@@ -111,7 +112,8 @@ class Publication:
         with self._on_disk():
             self.output.parent.mkdir(parents=True, exist_ok=True)
             recover(self.output)
-            self.previous = _read_manifest(self.output / CACHE_DIR)
+            self.previous_bytes = _read_bytes(self.output / CACHE_DIR / MANIFEST)  # hashed by the search index, if any
+            self.previous = _parse_manifest(self.previous_bytes)
             self.old_pages = self.cache.pages if self.cache is not None else {}
             self.search = self.search and _can_index()
         return self
@@ -239,7 +241,7 @@ class Publication:
     def _index(self) -> ShardIndexing:
         """The search index on its way (made when first needed: a build that changes no page reads nothing of it)."""
         if self.indexing is None:
-            data = _read_bytes(self.output / CACHE_DIR / MANIFEST)  # what ``previous`` was read from
+            data = self.previous_bytes
             self.indexing = ShardIndexing(self.output, CACHE_DIR, Pages(self.previous, None if data is None else site_hash(data)))
         return self.indexing
 
@@ -368,14 +370,10 @@ def _save_site_record(cache_dir: Path, record: SiteRecord | None, old: SiteRecor
         _replace(cache_dir / SITE_FILE, json.dumps({"site": record[0], "files": record[1]}).encode("utf-8"))
 
 
-def _read_manifest(cache_dir: Path) -> dict[str, str]:
-    try:
-        return _parse_manifest((cache_dir / MANIFEST).read_bytes())
-    except OSError:
+def _parse_manifest(data: bytes | None) -> dict[str, str]:
+    """The manifest in ``data`` (``_read_bytes``' None: none, as for a damaged one)."""
+    if data is None:
         return {}
-
-
-def _parse_manifest(data: bytes) -> dict[str, str]:
     try:
         manifest = json.loads(data.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError included
