@@ -51,7 +51,7 @@ def test_no_grid_shows_an_empty_column(tab, served_site, path):
             for name, columns, children in grids:  # auto-fit's collapsed tracks are 0 px wide: not columns
                 assert columns <= children, f"/{path} at {width} px: .{name} has {columns} columns for {children} items"
     finally:
-        page.set_viewport_size({"width": WIDTHS[0], "height": 900})  # the tab is the module's: back to its own size
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})  # the tab is the session's: back to its own size
 
 
 @pytest.mark.parametrize("width", [390, 1280])

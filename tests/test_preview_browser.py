@@ -92,14 +92,13 @@ def test_each_save_reloads_the_open_page(site, fresh_page):
             assert sentence in page.locator("main").inner_text()
 
 
-def test_the_preview_reads_without_javascript(site, browser):
+def test_the_preview_reads_without_javascript(site, tab):
     from playwright.sync_api import expect
 
     index = own_template(site, "index.html")
     good = index.read_text(encoding="utf-8")
     with serving_here(site) as served:
-        context = browser.new_context(java_script_enabled=False)
-        page = context.new_page()
+        page = tab(390, height=844, java_script_enabled=False)  # the session's phone without JavaScript
         assert page.goto(served.url).status == 200
         expect(page.locator("h1").first).to_be_visible()
         link = page.locator("main a[href*='stories/']").first
@@ -120,4 +119,3 @@ def test_the_preview_reads_without_javascript(site, browser):
         expect(overlay).to_have_count(0)
         link.click()
         expect(page.locator("h1").first).to_be_visible()
-        context.close()
