@@ -18,6 +18,7 @@ from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served
 from digest.preview.lifetime import answer_ctrl_c, run_aside, stop_at_once, wait_for_ctrl_c
 from digest.preview.serve import Previewer, PreviewSession
 from digest.preview.server import resolve
+from digest.preview.watch import QUIET_SECONDS
 
 # ---------------------------------------------------------------- pure path resolution
 
@@ -182,7 +183,7 @@ def test_an_idle_preview_stops_in_order(site):
 
 
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
-    with serving_here(site) as served:
+    with serving_here(site, quiet=QUIET_SECONDS) as served:  # the command's own period
         before = served.status()
         browser = LiveReloadClient(served.port, served.url)
         assert browser.hello["command"] == "hello" and LiveReloadClient.PROTOCOL in browser.hello["protocols"]
