@@ -156,7 +156,7 @@ NU_SAMPLE = {  # a page and a stylesheet with one known error each, so a checker
 
 @pytest.fixture(scope="module")
 def nu_run(built_site, tmp_path_factory) -> Iterator[sitecheck.VnuRun]:
-    """The Nu checker started once (one Java for the pages, one for the stylesheets, side by side) over the shipped
+    """The Nu checker started once (one Java for the pages and the stylesheets: sitecheck.STYLE_PAGE) over the shipped
     site, linked in as shipped/, and NU_SAMPLE: starting Java costs more than checking a page."""
     require_vnu()
     folder = tmp_path_factory.mktemp("nu")
