@@ -29,7 +29,6 @@ from digest.publish.write import KEPT
 from digest.render.escaping import CodeGenerator
 from digest.render.feeds import feed_files
 from digest.render.filters import TEMPLATE_FILTERS, TEMPLATE_GLOBALS, default_theme_dir, pager_links
-from digest.render.pieces import THEME_PIECES
 from digest.settings.config import Config
 from digest.site.model import Page, SiteGraph, public_url
 
@@ -157,7 +156,6 @@ def make_environment(dirs: list[Path], bytecode_dir: Path | None = None) -> jinj
     env.context_class = _TemplateContext
     env.filters.update(TEMPLATE_FILTERS)
     env.globals.update(TEMPLATE_GLOBALS)
-    env.globals.update(THEME_PIECES)
     return env
 
 
