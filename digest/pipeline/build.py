@@ -22,6 +22,7 @@ from digest.models import Diagnostic, Digest
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings, gather
 from digest.pipeline.session import BuildSession
+from digest.read.dates import build_day
 from digest.settings.config import Config
 
 
@@ -92,20 +93,21 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     from digest.site.graph import build_site_graph
     from digest.site.redirects import moved_stories
 
+    today = build_day()  # read once: a build running across midnight dates its pages and its about page alike
     timings = Timings()
     with timings.stage("session"):  # what the last build left (its cache and memo): part of what a build costs
         session.begin(config)
         cache = session.cache
         hits, misses = cache.hits, cache.misses
         before = cache.last_stories()
-    digest = gather(config, cache, timings, session.remerger or session.merger, session.related)
+    digest = gather(config, cache, timings, session.remerger or session.merger, session.related, today)
     if last:  # what gather made lives until the process ends: no full collection need walk it again (~1 CPU-s at 10,000)
         gc.freeze()
     if strict and digest.diagnostics:
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
                               hint="fix the documents above, or run without --strict")
-    stamp = session.site_stamp(config)
+    stamp = session.site_stamp(config, today)
     with sink.publication(cache) as publication:
         kept = publication.republish(stamp) if stamp and digest.stories is before else None
         if kept is not None:  # nothing the site is made from changed, and it is all still there: no graph, no render
@@ -116,7 +118,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         session.themes = session.themes or ThemeCache()
         with timings.stage("graph"):
             graph_memo = session.graph_memo(digest.stories)
-            graph = build_site_graph(digest, graph_memo)
+            graph = build_site_graph(digest, graph_memo, today)
         pages = len(graph.pages)
         session.keep()
         with timings.stage("save"):  # the session, before the stages that need it no more
