@@ -19,7 +19,7 @@ from helpers import copy_of_built, indexed_words, invoke, write_search_corpus
 from digest.publish import search
 from digest.publish.search import EARLY_STARTS, SHARDS_FILE, indexed_part, is_marked, search_copy, shard_count, shard_name, shard_of
 from digest.publish.swap import staging_folder
-from digest.publish.write import Publication
+from digest.publish.write import KEPT, Publication
 
 
 def shards(output: Path) -> list[str]:
@@ -177,6 +177,21 @@ def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp
     assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
 
 
+def _delete_add_and_edit(site: Path, count: int, home: int, new: int) -> dict:
+    """Delete a one-article story of shard ``home`` (not the dam's), add ``new`` notes about the glimmerfen, and
+    edit the dam's (quillowmarsh -> zephyrcrane). The story deleted."""
+    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+    gone = next(story for story in stories if shard_of(story["path"], count) == home and len(story["article_ids"]) == 1
+                and not story["article_ids"][0].startswith("dam-"))
+    (site / "content" / f"{gone['article_ids'][0]}.md").unlink()
+    for i in range(new):
+        (site / "content" / f"new-{i}.md").write_text(f"---\ntitle: Ferryman {i} charts the glimmerfen\ndate: 2025-07-0{1 + i}\n"
+                                                      f"outlet: Outlet {i % 3}\n---\nThe glimmerfen rose {i} feet overnight.\n", encoding="utf-8")
+    note = site / "content" / "dam-valley.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    return gone
+
+
 def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path):
     """After an edit, the edited story's shard is indexed as soon as its page is written, while the build goes on.
     A story added to that shard, one deleted from it and more edits (past the early runs allowed) in the same
@@ -184,15 +199,7 @@ def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_
     site = built_corpus_site
     count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
     home = shard_of(story_path(site, "quillowmarsh"), count)
-    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
-    gone = next(story for story in stories if shard_of(story["path"], count) == home and len(story["article_ids"]) == 1
-                and not story["article_ids"][0].startswith("dam-"))
-    (site / "content" / f"{gone['article_ids'][0]}.md").unlink()
-    for i in range(8):
-        (site / "content" / f"new-{i}.md").write_text(f"---\ntitle: Ferryman {i} charts the glimmerfen\ndate: 2025-07-0{1 + i}\n"
-                                                      f"outlet: Outlet {i % 3}\n---\nThe glimmerfen rose {i} feet overnight.\n", encoding="utf-8")
-    note = site / "content" / "dam-valley.md"
-    note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    _delete_add_and_edit(site, count, home, 8)
     for i in range(1, 1 + 2 * EARLY_STARTS):
         note = site / "content" / f"note-{i:03d}.md"
         note.write_text(note.read_text(encoding="utf-8") + f"\nA heron {i} stood in the millrace.\n", encoding="utf-8")
@@ -203,6 +210,69 @@ def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_
     shutil.copytree(site / "content", cold / "content")
     invoke("build", cwd=cold, check=True)
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
+def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path, monkeypatch):
+    """An edit of a few documents lays out the rest of the edited story's shard while the graph is built. Here
+    the same build also deletes a story of that shard (laid out, no longer in it) and adds stories to it: the
+    index is still, byte for byte, the one a cold build makes."""
+    from digest.publish.indexer import Indexer
+
+    site = built_corpus_site
+    count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    edited = story_path(site, "quillowmarsh")
+    home = shard_of(edited, count)
+    gone = _delete_add_and_edit(site, count, home, 3)
+    prepared: list[tuple[str, set[str]]] = []
+    laid_out = Indexer.prepare
+
+    def prepare(indexer, name, pages, bundle):
+        prepared.append((name, set(pages)))
+        laid_out(indexer, name, pages, bundle)
+    monkeypatch.setattr(Indexer, "prepare", prepare)
+    written: list[str] = []
+    put = Publication.put
+
+    def spy(publication, rel, data):
+        if rel.endswith(".html") and data is not KEPT:
+            written.append(rel)
+        put(publication, rel, data)
+    monkeypatch.setattr(Publication, "put", spy)
+    invoke("build", cwd=site, check=True)
+    [(name, pages)] = prepared
+    assert name == shard_name(home, count) and gone["path"] in pages and edited not in pages
+    added = [story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout) if story["article_ids"][0].startswith("new-")]
+    assert any(shard_of(story["path"], count) == home for story in added), "a new story should join the edited story's shard"
+    first = {edited, *(story["path"] for story in added)}
+    assert set(written[:len(first)]) == first, "the pages of the documents read afresh come first"
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
+def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_site):
+    """A page of the expected shard laid out from the published site, then put with other bytes before the run
+    starts, is indexed in the version put."""
+    site = built_corpus_site
+    output = site / "output"
+    count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    expected = story_path(site, "quillowmarsh")
+    home = shard_of(expected, count)
+    other = next(story["path"] for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+                 if shard_of(story["path"], count) == home and story["path"] != expected)
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.expect([expected])
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        layout = publication.indexing.indexer.layouts[shard_name(home, count)]
+        layout.thread.join()
+        assert other in layout.done and expected not in layout.done
+        publication.put(other, (output / other).read_bytes().replace(b"</h1>", b" zephyrcrane</h1>", 1))
+        [run] = publication.indexing.indexer.runs.values()
+        run.thread.join()
+        assert run.failure is None and b"zephyrcrane" in indexed_words(run.bundle)
+        raise RuntimeError("the rest of the build is not the point")
+    assert b"zephyrcrane" not in (output / other).read_bytes()
 
 
 def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stops_pagefind(built_corpus_site, tmp_path, monkeypatch):

@@ -62,23 +62,16 @@ class Run:
                 indexer.free.notify_all()
 
     def _index(self) -> None:
-        """Lay out the pages (what ``copy`` makes of each, or a link to it) and run Pagefind on them."""
-        link, copy, root = self.indexer.link, self.indexer.copy, str(self.folder) + os.sep
-        made: set[str] = set()
-        for rel, source in self.pages.items():
-            if self.called_off:
-                return
-            folder = rel.rpartition("/")[0]
-            if folder not in made:
-                os.makedirs(root + folder, exist_ok=True)
-                made.add(folder)
-            with open(source, "rb") as page:
-                made_for_search = copy(page.read())
-            if made_for_search is None:
-                link(source, root + rel)
-            else:
-                with open(root + rel, "wb") as file:
-                    file.write(made_for_search)
+        """Lay out the pages (what ``copy`` makes of each, or a link to it; those laid out ahead kept) and run
+        Pagefind on them."""
+        root = str(self.folder) + os.sep
+        ahead = self.indexer.laid_out(self.name)
+        for rel, source in ahead.items():
+            if self.pages.get(rel) != source:  # put changed since, or no longer in the shard: never written into (a link)
+                os.unlink(root + rel)
+        todo = {rel: source for rel, source in self.pages.items() if ahead.get(rel) != source}
+        if not lay_out(todo, root, self.indexer.link, self.indexer.copy, lambda: self.called_off):
+            return
         remove_tree(self.bundle)
         with self.indexer.free:  # started only if not called off meanwhile: ``call_off`` kills what it sees
             if self.called_off:
@@ -99,6 +92,53 @@ class Run:
         self.thread.join()
 
 
+class Layout:
+    """A shard's published pages laid out in a thread before its run starts (see ``Indexer.prepare``)."""
+
+    def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Path], bundle: Path) -> None:
+        self.pages, self.bundle = dict(pages), bundle
+        self.root = str(indexer.work / name) + os.sep
+        self.done: dict[str, Path] = {}  # laid out: path in the site -> its source
+        self.stopped = False
+        self.thread = threading.Thread(target=self._run, args=(indexer,), name=f"digest-layout-{name}", daemon=True)
+        self.thread.start()
+
+    def _run(self, indexer: Indexer) -> None:
+        try:
+            if lay_out(self.pages, self.root, indexer.link, indexer.copy, lambda: self.stopped, self.done):
+                remove_tree(self.bundle)  # what the run would remove first (the shard's index in the site before last)
+        except OSError:
+            pass  # the run lays out what is not done
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.thread.join()
+
+
+def lay_out(pages: Mapping[str, Path], root: str, link: Link, copy: Copy, stopped: Callable[[], bool],
+            done: dict[str, Path] | None = None) -> bool:
+    """Each page under ``root``: what ``copy`` makes of it, or a link to it; ``done`` records each one laid out.
+    False when ``stopped`` said stop first."""
+    made: set[str] = set()
+    for rel, source in pages.items():
+        if stopped():
+            return False
+        folder = rel.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(root + folder, exist_ok=True)
+            made.add(folder)
+        with open(source, "rb") as page:
+            made_for_search = copy(page.read())
+        if made_for_search is None:
+            link(source, root + rel)
+        else:
+            with open(root + rel, "wb") as file:
+                file.write(made_for_search)
+        if done is not None:
+            done[rel] = source
+    return True
+
+
 class Indexer:
     """The Pagefind runs of one build, into ``staging``: ``start`` each shard's, then ``wait`` (or ``close``)."""
 
@@ -112,6 +152,21 @@ class Indexer:
         self.free = threading.Condition()
         self.slots = SLOTS
         self.runs: dict[str, Run] = {}
+        self.layouts: dict[str, Layout] = {}
+
+    def prepare(self, name: str, pages: Mapping[str, Path], bundle: Path) -> None:
+        """Lay out ``pages`` (path in the site -> its source) for a run of shard ``name`` into ``bundle`` that may
+        come: started then, it lays out only the pages not laid out here with the same source."""
+        if name not in self.runs and name not in self.layouts:
+            self.layouts[name] = Layout(self, name, pages, bundle)
+
+    def laid_out(self, name: str) -> dict[str, Path]:
+        """What was laid out ahead for shard ``name`` (once: a second run of it starts from nothing)."""
+        layout = self.layouts.pop(name, None)
+        if layout is None:
+            return {}
+        layout.thread.join()
+        return layout.done
 
     def start(self, name: str, pages: Mapping[str, Path], bundle: Path) -> Run:
         """Index ``pages`` (path in the site -> its source) into ``bundle``, as soon as a slot is free; a run of
@@ -137,6 +192,8 @@ class Indexer:
 
     def close(self) -> None:
         """Every run stopped, and the pages laid out for them gone."""
+        for layout in list(self.layouts.values()):
+            layout.stop()
         for name in list(self.runs):
             self.call_off(name)
         remove_tree(self.work)

@@ -237,6 +237,17 @@ class ShardIndexing:
         (staging / SEARCH_DIR).mkdir(exist_ok=True)
         self._start(staging, shard_name(number, old.shards), sorted(members))
 
+    def prepare(self, staging: Path, pages: Iterable[str]) -> None:
+        """Pages likely to be put changed (an edit's): the other pages of their published shards laid out for
+        Pagefind now, so that a run started when one of them is put has little left to lay out."""
+        old = self.old
+        if old is None:
+            return
+        indexed = set(pages) & (old.marked or self.published.hashes.keys())
+        for number in sorted({shard_of(rel, old.shards) for rel in indexed})[:EARLY_STARTS]:
+            members, name = sorted(self._old_members(number) - indexed), shard_name(number, old.shards)
+            self._indexer(staging).prepare(name, {rel: self.output / rel for rel in members}, staging / SEARCH_DIR / name)
+
     def start(self, staging: Path, manifest: Mapping[str, str], site: str) -> None:
         """Every file is put: index each shard whose pages changed (or keep its run started early), carry the others."""
         old, previous, output = self.old, self.published.hashes, self.output
@@ -291,10 +302,13 @@ class ShardIndexing:
             self.indexer.close()
 
     def _start(self, staging: Path, name: str, pages: list[str]) -> None:
+        sources = {rel: staging / rel if rel in self.written else self.output / rel for rel in pages}
+        self._indexer(staging).start(name, sources, staging / SEARCH_DIR / name)
+
+    def _indexer(self, staging: Path) -> Indexer:
         if self.indexer is None:
             self.indexer = Indexer(staging, self.output, WORK_DIR, search_copy)
-        sources = {rel: staging / rel if rel in self.written else self.output / rel for rel in pages}
-        self.indexer.start(name, sources, staging / SEARCH_DIR / name)
+        return self.indexer
 
     def _old_members(self, number: int) -> set[str]:
         """The pages of a published shard."""

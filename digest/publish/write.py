@@ -16,7 +16,7 @@ import json
 import os
 import pickle
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,13 +45,15 @@ class _Kept(bytes):
 KEPT: bytes = _Kept()  # compared by identity: the writer leaves such a file as it is
 
 
-def kept_pages(output_dir: Path, cache: ParseCache) -> dict[str, str]:
+def kept_pages(output_dir: Path, cache: ParseCache, manifest: Mapping[str, str] | None = None) -> dict[str, str]:
     """Pages the last build wrote that are still in ``output_dir`` as written: path -> the render key they
-    were made with. A file that is missing, or whose size changed since, is not kept (it is rendered again)."""
+    were made with. A file that is missing, or whose size changed since, is not kept (it is rendered again).
+    ``manifest``: the last build's, when already read."""
     memo = cache.pages
     if not memo:
         return {}
-    manifest = _parse_manifest(_read_bytes(output_dir / CACHE_DIR / MANIFEST))
+    if manifest is None:
+        manifest = _parse_manifest(_read_bytes(output_dir / CACHE_DIR / MANIFEST))
     root = str(output_dir)
     kept = {}
     for rel, (key, digest, size) in memo.items():
@@ -156,13 +158,24 @@ class Publication:
         record = _read_site_record(self.output / CACHE_DIR)
         if not memo or record is None or record[0] != site or self.previous.keys() != memo.keys() | record[1].keys():
             return None
-        kept = kept_pages(self.output, self.cache) if self.cache is not None else {}
+        kept = self.kept()
         if len(kept) != len(memo) or any(_size(self.output / rel) != size for rel, size in record[1].items()):
             return None
         for rel, digest in self.previous.items():
             self.manifest[rel], self.sizes[rel] = digest, memo[rel][2] if rel in memo else record[1][rel]
             self.carried.add(rel)
         return kept
+
+    def kept(self) -> dict[str, str]:
+        """Pages already in ``output/`` as the last build made them (see ``kept_pages``): path -> render key."""
+        return kept_pages(self.output, self.cache, self.previous) if self.cache is not None else {}
+
+    def expect(self, pages: Sequence[str]) -> None:
+        """Pages an edit will likely write anew: their search shards' other pages are laid out for Pagefind now, while
+        the graph is built (see ``ShardIndexing.prepare``)."""
+        if self.search and pages and self.previous:
+            with self._on_disk():
+                self._index().prepare(self._stage().staging, pages)
 
     def bytecode_dir(self) -> Path | None:
         """The cache's folder of compiled templates. Without a cache in ``output/`` (a first build), one in the

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
@@ -173,7 +173,7 @@ Put = Callable[[str, bytes], None]
 
 def render_site(graph: SiteGraph, config: Config, put: Put, previous: Memo | None = None, kept: Mapping[str, str] | None = None,
                 bytecode_dir: Path | None = None, themes: ThemeCache | None = None,
-                keep_bytes: bool = True) -> tuple[dict[str, tuple[str, bytes]], int]:
+                keep_bytes: bool = True, first: Collection[str] = ()) -> tuple[dict[str, tuple[str, bytes]], int]:
     """Every file of the site (assets, pages, feeds) handed to ``put(path, bytes)`` as soon as it is made, so
     that no more than a few batches of pages are ever held here. Returns (memo, pages rendered afresh): ``memo``
     maps each page path to (render key, bytes) for the next call.
@@ -182,7 +182,7 @@ def render_site(graph: SiteGraph, config: Config, put: Put, previous: Memo | Non
     whose key is unchanged is not rendered, and its bytes are ``KEPT``: the writer leaves the file alone.
     Without ``keep_bytes`` (the pages are on disk, not in memory), the memo holds ``KEPT`` for every page: the
     next call reuses only what its ``kept`` confirms. ``themes`` keeps the compiled theme for the next call
-    (none: compiled afresh)."""
+    (none: compiled afresh). The pages in ``first`` that need rendering are rendered before the others."""
     dirs = theme_dirs(config)
     assets = collect_assets(dirs)
     theme = theme_key(dirs)
@@ -206,6 +206,10 @@ def render_site(graph: SiteGraph, config: Config, put: Put, previous: Memo | Non
             todo.append(page)
             continue
         put(page.path, memo[page.path][1])
+
+    if first:
+        firsts = set(first)
+        todo.sort(key=lambda page: page.path not in firsts)
 
     def rendered(page: Page, data: bytes) -> None:
         put(page.path, data)
