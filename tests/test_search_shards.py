@@ -192,6 +192,24 @@ def _delete_add_and_edit(site: Path, count: int, home: int, new: int) -> dict:
     return gone
 
 
+def test_after_edits_in_two_shards_one_build_after_the_other_the_index_is_a_cold_build_s(built_corpus_site, tmp_path):
+    """The third build stages the site into the first one's folder (the spare): a shard carried over by the second
+    build is left there as it is, the one it indexed again is brought up to date."""
+    site = built_corpus_site
+    count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    home = shard_of(story_path(site, "quillowmarsh"), count)
+    other = next(story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+                 if shard_of(story["path"], count) != home and len(story["article_ids"]) == 1)
+    for note, old, new in ((site / "content" / "dam-valley.md", "quillowmarsh", "zephyrcrane"),
+                           (site / "content" / f"{other['article_ids'][0]}.md", "\n---\n", "\n---\nA heron stood in the millrace.\n\n")):
+        note.write_text(note.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        invoke("build", cwd=site, check=True)
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
 def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path):
     """After an edit, the edited story's shard is indexed as soon as its page is written, while the build goes on.
     A story added to that shard, one deleted from it and more edits (past the early runs allowed) in the same
@@ -227,7 +245,7 @@ def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_bui
     laid_out = Indexer.prepare
 
     def prepare(indexer, name, pages, bundle):
-        prepared.append((name, set(pages)))
+        prepared.append((name, {rel for rel, source in pages.items() if source is not None}))
         laid_out(indexer, name, pages, bundle)
     monkeypatch.setattr(Indexer, "prepare", prepare)
     written: list[str] = []
@@ -251,14 +269,44 @@ def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_bui
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
 
 
+def _edited_shard(site: Path) -> tuple[Path, int, str, int]:
+    """The site's output, its count of shards, the page of the story about the quillowmarsh and its shard."""
+    output = site / "output"
+    count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    expected = story_path(site, "quillowmarsh")
+    return output, count, expected, shard_of(expected, count)
+
+
+def test_a_run_whose_pages_the_layout_ahead_does_not_fit_lays_them_all_out_in_order(built_corpus_site, tmp_path):
+    """A new page in the expected shard has no folder laid out ahead: made last, it could come last in its folder's
+    listing, where Pagefind (numbering pages as it finds them) would index the shard otherwise than a cold build.
+    The run lays out all its pages afresh, in order, and makes what Pagefind makes of them so laid out."""
+    from pagefind_bin import get_executable
+
+    output, count, expected, home = _edited_shard(built_corpus_site)
+    new = next(path for n in range(200) if shard_of(path := f"stories/ferryman-{n}/index.html", count) == home)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.expect([expected])
+        publication.put(new, (output / expected).read_bytes().replace(b"</h1>", b" zephyrcrane</h1>", 1))
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        [run] = publication.indexing.indexer.runs.values()
+        run.thread.join()
+        assert run.failure is None and new in run.pages
+        for rel, source in run.pages.items():
+            data = source.read_bytes()
+            (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+            (fresh / rel).write_bytes(search_copy(data) or data)
+        subprocess.run([str(get_executable()), "--site", str(fresh), "--output-path", str(tmp_path / "index"), "--quiet"], check=True)
+        assert tree(run.bundle) == tree(tmp_path / "index")
+        raise RuntimeError("the rest of the build is not the point")
+
+
 def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_site):
     """A page of the expected shard laid out from the published site, then put with other bytes before the run
     starts, is indexed in the version put."""
     site = built_corpus_site
-    output = site / "output"
-    count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    expected = story_path(site, "quillowmarsh")
-    home = shard_of(expected, count)
+    output, count, expected, home = _edited_shard(site)
     other = next(story["path"] for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
                  if shard_of(story["path"], count) == home and story["path"] != expected)
     with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
@@ -337,3 +385,4 @@ def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_
     assert result.returncode == 2 and "the search indexer (pagefind) could not start" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert site() == published
+

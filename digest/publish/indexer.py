@@ -62,14 +62,17 @@ class Run:
                 indexer.free.notify_all()
 
     def _index(self) -> None:
-        """Lay out the pages (what ``copy`` makes of each, or a link to it; those laid out ahead kept) and run
-        Pagefind on them."""
+        """Lay out the pages (what ``copy`` makes of each, or a link to it; those laid out ahead kept when that
+        gives the same folder) and run Pagefind on them."""
         root = str(self.folder) + os.sep
-        ahead = self.indexer.laid_out(self.name)
-        for rel, source in ahead.items():
-            if self.pages.get(rel) != source:  # put changed since, or no longer in the shard: never written into (a link)
-                os.unlink(root + rel)
-        todo = {rel: source for rel, source in self.pages.items() if ahead.get(rel) != source}
+        ahead, todo = self.indexer.laid_out(self.name), self.pages
+        if ahead is not None and ahead.fits(self.pages):
+            for rel, source in ahead.done.items():
+                if self.pages.get(rel) != source:  # put changed since, or no longer in the shard: never written into (a link)
+                    os.unlink(root + rel)
+            todo = {rel: source for rel, source in self.pages.items() if ahead.done.get(rel) != source}
+        elif ahead is not None:
+            remove_tree(self.folder)
         if not lay_out(todo, root, self.indexer.link, self.indexer.copy, lambda: self.called_off):
             return
         remove_tree(self.bundle)
@@ -95,31 +98,44 @@ class Run:
 class Layout:
     """A shard's published pages laid out in a thread before its run starts (see ``Indexer.prepare``)."""
 
-    def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Path], bundle: Path) -> None:
+    def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Path | None], bundle: Path) -> None:
         self.pages, self.bundle = dict(pages), bundle
         self.root = str(indexer.work / name) + os.sep
         self.done: dict[str, Path] = {}  # laid out: path in the site -> its source
+        self.folders: set[str] = set()  # made for the pages, those expected to change included
         self.stopped = False
         self.thread = threading.Thread(target=self._run, args=(indexer,), name=f"digest-layout-{name}", daemon=True)
         self.thread.start()
 
     def _run(self, indexer: Indexer) -> None:
         try:
-            if lay_out(self.pages, self.root, indexer.link, indexer.copy, lambda: self.stopped, self.done):
+            if lay_out(self.pages, self.root, indexer.link, indexer.copy, lambda: self.stopped, self.done, self.folders):
                 remove_tree(self.bundle)  # what the run would remove first (the shard's index in the site before last)
         except OSError:
             pass  # the run lays out what is not done
+
+    def fits(self, pages: Mapping[str, Path]) -> bool:
+        """Whether laying out the rest of ``pages`` here makes the folder that laying them all out in order makes:
+        Pagefind numbers pages in the order it finds them, and a folder may list its entries in the order they
+        were made (tmpfs does). So each page left has its folder made here, in order, and is alone in it."""
+        for rel, source in pages.items():
+            if self.done.get(rel) == source:
+                continue
+            folder = rel.rpartition("/")[0]
+            if not folder or folder not in self.folders or any(other != rel and other.startswith(folder + "/") for other in pages):
+                return False
+        return True
 
     def stop(self) -> None:
         self.stopped = True
         self.thread.join()
 
 
-def lay_out(pages: Mapping[str, Path], root: str, link: Link, copy: Copy, stopped: Callable[[], bool],
-            done: dict[str, Path] | None = None) -> bool:
-    """Each page under ``root``: what ``copy`` makes of it, or a link to it; ``done`` records each one laid out.
-    False when ``stopped`` said stop first."""
-    made: set[str] = set()
+def lay_out(pages: Mapping[str, Path | None], root: str, link: Link, copy: Copy, stopped: Callable[[], bool],
+            done: dict[str, Path] | None = None, made: set[str] | None = None) -> bool:
+    """Each page under ``root``, in order: what ``copy`` makes of it, or a link to it (a page without a source: only
+    its folder); ``done`` records each page laid out, ``made`` each folder. False when ``stopped`` said stop first."""
+    made = made if made is not None else set()
     for rel, source in pages.items():
         if stopped():
             return False
@@ -127,6 +143,8 @@ def lay_out(pages: Mapping[str, Path], root: str, link: Link, copy: Copy, stoppe
         if folder not in made:
             os.makedirs(root + folder, exist_ok=True)
             made.add(folder)
+        if source is None:
+            continue
         with open(source, "rb") as page:
             made_for_search = copy(page.read())
         if made_for_search is None:
@@ -154,19 +172,19 @@ class Indexer:
         self.runs: dict[str, Run] = {}
         self.layouts: dict[str, Layout] = {}
 
-    def prepare(self, name: str, pages: Mapping[str, Path], bundle: Path) -> None:
-        """Lay out ``pages`` (path in the site -> its source) for a run of shard ``name`` into ``bundle`` that may
-        come: started then, it lays out only the pages not laid out here with the same source."""
+    def prepare(self, name: str, pages: Mapping[str, Path | None], bundle: Path) -> None:
+        """Lay out ``pages`` (path in the site -> its source; None: a page expected to change, only its folder made)
+        for a run of shard ``name`` into ``bundle`` that may come: started then, it lays out only what is not
+        laid out here with the same source (see ``Layout.fits``)."""
         if name not in self.runs and name not in self.layouts:
             self.layouts[name] = Layout(self, name, pages, bundle)
 
-    def laid_out(self, name: str) -> dict[str, Path]:
-        """What was laid out ahead for shard ``name`` (once: a second run of it starts from nothing)."""
+    def laid_out(self, name: str) -> Layout | None:
+        """What was laid out ahead for shard ``name``, done (once: a second run of it starts from nothing)."""
         layout = self.layouts.pop(name, None)
-        if layout is None:
-            return {}
-        layout.thread.join()
-        return layout.done
+        if layout is not None:
+            layout.thread.join()
+        return layout
 
     def start(self, name: str, pages: Mapping[str, Path], bundle: Path) -> Run:
         """Index ``pages`` (path in the site -> its source) into ``bundle``, as soon as a slot is free; a run of

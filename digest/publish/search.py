@@ -215,6 +215,7 @@ class ShardIndexing:
         self.state: SearchState | None = None
         self.names: list[str] = []
         self._old_shards: dict[int, set[str]] | None = None
+        self._numbers: dict[str, int] = {}  # page -> its shard among the published index's count (see ``_shard``)
 
     def put(self, staging: Path, rel: str, data: bytes) -> None:
         """A page written into ``staging`` with new bytes ``data``."""
@@ -226,14 +227,14 @@ class ShardIndexing:
         dirty = self.verdicts[rel] = was != now or (now and _changed_for_search(self.output / rel, data))
         if not dirty:
             return
-        number = shard_of(rel, old.shards)
+        number = self._shard(rel, old.shards)
         if self.early_starts == EARLY_STARTS:  # no more guesses: what this shard's run was given is stale now
             if self.indexer is not None:
                 self.indexer.call_off(shard_name(number, old.shards))
             return
         self.early_starts += 1
         members = {page for page in self._old_members(number) if self.written.get(page, True)}
-        members.update(page for page, marked in self.written.items() if (marked or not old.marked) and shard_of(page, old.shards) == number)
+        members.update(page for page, marked in self.written.items() if (marked or not old.marked) and self._shard(page, old.shards) == number)
         (staging / SEARCH_DIR).mkdir(exist_ok=True)
         self._start(staging, shard_name(number, old.shards), sorted(members))
 
@@ -244,12 +245,14 @@ class ShardIndexing:
         if old is None:
             return
         indexed = set(pages) & (old.marked or self.published.hashes.keys())
-        for number in sorted({shard_of(rel, old.shards) for rel in indexed})[:EARLY_STARTS]:
-            members, name = sorted(self._old_members(number) - indexed), shard_name(number, old.shards)
-            self._indexer(staging).prepare(name, {rel: self.output / rel for rel in members}, staging / SEARCH_DIR / name)
+        for number in sorted({self._shard(rel, old.shards) for rel in indexed})[:EARLY_STARTS]:
+            members, name = self._old_members(number), shard_name(number, old.shards)
+            pages = {rel: None if rel in indexed else self.output / rel for rel in sorted(members)}
+            self._indexer(staging).prepare(name, pages, staging / SEARCH_DIR / name)
 
-    def start(self, staging: Path, manifest: Mapping[str, str], site: str) -> None:
-        """Every file is put: index each shard whose pages changed (or keep its run started early), carry the others."""
+    def start(self, staging: Path, manifest: Mapping[str, str], site: str, spare: bool = False) -> None:
+        """Every file is put: index each shard whose pages changed (or keep its run started early), carry the others.
+        ``spare``: ``staging`` was the spare, exactly as it was published (see ``digest.publish.write``)."""
         old, previous, output = self.old, self.published.hashes, self.output
         changed = [rel for rel in manifest.keys() | previous.keys() if rel.endswith(".html") and manifest.get(rel) != previous.get(rel)]
         if old is None:
@@ -261,11 +264,11 @@ class ShardIndexing:
         state = self.state = SearchState(site, shard_count(len(pages), old.shards if old else None), marked)
         shards: dict[int, list[str]] = {}
         for rel in pages:
-            shards.setdefault(shard_of(rel, state.shards), []).append(rel)
+            shards.setdefault(self._shard(rel, state.shards), []).append(rel)
         if old is None or old.shards != state.shards or bool(old.marked) != bool(marked):
             stale = set(shards)
         else:
-            stale = {shard_of(rel, state.shards) for rel in changed if self._reindex(rel, manifest, old, state)}
+            stale = {self._shard(rel, state.shards) for rel in changed if self._reindex(rel, manifest, old, state)}
         names = {number: shard_name(number, state.shards) for number in sorted(shards)}
         wanted = {names[number]: shards[number] for number in sorted(stale & set(shards))}
         running = self.indexer.runs if self.indexer is not None else {}
@@ -280,7 +283,7 @@ class ShardIndexing:
             elif not entry.is_dir(follow_symlinks=False):
                 os.unlink(entry.path)  # shards.json is written anew; anything else is not the index's
         for number, name in names.items():
-            if number not in stale:
+            if number not in stale and not (spare and _carried_whole(output / SEARCH_DIR / name, target / name)):
                 mirror_tree(output / SEARCH_DIR / name, target / name)
         for name, shard in wanted.items():
             if name not in running:
@@ -305,6 +308,15 @@ class ShardIndexing:
         sources = {rel: staging / rel if rel in self.written else self.output / rel for rel in pages}
         self._indexer(staging).start(name, sources, staging / SEARCH_DIR / name)
 
+    def _shard(self, rel: str, shards: int) -> int:
+        """``shard_of``, worked out once a page for the published index's count of shards (the count kept)."""
+        if self.old is None or shards != self.old.shards:
+            return shard_of(rel, shards)
+        number = self._numbers.get(rel)
+        if number is None:
+            number = self._numbers[rel] = shard_of(rel, shards)
+        return number
+
     def _indexer(self, staging: Path) -> Indexer:
         if self.indexer is None:
             self.indexer = Indexer(staging, self.output, WORK_DIR, search_copy)
@@ -316,7 +328,7 @@ class ShardIndexing:
             assert self.old is not None
             self._old_shards = {}
             for rel in searchable(self.old.marked, self.published.hashes):
-                self._old_shards.setdefault(shard_of(rel, self.old.shards), set()).add(rel)
+                self._old_shards.setdefault(self._shard(rel, self.old.shards), set()).add(rel)
         return self._old_shards.get(number, set())
 
     def _is_marked(self, rel: str) -> bool:
@@ -332,6 +344,17 @@ class ShardIndexing:
         if was != now:
             return True
         return now and rel not in self.written  # not put: gone, or carried
+
+
+def _carried_whole(published: Path, spare: Path) -> bool:
+    """Whether a shard of the spare is the published one, file for file: its entry file is the very file published.
+    The last build then carried that shard over into what is now published (every file linked, none else), and
+    nothing changed the spare since (a build that does removes its stamp first)."""
+    try:
+        one, other = os.stat(published / "pagefind-entry.json"), os.stat(spare / "pagefind-entry.json")
+    except OSError:
+        return False
+    return (one.st_ino, one.st_dev) == (other.st_ino, other.st_dev)
 
 
 def forget_search(staging: Path, cache_dir: str) -> None:
