@@ -313,7 +313,7 @@ def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_s
         publication.expect([expected])
         assert publication.indexing is not None and publication.indexing.indexer is not None
         layout = publication.indexing.indexer.layouts[shard_name(home, count)]
-        layout.thread.join()
+        layout.wait()
         assert other in layout.done and expected not in layout.done
         publication.put(other, (output / other).read_bytes().replace(b"</h1>", b" zephyrcrane</h1>", 1))
         [run] = publication.indexing.indexer.runs.values()

@@ -10,6 +10,7 @@ through ``python -m pagefind``) and waits for it, holding a slot of the indexer'
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -96,28 +97,35 @@ class Run:
 
 
 class Layout:
-    """A shard's published pages laid out in a thread before its run starts (see ``Indexer.prepare``)."""
+    """A shard's published pages laid out before its run starts, by a process of its own (see
+    ``digest.publish.layout``), while this one builds the site graph (see ``Indexer.prepare``)."""
 
     def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Path | None], bundle: Path) -> None:
-        self.pages, self.bundle = dict(pages), bundle
-        self.root = str(indexer.work / name) + os.sep
-        self.done: dict[str, Path] = {}  # laid out: path in the site -> its source
-        self.folders: set[str] = set()  # made for the pages, those expected to change included
-        self.stopped = False
-        self.thread = threading.Thread(target=self._run, args=(indexer,), name=f"digest-layout-{name}", daemon=True)
-        self.thread.start()
-
-    def _run(self, indexer: Indexer) -> None:
+        self.pages = dict(pages)
+        self.folders = {rel.rpartition("/")[0] for rel in self.pages}  # made for the pages, those expected to change included
+        self.done: dict[str, Path] = {}  # laid out: path in the site -> its source (all, once the process succeeded)
+        order = indexer.work / f"{name}.json"  # beside the folder the run lays out, gone with it
+        order.write_text(json.dumps({"root": str(indexer.work / name) + os.sep, "bundle": str(bundle),
+                                     "pages": [(rel, None if source is None else str(source)) for rel, source in self.pages.items()]}))
+        argv, preexec = dying_with_parent([sys.executable, "-m", "digest.publish.layout", str(order)])
         try:
-            if lay_out(self.pages, self.root, indexer.link, indexer.copy, lambda: self.stopped, self.done, self.folders):
-                remove_tree(self.bundle)  # what the run would remove first (the shard's index in the site before last)
+            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec)
         except OSError:
-            pass  # the run lays out what is not done
+            self.process = None  # the run lays out everything itself
+
+    def wait(self) -> None:
+        """Until the process is done: then what it laid out is known (nothing, if it failed)."""
+        if self.process is not None and self.process.wait() == 0:
+            self.done = {rel: source for rel, source in self.pages.items() if source is not None}
+        self.process = None
 
     def fits(self, pages: Mapping[str, Path]) -> bool:
         """Whether laying out the rest of ``pages`` here makes the folder that laying them all out in order makes:
         Pagefind numbers pages in the order it finds them, and a folder may list its entries in the order they
         were made (tmpfs does). So each page left has its folder made here, in order, and is alone in it."""
+        if not self.done:
+            return False
         for rel, source in pages.items():
             if self.done.get(rel) == source:
                 continue
@@ -127,15 +135,16 @@ class Layout:
         return True
 
     def stop(self) -> None:
-        self.stopped = True
-        self.thread.join()
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
 
-def lay_out(pages: Mapping[str, Path | None], root: str, link: Link, copy: Copy, stopped: Callable[[], bool],
-            done: dict[str, Path] | None = None, made: set[str] | None = None) -> bool:
+def lay_out(pages: Mapping[str, Path | None], root: str, link: Link, copy: Copy, stopped: Callable[[], bool]) -> bool:
     """Each page under ``root``, in order: what ``copy`` makes of it, or a link to it (a page without a source: only
-    its folder); ``done`` records each page laid out, ``made`` each folder. False when ``stopped`` said stop first."""
-    made = made if made is not None else set()
+    its folder). False when ``stopped`` said stop first."""
+    made: set[str] = set()
     for rel, source in pages.items():
         if stopped():
             return False
@@ -152,8 +161,6 @@ def lay_out(pages: Mapping[str, Path | None], root: str, link: Link, copy: Copy,
         else:
             with open(root + rel, "wb") as file:
                 file.write(made_for_search)
-        if done is not None:
-            done[rel] = source
     return True
 
 
@@ -183,7 +190,7 @@ class Indexer:
         """What was laid out ahead for shard ``name``, done (once: a second run of it starts from nothing)."""
         layout = self.layouts.pop(name, None)
         if layout is not None:
-            layout.thread.join()
+            layout.wait()
         return layout
 
     def start(self, name: str, pages: Mapping[str, Path], bundle: Path) -> Run:
