@@ -42,27 +42,45 @@ class _Kept(bytes):
 KEPT: bytes = _Kept()  # compared by identity: the writer leaves such a file as it is
 
 
-def kept_pages(output_dir: Path, cache: ParseCache, manifest: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Pages the last build wrote that are still in ``output_dir`` as written: path -> the render key they
-    were made with. A file that is missing, or whose size changed since, is not kept (it is rendered again).
-    ``manifest``: the last build's, when already read."""
-    memo = cache.pages
-    if not memo:
-        return {}
+class KeptPages(Mapping[str, str]):
+    """Pages the last build wrote that are still in ``output_dir`` as written: path -> the render key they were made
+    with. A file that is missing, or whose size changed since, is not kept (it is rendered again). Each page is
+    looked at when first asked for: the pages an edit renders first need not wait for ~11,000 others' stats."""
+
+    def __init__(self, output_dir: Path, memo: Mapping[str, tuple[str, str, int]], manifest: Mapping[str, str]) -> None:
+        self.root, self.memo, self.manifest = str(output_dir) + os.sep, memo, manifest
+        self._looked: dict[str, str | None] = {}
+
+    def __getitem__(self, rel: str) -> str:
+        if rel not in self._looked:
+            self._looked[rel] = self._look(rel)
+        key = self._looked[rel]
+        if key is None:
+            raise KeyError(rel)
+        return key
+
+    def _look(self, rel: str) -> str | None:
+        entry = self.memo.get(rel)
+        if entry is None or self.manifest.get(rel) != entry[1]:
+            return None
+        try:
+            return entry[0] if os.stat(self.root + rel).st_size == entry[2] else None
+        except OSError:
+            return None
+
+    def __iter__(self) -> Iterator[str]:
+        return (rel for rel in self.memo if rel in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def kept_pages(output_dir: Path, cache: ParseCache, manifest: Mapping[str, str] | None = None) -> KeptPages:
+    """The pages of ``output_dir`` as the last build wrote them (see ``KeptPages``). ``manifest``: the last
+    build's, when already read."""
     if manifest is None:
         manifest = parse_manifest(read_bytes(output_dir / CACHE_DIR / MANIFEST))
-    root = str(output_dir)
-    kept = {}
-    for rel, (key, digest, size) in memo.items():
-        if manifest.get(rel) != digest:
-            continue
-        try:
-            if os.stat(os.path.join(root, rel)).st_size != size:
-                continue
-        except OSError:
-            continue
-        kept[rel] = key
-    return kept
+    return KeptPages(output_dir, cache.pages, manifest)
 
 
 def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache | None = None,
@@ -161,10 +179,10 @@ class Publication:
         for rel, digest in self.previous.items():
             self.manifest[rel], self.sizes[rel] = digest, memo[rel][2] if rel in memo else record[1][rel]
             self.carried.add(rel)
-        return kept
+        return dict(kept)
 
-    def kept(self) -> dict[str, str]:
-        """Pages already in ``output/`` as the last build made them (see ``kept_pages``): path -> render key."""
+    def kept(self) -> Mapping[str, str]:
+        """Pages already in ``output/`` as the last build made them (see ``KeptPages``): path -> render key."""
         return kept_pages(self.output, self.cache, self.previous) if self.cache is not None else {}
 
     def expect(self, pages: Sequence[str]) -> None:
