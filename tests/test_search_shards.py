@@ -68,6 +68,19 @@ def test_a_page_keeps_its_shard_and_an_entity_s_pages_share_one():
     assert len(spread) == 16
 
 
+def test_the_index_keeps_each_page_s_shard_and_drops_what_other_code_kept(built_corpus_site):
+    cache = built_corpus_site / "output" / ".digest-cache"
+    site = search.site_hash((cache / "manifest.json").read_bytes())
+    state = search.SearchState.load(cache, site)
+    assert state is not None and state.numbers.keys() == state.marked
+    assert all(number == shard_of(rel, state.shards) for rel, number in state.numbers.items())
+    data = json.loads((cache / search.STATE_FILE).read_text(encoding="utf-8"))
+    data["numbers"] = [(number + 1) % state.shards for number in data["numbers"]]  # another code's way of sharding
+    (cache / search.STATE_FILE).write_text(json.dumps(data), encoding="utf-8")
+    reloaded = search.SearchState.load(cache, site)
+    assert reloaded is not None and reloaded.marked == state.marked and not reloaded.numbers
+
+
 def test_the_body_mark_counts_only_inside_a_tag():
     assert is_marked(b'<main><div class="story" data-pagefind-body>text</div></main>')
     assert not is_marked(b"<main><p>Write data-pagefind-body on an element &lt;div&gt;</p></main>")

@@ -144,10 +144,11 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         if last and rendered:  # before the search indexer starts (with nothing rendered, nothing is indexed)
             session.graph = None
             give_back_memory()
+        # Here, not once published: while the edited shard's Pagefind run goes on, not after it.
+        moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
         with timings.stage("write"):  # the unchanged files, the cache, the search index, the switch
             written, deleted = publication.finish({path: key for path, (key, _) in memo.items()}, stamp)
     session.render_memo = memo
-    moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
     return BuildReport(digest, written, deleted, pages, rendered, timings, (cache.hits - hits, cache.misses - misses), moved)
 
 
