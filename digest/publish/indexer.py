@@ -16,18 +16,18 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from digest.errors import BuildError
 from digest.processes import dying_with_parent
+from digest.publish.layout import Copy, lay_out
 from digest.publish.mirror import Link, linker
 from digest.publish.swap import remove_tree
 
 SMALL_SHARD = 1000  # pages: two such runs at once (each is multi-threaded, but not throughout), larger ones alone
 SLOTS = 2
 
-Copy = Callable[[bytes], "bytes | None"]  # what Pagefind is given instead of a page (None: the page itself)
 
 
 class Run:
@@ -139,29 +139,6 @@ class Layout:
             self.process.kill()
             self.process.wait()
             self.process = None
-
-
-def lay_out(pages: Mapping[str, Path | None], root: str, link: Link, copy: Copy, stopped: Callable[[], bool]) -> bool:
-    """Each page under ``root``, in order: what ``copy`` makes of it, or a link to it (a page without a source: only
-    its folder). False when ``stopped`` said stop first."""
-    made: set[str] = set()
-    for rel, source in pages.items():
-        if stopped():
-            return False
-        folder = rel.rpartition("/")[0]
-        if folder not in made:
-            os.makedirs(root + folder, exist_ok=True)
-            made.add(folder)
-        if source is None:
-            continue
-        with open(source, "rb") as page:
-            made_for_search = copy(page.read())
-        if made_for_search is None:
-            link(source, root + rel)
-        else:
-            with open(root + rel, "wb") as file:
-                file.write(made_for_search)
-    return True
 
 
 class Indexer:
