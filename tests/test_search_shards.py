@@ -336,6 +336,20 @@ def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_s
     assert b"zephyrcrane" not in (output / other).read_bytes()
 
 
+def test_a_build_failing_while_a_shard_is_laid_out_ahead_stops_that_process_and_leaves_no_staging_folder(built_corpus_site):
+    output, _, expected, _ = _edited_shard(built_corpus_site)
+    before = tree(output)
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.expect([expected])
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        [layout] = publication.indexing.indexer.layouts.values()
+        process = layout.process
+        assert process is not None
+        raise RuntimeError("the graph failed")
+    assert process.returncode is not None, "the layout process was waited for"
+    assert tree(output) == before and not staging_folder(output).exists()
+
+
 def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stops_pagefind(built_corpus_site, tmp_path, monkeypatch):
     """An edited story's page starts its shard's run at once; the build failing after that (a template, say) kills
     the run and leaves the published site and index as they were, with no staging folder."""

@@ -107,7 +107,8 @@ class Layout:
         order = indexer.work / f"{name}.json"  # beside the folder the run lays out, gone with it
         order.write_text(json.dumps({"root": str(indexer.work / name) + os.sep, "bundle": str(bundle),
                                      "pages": [(rel, None if source is None else str(source)) for rel, source in self.pages.items()]}))
-        argv, preexec = dying_with_parent([sys.executable, "-m", "digest.publish.layout", str(order)])
+        # -P: not the working folder's modules (a site's folder) before digest's own.
+        argv, preexec = dying_with_parent([sys.executable, "-P", "-m", "digest.publish.layout", str(order)])
         try:
             self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec)
