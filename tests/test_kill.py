@@ -153,6 +153,27 @@ def group_members(group: int) -> list[str]:
 
 
 def children_of(pid: int) -> list[str]:
+    """The command lines of ``pid``'s children. The tests poll this every 5 ms while a build runs: read from the
+    kernel's list of each of its threads' children (a pool forked by one thread, Pagefind started by another),
+    not by reading every process's stat (~4 ms of CPU a look, taken from the build being watched)."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists():  # a kernel without CONFIG_PROC_CHILDREN
+        return _children_by_parent(pid)
+    found = []
+    for listing in tasks.glob("*/children"):
+        try:
+            pids = listing.read_text().split()
+        except OSError:
+            continue  # the thread ended while we looked
+        for child in pids:
+            try:
+                found.append((Path("/proc") / child / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+            except OSError:
+                continue
+    return found
+
+
+def _children_by_parent(pid: int) -> list[str]:
     found = []
     for entry in Path("/proc").iterdir():
         try:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from digest.classify.entities import Mention, WordCaches, find_entities
 from digest.classify.memo import story_fingerprint, taxonomy_fingerprint
-from digest.forking import collector_paused, spawned
+from digest.forking import can_fork, collector_paused, forked, spawned
 from digest.models import OTHER_NEWS, Article, Classification, ClassifiedStory, Evidence, Score, Story
 from digest.taxonomy.build import default_taxonomy
 from digest.taxonomy.model import Section, Taxonomy
@@ -40,9 +40,10 @@ LEAD_WORDS = 50  # the opening of an article: where news says what it is about
 WHERE_ORDER = ("front-matter", "headline", "dateline", "lead", "body")
 EVIDENCE_PER_TARGET = 8
 MAX_COUNTRIES = 6
-# Below this many stories, starting worker processes (and sending them the stories and the taxonomy) costs more
-# than it saves.
-PARALLEL_CLASSIFY_MIN = 1000
+PARALLEL_CLASSIFY_MIN = 200  # below, a second process costs more than it saves (a fork ~0.03 s; a story ~1 ms)
+# From this many stories on, new processes, not forked ones: a fork's resident set counts this process's pages (~530 MB
+# at 10,000 articles); below, they are few, and a new process's imports (~0.1 CPU-s) a third of what it saves.
+SPAWN_CLASSIFY_MIN = 1000
 
 # An amount in a currency of one country: "£25m", "₹40 crore" (see _amounts for what is not one).
 _AMOUNT = re.compile("([" + "".join(CURRENCY_SIGNS) + "])\\s?\\d")
@@ -91,7 +92,6 @@ def classify_stories(stories: Sequence[Story], taxonomy: Taxonomy | None = None,
         stats.classified += [stories[i].slug for i in todo]
         stats.reused += len(stories) - len(todo)
     from digest.classify.related import related_stories  # here: the spawned workers, importing this, need no numpy
-
     return related_stories([ClassifiedStory(story, filing) for story, filing in zip(stories, classified)], last=related)
 
 
@@ -102,10 +102,11 @@ def _classify_all(stories: Sequence[Story], taxonomy: Taxonomy, sections: tuple[
     len(taxonomy.index)  # fills the index (it fills itself when first used), so the workers are sent it filled
     size = -(-len(stories) // workers)
     chunks = [stories[i:i + size] for i in range(0, len(stories), size)]
-    # The other chunks in new processes, not forked ones: by now this process holds the parse results and the
-    # merge's tables, which a fork's resident set would count again (the build's peak of memory). They are sent
-    # only what classifying reads of each story; the first chunk is classified here meanwhile.
-    theirs = [spawned(_classify_chunk, [_as_read(story) for story in chunk], taxonomy, sections) for chunk in chunks[1:]]
+    # The other chunks elsewhere meanwhile: forked, inheriting the stories; spawned, sent only what classifying reads.
+    if len(stories) < SPAWN_CLASSIFY_MIN and can_fork():
+        theirs = [forked(_classify_chunk, chunk, taxonomy, sections) for chunk in chunks[1:]]
+    else:
+        theirs = [spawned(_classify_chunk, [_as_read(story) for story in chunk], taxonomy, sections) for chunk in chunks[1:]]
     try:
         mine = _classify_chunk(chunks[0], taxonomy, sections)
     finally:  # every worker is waited for, even when this chunk fails

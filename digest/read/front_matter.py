@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from digest.characters import describe_removed
 from digest.models import Diagnostic, SourceDocument
+from digest.read.plain_yaml import read_plain_yaml
 from digest.settings.yaml_safe import YamlProblem, load_yaml
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -86,8 +87,8 @@ def read_front_matter(doc: SourceDocument, text_keys: Collection[str] = ()) -> F
     body, body_line = doc.text[match.end() :], doc.text[: match.end()].count("\n") + 1
     block = match.group(1) or ""
     recovered: tuple[Diagnostic, ...] = ()
-    try:
-        document = load_yaml(block, line_offset=1)  # the opening --- is line 1
+    try:  # the opening --- is line 1
+        document = read_plain_yaml(block, line_offset=1) or load_yaml(block, line_offset=1)
     except YamlProblem as first_problem:
         original = block.splitlines(keepends=True)
         quoted = _quote_colon_values(original, text_keys)

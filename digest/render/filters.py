@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from digest.models import ArticleDate, DateSource
+from digest.render.escaping import escape_output
 from digest.wording import clip, describe_evidence, join_words, label, source_name, teaser
 
 _PACKAGE = Path(__file__).parent.parent  # digest/
@@ -55,6 +56,21 @@ def date_note(date: ArticleDate | None) -> str:
     if "{quote}" in _DATE_NOTES[date.source] and not date.quote:
         return "captured page's relative age"
     return _DATE_NOTES[date.source].format(quote=date.quote)
+
+
+def when_html(date: ArticleDate | None, undated: Any = "date unknown", note: bool = True, fmt: str = "%-d %B %Y") -> Markup:
+    """The default theme's ``when`` (``_macros.html`` exports it under that name): a date as a ``<time>`` element
+    ("about" before an approximate one) with what it rests on in brackets unless ``note`` is false, ``undated`` for
+    none. The very HTML of the macro it replaces, for a tenth of a macro call's cost: a site of 10,000 articles
+    calls it ~110,000 times."""
+    if not date:
+        return Markup(escape_output(undated))
+    html = (f'<time datetime="{escape_output(date.isoformat())}" title="{escape_output(date.label)}">'
+            f'{"about " if date.approximate else ""}{escape_output(format_date(date, fmt))}</time>')
+    why = date_note(date)
+    if note and why:
+        html += f' <span class="provenance">({escape_output(why)})</span>'
+    return Markup(html)
 
 
 def date_range(start: dt.date | None, end: dt.date | None) -> str:
@@ -187,6 +203,7 @@ def shown_pages(number: int, count: int) -> list[int]:
 
 
 TEMPLATE_GLOBALS = MappingProxyType({
+    "when_html": when_html,
     "date_range": date_range,
     "plural": plural,
     "teaser": teaser,

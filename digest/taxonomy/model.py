@@ -8,7 +8,7 @@ and their cue terms, world entities) and the editor's ``taxonomy:`` and ``sectio
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -111,18 +111,23 @@ class Taxonomy:
     entities: Mapping[str, KnownEntity] = field(repr=False)
     weights: Weights = Weights()
     index: TermIndex = field(default_factory=TermIndex, repr=False, compare=False)
-    # country_code's answers: region overrides name the same few countries in story after story.
-    _country_codes: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The answers of country_code, region_name and theme_key, by (kind, value asked about): front matter names the
+    # same few countries, regions and themes in story after story (each lookup is a walk of every name and alias).
+    _answers: dict[tuple[str, str], str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def country_name(self, code: str) -> str:
         country = self.countries.get(code)
         return country.name if country else code
 
+    def _answer(self, kind: str, value: str, find: Callable[[str], str | None]) -> str | None:
+        key = (kind, value)
+        answers = self._answers
+        if key not in answers:
+            answers[key] = find(value)
+        return answers[key]
+
     def country_code(self, name: str) -> str | None:
-        codes = self._country_codes
-        if name not in codes:
-            codes[name] = resolve_country(name, self.countries)
-        return codes[name]
+        return self._answer("country", name, lambda name: resolve_country(name, self.countries))
 
     def theme_label(self, key: str | None) -> str | None:
         if key is None:
@@ -132,6 +137,9 @@ class Taxonomy:
 
     def theme_key(self, value: str) -> str | None:
         """A theme from what an editor wrote: its key or its label, any case."""
+        return self._answer("theme", value, self._find_theme)
+
+    def _find_theme(self, value: str) -> str | None:
         folded = value.strip().casefold()
         for key, theme in self.themes.items():
             if folded in (key.casefold(), theme.label.casefold()):
@@ -139,6 +147,10 @@ class Taxonomy:
         return None
 
     def region_name(self, value: str) -> str | None:
+        """A region from what an editor wrote: its name or an alias, any case."""
+        return self._answer("region", value, self._find_region)
+
+    def _find_region(self, value: str) -> str | None:
         folded = value.strip().casefold()
         for name, region in self.regions.items():
             if folded == name.casefold() or folded in (a.casefold() for a in region.aliases):
