@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import clean_tree, parse_cache_line, published_tree
 
-from digest.read.dates import DayOfYear, days_holding
+import digest.pipeline.build
+from digest.read.dates import DayOfYear, build_day, days_holding
 
 WEEKDAY_PAGE = """Pakistan urges global action on social media harms
 ISLAMABAD: Pakistan on Friday (July 25) urged the world's governments to act together on the harms of social media platforms.
@@ -75,6 +76,17 @@ def test_a_later_day_that_dates_the_page_alike_keeps_every_result(site, monkeypa
     after = published_tree(site / "output")
     assert after == clean_tree(site)
     assert {path for path in after if before.get(path) != after[path]} == {"about/index.html"}  # it shows the build's day
+
+
+def test_a_build_across_midnight_dates_everything_by_the_day_it_started(site, monkeypatch):
+    # The build reads its day once: the first read gives 24 July 2031; any later one would give the 25th.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(dt.date(2031, 7, 25)))
+    first_read = iter([dt.date(2031, 7, 24)])
+    monkeypatch.setattr(digest.pipeline.build, "build_day", lambda: next(first_read, None) or build_day())
+    build_output = site / "output"
+    parse_cache_line()
+    assert "2025-07-25" in story_dates(build_output) and "2031-07-25" not in story_dates(build_output)  # the weekday dateline
+    assert '<time datetime="2031-07-24">' in (build_output / "about" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_days_a_weekday_only_date_holds_on():

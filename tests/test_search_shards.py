@@ -19,7 +19,7 @@ from helpers import copy_of_built, indexed_words, invoke, write_search_corpus
 from digest.publish import search
 from digest.publish.search import EARLY_STARTS, SHARDS_FILE, indexed_part, is_marked, search_copy, shard_count, shard_name, shard_of
 from digest.publish.swap import staging_folder
-from digest.publish.write import Publication
+from digest.publish.write import KEPT, Publication
 
 
 def shards(output: Path) -> list[str]:
@@ -66,6 +66,19 @@ def test_a_page_keeps_its_shard_and_an_entity_s_pages_share_one():
     assert shard_of("entities/kim/index.html", 16) == shard_of("entities/kim/page/2/index.html", 16)
     spread = {shard_of(f"stories/s{i}/index.html", 16) for i in range(200)}
     assert len(spread) == 16
+
+
+def test_the_index_keeps_each_page_s_shard_and_drops_what_other_code_kept(built_corpus_site):
+    cache = built_corpus_site / "output" / ".digest-cache"
+    site = search.site_hash((cache / "manifest.json").read_bytes())
+    state = search.SearchState.load(cache, site)
+    assert state is not None and state.numbers.keys() == state.marked
+    assert all(number == shard_of(rel, state.shards) for rel, number in state.numbers.items())
+    data = json.loads((cache / search.STATE_FILE).read_text(encoding="utf-8"))
+    data["numbers"] = [(number + 1) % state.shards for number in data["numbers"]]  # another code's way of sharding
+    (cache / search.STATE_FILE).write_text(json.dumps(data), encoding="utf-8")
+    reloaded = search.SearchState.load(cache, site)
+    assert reloaded is not None and reloaded.marked == state.marked and not reloaded.numbers
 
 
 def test_the_body_mark_counts_only_inside_a_tag():
@@ -177,6 +190,39 @@ def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp
     assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
 
 
+def _delete_add_and_edit(site: Path, count: int, home: int, new: int) -> dict:
+    """Delete a one-article story of shard ``home`` (not the dam's), add ``new`` notes about the glimmerfen, and
+    edit the dam's (quillowmarsh -> zephyrcrane). The story deleted."""
+    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+    gone = next(story for story in stories if shard_of(story["path"], count) == home and len(story["article_ids"]) == 1
+                and not story["article_ids"][0].startswith("dam-"))
+    (site / "content" / f"{gone['article_ids'][0]}.md").unlink()
+    for i in range(new):
+        (site / "content" / f"new-{i}.md").write_text(f"---\ntitle: Ferryman {i} charts the glimmerfen\ndate: 2025-07-0{1 + i}\n"
+                                                      f"outlet: Outlet {i % 3}\n---\nThe glimmerfen rose {i} feet overnight.\n", encoding="utf-8")
+    note = site / "content" / "dam-valley.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    return gone
+
+
+def test_after_edits_in_two_shards_one_build_after_the_other_the_index_is_a_cold_build_s(built_corpus_site, tmp_path):
+    """The third build stages the site into the first one's folder (the spare): a shard carried over by the second
+    build is left there as it is, the one it indexed again is brought up to date."""
+    site = built_corpus_site
+    count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    home = shard_of(story_path(site, "quillowmarsh"), count)
+    other = next(story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+                 if shard_of(story["path"], count) != home and len(story["article_ids"]) == 1)
+    for note, old, new in ((site / "content" / "dam-valley.md", "quillowmarsh", "zephyrcrane"),
+                           (site / "content" / f"{other['article_ids'][0]}.md", "\n---\n", "\n---\nA heron stood in the millrace.\n\n")):
+        note.write_text(note.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        invoke("build", cwd=site, check=True)
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
 def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path):
     """After an edit, the edited story's shard is indexed as soon as its page is written, while the build goes on.
     A story added to that shard, one deleted from it and more edits (past the early runs allowed) in the same
@@ -184,15 +230,7 @@ def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_
     site = built_corpus_site
     count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
     home = shard_of(story_path(site, "quillowmarsh"), count)
-    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
-    gone = next(story for story in stories if shard_of(story["path"], count) == home and len(story["article_ids"]) == 1
-                and not story["article_ids"][0].startswith("dam-"))
-    (site / "content" / f"{gone['article_ids'][0]}.md").unlink()
-    for i in range(8):
-        (site / "content" / f"new-{i}.md").write_text(f"---\ntitle: Ferryman {i} charts the glimmerfen\ndate: 2025-07-0{1 + i}\n"
-                                                      f"outlet: Outlet {i % 3}\n---\nThe glimmerfen rose {i} feet overnight.\n", encoding="utf-8")
-    note = site / "content" / "dam-valley.md"
-    note.write_text(note.read_text(encoding="utf-8").replace("quillowmarsh", "zephyrcrane"), encoding="utf-8")
+    _delete_add_and_edit(site, count, home, 8)
     for i in range(1, 1 + 2 * EARLY_STARTS):
         note = site / "content" / f"note-{i:03d}.md"
         note.write_text(note.read_text(encoding="utf-8") + f"\nA heron {i} stood in the millrace.\n", encoding="utf-8")
@@ -203,6 +241,113 @@ def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_
     shutil.copytree(site / "content", cold / "content")
     invoke("build", cwd=cold, check=True)
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
+def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path, monkeypatch):
+    """An edit of a few documents lays out the rest of the edited story's shard while the graph is built. Here
+    the same build also deletes a story of that shard (laid out, no longer in it) and adds stories to it: the
+    index is still, byte for byte, the one a cold build makes."""
+    from digest.publish.indexer import Indexer
+
+    site = built_corpus_site
+    count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    edited = story_path(site, "quillowmarsh")
+    home = shard_of(edited, count)
+    gone = _delete_add_and_edit(site, count, home, 3)
+    prepared: list[tuple[str, set[str]]] = []
+    laid_out = Indexer.prepare
+
+    def prepare(indexer, name, pages, bundle):
+        prepared.append((name, {rel for rel, source in pages.items() if source is not None}))
+        laid_out(indexer, name, pages, bundle)
+    monkeypatch.setattr(Indexer, "prepare", prepare)
+    written: list[str] = []
+    put = Publication.put
+
+    def spy(publication, rel, data):
+        if rel.endswith(".html") and data is not KEPT:
+            written.append(rel)
+        put(publication, rel, data)
+    monkeypatch.setattr(Publication, "put", spy)
+    invoke("build", cwd=site, check=True)
+    [(name, pages)] = prepared
+    assert name == shard_name(home, count) and gone["path"] in pages and edited not in pages
+    added = [story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout) if story["article_ids"][0].startswith("new-")]
+    assert any(shard_of(story["path"], count) == home for story in added), "a new story should join the edited story's shard"
+    first = {edited, *(story["path"] for story in added)}
+    assert set(written[:len(first)]) == first, "the pages of the documents read afresh come first"
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
+def _edited_shard(site: Path) -> tuple[Path, int, str, int]:
+    """The site's output, its count of shards, the page of the story about the quillowmarsh and its shard."""
+    output = site / "output"
+    count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    expected = story_path(site, "quillowmarsh")
+    return output, count, expected, shard_of(expected, count)
+
+
+def test_a_run_whose_pages_the_layout_ahead_does_not_fit_lays_them_all_out_in_order(built_corpus_site, tmp_path):
+    """A new page in the expected shard has no folder laid out ahead: made last, it could come last in its folder's
+    listing, where Pagefind (numbering pages as it finds them) would index the shard otherwise than a cold build.
+    The run lays out all its pages afresh, in order, and makes what Pagefind makes of them so laid out."""
+    from pagefind_bin import get_executable
+
+    output, count, expected, home = _edited_shard(built_corpus_site)
+    new = next(path for n in range(200) if shard_of(path := f"stories/ferryman-{n}/index.html", count) == home)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.expect([expected])
+        publication.put(new, (output / expected).read_bytes().replace(b"</h1>", b" zephyrcrane</h1>", 1))
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        [run] = publication.indexing.indexer.runs.values()
+        run.thread.join()
+        assert run.failure is None and new in run.pages
+        for rel, source in run.pages.items():
+            data = source.read_bytes()
+            (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+            (fresh / rel).write_bytes(search_copy(data) or data)
+        subprocess.run([str(get_executable()), "--site", str(fresh), "--output-path", str(tmp_path / "index"), "--quiet"], check=True)
+        assert tree(run.bundle) == tree(tmp_path / "index")
+        raise RuntimeError("the rest of the build is not the point")
+
+
+def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_site):
+    """A page of the expected shard laid out from the published site, then put with other bytes before the run
+    starts, is indexed in the version put."""
+    site = built_corpus_site
+    output, count, expected, home = _edited_shard(site)
+    other = next(story["path"] for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+                 if shard_of(story["path"], count) == home and story["path"] != expected)
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.expect([expected])
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        layout = publication.indexing.indexer.layouts[shard_name(home, count)]
+        layout.wait()
+        assert other in layout.done and expected not in layout.done
+        publication.put(other, (output / other).read_bytes().replace(b"</h1>", b" zephyrcrane</h1>", 1))
+        [run] = publication.indexing.indexer.runs.values()
+        run.thread.join()
+        assert run.failure is None and b"zephyrcrane" in indexed_words(run.bundle)
+        raise RuntimeError("the rest of the build is not the point")
+    assert b"zephyrcrane" not in (output / other).read_bytes()
+
+
+def test_a_build_failing_while_a_shard_is_laid_out_ahead_stops_that_process_and_leaves_no_staging_folder(built_corpus_site):
+    output, _, expected, _ = _edited_shard(built_corpus_site)
+    before = tree(output)
+    with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
+        publication.expect([expected])
+        assert publication.indexing is not None and publication.indexing.indexer is not None
+        [layout] = publication.indexing.indexer.layouts.values()
+        process = layout.process
+        assert process is not None
+        raise RuntimeError("the graph failed")
+    assert process.returncode is not None, "the layout process was waited for"
+    assert tree(output) == before and not staging_folder(output).exists()
 
 
 def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stops_pagefind(built_corpus_site, tmp_path, monkeypatch):
@@ -267,3 +412,4 @@ def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_
     assert result.returncode == 2 and "the search indexer (pagefind) could not start" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert site() == published
+

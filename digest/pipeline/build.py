@@ -11,7 +11,7 @@ was published before exactly as it was.
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +22,10 @@ from digest.models import Diagnostic, Digest
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings, gather
 from digest.pipeline.session import BuildSession
+from digest.read.dates import build_day
 from digest.settings.config import Config
+
+EDITS_FIRST = 4  # at most this many documents parsed afresh: their story pages are made first (see ``edited_pages``)
 
 
 class Publication(Protocol):
@@ -43,6 +46,13 @@ class Publication(Protocol):
         still holds all of it as made: every file put as kept, and its pages' render keys (path -> key) returned.
         None otherwise (nothing put)."""
 
+    def kept(self) -> Mapping[str, str] | None:
+        """Pages already published as the last build made them: path -> render key (None: nothing is kept)."""
+
+    def expect(self, pages: Sequence[str]) -> None:
+        """Pages this run will likely make anew (an edit's story pages), told before the graph is built: the sink may
+        get ready for them (their search shards laid out) meanwhile."""
+
     def bytecode_dir(self) -> Path | None:
         """Where compiled templates are kept between runs (None: not kept); published with the site when the
         sink keeps none yet."""
@@ -60,9 +70,6 @@ class Sink(Protocol):
     @property
     def unchanged(self) -> str:
         """What --strict leaves in place when it stops a build, for its message ("nothing was written")."""
-
-    def kept(self, cache: ParseCache) -> Mapping[str, str] | None:
-        """Pages already published as the last build made them: path -> render key (None: nothing is kept)."""
 
     def publication(self, cache: ParseCache) -> Publication:
         """Where this run's files go as they are made."""
@@ -92,20 +99,22 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     from digest.site.graph import build_site_graph
     from digest.site.redirects import moved_stories
 
+    today = build_day()  # read once: a build running across midnight dates its pages and its about page alike
     timings = Timings()
     with timings.stage("session"):  # what the last build left (its cache and memo): part of what a build costs
         session.begin(config)
         cache = session.cache
         hits, misses = cache.hits, cache.misses
+        cache.parsed.clear()
         before = cache.last_stories()
-    digest = gather(config, cache, timings, session.remerger or session.merger, session.related)
+    digest = gather(config, cache, timings, session.remerger or session.merger, session.related, today)
     if last:  # what gather made lives until the process ends: no full collection need walk it again (~1 CPU-s at 10,000)
         gc.freeze()
     if strict and digest.diagnostics:
         listed = "\n".join(str(d) for d in digest.diagnostics)
         raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
                               hint="fix the documents above, or run without --strict")
-    stamp = session.site_stamp(config)
+    stamp = session.site_stamp(config, today)
     with sink.publication(cache) as publication:
         kept = publication.republish(stamp) if stamp and digest.stories is before else None
         if kept is not None:  # nothing the site is made from changed, and it is all still there: no graph, no render
@@ -114,9 +123,11 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
             session.render_memo = {}
             return BuildReport(digest, written, deleted, len(kept), 0, timings, (cache.hits - hits, cache.misses - misses))
         session.themes = session.themes or ThemeCache()
+        edited = edited_pages(digest, cache.parsed)
+        publication.expect(edited)
         with timings.stage("graph"):
             graph_memo = session.graph_memo(digest.stories)
-            graph = build_site_graph(digest, graph_memo)
+            graph = build_site_graph(digest, graph_memo, today)
         pages = len(graph.pages)
         session.keep()
         with timings.stage("save"):  # the session, before the stages that need it no more
@@ -126,17 +137,30 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
             cache.release_session()
             give_back_memory()
         with timings.stage("render"):  # and write each page into the staged site
-            memo, rendered = render_site(graph, config, publication.put, session.render_memo, kept=sink.kept(cache),
-                                         bytecode_dir=publication.bytecode_dir(), themes=session.themes, keep_bytes=publication.holds_pages)
+            memo, rendered = render_site(graph, config, publication.put, session.render_memo, kept=publication.kept(),
+                                         bytecode_dir=publication.bytecode_dir(), themes=session.themes, keep_bytes=publication.holds_pages,
+                                         first=edited)
         del graph, graph_memo
         if last and rendered:  # before the search indexer starts (with nothing rendered, nothing is indexed)
             session.graph = None
             give_back_memory()
+        # Here, not once published: while the edited shard's Pagefind run goes on, not after it.
+        moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
         with timings.stage("write"):  # the unchanged files, the cache, the search index, the switch
             written, deleted = publication.finish({path: key for path, (key, _) in memo.items()}, stamp)
     session.render_memo = memo
-    moved = tuple(moved_stories(before, digest.stories, config)) if before and before is not digest.stories else ()
     return BuildReport(digest, written, deleted, pages, rendered, timings, (cache.hits - hits, cache.misses - misses), moved)
+
+
+def edited_pages(digest: Digest, parsed: Sequence[str]) -> list[str]:
+    """The story pages of the documents parsed afresh (``parsed``: their paths), when they are few (an edit): made
+    first, so that the search index of the edited stories starts while the rest of the site is rendered."""
+    from digest.site.model import story_path
+
+    if not parsed or len(parsed) > EDITS_FIRST:
+        return []
+    sources = set(parsed)
+    return [story_path(item.slug) for item in digest.stories if any(article.source in sources for article in item.story.articles)]
 
 
 def build(config: Config, *, strict: bool = False, clean: bool = False, search: bool = True) -> BuildReport:

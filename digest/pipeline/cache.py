@@ -63,6 +63,7 @@ class ParseCache:
         self.used: set[tuple[str, str]] = set()
         self.hits = 0
         self.misses = 0
+        self.parsed: list[str] = []  # the documents parsed afresh (their paths), since the caller last emptied it
         self.changed = entries is not None  # whether parse.pickle must be written again
         self._stats: StatMap | None = None
         self.stats_changed = False
@@ -126,6 +127,7 @@ class ParseCache:
         self.entries[key] = result
         self.used.add(key)
         self.changed = True
+        self.parsed.append(doc.path)
 
     @property
     def needs_writing(self) -> bool:

@@ -11,6 +11,7 @@ reuse.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,17 +83,16 @@ class BuildSession:
                 self.graph = GraphMemo(self.cache.kept_threads())
         return self.graph
 
-    def site_stamp(self, config: Config) -> str | None:
+    def site_stamp(self, config: Config, today: dt.date) -> str | None:
         """A hash of everything the site this run publishes is made from: what it gathered (documents, settings,
-        digest's code: see ``gather_key``), the theme and the day of the build (the about page shows it). None when
+        digest's code: see ``gather_key``), the theme and the day of the build, ``today`` (the about page shows it). None when
         not known (what was gathered is not kept). The same stamp, the same site, byte for byte."""
         key = self.cache.gathered_key()
         if key is None:
             return None
-        from digest.read.dates import build_day
         from digest.render.pages import theme_dirs, theme_key
 
-        return hashlib.sha256(f"{key}\x00{theme_key(theme_dirs(config))}\x00{build_day().isoformat()}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{key}\x00{theme_key(theme_dirs(config))}\x00{today.isoformat()}".encode()).hexdigest()[:32]
 
     def keep(self) -> None:
         """Hand the re-merger (when this run merged) and the thread facts to the cache, to be written with the site."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import traceback
 import webbrowser
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,9 +130,6 @@ class _Memory:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
 
-    def kept(self, cache: ParseCache) -> None:
-        return None
-
     def publication(self, cache: ParseCache) -> _MemoryPublication:
         return _MemoryPublication(self)
 
@@ -157,6 +154,12 @@ class _MemoryPublication:
 
     def republish(self, site: str) -> None:
         return None  # every build hands the server the whole site
+
+    def kept(self) -> None:
+        return None  # the render memo holds the last pages
+
+    def expect(self, pages: Sequence[str]) -> None:
+        pass
 
     def bytecode_dir(self) -> None:
         return None  # the session's theme cache keeps the compiled templates

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.pipeline.cache import ParseCache
 from digest.publish.safety import check_output_folder
-from digest.publish.write import Publication, kept_pages
+from digest.publish.write import Publication
 from digest.settings.config import Config
 
 
@@ -18,9 +17,6 @@ class OutputFolder:
     search: bool = True  # index the site for search (Pagefind) once it is written
 
     unchanged: str = "nothing was written"
-
-    def kept(self, cache: ParseCache) -> Mapping[str, str]:
-        return kept_pages(self.path, cache)
 
     @classmethod
     def for_config(cls, config: Config, search: bool = True) -> OutputFolder:

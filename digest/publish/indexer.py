@@ -10,23 +10,24 @@ through ``python -m pagefind``) and waits for it, holding a slot of the indexer'
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from digest.errors import BuildError
 from digest.processes import dying_with_parent
+from digest.publish.layout import Copy, lay_out
 from digest.publish.mirror import Link, linker
 from digest.publish.swap import remove_tree
 
 SMALL_SHARD = 1000  # pages: two such runs at once (each is multi-threaded, but not throughout), larger ones alone
 SLOTS = 2
 
-Copy = Callable[[bytes], "bytes | None"]  # what Pagefind is given instead of a page (None: the page itself)
 
 
 class Run:
@@ -62,23 +63,19 @@ class Run:
                 indexer.free.notify_all()
 
     def _index(self) -> None:
-        """Lay out the pages (what ``copy`` makes of each, or a link to it) and run Pagefind on them."""
-        link, copy, root = self.indexer.link, self.indexer.copy, str(self.folder) + os.sep
-        made: set[str] = set()
-        for rel, source in self.pages.items():
-            if self.called_off:
-                return
-            folder = rel.rpartition("/")[0]
-            if folder not in made:
-                os.makedirs(root + folder, exist_ok=True)
-                made.add(folder)
-            with open(source, "rb") as page:
-                made_for_search = copy(page.read())
-            if made_for_search is None:
-                link(source, root + rel)
-            else:
-                with open(root + rel, "wb") as file:
-                    file.write(made_for_search)
+        """Lay out the pages (what ``copy`` makes of each, or a link to it; those laid out ahead kept when that
+        gives the same folder) and run Pagefind on them."""
+        root = str(self.folder) + os.sep
+        ahead, todo = self.indexer.laid_out(self.name), self.pages
+        if ahead is not None and ahead.fits(self.pages):
+            for rel, source in ahead.done.items():
+                if self.pages.get(rel) != source:  # put changed since, or no longer in the shard: never written into (a link)
+                    os.unlink(root + rel)
+            todo = {rel: source for rel, source in self.pages.items() if ahead.done.get(rel) != source}
+        elif ahead is not None:
+            remove_tree(self.folder)
+        if not lay_out(todo, root, self.indexer.link, self.indexer.copy, lambda: self.called_off):
+            return
         remove_tree(self.bundle)
         with self.indexer.free:  # started only if not called off meanwhile: ``call_off`` kills what it sees
             if self.called_off:
@@ -99,6 +96,52 @@ class Run:
         self.thread.join()
 
 
+class Layout:
+    """A shard's published pages laid out before its run starts, by a process of its own (see
+    ``digest.publish.layout``), while this one builds the site graph (see ``Indexer.prepare``)."""
+
+    def __init__(self, indexer: Indexer, name: str, pages: Mapping[str, Path | None], bundle: Path) -> None:
+        self.pages = dict(pages)
+        self.folders = {rel.rpartition("/")[0] for rel in self.pages}  # made for the pages, those expected to change included
+        self.done: dict[str, Path] = {}  # laid out: path in the site -> its source (all, once the process succeeded)
+        order = indexer.work / f"{name}.json"  # beside the folder the run lays out, gone with it
+        order.write_text(json.dumps({"root": str(indexer.work / name) + os.sep, "bundle": str(bundle),
+                                     "pages": [(rel, None if source is None else str(source)) for rel, source in self.pages.items()]}))
+        # -P: not the working folder's modules (a site's folder) before digest's own.
+        argv, preexec = dying_with_parent([sys.executable, "-P", "-m", "digest.publish.layout", str(order)])
+        try:
+            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec)
+        except OSError:
+            self.process = None  # the run lays out everything itself
+
+    def wait(self) -> None:
+        """Until the process is done: then what it laid out is known (nothing, if it failed)."""
+        if self.process is not None and self.process.wait() == 0:
+            self.done = {rel: source for rel, source in self.pages.items() if source is not None}
+        self.process = None
+
+    def fits(self, pages: Mapping[str, Path]) -> bool:
+        """Whether laying out the rest of ``pages`` here makes the folder that laying them all out in order makes:
+        Pagefind numbers pages in the order it finds them, and a folder may list its entries in the order they
+        were made (tmpfs does). So each page left has its folder made here, in order, and is alone in it."""
+        if not self.done:
+            return False
+        for rel, source in pages.items():
+            if self.done.get(rel) == source:
+                continue
+            folder = rel.rpartition("/")[0]
+            if not folder or folder not in self.folders or any(other != rel and other.startswith(folder + "/") for other in pages):
+                return False
+        return True
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
 class Indexer:
     """The Pagefind runs of one build, into ``staging``: ``start`` each shard's, then ``wait`` (or ``close``)."""
 
@@ -112,6 +155,21 @@ class Indexer:
         self.free = threading.Condition()
         self.slots = SLOTS
         self.runs: dict[str, Run] = {}
+        self.layouts: dict[str, Layout] = {}
+
+    def prepare(self, name: str, pages: Mapping[str, Path | None], bundle: Path) -> None:
+        """Lay out ``pages`` (path in the site -> its source; None: a page expected to change, only its folder made)
+        for a run of shard ``name`` into ``bundle`` that may come: started then, it lays out only what is not
+        laid out here with the same source (see ``Layout.fits``)."""
+        if name not in self.runs and name not in self.layouts:
+            self.layouts[name] = Layout(self, name, pages, bundle)
+
+    def laid_out(self, name: str) -> Layout | None:
+        """What was laid out ahead for shard ``name``, done (once: a second run of it starts from nothing)."""
+        layout = self.layouts.pop(name, None)
+        if layout is not None:
+            layout.wait()
+        return layout
 
     def start(self, name: str, pages: Mapping[str, Path], bundle: Path) -> Run:
         """Index ``pages`` (path in the site -> its source) into ``bundle``, as soon as a slot is free; a run of
@@ -137,6 +195,8 @@ class Indexer:
 
     def close(self) -> None:
         """Every run stopped, and the pages laid out for them gone."""
+        for layout in list(self.layouts.values()):
+            layout.stop()
         for name in list(self.runs):
             self.call_off(name)
         remove_tree(self.work)

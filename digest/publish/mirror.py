@@ -78,7 +78,7 @@ class Mirror:
         self.wanted: set[str] = set()
         self.link = linker()
         self._made: set[str] = set()
-        self._folders = None if known is None else {folder for rel in known for folder in (rel.rpartition("/")[0], *_parents(rel.rpartition("/")[0]))}
+        self._known_folders: set[str] | None = None  # the folders ``known`` implies, worked out when first asked
 
     def carry(self, rel: str, source: Path | str, digest: str | None = None, inode: tuple[int, int] | None = None) -> None:
         """The file as the published site has it (``digest``: its sha256; ``inode``: its inode and device, when
@@ -120,6 +120,14 @@ class Mirror:
                     break  # not empty: neither are the folders above it
         return len(stale)
 
+    def _folders(self) -> set[str]:
+        """The folders of the files ``known`` lists (a file put where the spare has a folder replaces it): an edit that puts
+        only files the spare has never asks (~11,000 paths' parents at 10,000 articles)."""
+        if self._known_folders is None:
+            known = self.known or {}
+            self._known_folders = {folder for rel in known for folder in (rel.rpartition("/")[0], *_parents(rel.rpartition("/")[0]))}
+        return self._known_folders
+
     def _clear(self, rel: str) -> None:
         """Make room for ``rel``: its folder made, and whatever of the old site is in its place gone (a file, or a
         folder where the new site has a file, or a file where it has a folder)."""
@@ -140,7 +148,7 @@ class Mirror:
                 os.unlink(root + rel)
             except FileNotFoundError:
                 pass
-        elif (rel in self._folders) if self._folders is not None else (os.path.isdir(root + rel) and not os.path.islink(root + rel)):
+        elif (rel in self._folders()) if self.known is not None else (os.path.isdir(root + rel) and not os.path.islink(root + rel)):
             shutil.rmtree(root + rel)
             self.present = {old: info for old, info in self.present.items() if not old.startswith(rel + "/")}
 

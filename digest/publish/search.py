@@ -17,16 +17,15 @@ memory and re-indexing time; more would cost the browser a request per shard for
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
 import os
-import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest.publish.copies import indexed_part, is_marked, search_copy
 from digest.publish.indexer import Indexer
 from digest.publish.mirror import mirror_tree, replace_file
 from digest.publish.swap import remove_tree
@@ -38,28 +37,24 @@ WORK_DIR = ".digest-search"  # in the staging folder, while indexing: each run's
 PAGES_PER_SHARD_SQUARED = 40  # shards = sqrt(pages / this), as a power of two
 EARLY_STARTS = 4  # runs started before every page is put (each a guess that may be called off)
 
-_MARK = b"data-pagefind-body"
-_IGNORE = b"data-pagefind-ignore"
-_TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)(?=[\s/>])")
-_SPACE = frozenset(b" \t\n\r\f\v")
-_WORD = frozenset(bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_HEAD_END = b"</head>"
-_OTHER_ATTRIBUTE = re.compile(rb"data-pagefind-(?!ignore\b)")
-_KEEPS_INDEX_DATA = re.compile(rb"data-pagefind-(?:filter|meta|sort)")
-_VOID = frozenset(b"area base br col embed hr img input link meta source track wbr".split())
 
 
 @dataclass(frozen=True)
 class SearchState:
     """What an index was made from: the site (its manifest's hash), the number of shards, and the pages marked
-    with ``data-pagefind-body`` (none: Pagefind indexes every page)."""
+    with ``data-pagefind-body`` (none: Pagefind indexes every page), with the shard of each (as kept: working
+    them out costs ~0.1 s at 10,000 articles, before the edited story's shard can be laid out)."""
 
     site: str
     shards: int
     marked: frozenset[str]
+    numbers: Mapping[str, int] = field(default_factory=dict, compare=False)
 
-    def dumps(self) -> bytes:
-        return json.dumps({"site": self.site, "shards": self.shards, "marked": sorted(self.marked)}).encode("utf-8")
+    def dumps(self, numbers: Mapping[str, int]) -> bytes:
+        """With the shard of each marked page, when ``numbers`` holds them all."""
+        marked = sorted(self.marked)
+        kept = [numbers[rel] for rel in marked] if all(rel in numbers for rel in marked) else []
+        return json.dumps({"site": self.site, "shards": self.shards, "marked": marked, "numbers": kept}).encode("utf-8")
 
     @classmethod
     def load(cls, folder: Path, site: str) -> SearchState | None:
@@ -67,7 +62,12 @@ class SearchState:
         every shard it lists is there."""
         try:
             data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            state = cls(str(data["site"]), int(data["shards"]), frozenset(data["marked"]))
+            marked, numbers = list(data["marked"]), data.get("numbers") or []
+            shards = int(data["shards"])
+            known = dict(zip(marked, numbers)) if len(numbers) == len(marked) and all(type(n) is int for n in numbers) else {}
+            if any(shard_of(rel, shards) != known[rel] for rel in marked[:3] if known):  # kept by code that shards otherwise
+                known = {}
+            state = cls(str(data["site"]), shards, frozenset(marked), known)
             listed = json.loads((folder.parent / SEARCH_DIR / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -109,83 +109,6 @@ def shard_name(number: int, shards: int) -> str:
     return f"{number:0{len(str(shards - 1))}d}"
 
 
-def is_marked(page: bytes) -> bool:
-    """Whether a page has an element marked ``data-pagefind-body`` (the words in its text do not count)."""
-    at = page.find(_MARK)
-    while at >= 0:
-        if page.rfind(b"<", 0, at) > page.rfind(b">", 0, at):
-            return True
-        at = page.find(_MARK, at + len(_MARK))
-    return False
-
-
-def indexed_part(page: bytes) -> bytes:
-    """The page without its ``data-pagefind-ignore`` elements: what can change what Pagefind makes of it."""
-    kept, at = [], 0
-    for start, tag_end, name in _tags_marked(page, _IGNORE):
-        if start < at:
-            continue  # inside an element already left out
-        end = _element_end(page, name, tag_end)
-        if end is None or _KEEPS_INDEX_DATA.search(page, start, end):
-            continue  # an element never closed is kept whole: a change in it must not go unseen
-        kept.append(page[at:start])
-        at = end
-    kept.append(page[at:])
-    return b"".join(kept)
-
-
-def search_copy(page: bytes) -> bytes | None:
-    """What Pagefind reads of a page, for it to index instead of the page: the head, and the one element marked
-    ``data-pagefind-body`` without its ``data-pagefind-ignore`` parts (Pagefind makes the same files of it, for
-    ~12 % less of its time). None when the page is not that plain (no head, not exactly one body element, another
-    of Pagefind's attributes outside it): Pagefind is given the page itself."""
-    if page.count(_MARK) != 1:
-        return None
-    found = next(_tags_marked(page, _MARK), None)
-    head = page.find(_HEAD_END)
-    if found is None or head < 0 or head > found[0]:
-        return None
-    start, tag_end, name = found
-    end = _element_end(page, name, tag_end)
-    head += len(_HEAD_END)
-    if end is None or _OTHER_ATTRIBUTE.search(page, head, start) or _OTHER_ATTRIBUTE.search(page, end):
-        return None
-    return b"".join((page[:head], b"<body>", indexed_part(page[start:end]), b"</body></html>"))
-
-
-def _tags_marked(page: bytes, attribute: bytes) -> Iterator[tuple[int, int, bytes]]:
-    """Where each opening tag with ``attribute`` (as an attribute, not in text) starts and ends, and its name
-    (lower case): what the pattern ``<name [^<>]*? attribute(end of word) [^<>]*>`` finds, ten times faster."""
-    found = page.find(attribute)
-    while found >= 0:
-        after = found + len(attribute)
-        opened = page.rfind(b"<", 0, found)
-        if opened >= 0 and page.rfind(b">", opened, found) < 0 and page[found - 1] in _SPACE and page[after:after + 1] not in _WORD:
-            name = _TAG_NAME.match(page, opened)
-            close, reopened = page.find(b">", after), page.find(b"<", after)
-            if name is not None and close >= 0 and not 0 <= reopened < close:
-                yield opened, close + 1, name.group(1).lower()
-                found = page.find(attribute, close + 1)
-                continue
-        found = page.find(attribute, after)
-
-
-def _element_end(page: bytes, name: bytes, start: int) -> int | None:
-    if name in _VOID:
-        return start
-    depth = 1
-    for tag in _tags_named(name).finditer(page, start):
-        depth += -1 if tag.group(1) else 1
-        if depth == 0:
-            return tag.end()
-    return None
-
-
-@functools.lru_cache(maxsize=64)
-def _tags_named(name: bytes) -> re.Pattern[bytes]:
-    return re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s/>])[^<>]*>", re.IGNORECASE)
-
-
 @dataclass(frozen=True)
 class Pages:
     """A site's pages as the index sees them: path -> hash, and the hash of that manifest's file (None: none)."""
@@ -215,6 +138,8 @@ class ShardIndexing:
         self.state: SearchState | None = None
         self.names: list[str] = []
         self._old_shards: dict[int, set[str]] | None = None
+        self._numbers: dict[str, int] = dict(self.old.numbers) if self.old else {}  # page -> its shard (see ``_shard``)
+        self._numbers_for = self.old.shards if self.old else None  # the count of shards they are for
 
     def put(self, staging: Path, rel: str, data: bytes) -> None:
         """A page written into ``staging`` with new bytes ``data``."""
@@ -226,19 +151,32 @@ class ShardIndexing:
         dirty = self.verdicts[rel] = was != now or (now and _changed_for_search(self.output / rel, data))
         if not dirty:
             return
-        number = shard_of(rel, old.shards)
+        number = self._shard(rel, old.shards)
         if self.early_starts == EARLY_STARTS:  # no more guesses: what this shard's run was given is stale now
             if self.indexer is not None:
                 self.indexer.call_off(shard_name(number, old.shards))
             return
         self.early_starts += 1
         members = {page for page in self._old_members(number) if self.written.get(page, True)}
-        members.update(page for page, marked in self.written.items() if (marked or not old.marked) and shard_of(page, old.shards) == number)
+        members.update(page for page, marked in self.written.items() if (marked or not old.marked) and self._shard(page, old.shards) == number)
         (staging / SEARCH_DIR).mkdir(exist_ok=True)
         self._start(staging, shard_name(number, old.shards), sorted(members))
 
-    def start(self, staging: Path, manifest: Mapping[str, str], site: str) -> None:
-        """Every file is put: index each shard whose pages changed (or keep its run started early), carry the others."""
+    def prepare(self, staging: Path, pages: Iterable[str]) -> None:
+        """Pages likely to be put changed (an edit's): the other pages of their published shards laid out for
+        Pagefind now, so that a run started when one of them is put has little left to lay out."""
+        old = self.old
+        if old is None:
+            return
+        indexed = set(pages) & (old.marked or self.published.hashes.keys())
+        for number in sorted({self._shard(rel, old.shards) for rel in indexed})[:EARLY_STARTS]:
+            members, name = self._old_members(number), shard_name(number, old.shards)
+            pages = {rel: None if rel in indexed else self.output / rel for rel in sorted(members)}
+            self._indexer(staging).prepare(name, pages, staging / SEARCH_DIR / name)
+
+    def start(self, staging: Path, manifest: Mapping[str, str], site: str, spare: bool = False) -> None:
+        """Every file is put: index each shard whose pages changed (or keep its run started early), carry the others.
+        ``spare``: ``staging`` was the spare, exactly as it was published (see ``digest.publish.write``)."""
         old, previous, output = self.old, self.published.hashes, self.output
         changed = [rel for rel in manifest.keys() | previous.keys() if rel.endswith(".html") and manifest.get(rel) != previous.get(rel)]
         if old is None:
@@ -250,11 +188,11 @@ class ShardIndexing:
         state = self.state = SearchState(site, shard_count(len(pages), old.shards if old else None), marked)
         shards: dict[int, list[str]] = {}
         for rel in pages:
-            shards.setdefault(shard_of(rel, state.shards), []).append(rel)
+            shards.setdefault(self._shard(rel, state.shards), []).append(rel)
         if old is None or old.shards != state.shards or bool(old.marked) != bool(marked):
             stale = set(shards)
         else:
-            stale = {shard_of(rel, state.shards) for rel in changed if self._reindex(rel, manifest, old, state)}
+            stale = {self._shard(rel, state.shards) for rel in changed if self._reindex(rel, manifest, old, state)}
         names = {number: shard_name(number, state.shards) for number in sorted(shards)}
         wanted = {names[number]: shards[number] for number in sorted(stale & set(shards))}
         running = self.indexer.runs if self.indexer is not None else {}
@@ -269,7 +207,7 @@ class ShardIndexing:
             elif not entry.is_dir(follow_symlinks=False):
                 os.unlink(entry.path)  # shards.json is written anew; anything else is not the index's
         for number, name in names.items():
-            if number not in stale:
+            if number not in stale and not (spare and _carried_whole(output / SEARCH_DIR / name, target / name)):
                 mirror_tree(output / SEARCH_DIR / name, target / name)
         for name, shard in wanted.items():
             if name not in running:
@@ -282,7 +220,7 @@ class ShardIndexing:
             self.indexer.wait()
         assert self.state is not None, "start comes first"
         replace_file(staging / SEARCH_DIR / SHARDS_FILE, json.dumps({"shards": self.names}).encode("utf-8"))
-        replace_file(staging / self.cache_dir / STATE_FILE, self.state.dumps())
+        replace_file(staging / self.cache_dir / STATE_FILE, self.state.dumps(self._numbers if self._numbers_for == self.state.shards else {}))
         (staging / self.cache_dir / "search.stamp").unlink(missing_ok=True)  # what digest kept before the index had shards
 
     def close(self) -> None:
@@ -291,10 +229,25 @@ class ShardIndexing:
             self.indexer.close()
 
     def _start(self, staging: Path, name: str, pages: list[str]) -> None:
+        sources = {rel: staging / rel if rel in self.written else self.output / rel for rel in pages}
+        self._indexer(staging).start(name, sources, staging / SEARCH_DIR / name)
+
+    def _shard(self, rel: str, shards: int) -> int:
+        """``shard_of``, worked out once a page (or read with the published index) for one count of shards: the
+        published index's (a count kept), or the first asked for."""
+        if self._numbers_for is None:
+            self._numbers_for = shards
+        if shards != self._numbers_for:
+            return shard_of(rel, shards)
+        number = self._numbers.get(rel)
+        if number is None:
+            number = self._numbers[rel] = shard_of(rel, shards)
+        return number
+
+    def _indexer(self, staging: Path) -> Indexer:
         if self.indexer is None:
             self.indexer = Indexer(staging, self.output, WORK_DIR, search_copy)
-        sources = {rel: staging / rel if rel in self.written else self.output / rel for rel in pages}
-        self.indexer.start(name, sources, staging / SEARCH_DIR / name)
+        return self.indexer
 
     def _old_members(self, number: int) -> set[str]:
         """The pages of a published shard."""
@@ -302,7 +255,7 @@ class ShardIndexing:
             assert self.old is not None
             self._old_shards = {}
             for rel in searchable(self.old.marked, self.published.hashes):
-                self._old_shards.setdefault(shard_of(rel, self.old.shards), set()).add(rel)
+                self._old_shards.setdefault(self._shard(rel, self.old.shards), set()).add(rel)
         return self._old_shards.get(number, set())
 
     def _is_marked(self, rel: str) -> bool:
@@ -318,6 +271,17 @@ class ShardIndexing:
         if was != now:
             return True
         return now and rel not in self.written  # not put: gone, or carried
+
+
+def _carried_whole(published: Path, spare: Path) -> bool:
+    """Whether a shard of the spare is the published one, file for file: its entry file is the very file published.
+    The last build then carried that shard over into what is now published (every file linked, none else), and
+    nothing changed the spare since (a build that does removes its stamp first)."""
+    try:
+        one, other = os.stat(published / "pagefind-entry.json"), os.stat(spare / "pagefind-entry.json")
+    except OSError:
+        return False
+    return (one.st_ino, one.st_dev) == (other.st_ino, other.st_dev)
 
 
 def forget_search(staging: Path, cache_dir: str) -> None:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import pickle
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,13 +24,11 @@ from digest.forking import give_back_memory
 from digest.pipeline.cache import CACHE_DIR, GATHER_FILE, PAGES_FILE, SESSION_FILE, ParseCache
 from digest.publish.mirror import CacheFiles, Mirror, files_in, mirror_tree, replace_files, replaced_meanwhile
 from digest.publish.mirror import replace_file as _replace
+from digest.publish.records import MANIFEST, SiteRecord, manifest_bytes, parse_manifest, read_bytes, read_site_record, save_site_record
 from digest.publish.safety import MARKER, MARKER_TEXT
 from digest.publish.search import SEARCH_DIR, WORK_DIR, Pages, ShardIndexing, forget_search, is_current, site_hash
 from digest.publish.swap import SPARE_IGNORE, claim_staging, keep_as_spare, recover, remove_tree, spare_folder, switch_in
 
-MANIFEST = "manifest.json"
-SITE_FILE = "site.json"  # in the cache: the stamp of the site published, and the sizes of its files but the pages
-SiteRecord = tuple[str, dict[str, int]]
 SPARE_STAMP = ".digest-spare"  # in the spare: the hash of its manifest, while it is exactly the site it lists
 KEEP = frozenset({CACHE_DIR, SEARCH_DIR})
 TEMPLATES_DIR = "templates"  # in the cache: the compiled templates (see ``digest.render.pages.make_environment``)
@@ -45,25 +42,45 @@ class _Kept(bytes):
 KEPT: bytes = _Kept()  # compared by identity: the writer leaves such a file as it is
 
 
-def kept_pages(output_dir: Path, cache: ParseCache) -> dict[str, str]:
-    """Pages the last build wrote that are still in ``output_dir`` as written: path -> the render key they
-    were made with. A file that is missing, or whose size changed since, is not kept (it is rendered again)."""
-    memo = cache.pages
-    if not memo:
-        return {}
-    manifest = _parse_manifest(_read_bytes(output_dir / CACHE_DIR / MANIFEST))
-    root = str(output_dir)
-    kept = {}
-    for rel, (key, digest, size) in memo.items():
-        if manifest.get(rel) != digest:
-            continue
+class KeptPages(Mapping[str, str]):
+    """Pages the last build wrote that are still in ``output_dir`` as written: path -> the render key they were made
+    with. A file that is missing, or whose size changed since, is not kept (it is rendered again). Each page is
+    looked at when first asked for: the pages an edit renders first need not wait for ~11,000 others' stats."""
+
+    def __init__(self, output_dir: Path, memo: Mapping[str, tuple[str, str, int]], manifest: Mapping[str, str]) -> None:
+        self.root, self.memo, self.manifest = str(output_dir) + os.sep, memo, manifest
+        self._looked: dict[str, str | None] = {}
+
+    def __getitem__(self, rel: str) -> str:
+        if rel not in self._looked:
+            self._looked[rel] = self._look(rel)
+        key = self._looked[rel]
+        if key is None:
+            raise KeyError(rel)
+        return key
+
+    def _look(self, rel: str) -> str | None:
+        entry = self.memo.get(rel)
+        if entry is None or self.manifest.get(rel) != entry[1]:
+            return None
         try:
-            if os.stat(os.path.join(root, rel)).st_size != size:
-                continue
+            return entry[0] if os.stat(self.root + rel).st_size == entry[2] else None
         except OSError:
-            continue
-        kept[rel] = key
-    return kept
+            return None
+
+    def __iter__(self) -> Iterator[str]:
+        return (rel for rel in self.memo if rel in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def kept_pages(output_dir: Path, cache: ParseCache, manifest: Mapping[str, str] | None = None) -> KeptPages:
+    """The pages of ``output_dir`` as the last build wrote them (see ``KeptPages``). ``manifest``: the last
+    build's, when already read."""
+    if manifest is None:
+        manifest = parse_manifest(read_bytes(output_dir / CACHE_DIR / MANIFEST))
+    return KeptPages(output_dir, cache.pages, manifest)
 
 
 def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache | None = None,
@@ -112,8 +129,8 @@ class Publication:
         with self._on_disk():
             self.output.parent.mkdir(parents=True, exist_ok=True)
             recover(self.output)
-            self.previous_bytes = _read_bytes(self.output / CACHE_DIR / MANIFEST)  # hashed by the search index, if any
-            self.previous = _parse_manifest(self.previous_bytes)
+            self.previous_bytes = read_bytes(self.output / CACHE_DIR / MANIFEST)  # hashed by the search index, if any
+            self.previous = parse_manifest(self.previous_bytes)
             self.old_pages = self.cache.pages if self.cache is not None else {}
             self.search = self.search and _can_index()
         return self
@@ -153,16 +170,27 @@ class Publication:
         as written (by size, as ``kept_pages`` checks pages): every file put as kept, and the pages' render keys
         returned; else None."""
         memo = self.cache.pages if self.cache is not None else {}
-        record = _read_site_record(self.output / CACHE_DIR)
+        record = read_site_record(self.output / CACHE_DIR)
         if not memo or record is None or record[0] != site or self.previous.keys() != memo.keys() | record[1].keys():
             return None
-        kept = kept_pages(self.output, self.cache) if self.cache is not None else {}
+        kept = self.kept()
         if len(kept) != len(memo) or any(_size(self.output / rel) != size for rel, size in record[1].items()):
             return None
         for rel, digest in self.previous.items():
             self.manifest[rel], self.sizes[rel] = digest, memo[rel][2] if rel in memo else record[1][rel]
             self.carried.add(rel)
-        return kept
+        return dict(kept)
+
+    def kept(self) -> Mapping[str, str]:
+        """Pages already in ``output/`` as the last build made them (see ``KeptPages``): path -> render key."""
+        return kept_pages(self.output, self.cache, self.previous) if self.cache is not None else {}
+
+    def expect(self, pages: Sequence[str]) -> None:
+        """Pages an edit will likely write anew: their search shards' other pages are laid out for Pagefind now, while
+        the graph is built (see ``ShardIndexing.prepare``)."""
+        if self.search and pages and self.previous:
+            with self._on_disk():
+                self._index().prepare(self._stage().staging, pages)
 
     def bytecode_dir(self) -> Path | None:
         """The cache's folder of compiled templates. Without a cache in ``output/`` (a first build), one in the
@@ -207,8 +235,9 @@ class Publication:
                 self._save_in_place(manifest, pages)
                 return 0, 0
             mirror = self._stage()
+            listed = manifest_bytes(manifest)
             if self.search:  # Pagefind's runs go on while the rest of the site is staged
-                self._index().start(mirror.staging, manifest, site_hash(_manifest_bytes(manifest)))
+                self._index().start(mirror.staging, manifest, site_hash(listed), spare=mirror.known is not None)
             output = str(self.output) + os.sep
             for rel in self.carried:
                 mirror.carry(rel, output + rel, manifest[rel])
@@ -217,8 +246,8 @@ class Publication:
             compiled = {f"{TEMPLATES_DIR}/{name}" for name in files_in(self.compiled)} if self.compiled else set()
             mirror_tree(self.output / CACHE_DIR, staging / CACHE_DIR, written=self.saved | self.pending.keys() | compiled)
             (staging / CACHE_DIR).mkdir(exist_ok=True)
-            _save_cache(staging / CACHE_DIR, manifest, None, self._unsaved(), pages, self.old_pages)
-            _save_site_record(staging / CACHE_DIR, self.record, None)
+            _save_cache(staging / CACHE_DIR, manifest, None, self._unsaved(), pages, self.old_pages, listed)
+            save_site_record(staging / CACHE_DIR, self.record, None)
             with replaced_meanwhile(staging / CACHE_DIR, self.pending, then=self._let_go):
                 if self.indexing is not None:
                     self.indexing.complete(staging)
@@ -262,7 +291,7 @@ class Publication:
         """Whether the old output is already this site (with its marker and, if wanted, its search index)."""
         if self.written or len(self.carried) != len(manifest) or self.previous != manifest or not (self.output / MARKER).is_file():
             return False
-        return not self.search or is_current(self.output, CACHE_DIR, _manifest_bytes(manifest))
+        return not self.search or is_current(self.output, CACHE_DIR, manifest_bytes(manifest))
 
     def _save_in_place(self, manifest: dict[str, str], pages) -> None:
         """The cache files that changed, each replaced whole: every cache file is valid on its own. Those saved
@@ -278,7 +307,7 @@ class Publication:
             _keep_spare(self.staging, self.output)  # only its cache changed: its pages are still as stamped
         replace_files(cache_dir, self.pending)
         _save_cache(cache_dir, manifest, self.previous, self._unsaved(), pages, self.old_pages)
-        _save_site_record(cache_dir, self.record, _read_site_record(cache_dir))
+        save_site_record(cache_dir, self.record, read_site_record(cache_dir))
         if self.cache is not None and pages is not None:
             self.cache.remember_pages(pages)
 
@@ -309,21 +338,21 @@ def _spare_files(staging: Path) -> dict[str, str] | None:
         data = (staging / CACHE_DIR / MANIFEST).read_bytes()
     except OSError:
         return None
-    manifest = _parse_manifest(data) if site_hash(data) == stamp else {}
+    manifest = parse_manifest(data) if site_hash(data) == stamp else {}
     if not manifest:
         return None
     return {**{rel: digest for rel, digest in manifest.items() if isinstance(digest, str)}, MARKER: "", SPARE_IGNORE: ""}
 
 
-def _manifest_bytes(manifest: Mapping[str, str]) -> bytes:
-    return json.dumps(manifest).encode("utf-8")
 
 
 def _save_cache(cache_dir: Path, manifest: dict[str, str], previous: dict[str, str] | None, cache: ParseCache | None,
-                pages: dict[str, tuple[str, str, int]] | None, old_pages: Mapping[str, tuple[str, str, int]]) -> None:
-    """The manifest and page memo when they changed, and (``cache``: not saved early) the gathered parts."""
+                pages: dict[str, tuple[str, str, int]] | None, old_pages: Mapping[str, tuple[str, str, int]],
+                listed: bytes | None = None) -> None:
+    """The manifest (``listed``: its bytes, when made already) and page memo when they changed, and (``cache``: not
+    saved early) the gathered parts."""
     if manifest != previous:
-        _replace(cache_dir / MANIFEST, _manifest_bytes(manifest))
+        _replace(cache_dir / MANIFEST, listed if listed is not None else manifest_bytes(manifest))
     if cache is not None:
         replace_files(cache_dir, cache.files())
     if pages is not None and pages != old_pages:
@@ -354,31 +383,10 @@ def _size(path: Path) -> int:
     return info.st_size if stat.S_ISREG(info.st_mode) else -1
 
 
-def _read_site_record(cache_dir: Path) -> SiteRecord | None:
-    try:
-        data = json.loads((cache_dir / SITE_FILE).read_text(encoding="utf-8"))
-        return (data["site"], data["files"]) if isinstance(data["site"], str) and isinstance(data["files"], dict) else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
-def _save_site_record(cache_dir: Path, record: SiteRecord | None, old: SiteRecord | None) -> None:
-    """The site's stamp and its other files' sizes (none: no stamp is known, and an old one must not stay)."""
-    if record is None:
-        (cache_dir / SITE_FILE).unlink(missing_ok=True)
-    elif record != old:
-        _replace(cache_dir / SITE_FILE, json.dumps({"site": record[0], "files": record[1]}).encode("utf-8"))
 
 
-def _parse_manifest(data: bytes | None) -> dict[str, str]:
-    """The manifest in ``data`` (``_read_bytes``' None: none, as for a damaged one)."""
-    if data is None:
-        return {}
-    try:
-        manifest = json.loads(data.decode("utf-8"))
-    except ValueError:  # UnicodeDecodeError included
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
 
 
 def _can_index() -> bool:
@@ -388,10 +396,3 @@ def _can_index() -> bool:
     except ImportError:
         return False
     return True
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None

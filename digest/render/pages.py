@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
@@ -173,7 +173,7 @@ Put = Callable[[str, bytes], None]
 
 def render_site(graph: SiteGraph, config: Config, put: Put, previous: Memo | None = None, kept: Mapping[str, str] | None = None,
                 bytecode_dir: Path | None = None, themes: ThemeCache | None = None,
-                keep_bytes: bool = True) -> tuple[dict[str, tuple[str, bytes]], int]:
+                keep_bytes: bool = True, first: Collection[str] = ()) -> tuple[dict[str, tuple[str, bytes]], int]:
     """Every file of the site (assets, pages, feeds) handed to ``put(path, bytes)`` as soon as it is made, so
     that no more than a few batches of pages are ever held here. Returns (memo, pages rendered afresh): ``memo``
     maps each page path to (render key, bytes) for the next call.
@@ -182,7 +182,7 @@ def render_site(graph: SiteGraph, config: Config, put: Put, previous: Memo | Non
     whose key is unchanged is not rendered, and its bytes are ``KEPT``: the writer leaves the file alone.
     Without ``keep_bytes`` (the pages are on disk, not in memory), the memo holds ``KEPT`` for every page: the
     next call reuses only what its ``kept`` confirms. ``themes`` keeps the compiled theme for the next call
-    (none: compiled afresh)."""
+    (none: compiled afresh). The pages in ``first`` are looked at, and rendered if need be, before the others."""
     dirs = theme_dirs(config)
     assets = collect_assets(dirs)
     theme = theme_key(dirs)
@@ -194,31 +194,35 @@ def render_site(graph: SiteGraph, config: Config, put: Put, previous: Memo | Non
     template_key = template_keys(env, theme, assets, themes.template_keys)
     for hashed, data in assets.values():
         put(hashed, data)
-    for page in graph.pages:
-        key = _page_key(page, template_key(page.template))
-        old = previous.get(page.path)
-        if old is not None and old[0] == key and old[1] is not KEPT:
-            memo[page.path] = old
-        elif kept is not None and kept.get(page.path) == key:
-            memo[page.path] = (key, KEPT)
-        else:
-            memo[page.path] = (key, KEPT)  # until rendered
-            todo.append(page)
-            continue
-        put(page.path, memo[page.path][1])
-
     def rendered(page: Page, data: bytes) -> None:
         put(page.path, data)
         if keep_bytes:
             memo[page.path] = (memo[page.path][0], data)
 
-    _render_all(todo, graph, config, env, assets, rendered)
+    firsts = set(first)
+    count = 0
+    for pages in ([page for page in graph.pages if page.path in firsts], [page for page in graph.pages if page.path not in firsts]):
+        for page in pages:
+            key = _page_key(page, template_key(page.template))
+            old = previous.get(page.path)
+            if old is not None and old[0] == key and old[1] is not KEPT:
+                memo[page.path] = old
+            elif kept is not None and kept.get(page.path) == key:
+                memo[page.path] = (key, KEPT)
+            else:
+                memo[page.path] = (key, KEPT)  # until rendered
+                todo.append(page)
+                continue
+            put(page.path, memo[page.path][1])
+        _render_all(todo, graph, config, env, assets, rendered)
+        count += len(todo)
+        todo = []
     put(".nojekyll", b"")  # GitHub Pages: serve the files as they are, no Jekyll
     if config.site.cname:
         put("CNAME", (config.site.cname.strip() + "\n").encode("ascii"))
     for path, data in feed_files(graph, config).items():
         put(path, data)
-    return memo, len(todo)
+    return memo, count
 
 
 def render_pages(graph: SiteGraph, config: Config, previous: Memo | None = None, kept: Mapping[str, str] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from digest.models import ClassifiedStory
 from digest.site.model import Group
@@ -35,10 +36,11 @@ def front_page(stories: Sequence[ClassifiedStory], sections: Sequence[tuple[Grou
     recent = [item for item in stories if newest is not None and _is_recent(item, newest)] or list(stories)
     ranked = sorted(recent, key=_prominence)
     chosen = {item.slug for item in ranked}
-    top = ranked + [item for item in stories if item.slug not in chosen]
-    lead, secondary = top[0], tuple(top[1:1 + min(SECONDARY, (len(top) - 1) // 2)])  # the top takes at most half
+    # Only the first few of the ranked stories, then the rest, are ever looked at: not a list of every story.
+    top = list(islice(chain(ranked, (item for item in stories if item.slug not in chosen)), 1 + SECONDARY))
+    lead, secondary = top[0], tuple(top[1:1 + min(SECONDARY, (len(stories) - 1) // 2)])  # the top takes at most half
     shown = {lead.slug} | {item.slug for item in secondary}
-    lists = tuple((group, tuple([item for item in members if item.slug not in shown][:per_section])) for group, members in sections)
+    lists = tuple((group, tuple(islice((item for item in members if item.slug not in shown), per_section))) for group, members in sections)
     return FrontPage(lead, secondary, tuple((group, items) for group, items in lists if items))
 
 

@@ -13,6 +13,7 @@ outlets, related slugs): no pass compares stories with each other.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -42,9 +43,10 @@ KIND_PHRASE = MappingProxyType({"section": "in the section", "region": "filed un
 # ---------------------------------------------------------------- the graph
 
 
-def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph:
+def build_site_graph(digest: Digest, memo: GraphMemo | None = None, today: dt.date | None = None) -> SiteGraph:
     """The site's pages. ``memo`` holds what the last graph made, for the caller to keep between builds: pages made
-    from the same values are that graph's pages, with their fingerprints (none: everything is made afresh)."""
+    from the same values are that graph's pages, with their fingerprints (none: everything is made afresh).
+    ``today``: the build's day, which the about page shows (``build_day()`` when not given)."""
     memo = memo if memo is not None else GraphMemo()
     site = digest.config.site
     per_page = max(site.per_page, 1)
@@ -191,7 +193,8 @@ def build_site_graph(digest: Digest, memo: GraphMemo | None = None) -> SiteGraph
                          f"Every story in {site.title} by date, newest first.")
     pages.append(Page("search/index.html", "search.html", "Search", {}, description=f"Search the stories, people and organisations of {site.title}.",
                       kind="search", breadcrumbs=(home, Crumb("Search", None))))
-    pages.append(Page("about/index.html", "about.html", "About this digest", {"facts": _facts(digest, stories, groups, entities, section_order)},
+    facts = _facts(digest, stories, groups, entities, section_order, today or build_day())
+    pages.append(Page("about/index.html", "about.html", "About this digest", {"facts": facts},
                       description=f"How {site.title} is made: the documents it reads, how stories are merged and filed, and what was counted.",
                       kind="about", breadcrumbs=(home, Crumb("About", None))))
     pages.append(Page("404.html", "404.html", "Page not found", {}, description="This page does not exist.", kind="404",
@@ -229,7 +232,7 @@ def _list_pages(first: str, template: str, title: str, items: Sequence, per_page
     return pages
 
 
-def _facts(digest: Digest, stories, groups, entities, section_order) -> Mapping[str, Any]:
+def _facts(digest: Digest, stories, groups, entities, section_order, today: dt.date) -> Mapping[str, Any]:
     articles = digest.articles
     dated = Counter(a.date.source.value if a.date else "undated" for a in articles)
     return {
@@ -245,7 +248,7 @@ def _facts(digest: Digest, stories, groups, entities, section_order) -> Mapping[
         "sections": tuple((name, len(groups["section"][name])) for name in section_order),
         "date_sources": tuple(sorted(dated.items(), key=lambda kv: -kv[1])),
         "warnings": len(digest.diagnostics),
-        "generated": build_day(),  # a day, so rebuilds the same day give the same bytes
+        "generated": today,  # a day, so rebuilds the same day give the same bytes
     }
 
 

@@ -37,12 +37,13 @@ def moved_stories(before: Sequence[ClassifiedStory], now: Sequence[ClassifiedSto
     """Stories of the last build whose address is gone, and the slug each is at now: (old, new), for the
     addresses no redirect keeps yet. A story is where all of its versions still here went (a story whose
     versions went to several stories has no one new address)."""
-    story_of = {article.id: item.slug for item in now for article in item.story.articles}
     kept = {item.slug for item in now} | {redirect.old for redirect in config.redirects}
+    gone = [item for item in before if item.slug not in kept]
+    if not gone:  # an edit that keeps every address: no map of every article
+        return []
+    story_of = {article.id: item.slug for item in now for article in item.story.articles}
     moved = []
-    for item in before:
-        if item.slug in kept:
-            continue
+    for item in gone:
         went = {story_of[a.id] for a in item.story.articles if a.id in story_of}
         if len(went) == 1:
             moved.append((item.slug, went.pop()))
