@@ -251,12 +251,20 @@ def serving(site: Path, *args: str, preexec_fn: Callable[[], None] | None = None
     served.wait_for_line(r"^Stopped\.$")
 
 
+# How long the in-process preview waits for the inputs to be quiet before it rebuilds. The command waits
+# watch.QUIET_SECONDS (0.15 s) for an editor's burst of writes to end; a test writes one file, whole, and then
+# waits for the rebuild: each of the suite's ~25 saves would leave a core idle for that time. The test of
+# bursts (test_serve.py) keeps the command's own period.
+SAVE_QUIET_SECONDS = 0.03
+
+
 @contextmanager
-def serving_here(site: Path, strict: bool = False) -> Iterator[Served]:
+def serving_here(site: Path, strict: bool = False, quiet: float = SAVE_QUIET_SECONDS) -> Iterator[Served]:
     """The preview of ``site`` run in this process, as ``digest serve [--strict]`` runs it (a PreviewSession), once
     its first build is served: for what the server answers, where a process of its own would prove nothing more.
-    Each build adds its BuildOutcome to ``outcomes`` and to ``lines`` what the command prints after it (its
-    console_report): warnings, moves, then a line "Built ..." or "Build failed ..."."""
+    It rebuilds once the inputs have been quiet for ``quiet`` seconds. Each build adds its BuildOutcome to
+    ``outcomes`` and to ``lines`` what the command prints after it (its console_report): warnings, moves, then a
+    line "Built ..." or "Build failed ..."."""
     from digest.preview.serve import Previewer, PreviewSession, console_report
 
     lines: list[str] = []
@@ -276,6 +284,7 @@ def serving_here(site: Path, strict: bool = False) -> Iterator[Served]:
             printed.notify_all()
 
     session = PreviewSession(Previewer(None, site, strict=strict), "127.0.0.1", 0, report)
+    session.watcher.quiet = quiet
     try:
         session.start()
         yield Served(None, session.url, lines, printed, outcomes)

@@ -109,7 +109,7 @@ def test_front_page_works_from_disk(page, built_site):
 @pytest.mark.parametrize("kind", ["front", "story"])
 def test_pages_read_without_javascript(tab, served_site, built_site, kind):
     path = "" if kind == "front" else sitecheck.pages_under(built_site, "stories")[0]
-    page = tab(390, height=844, java_script_enabled=False)  # the module's, for both kinds: each test loads its page afresh
+    page = tab(390, height=844, java_script_enabled=False)  # the session's, for both kinds: each test loads its page afresh
     assert page.goto(served_site + path).status == 200
     assert page.locator("h1").first.is_visible()
     if kind == "story":

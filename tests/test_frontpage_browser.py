@@ -11,10 +11,11 @@ pytestmark = pytest.mark.browser
 SABAH = "stories/sabah-polls-ph-has-a-delicate-balancing-act-to-pull/"
 PAKISTAN = "stories/pakistan-urges-global-social-media-platforms-to-block-accounts-run/"
 WIDTHS = (1280, 900, 390)
+PHONE = {"height": 844, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}  # with tab(390, "light"): a phone
 
 
-def open_page(tab, url: str, width: int = 1280, scheme: str = "light"):
-    page = tab(width, scheme)
+def open_page(tab, url: str, width: int = 1280, scheme: str = "light", **options):
+    page = tab(width, scheme, **options)
     response = page.goto(url)
     assert response is not None and response.status == 200, url
     return page
@@ -51,12 +52,12 @@ def test_no_grid_shows_an_empty_column(tab, served_site, path):
             for name, columns, children in grids:  # auto-fit's collapsed tracks are 0 px wide: not columns
                 assert columns <= children, f"/{path} at {width} px: .{name} has {columns} columns for {children} items"
     finally:
-        page.set_viewport_size({"width": WIDTHS[0], "height": 900})  # the tab is the module's: back to its own size
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})  # the tab is the session's: back to its own size
 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_coverage_timeline_is_visible_labelled_and_in_date_order(tab, served_site, width):
-    page = open_page(tab, served_site + PAKISTAN, width)
+    page = open_page(tab, served_site + PAKISTAN, width, **(PHONE if width == 390 else {}))  # 390 px: the phone's tab
     figure = page.locator("figure.timeline")
     assert figure.is_visible()
     rows = page.get_by_role("list", name="reports from 2 sources")
@@ -90,16 +91,23 @@ def luminance(page, selector: str, prop: str) -> float:
 
 @pytest.mark.parametrize("path", ["", SABAH])
 def test_dark_mode_is_dark_and_the_timeline_shows_on_it(tab, served_site, path):
-    page = open_page(tab, served_site + path, scheme="dark")
-    assert luminance(page, "body", "backgroundColor") < 0.1
-    assert luminance(page, "h1, .lead-title", "color") > 0.7
-    if path:
-        assert luminance(page, ".timeline .dot", "backgroundColor") > 0.5  # a light dot on the dark box
+    """The page in the light tab, switched to dark in place, as when the reader's system switches (the style sheet's
+    media queries follow; the theme has no transition and no script that reads the scheme): no context of its own."""
+    page = open_page(tab, served_site + path)
+    page.emulate_media(color_scheme="dark")
+    try:
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+        assert luminance(page, "body", "backgroundColor") < 0.1
+        assert luminance(page, "h1, .lead-title", "color") > 0.7
+        if path:
+            assert luminance(page, ".timeline .dot", "backgroundColor") > 0.5  # a light dot on the dark box
+    finally:
+        page.emulate_media(color_scheme=None)  # the tab is the session's: back to its own scheme
 
 
 @pytest.mark.parametrize("path", ["", SABAH, PAKISTAN, "search/", "archive/"])
 def test_a_phone_never_scrolls_sideways(tab, served_site, path):
-    page = tab(390, "light", height=844, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = tab(390, "light", **PHONE)
     assert page.goto(served_site + path).status == 200
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"/{path} is {overflow} px wider than a 390 px phone"

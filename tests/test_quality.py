@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,18 +23,27 @@ TESTS = Path(__file__).resolve().parent
 
 
 def test_a_missing_browser_fails_when_the_quality_tools_are_required(pytester, monkeypatch):
-    """The browser fixtures skip locally when Chromium is missing, and fail with DIGEST_REQUIRE_QUALITY_TOOLS=1."""
+    """The browser fixtures skip locally when Chromium is missing, and fail with DIGEST_REQUIRE_QUALITY_TOOLS=1.
+
+    The inner sessions run in this process (a session in a process of its own costs ~1.2 CPU-s), each with the
+    suite's own helpers and sitecheck imported afresh, as a new process imports them: they read the environment
+    (CHROME_PATH, DIGEST_REQUIRE_QUALITY_TOOLS) when imported."""
     pytester.makeconftest((TESTS / "conftest.py").read_text(encoding="utf-8"))
     pytester.makepyfile(test_needs_chromium="def test_one(browser):\n    pass\n\n\ndef test_module(chromium):\n    pass\n")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("CHROME_PATH", str(pytester.path / "no-chromium-here"))
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # the fixtures need no installed plugin (xdist, cov...): half the start-up
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # the fixtures need no installed plugin (xdist, cov...)
 
-    monkeypatch.delenv("DIGEST_REQUIRE_QUALITY_TOOLS", raising=False)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(skipped=2)
+    def session_here(required: bool) -> pytest.RunResult:
+        if required:
+            monkeypatch.setenv("DIGEST_REQUIRE_QUALITY_TOOLS", "1")
+        else:
+            monkeypatch.delenv("DIGEST_REQUIRE_QUALITY_TOOLS", raising=False)
+        for name in ("helpers", "sitecheck"):  # put back after the test by monkeypatch
+            monkeypatch.delitem(sys.modules, name, raising=False)
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider")
 
-    monkeypatch.setenv("DIGEST_REQUIRE_QUALITY_TOOLS", "1")
-    required = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    session_here(required=False).assert_outcomes(skipped=2)
+    required = session_here(required=True)
     required.assert_outcomes(errors=2)
     required.stdout.fnmatch_lines(["*chromium is missing at*no-chromium-here*DIGEST_REQUIRE_QUALITY_TOOLS=1 requires it*"])
 
@@ -146,7 +156,7 @@ NU_SAMPLE = {  # a page and a stylesheet with one known error each, so a checker
 
 @pytest.fixture(scope="module")
 def nu_run(built_site, tmp_path_factory) -> Iterator[sitecheck.VnuRun]:
-    """The Nu checker started once (one Java for the pages, one for the stylesheets, side by side) over the shipped
+    """The Nu checker started once (one Java for the pages and the stylesheets: sitecheck.STYLE_PAGE) over the shipped
     site, linked in as shipped/, and NU_SAMPLE: starting Java costs more than checking a page."""
     require_vnu()
     folder = tmp_path_factory.mktemp("nu")

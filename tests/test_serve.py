@@ -12,12 +12,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import REPO, invoke
+from helpers import REPO, copy_of_shipped_build, invoke
 from previewing import BRIDGE, HEADLINES, NOTE, SCRIPT, LiveReloadClient, Served, add_note, front_page, get, run_coroutine, serving, serving_here, story_links
 
 from digest.preview.lifetime import answer_ctrl_c, run_aside, stop_at_once, wait_for_ctrl_c
 from digest.preview.serve import Previewer, PreviewSession
 from digest.preview.server import resolve
+from digest.preview.watch import QUIET_SECONDS
 
 # ---------------------------------------------------------------- pure path resolution
 
@@ -46,11 +47,12 @@ def test_resolve_follows_github_pages_rules():
 # ---------------------------------------------------------------- the server, over HTTP
 
 
-def test_serves_the_built_site_from_memory_under_the_base_path_and_stops_on_ctrl_c_even_started_ignoring_it(site):
-    """The real command end to end: `digest serve` in a process of its own, after a `digest build`. Started as
-    `digest serve &` in a script is, with SIGINT ignored: the preview takes Ctrl+C back, and stops at once with a
-    browser connected (one process for both: each is the command's own doing)."""
-    invoke("build", "--no-search", cwd=site, check=True)
+def test_serves_the_built_site_from_memory_under_the_base_path_and_stops_on_ctrl_c_even_started_ignoring_it(tmp_path_factory, tmp_path):
+    """The real command end to end: `digest serve` in a process of its own, after a build (the session's build of
+    the shipped site, copied with its times). Started as `digest serve &` in a script is, with SIGINT ignored: the
+    preview takes Ctrl+C back, and stops at once with a browser connected (one process for both: each is the
+    command's own doing)."""
+    site = copy_of_shipped_build(tmp_path_factory, tmp_path / "site")
     output = site / "output"
     written = {p: p.stat().st_mtime_ns for p in output.rglob("*")}
     with serving(site, sigint_ignored=True) as served:
@@ -182,7 +184,7 @@ def test_an_idle_preview_stops_in_order(site):
 
 
 def test_a_burst_of_saves_gives_one_rebuild_and_one_reload(site):
-    with serving_here(site) as served:
+    with serving_here(site, quiet=QUIET_SECONDS) as served:  # the command's own period
         before = served.status()
         browser = LiveReloadClient(served.port, served.url)
         assert browser.hello["command"] == "hello" and LiveReloadClient.PROTOCOL in browser.hello["protocols"]

@@ -72,8 +72,18 @@ def test_a_foreign_host_gets_421_and_nothing_of_the_site(site):
 # ---------------------------------------------------------------- idle connections (slowloris)
 
 
+def still_open(connection: socket.socket) -> bool:
+    """Whether the server has not closed this connection (nor sent anything on it) yet."""
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except ConnectionResetError:
+        return False
+
+
 def test_clients_that_never_finish_a_request_are_dropped_and_others_are_served(site):
-    idle = 1.0
+    idle = 0.5
     session = PreviewSession(Previewer(None, site), "127.0.0.1", 0, idle_timeout=idle)
     session.start()
     try:
@@ -84,7 +94,7 @@ def test_clients_that_never_finish_a_request_are_dropped_and_others_are_served(s
         started, cpu_before = time.monotonic(), time.process_time()
         status, body, _ = get(session.url)  # another client, while the slow ones hang on
         assert status == 200 and SITE_TITLE in body
-        assert time.monotonic() - started < idle / 2
+        assert all(still_open(connection) for connection in slow), "answered only once the slow clients were dropped"
         for connection in slow:
             connection.settimeout(idle + 5)
             try:
@@ -135,8 +145,9 @@ def server_cpu_seconds(pid: int) -> float:
 
 
 def test_failures_show_paths_relative_to_the_site_folder(site, tmp_path):
-    theme = tmp_path / "elsewhere" / "theme"  # the site's theme, outside the site folder
-    shutil.copytree(REPO / "templates", theme)
+    theme = tmp_path / "elsewhere" / "theme"  # the site's theme, outside the site folder: its own story template
+    theme.mkdir(parents=True)
+    shutil.copy(REPO / "templates" / "story.html", theme)
     config = site / "digest.yaml"
     config.write_text(config.read_text(encoding="utf-8") + f"\ntemplates_dir: {theme}\n", encoding="utf-8")
     story = theme / "story.html"

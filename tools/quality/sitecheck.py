@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -371,6 +372,14 @@ def run_vnu(site: Path) -> VnuReport:
     return VnuRun(site).report()
 
 
+# A stylesheet is checked as the <style> of a page of its own, as `vnu --css` checks it (it too puts the stylesheet
+# in a style element: a "</style>" in it is a stray end tag there as well), and that page joins the site's pages in
+# one run of Java, whose start costs more than checking a hundred pages (--also-check-css would do that, but then
+# vnu reports HTML lines one too low). A stylesheet's line N is the page's line N + STYLE_PAGE_LINES.
+STYLE_PAGE = '<!DOCTYPE html>\n<html lang="en">\n<head>\n<title>stylesheet</title>\n<style>\n{css}</style>\n</head>\n<body></body>\n</html>\n'
+STYLE_PAGE_LINES = 5
+
+
 class VnuRun:
     """The Nu checker started on every page and stylesheet of ``site``; ``report()`` waits for it. Started early,
     Java's start and the checking overlap whatever the caller does meanwhile (a browser's work, say)."""
@@ -385,43 +394,51 @@ class VnuRun:
         # The theme's own stylesheets too; Pagefind's are its own business.
         stylesheets = [p for p in site.rglob("*.css") if not any(part.startswith(".") or part == "pagefind" for part in p.relative_to(site).parts)]
         self.files = len(pages) + len(stylesheets)
-        # Pages and stylesheets in two runs, side by side: with --also-check-css vnu reports HTML lines one too low.
+        self._scratch = Path(tempfile.mkdtemp(prefix="vnu-styles-"))
+        self._style_pages: dict[Path, Path] = {}  # page -> the stylesheet it holds
+        for number, stylesheet in enumerate(stylesheets):
+            css = stylesheet.read_text(encoding="utf-8", errors="replace")
+            page = self._scratch / f"{number}.html"
+            page.write_text(STYLE_PAGE.format(css=css if css.endswith("\n") else css + "\n"), encoding="utf-8")
+            self._style_pages[page] = stylesheet
         # --no-langdetect: language guesses are only ever warnings, and they cost seconds.
-        self.runs = [subprocess.Popen([*command, "--format", "json", "--stdout", "--no-langdetect", *flags, *map(str, files)],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                     for flags, files in (([], pages), (["--css"], stylesheets)) if files]
+        self.run = subprocess.Popen([*command, "--format", "json", "--stdout", "--no-langdetect", *map(str, [*pages, *self._style_pages])],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def report(self) -> VnuReport:
         if self._report is None:
-            self._report = self._collect()
+            try:
+                self._report = self._collect()
+            finally:
+                shutil.rmtree(self._scratch, ignore_errors=True)
         return self._report
 
     def stop(self) -> None:
         """Ends a run whose report nobody waited for."""
-        for run in self.runs:
-            if run.poll() is None:
-                run.kill()
-                run.communicate()
+        if self.run.poll() is None:
+            self.run.kill()
+            self.run.communicate()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def _collect(self) -> VnuReport:
         errors, warnings = [], []
-        for run in self.runs:
-            stdout, stderr = run.communicate(timeout=600)
-            try:
-                messages = json.loads(stdout or stderr)["messages"]
-            except (ValueError, KeyError):
-                raise RuntimeError(f"vnu gave no JSON report (exit {run.returncode}):\n{stdout}\n{stderr}") from None
-            for m in messages:
-                path = unquote(urlsplit(m.get("url", "")).path)
-                try:
-                    path = Path(path).relative_to(self.site).as_posix()
-                except ValueError:
-                    pass
-                line = f"{path}:{m.get('lastLine', m.get('firstLine', 0))}:{m.get('firstColumn', m.get('lastColumn', 0))}: {m.get('message', '')}"
-                if m.get("type") == "info" and m.get("subType") == "warning":
-                    warnings.append(line)
-                elif m.get("type") in ("error", "non-document-error"):
-                    errors.append(line)
+        stdout, stderr = self.run.communicate(timeout=600)
+        try:
+            messages = json.loads(stdout or stderr)["messages"]
+        except (ValueError, KeyError):
+            raise RuntimeError(f"vnu gave no JSON report (exit {self.run.returncode}):\n{stdout}\n{stderr}") from None
+        for m in messages:
+            shown = unquote(urlsplit(m.get("url", "")).path)
+            line = m.get("lastLine", m.get("firstLine", 0))
+            if Path(shown) in self._style_pages:
+                shown, line = str(self._style_pages[Path(shown)]), line - STYLE_PAGE_LINES
+            with contextlib.suppress(ValueError):
+                shown = Path(shown).relative_to(self.site).as_posix()
+            text = f"{shown}:{line}:{m.get('firstColumn', m.get('lastColumn', 0))}: {m.get('message', '')}"
+            if m.get("type") == "info" and m.get("subType") == "warning":
+                warnings.append(text)
+            elif m.get("type") in ("error", "non-document-error"):
+                errors.append(text)
         return VnuReport(self.files, errors, warnings)
 
 
