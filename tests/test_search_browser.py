@@ -33,6 +33,11 @@ def searched(page, site_url: str, words: tuple[str, ...]) -> dict[str, set[str]]
     style): the first as the link brought it, the others typed into its search box and submitted, as a reader
     searches again."""
     found = {}
+    page.evaluate("""() => {  // each text the status line shows from now on
+        const status = document.getElementById('search-status');
+        window.statuses = [];
+        new MutationObserver(() => window.statuses.push(status.textContent)).observe(status, {childList: true, characterData: true, subtree: true});
+    }""")
     for number, word in enumerate(words):
         if number:
             page.fill("#search-input", word)
@@ -42,6 +47,9 @@ def searched(page, site_url: str, words: tuple[str, ...]) -> dict[str, set[str]]
         hrefs = page.eval_on_selector_all("#search-results > li > h2 a", "links => links.map(a => a.href)")
         assert all(href.startswith(site_url) for href in hrefs), hrefs
         found[word] = {href.removeprefix(site_url).removesuffix("index.html") for href in hrefs}
+    page.wait_for_timeout(300)  # longer than the search box's 250 ms typing pause
+    searches = page.evaluate("() => window.statuses.filter(text => text === 'Searching…').length")
+    assert searches == len(words) - 1, "a query typed and submitted with Enter should be searched once, not again after the typing pause"
     return found
 
 

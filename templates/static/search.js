@@ -97,15 +97,16 @@
     });
   }
 
+  var timer = null;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    clearTimeout(timer); // the query typed just before Enter is searched now, not once more when the pause ends
     var query = input.value;
     var address = new URL(location.href);
     address.searchParams.set("q", query);
     history.replaceState(null, "", address.href);
     search(query);
   });
-  var timer = null;
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () { search(input.value); }, 250);
