@@ -36,7 +36,7 @@ BASES = frozenset({GATHER_FILE, SESSION_FILE})  # written whole: the large parts
 
 
 class _Kept(bytes):
-    """Stands for a page's bytes when ``output/`` already holds them (see ``kept_pages``)."""
+    """Stands for a page's bytes when ``output/`` already holds them (see ``KeptPages``)."""
 
 
 KEPT: bytes = _Kept()  # compared by identity: the writer leaves such a file as it is
@@ -73,14 +73,6 @@ class KeptPages(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def kept_pages(output_dir: Path, cache: ParseCache, manifest: Mapping[str, str] | None = None) -> KeptPages:
-    """The pages of ``output_dir`` as the last build wrote them (see ``KeptPages``). ``manifest``: the last
-    build's, when already read."""
-    if manifest is None:
-        manifest = parse_manifest(read_bytes(output_dir / CACHE_DIR / MANIFEST))
-    return KeptPages(output_dir, cache.pages, manifest)
 
 
 def write_output(files: Mapping[str, bytes], output_dir: Path, cache: ParseCache | None = None,
@@ -167,7 +159,7 @@ class Publication:
 
     def republish(self, site: str) -> dict[str, str] | None:
         """When the last build published the site stamped ``site`` and ``output/`` still holds each of its files
-        as written (by size, as ``kept_pages`` checks pages): every file put as kept, and the pages' render keys
+        as written (by size, as ``KeptPages`` checks pages): every file put as kept, and the pages' render keys
         returned; else None."""
         memo = self.cache.pages if self.cache is not None else {}
         record = read_site_record(self.output / CACHE_DIR)
@@ -183,7 +175,7 @@ class Publication:
 
     def kept(self) -> Mapping[str, str]:
         """Pages already in ``output/`` as the last build made them (see ``KeptPages``): path -> render key."""
-        return kept_pages(self.output, self.cache, self.previous) if self.cache is not None else {}
+        return KeptPages(self.output, self.cache.pages, self.previous) if self.cache is not None else {}
 
     def expect(self, pages: Sequence[str]) -> None:
         """Pages an edit will likely write anew: their search shards' other pages are laid out for Pagefind now, while
@@ -222,7 +214,7 @@ class Publication:
     def finish(self, page_keys: Mapping[str, str] | None = None, site: str | None = None) -> tuple[int, int]:
         """Complete the staged site and switch it in (or, when no file changed, only update the cache in place).
         ``page_keys`` (page path -> render key) is kept in the cache with each page's hash and size, so the next
-        build knows which pages it need not render (see ``kept_pages``), and ``site`` (the site's stamp) with the
+        build knows which pages it need not render (see ``KeptPages``), and ``site`` (the site's stamp) with the
         other files' sizes, so that a build with the same stamp need not make the site at all (see ``republish``).
         Returns (written, deleted)."""
         manifest = dict(sorted(self.manifest.items()))
@@ -344,8 +336,6 @@ def _spare_files(staging: Path) -> dict[str, str] | None:
     return {**{rel: digest for rel, digest in manifest.items() if isinstance(digest, str)}, MARKER: "", SPARE_IGNORE: ""}
 
 
-
-
 def _save_cache(cache_dir: Path, manifest: dict[str, str], previous: dict[str, str] | None, cache: ParseCache | None,
                 pages: dict[str, tuple[str, str, int]] | None, old_pages: Mapping[str, tuple[str, str, int]],
                 listed: bytes | None = None) -> None:
@@ -381,12 +371,6 @@ def _size(path: Path) -> int:
     except OSError:
         return -1
     return info.st_size if stat.S_ISREG(info.st_mode) else -1
-
-
-
-
-
-
 
 
 def _can_index() -> bool:
