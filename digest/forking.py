@@ -160,6 +160,21 @@ def collector_paused() -> Iterator[None]:
 
 
 @contextmanager
+def full_collections_paused() -> Iterator[None]:
+    """Young collections as usual in this block, but no full one: for a stage that makes many objects that live on
+    (articles, pages) and garbage that dies young. Once ``gc.freeze`` has moved the gathered digest out of the
+    collector's sight, Python runs a full collection every ten or so young ones (it weighs what survived against
+    what is left unfrozen, which is little): a cold build at 10,000 articles ran 3 in its graph stage (0.38 s) and 3
+    in its render (0.2 s), each walking everything made since, for nothing to free."""
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, 1 << 30)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, full)
+
+
+@contextmanager
 def large_blocks_mapped() -> Iterator[None]:
     """While in this block, the C library maps each block of 128 KiB or more on its own and unmaps it when freed.
 
