@@ -164,3 +164,21 @@ def test_a_build_runs_young_collections_but_no_full_one_and_gives_the_thresholds
         gc.callbacks.remove(seen)
         gc.set_threshold(*before)
     assert 0 in collected and 2 not in collected, "young garbage collected, no full collection"
+
+
+def test_a_streamed_child_hands_over_a_batch_of_pages_in_one_piece():
+    """Its pipe holds a whole batch (~1 MB): in 64 KiB pieces, each read waits for this process's main thread to
+    give up the interpreter's lock, and the child waits to write meanwhile."""
+    import fcntl
+
+    from digest.forking import PIPE_BYTES, Streamed
+
+    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < PIPE_BYTES:
+        pytest.skip("this system allows smaller pipes")
+    batch = [b"x" * 14_000] * 50
+    streamed = Streamed(lambda: iter([batch, batch]))
+    try:
+        assert fcntl.fcntl(streamed._receive.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
+        assert list(streamed.rest()) == [batch, batch]
+    finally:
+        streamed.stop()
