@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -94,6 +94,9 @@ class BuildReport:
     timings: Timings
     parse_cache: tuple[int, int] = (0, 0)  # (hits, misses) of this run: a run with nothing changed only hits
     moved: tuple[tuple[str, str], ...] = ()  # (old slug, new slug) of stories whose address changed since the last build
+    # What the build kept for a next run: held with the report, so that a process ending once it has printed it
+    # need not free it first (~0.1 s at 10,000 articles).
+    session: BuildSession | None = field(default=None, compare=False, repr=False)
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -218,4 +221,4 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
 
     sink = OutputFolder.for_config(config, search=search)  # refuses a folder that is not digest's, before any work
     session = BuildSession() if clean else BuildSession.from_output(config.output_dir)
-    return run(config, session, sink, strict=strict, last=True)
+    return replace(run(config, session, sink, strict=strict, last=True), session=session)
