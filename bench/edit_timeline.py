@@ -5,7 +5,8 @@
 Runs ``digest build`` in this process (use the interpreter of the install to measure: an installed copy has its
 bytecode compiled) with a timer around the build's parts: the session's files read, gather, the graph, render
 (and its first page put), the write stage, the layout process and each Pagefind run (started, ended). Prints
-the timeline to stderr after the build's own output. The build is the same build: only timed.
+the timeline to stderr after the build's own output: seconds from the start, then this process's CPU seconds
+(all its threads; on a loaded machine, the second column is what its own work took). The build is the same build: only timed.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ def process_start() -> float:
 
 
 START = process_start()
-EVENTS: list[tuple[float, str]] = []
+EVENTS: list[tuple[float, float, str]] = []
 
 
 def mark(what: str) -> None:
-    EVENTS.append((time.time() - START, what))
+    EVENTS.append((time.time() - START, time.process_time(), what))
 
 
 def timed(owner: object, name: str, label: str, *, once: bool = False) -> None:
@@ -119,8 +120,8 @@ def main() -> None:
         cli.main(["build", *sys.argv[1:]], standalone_mode=False)
     finally:
         mark("end")
-        for at, what in EVENTS:
-            print(f"{at:7.3f}  {what}", file=sys.stderr)
+        for at, cpu, what in EVENTS:
+            print(f"{at:7.3f}  {cpu:6.3f}  {what}", file=sys.stderr)
         times = os.times()
         print(f"CPU s (this process): {times.user + times.system:.2f}; children {times.children_user + times.children_system:.2f}",
               file=sys.stderr)
