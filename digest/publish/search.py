@@ -151,8 +151,8 @@ class ShardIndexing:
         was, now = (rel in old.marked, marked) if old.marked else (True, True)
         dirty = self.verdicts[rel] = was != now or (now and _changed_for_search(self.output / rel, data))
         guessed, run = self.guesses.pop(rel, (None, None))
-        if run is not None and self.indexer is not None:
-            if dirty and guessed == self._given(data) and self.indexer.runs.get(run.name) is run:
+        if run is not None and self.indexer is not None and self.indexer.runs.get(run.name) is run:
+            if dirty and guessed == self._given(data):
                 return  # the run on the guess was given what this page gives Pagefind: it goes on
             self.indexer.call_off(run.name)
             if dirty:  # laid out again (the page left to lay out) for the run started below
