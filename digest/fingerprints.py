@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,39 +37,12 @@ def source_fingerprint(*parts: str) -> str:
 @functools.lru_cache(maxsize=1)
 def pipeline_fingerprint() -> str:
     """Changes whenever any of digest's code or data (or a package its taxonomy reads) changes."""
-    digest = hashlib.sha256(source_fingerprint().encode())
-    for package in ("country_converter", "pycountry", "numpy"):
-        version = installed_version(package)
-        if version is not None:
-            digest.update(f"{package}={version}".encode())
-    return digest.hexdigest()[:32]
-
-
-def installed_version(package: str) -> str | None:
-    """``importlib.metadata.version(package)`` (None: not installed), read from the wheel's ``.dist-info`` folder
-    where it is one: importing ``importlib.metadata`` costs 30-70 ms, on every build."""
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        found = [name for name in names if name.startswith(package + "-") and name.endswith((".dist-info", ".egg-info"))]
-        if not found:
-            continue
-        if len(found) == 1 and found[0].endswith(".dist-info"):
-            try:
-                with open(os.path.join(folder or ".", found[0], "METADATA"), encoding="utf-8") as file:
-                    for line in file:
-                        if line.startswith("Version:"):
-                            return line.partition(":")[2].strip()
-                        if not line.strip():
-                            break  # the headers end at the first blank line
-            except OSError:
-                pass
-        break  # found, but not plainly: as importlib.metadata reads it
     from importlib import metadata
 
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
+    digest = hashlib.sha256(source_fingerprint().encode())
+    for package in ("country_converter", "pycountry", "numpy"):
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()[:32]

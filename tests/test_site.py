@@ -290,20 +290,3 @@ def test_digest_code_is_part_of_every_fingerprint(monkeypatch):
     monkeypatch.setattr(site_module, "pipeline_fingerprint", lambda: "other code")
     after = {p.path: p.fingerprint for p in build_site_graph(make_digest(stories)).pages}
     assert before.keys() == after.keys() and all(before[path] != after[path] for path in before)
-
-
-def test_the_versions_in_the_code_fingerprint_are_those_importlib_metadata_reads(tmp_path, monkeypatch):
-    from importlib import metadata
-
-    from digest.fingerprints import installed_version
-
-    for package in ("country_converter", "pycountry", "numpy", "jinja2", "PyYAML", "markdown_it_py"):
-        assert installed_version(package) == metadata.version(package)
-    assert installed_version("no_such_package_anywhere") is None
-    # Two versions' folders side by side (a botched upgrade): importlib.metadata's answer, not a guess between them.
-    for version in ("1.0", "2.0"):
-        info = tmp_path / f"pycountry-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: pycountry\nVersion: {version}\n\nText.\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert installed_version("pycountry") == metadata.version("pycountry")
