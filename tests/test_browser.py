@@ -122,3 +122,13 @@ def test_pages_read_without_javascript(tab, served_site, built_site, kind):
         assert paragraphs, f"/{path} shows no paragraph of story text without JavaScript"
     else:
         assert visible_links(page, "stories"), "the front page shows no story link without JavaScript"
+
+
+def test_every_module_that_uses_chromium_runs_on_the_worker_that_has_it(request):
+    """ordering.CHROMIUM_MODULES lists every module whose tests use the session's Chromium: xdist hands them out
+    together, to one worker, which alone starts a Chromium. A module missing there would start a second one. (It
+    checks the tests this run collected: all of them, in the suite.)"""
+    from ordering import CHROMIUM_MODULES, module_of
+
+    using = {module_of(item.nodeid) for item in request.session.items if "chromium" in getattr(item, "fixturenames", ())}
+    assert using <= CHROMIUM_MODULES, f"add to ordering.CHROMIUM_MODULES: {sorted(using - CHROMIUM_MODULES)}"
