@@ -7,7 +7,10 @@ module's whole time, longest first (the longest-processing-time rule), the short
 gaps. A module's time is what counts, not its longest test's: a module of sixty short tests is a long module.
 
 A module's tests stay together, in their order, on one worker: their module-scoped fixtures (Chromium pages, a
-built corpus, the Nu checker's report) are made once. The times are recorded in durations.json by ``pytest
+built corpus, the Nu checker's report) are made once. The modules that use the session's Chromium (CHROMIUM_MODULES)
+go together too, as one unit of the order and of xdist's scopes: one worker runs them all, and only it starts
+Playwright's driver, Chromium and the session's browser contexts (~1.5 CPU-s and ~1 s of its time), and compiles
+axe-core. The times are recorded in durations.json by ``pytest
 --record-durations`` (each module's tests summed: setup, call and teardown); a module not listed counts as short.
 A file of single tests' times (the earlier format) is read as the sum of the tests it lists.
 """
@@ -27,8 +30,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help=f"write each test module's time (its tests' setup, call and teardown) to {RECORDED.name}, for the order of the next runs")
 
 
+# Every module whose tests use conftest's ``chromium`` (through ``browser``, ``tab``, ``fresh_page``, axe): a test
+# in test_browser.py fails when one is missing here.
+CHROMIUM_MODULES = frozenset(f"tests/test_{name}.py" for name in (
+    "browser", "frontpage_browser", "preview_browser", "quality", "redirects", "search_browser", "site_search", "threads"))
+CHROMIUM_SCOPE = "tests/the session's Chromium"
+
+
 def module_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit a test is handed out with: its module, or all the modules that use Chromium."""
+    module = module_of(nodeid)
+    return CHROMIUM_SCOPE if module in CHROMIUM_MODULES else module
 
 
 def recorded() -> dict[str, float]:
@@ -45,23 +61,33 @@ def recorded() -> dict[str, float]:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """--dist loadscope, a module being the scope whatever its tests' ids hold. xdist's own takes the node id up to
-    its last "::", so a parametrized test whose id has "::" in it (an IPv6 address: ``test_x[[::1]-...]``) was a
-    scope of its own, sent to the other worker: its module's fixtures made twice."""
+    """--dist loadscope, a module (or the Chromium modules together: scope_of) being the scope whatever its tests'
+    ids hold. xdist's own takes the node id up to its last "::", so a parametrized test whose id has "::" in it (an
+    IPv6 address: ``test_x[[::1]-...]``) was a scope of its own, sent to the other worker: its module's fixtures
+    made twice."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class ByModule(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return module_of(nodeid)
+            return scope_of(nodeid)
 
     return ByModule(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     seconds = recorded()
-    items.sort(key=lambda item: -seconds.get(module_of(item.nodeid), 0.0))  # stable: each module's tests keep their order
+    scopes: dict[str, float] = {}
+    for module, time in seconds.items():
+        scopes[scope_of(module)] = scopes.get(scope_of(module), 0.0) + time
+
+    def longest_first(item: pytest.Item) -> tuple[float, str, float, str]:
+        module = module_of(item.nodeid)
+        scope = scope_of(module)
+        return -scopes.get(scope, 0.0), scope, -seconds.get(module, 0.0), module
+
+    items.sort(key=longest_first)  # stable: each module's tests keep their order
 
 
 class DurationRecorder:

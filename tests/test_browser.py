@@ -16,17 +16,24 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(fresh_page):
-    """A fresh page (1280 px) that records console errors, uncaught exceptions and failed requests."""
-    page = fresh_page
+def page(tab):
+    """The session's 1280 px page (each test navigates it afresh), recording console errors, uncaught exceptions and
+    failed requests while the test runs: its listeners are taken off after it (a new page costs ~0.1 CPU-s)."""
+    page = tab()
     page.problems = []
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} [{m.location.get('url')}]"))
-    page.on("pageerror", lambda e: page.problems.append(f"uncaught exception: {e}"))
-    # net::ERR_ABORTED is Chromium cancelling a load because the page navigated on (a click before the favicon
-    # arrived): not the site's doing. A missing file shows as a 4xx response below.
-    page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED" and page.problems.append(f"request failed: {r.url} ({r.failure})"))
-    page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
-    return page
+    listeners = {
+        "console": lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} [{m.location.get('url')}]"),
+        "pageerror": lambda e: page.problems.append(f"uncaught exception: {e}"),
+        # net::ERR_ABORTED is Chromium cancelling a load because the page navigated on (a click before the favicon
+        # arrived): not the site's doing. A missing file shows as a 4xx response below.
+        "requestfailed": lambda r: r.failure != "net::ERR_ABORTED" and page.problems.append(f"request failed: {r.url} ({r.failure})"),
+        "response": lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"),
+    }
+    for event, listener in listeners.items():
+        page.on(event, listener)
+    yield page
+    for event, listener in listeners.items():
+        page.remove_listener(event, listener)
 
 
 def visible_links(page, folder: str) -> list[tuple[object, str]]:
@@ -122,3 +129,13 @@ def test_pages_read_without_javascript(tab, served_site, built_site, kind):
         assert paragraphs, f"/{path} shows no paragraph of story text without JavaScript"
     else:
         assert visible_links(page, "stories"), "the front page shows no story link without JavaScript"
+
+
+def test_every_module_that_uses_chromium_runs_on_the_worker_that_has_it(request):
+    """ordering.CHROMIUM_MODULES lists every module whose tests use the session's Chromium: xdist hands them out
+    together, to one worker, which alone starts a Chromium. A module missing there would start a second one. (It
+    checks the tests this run collected: all of them, in the suite.)"""
+    from ordering import CHROMIUM_MODULES, module_of
+
+    using = {module_of(item.nodeid) for item in request.session.items if "chromium" in getattr(item, "fixturenames", ())}
+    assert using <= CHROMIUM_MODULES, f"add to ordering.CHROMIUM_MODULES: {sorted(using - CHROMIUM_MODULES)}"

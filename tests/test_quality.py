@@ -77,11 +77,11 @@ def test_axe_finds_no_violations(built_site, served_site, axe_in_both_schemes, n
 
 
 @pytest.mark.browser
-def test_axe_finds_violations_on_a_bad_page(tmp_path, fresh_page, axe_script):
+def test_axe_finds_violations_on_a_bad_page(tmp_path, tab, axe_script):
     require_axe()
     (tmp_path / "index.html").write_text("<!DOCTYPE html><html><body><img src=x.png><p style='color:#ccc'>pale</p></body></html>")
     with sitecheck.serve(tmp_path, "/") as url:
-        violations = axe_violations_on(fresh_page, url, axe_script)
+        violations = axe_violations_on(tab(), url, axe_script)
     assert any(v.startswith("image-alt") for v in violations), violations
     assert any(v.startswith("html-has-lang") for v in violations), violations
 

@@ -67,11 +67,12 @@ def test_an_old_address_gets_a_page_that_sends_readers_on_and_is_checked(redirec
     assert published_tree(out) == published  # a failed build publishes nothing: the module's site is as it was
 
 
-def test_the_old_address_opened_from_disk_lands_on_the_story(redirected, fresh_page):
+def test_the_old_address_opened_from_disk_lands_on_the_story(redirected, tab):
     site, _ = redirected
-    fresh_page.goto((site / "output/stories/pakistan-platforms/index.html").as_uri())
-    fresh_page.wait_for_url(f"**/stories/{STORY}/index.html")
-    assert fresh_page.locator("h1").first.inner_text().startswith("Pakistan urges global social media platforms")
+    page = tab()
+    page.goto((site / "output/stories/pakistan-platforms/index.html").as_uri())
+    page.wait_for_url(f"**/stories/{STORY}/index.html")
+    assert page.locator("h1").first.inner_text().startswith("Pakistan urges global social media platforms")
 
 
 NOTE = """---

@@ -7,8 +7,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_search_from_disk_explains_and_falls_back(fresh_page, built_site):
-    page = fresh_page  # the session's build, search index included: from disk the browser may not load it
+def test_search_from_disk_explains_and_falls_back(tab, built_site):
+    page = tab()  # the session's build, search index included: from disk the browser may not load it
     page.goto((built_site / "search" / "index.html").as_uri() + "?q=Salleh")
     status = page.locator("#search-status")
     status.wait_for(state="visible")
