@@ -318,6 +318,8 @@ def render_generated_site(config: Config, docs: list[tuple[str, str]], themes) -
 
 @examples(50, 25)  # ~50 ms each: a whole site rendered
 @given(docs=st.lists(st.one_of(st.tuples(st.sampled_from([".txt", ".md"]), documents()), linked_pages()), min_size=1, max_size=4))
+@example(docs=[(".txt", "Floods force thousands from their homes\nThe river rose in the night.\nRelated Articles\n\n"
+                        "Dam holds after a night of rain\nThe dam held, officials said.\n")])  # a story with no date at all
 def test_whole_pipeline_in_memory(site_folder, themes, docs):
     """gather + site graph + render on a small generated content folder: every page and feed is produced,
     the feeds are well-formed XML, and nothing unsafe is published."""
