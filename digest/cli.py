@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -12,6 +14,7 @@ from digest.errors import DigestError
 from digest.pipeline.load import _display as display_path
 from digest.settings.config import load_config
 
+OWN_PROCESS = "own process"  # a command's context object when the command is the whole process (``main``), not a caller's call
 CONFIG_HELP = "The site's settings file. Default: digest.yaml in the current folder (built-in defaults if there is none)."
 
 
@@ -53,7 +56,8 @@ def cli() -> None:
 @click.option("--clean", is_flag=True, help="Ignore the parse cache and read every document afresh.")
 @click.option("--no-search", is_flag=True, help="Skip building the search index (faster; the search page will not work).")
 @click.option("--verbose", "-v", is_flag=True, help="Also print how long each build stage took.")
-def build(config_path, output, base_url, strict, clean, no_search, verbose) -> None:
+@click.pass_context
+def build(ctx, config_path, output, base_url, strict, clean, no_search, verbose) -> None:
     """Build the site into the output folder.
 
     Reads every document in content/, merges and classifies the stories, renders the
@@ -82,6 +86,10 @@ def build(config_path, output, base_url, strict, clean, no_search, verbose) -> N
     if verbose:
         click.echo(f"Stages: {report.timings}")
         click.echo(f"Parse cache: {report.parse_cache[0]} hits, {report.parse_cache[1]} misses.")
+    if ctx.obj is OWN_PROCESS:  # done: the system takes back the session's memory at once, not object by object
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @cli.command()
@@ -230,7 +238,7 @@ def _display(folder: Path) -> str:
 
 
 def main() -> None:
-    cli(prog_name="digest")
+    cli(prog_name="digest", obj=OWN_PROCESS)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -420,3 +420,50 @@ def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_
     assert "Traceback" not in result.stderr
     assert site() == published
 
+
+
+def test_an_edit_s_page_guessed_once_parsed_is_indexed_on_the_guess_when_right_and_again_when_wrong(built_corpus_site, corpus_stories, tmp_path,
+                                                                                                 monkeypatch):
+    """A note that is its story's one version, edited in its body, has its page guessed as soon as it is parsed
+    (the published page with the new body), and its shard indexed on that guess before any page is made. A right
+    guess (a sentence added after the first paragraph) keeps that run, the shard's only one; a wrong one (the first
+    paragraph, which the lede repeats, changed) has it started again on the page made. Either way the index is a cold build's."""
+    from digest.publish.indexer import Indexer
+
+    site = built_corpus_site
+    count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
+    pages = {story["article_ids"][0]: story["path"] for story in corpus_stories if len(story["article_ids"]) == 1}
+    right = "note-005"
+    wrong = next(note for note in sorted(pages) if note.startswith("note-") and shard_of(pages[note], count) != shard_of(pages[right], count))
+    events: list[tuple[str, str, object]] = []
+    start, put = Indexer.start, Publication.put
+
+    def started(indexer, name, pages, bundle):
+        run = start(indexer, name, pages, bundle)
+        events.append(("start", name, run))
+        return run
+
+    def written(publication, rel, data):
+        events.append(("put", rel, None))
+        put(publication, rel, data)
+    monkeypatch.setattr(Indexer, "start", started)
+    monkeypatch.setattr(Publication, "put", written)
+    for note, first_paragraph in ((right, False), (wrong, True)):
+        page, path = pages[note], site / "content" / f"{note}.md"
+        front, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
+        paragraphs = body.split("\n\n")
+        if first_paragraph:
+            paragraphs[0] = "A heron stood in the millrace. " + paragraphs[0]
+        else:
+            paragraphs[1] += " A heron stood in the millrace."
+        path.write_text(front + "\n---\n" + "\n\n".join(paragraphs), encoding="utf-8")
+        events.clear()
+        invoke("build", cwd=site, check=True)
+        name = shard_name(shard_of(page, count), count)
+        runs = [run for kind, shard, run in events if kind == "start" and shard == name]
+        assert events[0][:2] == ("start", name), "the guessed page's shard is indexed before any page is made"
+        assert [run.pages[page].name for run in runs] == [f"{name}.guess.html"] + (["index.html"] if first_paragraph else [])
+    cold = tmp_path / "cold"
+    shutil.copytree(site / "content", cold / "content")
+    invoke("build", cwd=cold, check=True)
+    assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from digest.errors import StrictModeError
 from digest.forking import give_back_memory
-from digest.models import Diagnostic, Digest
+from digest.models import Article, ClassifiedStory, Diagnostic, Digest, Story
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings, gather
 from digest.pipeline.session import BuildSession
 from digest.read.dates import build_day
-from digest.settings.config import Config
+from digest.settings.config import Config, MergeConfig
+
+if TYPE_CHECKING:
+    from digest.stories.merge import MergeStats
+    from digest.stories.remerge import Remerger
 
 EDITS_FIRST = 4  # at most this many documents parsed afresh: their story pages are made first (see ``edited_pages``)
 
@@ -48,6 +52,11 @@ class Publication(Protocol):
 
     def kept(self) -> Mapping[str, str] | None:
         """Pages already published as the last build made them: path -> render key (None: nothing is kept)."""
+
+    def guess(self, path: str, old: str, new: str) -> None:
+        """The page at ``path`` will likely be the published one with ``old`` (the edited note's body) replaced by
+        ``new``, told as soon as the edit is parsed: the sink may index that guess for search meanwhile (it finds
+        out whether it was right when the page is put, and makes the index again if it was not)."""
 
     def expect(self, pages: Sequence[str]) -> None:
         """Pages this run will likely make anew (an edit's story pages), told before the graph is built: the sink may
@@ -85,6 +94,9 @@ class BuildReport:
     timings: Timings
     parse_cache: tuple[int, int] = (0, 0)  # (hits, misses) of this run: a run with nothing changed only hits
     moved: tuple[tuple[str, str], ...] = ()  # (old slug, new slug) of stories whose address changed since the last build
+    # What the build kept for a next run: held with the report, so that a process ending once it has printed it
+    # need not free it first (~0.1 s at 10,000 articles).
+    session: BuildSession | None = field(default=None, compare=False, repr=False)
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -107,15 +119,16 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         hits, misses = cache.hits, cache.misses
         cache.parsed.clear()
         before = cache.last_stories()
-    digest = gather(config, cache, timings, session.remerger or session.merger, session.related, today)
-    if last:  # what gather made lives until the process ends: no full collection need walk it again (~1 CPU-s at 10,000)
-        gc.freeze()
-    if strict and digest.diagnostics:
-        listed = "\n".join(str(d) for d in digest.diagnostics)
-        raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
-                              hint="fix the documents above, or run without --strict")
-    stamp = session.site_stamp(config, today)
-    with sink.publication(cache) as publication:
+    with sink.publication(cache) as publication:  # before gather: the edit's page may be guessed once it is parsed
+        merger = session.remerger or _GuessFirst(session, publication, before)
+        digest = gather(config, cache, timings, merger, session.related, today)
+        if last:  # what gather made lives until the process ends: no full collection need walk it again (~1 CPU-s at 10,000)
+            gc.freeze()
+        if strict and digest.diagnostics:
+            listed = "\n".join(str(d) for d in digest.diagnostics)
+            raise StrictModeError(f"{len(digest.diagnostics)} warning(s) and --strict is set: {sink.unchanged}\n{listed}",
+                                  hint="fix the documents above, or run without --strict")
+        stamp = session.site_stamp(config, today)
         kept = publication.republish(stamp) if stamp and digest.stories is before else None
         if kept is not None:  # nothing the site is made from changed, and it is all still there: no graph, no render
             with timings.stage("write"):
@@ -152,6 +165,45 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
     return BuildReport(digest, written, deleted, pages, rendered, timings, (cache.hits - hits, cache.misses - misses), moved)
 
 
+class _GuessFirst:
+    """What gather merges with when the last build's re-merger is on disk: before merging, the story pages the
+    edit will likely make are guessed and told to the publication (see ``likely_edits``), so that Pagefind may
+    index the edited story's shard while the build merges, classifies and makes the graph."""
+
+    def __init__(self, session: BuildSession, publication: Publication, before: Sequence[ClassifiedStory]) -> None:
+        self.session, self.publication, self.before = session, publication, before
+
+    def __call__(self) -> Remerger:
+        return cast("Remerger", self)  # gather asks for its merger once it has parsed: ``merge`` is all it uses
+
+    def merge(self, articles: Sequence[Article], settings: MergeConfig) -> tuple[list[Story], MergeStats]:
+        for path, old, new in likely_edits(self.before, articles, self.session.cache.parsed):
+            self.publication.guess(path, old, new)
+        return self.session.merger().merge(articles, settings)
+
+
+def likely_edits(before: Sequence[ClassifiedStory], articles: Sequence[Article], parsed: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(story page, old body, new body) for each note of the last build's stories that was parsed afresh with only
+    its body changed, when few were (an edit) and it is its story's one article: its page will likely be the
+    published one with the body replaced (a story told by several outlets lists what each adds: not guessed)."""
+    from digest.site.model import story_path
+
+    if not parsed or len(parsed) > EDITS_FIRST:
+        return []
+    sources = set(parsed)
+    fresh = {article.source: article for article in articles if article.source in sources}
+    guesses = []
+    for item in before:
+        if len(item.story.articles) != 1 or item.story.articles[0].source not in fresh:
+            continue
+        old = item.story.articles[0]
+        new = fresh[old.source]
+        if old.body_html and new.body_html and old.body_html != new.body_html \
+                and replace(new, body_html=old.body_html, paragraphs=old.paragraphs) == old:
+            guesses.append((story_path(item.slug), old.body_html, new.body_html))
+    return guesses
+
+
 def edited_pages(digest: Digest, parsed: Sequence[str]) -> list[str]:
     """The story pages of the documents parsed afresh (``parsed``: their paths), when they are few (an edit): made
     first, so that the search index of the edited stories starts while the rest of the site is rendered."""
@@ -169,4 +221,4 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
 
     sink = OutputFolder.for_config(config, search=search)  # refuses a folder that is not digest's, before any work
     session = BuildSession() if clean else BuildSession.from_output(config.output_dir)
-    return run(config, session, sink, strict=strict, last=True)
+    return replace(run(config, session, sink, strict=strict, last=True), session=session)

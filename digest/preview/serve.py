@@ -158,6 +158,9 @@ class _MemoryPublication:
     def kept(self) -> None:
         return None  # the render memo holds the last pages
 
+    def guess(self, path: str, old: str, new: str) -> None:
+        pass  # no search index to start early
+
     def expect(self, pages: Sequence[str]) -> None:
         pass
 

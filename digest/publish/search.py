@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.publish.copies import indexed_part, is_marked, search_copy
-from digest.publish.indexer import Indexer
+from digest.publish.indexer import Indexer, Run
 from digest.publish.mirror import mirror_tree, replace_file
 from digest.publish.swap import remove_tree
 
@@ -140,6 +140,7 @@ class ShardIndexing:
         self._old_shards: dict[int, set[str]] | None = None
         self._numbers: dict[str, int] = dict(self.old.numbers) if self.old else {}  # page -> its shard (see ``_shard``)
         self._numbers_for = self.old.shards if self.old else None  # the count of shards they are for
+        self.guesses: dict[str, tuple[bytes, Run]] = {}  # page -> what Pagefind was given of it on a guess, and that run
 
     def put(self, staging: Path, rel: str, data: bytes) -> None:
         """A page written into ``staging`` with new bytes ``data``."""
@@ -149,6 +150,13 @@ class ShardIndexing:
             return
         was, now = (rel in old.marked, marked) if old.marked else (True, True)
         dirty = self.verdicts[rel] = was != now or (now and _changed_for_search(self.output / rel, data))
+        guessed, run = self.guesses.pop(rel, (None, None))
+        if run is not None and self.indexer is not None and self.indexer.runs.get(run.name) is run:
+            if dirty and guessed == self._given(data):
+                return  # the run on the guess was given what this page gives Pagefind: it goes on
+            self.indexer.call_off(run.name)
+            if dirty:  # laid out again (the page left to lay out) for the run started below
+                self.prepare(staging, [rel])
         if not dirty:
             return
         number = self._shard(rel, old.shards)
@@ -174,6 +182,25 @@ class ShardIndexing:
             pages = {rel: None if rel in indexed else self.output / rel for rel in sorted(members)}
             self._indexer(staging).prepare(name, pages, staging / SEARCH_DIR / name)
 
+    def guess(self, staging: Path, rel: str, data: bytes) -> None:
+        """A page an edit will likely put with ``data``, told before it is made (see ``Publication.guess``): its
+        published shard is laid out with ``data`` in its place and indexed at once. ``put`` keeps that run only
+        if the page turns out to give Pagefind the same bytes; a page never put calls it off at ``start``."""
+        old = self.old
+        if old is None or rel not in (old.marked or self.published.hashes) or self.early_starts == EARLY_STARTS:
+            return
+        number = self._shard(rel, old.shards)
+        name, indexer = shard_name(number, old.shards), self._indexer(staging)
+        if name in indexer.runs or name in indexer.layouts:
+            return
+        self.early_starts += 1
+        source = indexer.work / f"{name}.guess.html"
+        source.write_bytes(data)
+        pages = {page: source if page == rel else self.output / page for page in sorted(self._old_members(number))}
+        (staging / SEARCH_DIR).mkdir(exist_ok=True)
+        indexer.prepare(name, pages, staging / SEARCH_DIR / name)
+        self.guesses[rel] = (self._given(data), indexer.start(name, pages, staging / SEARCH_DIR / name))
+
     def start(self, staging: Path, manifest: Mapping[str, str], site: str, spare: bool = False) -> None:
         """Every file is put: index each shard whose pages changed (or keep its run started early), carry the others.
         ``spare``: ``staging`` was the spare, exactly as it was published (see ``digest.publish.write``)."""
@@ -196,6 +223,10 @@ class ShardIndexing:
         names = {number: shard_name(number, state.shards) for number in sorted(shards)}
         wanted = {names[number]: shards[number] for number in sorted(stale & set(shards))}
         running = self.indexer.runs if self.indexer is not None else {}
+        for _, run in self.guesses.values():  # guessed pages never put (kept as published, or gone): guesses unchecked
+            if running.get(run.name) is run:
+                self.indexer.call_off(run.name)  # type: ignore[union-attr]
+        self.guesses.clear()
         for name, run in list(running.items()):  # before their folders are touched: runs whose pages turned out otherwise
             if list(run.pages) != wanted.get(name):
                 self.indexer.call_off(name)  # type: ignore[union-attr]
@@ -243,6 +274,11 @@ class ShardIndexing:
         if number is None:
             number = self._numbers[rel] = shard_of(rel, shards)
         return number
+
+    def _given(self, page: bytes) -> bytes:
+        """What Pagefind is given of a page (see ``lay_out``)."""
+        copy = search_copy(page)
+        return page if copy is None else copy
 
     def _indexer(self, staging: Path) -> Indexer:
         if self.indexer is None:

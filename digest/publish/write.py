@@ -177,6 +177,21 @@ class Publication:
         """Pages already in ``output/`` as the last build made them (see ``KeptPages``): path -> render key."""
         return KeptPages(self.output, self.cache.pages, self.previous) if self.cache is not None else {}
 
+    def guess(self, rel: str, old: str, new: str) -> None:
+        """An edit's page, likely the published one with ``old`` (found in it once) replaced by ``new``: its search
+        shard is indexed on that guess from now on, and the guess checked when the page is put (see
+        ``ShardIndexing.guess``)."""
+        if not (self.search and self.previous.get(rel)):
+            return
+        try:
+            published = (self.output / rel).read_bytes()
+        except OSError:
+            return
+        before = old.encode("utf-8")
+        if published.count(before) == 1:
+            with self._on_disk():
+                self._index().guess(self._stage().staging, rel, published.replace(before, new.encode("utf-8")))
+
     def expect(self, pages: Sequence[str]) -> None:
         """Pages an edit will likely write anew: their search shards' other pages are laid out for Pagefind now, while
         the graph is built (see ``ShardIndexing.prepare``)."""
