@@ -118,3 +118,28 @@ def test_a_session_keeps_what_the_stages_made_for_the_next_run(site):
     assert session.themes.environment is environment and second.rendered == 0
     fresh = run(config, BuildSession(), OutputFolder(config.output_dir, search=False))  # a new session starts from nothing
     assert not any(a is b for a, b in zip(fresh.digest.stories, first.digest.stories))
+
+
+def test_a_first_build_parses_each_document_as_it_is_read_to_the_same_result(tmp_path, monkeypatch):
+    """With nothing read before, the parse workers start on the first documents read while the rest are read:
+    the articles and warnings are those of reading everything first."""
+    from digest.pipeline import gather
+    from digest.pipeline.cache import ParseCache
+
+    content = tmp_path / "content"
+    content.mkdir()
+    count = gather.PARALLEL_PARSE_MIN + gather.CHUNK // 2  # the last chunk is given short
+    for i in range(count):
+        (content / f"n{i:03}.md").write_text(NOTE.replace("Karachi", f"Port {i}").replace("two days", f"{i} days"), encoding="utf-8")
+    (content / "empty.md").write_text("\n", encoding="utf-8")
+    (content / "broken.txt").write_bytes(b"\x00\x01binary")
+    given: list[int] = []
+    results = gather.ParseAhead.results
+    monkeypatch.setattr(gather.ParseAhead, "results", lambda self: given.append(len(found := results(self))) or found)
+    config = load_config(None, root=tmp_path)
+    ahead = gather.gather(config, ParseCache())
+    assert given == [count]
+    read_first = gather.gather(config)  # no cache: everything read, then parsed
+    assert given == [count]
+    assert ahead.articles == read_first.articles and len(ahead.articles) == count
+    assert ahead.diagnostics == read_first.diagnostics and len(ahead.diagnostics) == 2

@@ -87,3 +87,47 @@ def test_classifying_pauses_the_collector_and_gives_it_back_as_it_was():
     finally:
         (gc.enable if was else gc.disable)()
     assert seen == [False, False]
+
+
+def test_a_build_runs_young_collections_but_no_full_one_and_gives_the_thresholds_back(site):
+    import gc
+
+    from digest.pipeline.build import build
+    from digest.settings.config import load_config
+
+    collected: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    before = gc.get_threshold()
+    gc.collect()
+    gc.callbacks.append(seen)
+    try:
+        young, middle, _ = before
+        gc.set_threshold(young, middle, 1)  # a full collection as often as Python allows: the build must still run none
+        build(load_config(site / "digest.yaml"), search=False)
+        assert gc.get_threshold() == (young, middle, 1)
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*before)
+    assert 0 in collected and 2 not in collected, "young garbage collected, no full collection"
+
+
+def test_a_streamed_child_hands_over_a_batch_of_pages_in_one_piece():
+    """Its pipe holds a whole batch (~1 MB): in 64 KiB pieces, each read waits for this process's main thread to
+    give up the interpreter's lock, and the child waits to write meanwhile."""
+    import fcntl
+
+    from digest.forking import PIPE_BYTES, Streamed
+
+    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < PIPE_BYTES:
+        pytest.skip("this system allows smaller pipes")
+    batch = [b"x" * 14_000] * 50
+    streamed = Streamed(lambda: iter([batch, batch]))
+    try:
+        assert fcntl.fcntl(streamed._receive.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
+        assert list(streamed.rest()) == [batch, batch]
+    finally:
+        streamed.stop()

@@ -467,3 +467,48 @@ def test_an_edit_s_page_guessed_once_parsed_is_indexed_on_the_guess_when_right_a
     shutil.copytree(site / "content", cold / "content")
     invoke("build", cwd=cold, check=True)
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
+
+
+def test_the_next_shard_is_laid_out_while_both_runs_go_and_only_one_ahead(tmp_path, monkeypatch):
+    """A run lays out its pages before a slot is free, so that a slot given back is taken at once; but only one run
+    waits laid out (every shard laid out at once would hold every page twice on disk)."""
+    from pagefind_bin import get_executable
+
+    from digest.publish.indexer import SLOTS, Indexer
+
+    started, release = tmp_path / "started.log", tmp_path / "release"
+    held = tmp_path / "pagefind.sh"  # Pagefind itself, once the test lets the runs go on
+    held.write_text(f'#!/bin/sh\necho "$@" >> "{started}"\nwhile [ ! -e "{release}" ]; do sleep 0.05; done\n'
+                    f'exec "{get_executable()}" "$@"\n', encoding="utf-8")
+    held.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(held))
+    pages = tmp_path / "pages"
+    shards = [f"s{n}" for n in range(SLOTS + 2)]
+    for name in shards:
+        for i in range(3):
+            page = pages / name / f"p{i}" / "index.html"
+            page.parent.mkdir(parents=True)
+            page.write_text(f"<html><head><title>{name} {i}</title></head><body><main data-pagefind-body>Ferry {name} {i} "
+                            "sails</main></body></html>", encoding="utf-8")
+    indexer = Indexer(tmp_path / "staging", tmp_path / "output", "work", search_copy)
+    try:
+        for name in shards:
+            indexer.start(name, {f"{name}/p{i}/index.html": pages / name / f"p{i}" / "index.html" for i in range(3)},
+                          tmp_path / "bundles" / name)
+
+        def laid_out() -> list[str]:
+            return sorted(name for name in shards if len(list((indexer.work / name).rglob("index.html"))) == 3)
+
+        for _ in range(600):  # until both slots' runs are in Pagefind and a third run is laid out (30 s at most)
+            if started.exists() and len(started.read_text(encoding="utf-8").splitlines()) == SLOTS and len(laid_out()) == SLOTS + 1:
+                break
+            indexer.runs[shards[0]].thread.join(0.05)
+        assert len(started.read_text(encoding="utf-8").splitlines()) == SLOTS
+        assert len(laid_out()) == SLOTS + 1, "one run laid out ahead while both slots are taken, and no more"
+        release.touch()
+        indexer.wait()
+    finally:
+        release.touch()
+        indexer.close()
+    assert all((tmp_path / "bundles" / name / "pagefind-entry.json").is_file() for name in shards)
+    assert len(started.read_text(encoding="utf-8").splitlines()) == len(shards)

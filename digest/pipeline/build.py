@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from digest.errors import StrictModeError
-from digest.forking import give_back_memory
+from digest.forking import full_collections_paused, give_back_memory
 from digest.models import Article, ClassifiedStory, Diagnostic, Digest, Story
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.gather import Timings, gather
@@ -221,4 +221,5 @@ def build(config: Config, *, strict: bool = False, clean: bool = False, search: 
 
     sink = OutputFolder.for_config(config, search=search)  # refuses a folder that is not digest's, before any work
     session = BuildSession() if clean else BuildSession.from_output(config.output_dir)
-    return replace(run(config, session, sink, strict=strict, last=True), session=session)
+    with full_collections_paused():  # one run, then the process ends: young garbage is collected, the rest lives on
+        return replace(run(config, session, sink, strict=strict, last=True), session=session)

@@ -16,17 +16,20 @@ from typing import TYPE_CHECKING
 
 from digest.models import Diagnostic, Digest, ParsedDocument, SourceDocument
 from digest.pipeline.cache import ParseCache
-from digest.pipeline.load import KnownDocument, _display, limits_for, load_documents, scan_documents
+from digest.pipeline.load import KnownDocument, _display, limits_for, load_documents, scan_documents, walk_documents
 from digest.pipeline.memo_key import gather_key
 from digest.read.dates import build_day, common_days
 from digest.settings.config import Config
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from digest.classify.related import RelatedMemo
     from digest.stories.remerge import Remerger
 
 # Below this many documents to parse, starting worker processes costs more than it saves.
 PARALLEL_PARSE_MIN = 200
+CHUNK = 64  # documents a worker is given at a time
 
 
 @dataclass
@@ -64,9 +67,18 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
     cache = cache if cache is not None else ParseCache()
     diagnostics: list[Diagnostic] = list(config.warnings)
     docs: Sequence[SourceDocument | KnownDocument]
+    ahead: ParseAhead | None = None
     with timings.stage("load"):
         if remember:
-            docs, load_problems, stats = scan_documents(config.content_dir, cache.stats, limits_for(config))
+            found = walk_documents(config.content_dir)
+            # Nothing read before (a first or --clean build): every document is parsed, from as soon as it is read.
+            ahead = ParseAhead.start(config, today) if not cache.stats and len(found) >= PARALLEL_PARSE_MIN else None
+            try:
+                docs, load_problems, stats = scan_documents(config.content_dir, cache.stats, limits_for(config), found, ahead.add if ahead else None)
+            except BaseException:
+                if ahead is not None:
+                    ahead.close()
+                raise
             cache.update_stats(stats)
         else:
             docs, load_problems = load_documents(config.content_dir, limits_for(config))
@@ -77,6 +89,8 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
         reused = cache.gathered(key, today, lambda: {doc.path: doc.mtime for doc in docs}) if remember and not unready else None
     content = _display(config.content_dir)
     if reused is not None:
+        if ahead is not None:  # parsed for nothing: a gather memo without the stat map it is written with
+            ahead.close()
         articles, stories, parse_problems, merge_problems = reused
         cache.hits += len(docs)  # every document's parse result is known (and none was read)
         diagnostics += [_under(content, d) for d in parse_problems] + list(merge_problems)
@@ -87,7 +101,7 @@ def gather(config: Config, cache: ParseCache | None = None, timings: Timings | N
     from digest.stories.merge import merge_stories
 
     with timings.stage("parse"), large_blocks_mapped():
-        parsed, as_promised = parse_all(docs, config, cache, diagnostics, today)
+        parsed, as_promised = parse_all(docs, config, cache, diagnostics, today, ahead)
         parse_problems = tuple(d for result in parsed for d in result.diagnostics)
         diagnostics += [_under(content, d) for d in parse_problems]
         articles = [a for result in parsed for a in result.articles]
@@ -120,10 +134,10 @@ def _digest(config: Config, articles, stories, diagnostics: list[Diagnostic]) ->
 
 
 def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, cache: ParseCache,
-              diagnostics: list[Diagnostic], today: dt.date) -> tuple[list[ParsedDocument], bool]:
-    """Parse each document once: cached results by content hash, the rest on every core.
-    A ``KnownDocument`` (stat unchanged) is read only when its result is not in the cache; the flag
-    returned says whether every such document still had the bytes its stat promised."""
+              diagnostics: list[Diagnostic], today: dt.date, ahead: ParseAhead | None = None) -> tuple[list[ParsedDocument], bool]:
+    """Parse each document once: cached results by content hash, the rest on every core (those ``ahead`` was
+    given: by its workers, as they were read). A ``KnownDocument`` (stat unchanged) is read only when its result
+    is not in the cache; the flag returned says whether every such document still had the bytes its stat promised."""
     from digest.read import parse_document
 
     capture = config.capture
@@ -150,14 +164,17 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
         else:
             source = doc
         todo.append(source)
-    workers = min(os.cpu_count() or 1, 4)
-    if len(todo) >= PARALLEL_PARSE_MIN and workers > 1:
+    parsed_ahead = ahead.results() if ahead is not None else {}
+    known = [parsed_ahead[doc.path][1] if parsed_ahead.get(doc.path, (None,))[0] is doc else None for doc in todo]
+    rest = [doc for doc, result in zip(todo, known) if result is None]
+    if len(rest) >= PARALLEL_PARSE_MIN and _workers() > 1:
         from digest.processes import helper_pool
 
-        with helper_pool(workers) as pool:
-            fresh = list(pool.map(parse_document, todo, [capture] * len(todo), [today] * len(todo), chunksize=64))
+        with helper_pool(_workers()) as pool:
+            parsed_now = iter(list(pool.map(parse_document, rest, [capture] * len(rest), [today] * len(rest), chunksize=CHUNK)))
     else:
-        fresh = [parse_document(doc, capture, today) for doc in todo]
+        parsed_now = (parse_document(doc, capture, today) for doc in rest)
+    fresh = [result if result is not None else next(parsed_now) for result in known]
     for doc, result in zip(todo, fresh):
         cache.put(doc, capture, result)
         results[doc.path] = result
@@ -166,3 +183,61 @@ def parse_all(docs: Sequence[SourceDocument | KnownDocument], config: Config, ca
 
 def _under(content: str, diagnostic: Diagnostic) -> Diagnostic:
     return Diagnostic(f"{content}/{diagnostic.path}", diagnostic.line, diagnostic.message, diagnostic.level)
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+class ParseAhead:
+    """Documents parsed by worker processes as the load stage reads them (a chunk at a time), so that reading and
+    hashing the files (~1 s at 10,000 documents) is not done before the parsing starts, on one core."""
+
+    def __init__(self, config: Config, today: dt.date) -> None:
+        from digest.forking import large_blocks_mapped
+        from digest.processes import helper_pool
+
+        self.capture, self.today = config.capture, today
+        self.chunk: list[SourceDocument] = []
+        self.parsing: list[tuple[list[SourceDocument], Future[list[ParsedDocument]]]] = []
+        self.memory = large_blocks_mapped()  # the results come while the load stage goes on (see ``gather``)
+        self.memory.__enter__()
+        self.pool: ProcessPoolExecutor | None = helper_pool(_workers())  # forked now, while this process holds little
+
+    @classmethod
+    def start(cls, config: Config, today: dt.date) -> ParseAhead | None:
+        """None where documents are not parsed on several cores (see ``parse_all``)."""
+        from digest.forking import can_fork
+
+        return cls(config, today) if _workers() > 1 and can_fork() else None
+
+    def add(self, doc: SourceDocument) -> None:
+        self.chunk.append(doc)
+        if len(self.chunk) == CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        if self.chunk and self.pool is not None:
+            self.parsing.append((self.chunk, self.pool.submit(_parse_chunk, self.chunk, self.capture, self.today)))
+            self.chunk = []
+
+    def results(self) -> dict[str, tuple[SourceDocument, ParsedDocument]]:
+        """Every document given, with its result: path -> (document, result)."""
+        self._send()
+        try:
+            return {doc.path: (doc, result) for docs, parsing in self.parsing for doc, result in zip(docs, parsing.result())}
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """The workers stopped (what they had not started is not parsed)."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+            self.memory.__exit__(None, None, None)
+
+
+def _parse_chunk(docs: Sequence[SourceDocument], capture, today: dt.date) -> list[ParsedDocument]:
+    from digest.read import parse_document
+
+    return [parse_document(doc, capture, today) for doc in docs]

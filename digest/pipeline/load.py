@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,15 +175,17 @@ class KnownDocument:
 
 
 def scan_documents(
-    content_dir: Path, known: Mapping[str, tuple[int, int, str]], limits: ReadLimits = ReadLimits()
+    content_dir: Path, known: Mapping[str, tuple[int, int, str]], limits: ReadLimits = ReadLimits(),
+    found: list[tuple[str, os.stat_result | None]] | None = None, on_read: Callable[[SourceDocument], None] | None = None,
 ) -> tuple[list[SourceDocument | KnownDocument], list[Diagnostic], dict[str, tuple[int, int, str]]]:
     """Like ``load_documents``, but a file whose (mtime_ns, size) is in ``known`` is not read: it comes back
     as a ``KnownDocument``. Also returns the stat map for the next scan: path -> (mtime_ns, size, sha256),
-    for the documents that read cleanly (a file with a problem is read again, to report it again)."""
+    for the documents that read cleanly (a file with a problem is read again, to report it again).
+    ``found``: what ``walk_documents`` gave, if already asked; ``on_read`` is given each document read, as it is."""
     docs: list[SourceDocument | KnownDocument] = []
     diagnostics: list[Diagnostic] = []
     stats: dict[str, tuple[int, int, str]] = {}
-    for rel, st in _walk(content_dir):
+    for rel, st in walk_documents(content_dir) if found is None else found:
         seen = known.get(rel)
         if st is not None and seen is not None and seen[0] == st.st_mtime_ns and seen[1] == st.st_size:
             docs.append(KnownDocument(rel, seen[2], st.st_mtime))
@@ -193,12 +195,14 @@ def scan_documents(
         diagnostics.extend(problems)
         if doc is not None:
             docs.append(doc)
+            if on_read is not None:
+                on_read(doc)
             if st is not None and not problems:  # stat taken before the read: a later change shows
                 stats[rel] = (st.st_mtime_ns, st.st_size, doc.sha256)
     return docs, diagnostics, stats
 
 
-def _walk(content_dir: Path) -> list[tuple[str, os.stat_result | None]]:
+def walk_documents(content_dir: Path) -> list[tuple[str, os.stat_result | None]]:
     """(path relative to ``content_dir``, its stat) of every file ``find_documents`` finds, in its order,
     with plain strings and ``os.scandir`` (whose entries carry the stat on most systems)."""
     if not content_dir.is_dir():

@@ -2,7 +2,8 @@
 
 Each run goes on while this process goes on with the build (the rest of the render, carrying the unchanged files,
 writing the cache): a thread per run makes the run's folder of pages, starts Pagefind's binary (directly, not
-through ``python -m pagefind``) and waits for it, holding a slot of the indexer's two. A shard of more than
+through ``python -m pagefind``) and waits for it, holding a slot of the indexer's two. One run more than the slots
+take makes its folder while they go, so that a slot given back is taken at once. A shard of more than
 ``SMALL_SHARD`` pages takes both slots, so that Pagefind's memory stays under ~0.5 GB. A run may be called off
 (its shard's pages changed after it started): its process is killed and its output left to be made again.
 """
@@ -45,26 +46,41 @@ class Run:
     def _run(self) -> None:
         indexer = self.indexer
         slots = SLOTS if len(self.pages) > SMALL_SHARD else 1
-        with indexer.free:
-            indexer.free.wait_for(lambda: indexer.slots >= slots or self.called_off)
-            if self.called_off:
-                return
-            indexer.slots -= slots
+        held, waiting = 0, False
         try:
-            self._index()
+            # Laid out before a slot is free, one run ahead of those going: a slot given back is taken at once,
+            # not after a shard's ~550 pages are written (slowed by this process's own work at every system call).
+            with indexer.free:
+                indexer.free.wait_for(lambda: indexer.waiting < max(indexer.slots, 1) or self.called_off)
+                if self.called_off:
+                    return
+                indexer.waiting += 1
+                waiting = True
+            laid_out = self._lay_out()
+            with indexer.free:
+                indexer.free.wait_for(lambda: indexer.slots >= slots or self.called_off)
+                if self.called_off or not laid_out:
+                    return
+                indexer.slots -= slots
+                indexer.waiting -= 1
+                held, waiting = slots, False
+                indexer.free.notify_all()  # the next run may lay out its pages
+                self.process = _start_pagefind(indexer.command, self.folder, self.bundle, indexer.output)
+            self._wait()
         except BuildError as failure:
             self.failure = failure
         except OSError as error:
             self.failure = BuildError(f"the search indexer (pagefind) could not prepare its pages: {error}", str(indexer.output))
         finally:
-            remove_tree(self.folder)
-            with indexer.free:
-                indexer.slots += slots
+            with indexer.free:  # the slot first: the next run starts while this one's folder goes
+                indexer.slots += held
+                indexer.waiting -= waiting
                 indexer.free.notify_all()
+            remove_tree(self.folder)
 
-    def _index(self) -> None:
+    def _lay_out(self) -> bool:
         """Lay out the pages (what ``copy`` makes of each, or a link to it; those laid out ahead kept when that
-        gives the same folder) and run Pagefind on them."""
+        gives the same folder); False when called off meanwhile."""
         root = str(self.folder) + os.sep
         ahead, todo = self.indexer.laid_out(self.name), self.pages
         if ahead is not None and ahead.fits(self.pages):
@@ -75,12 +91,13 @@ class Run:
         elif ahead is not None:
             remove_tree(self.folder)
         if not lay_out(todo, root, self.indexer.link, self.indexer.copy, lambda: self.called_off):
-            return
+            return False
         remove_tree(self.bundle)
-        with self.indexer.free:  # started only if not called off meanwhile: ``call_off`` kills what it sees
-            if self.called_off:
-                return
-            self.process = _start_pagefind(self.indexer.command, self.folder, self.bundle, self.indexer.output)
+        return True
+
+    def _wait(self) -> None:
+        """Until Pagefind is done (started only if not called off: ``call_off`` kills what it sees)."""
+        assert self.process is not None
         output, _ = self.process.communicate()
         if self.process.returncode != 0 and not self.called_off:
             errors = output.decode("utf-8", "replace").strip()
@@ -153,7 +170,8 @@ class Indexer:
         self.link: Link = linker()
         self.command = _pagefind_command()
         self.free = threading.Condition()
-        self.slots = SLOTS
+        self.slots = SLOTS  # free: a run holds one (a large shard's, both) while Pagefind goes
+        self.waiting = 0  # runs laying out their pages or laid out, waiting for a slot
         self.runs: dict[str, Run] = {}
         self.layouts: dict[str, Layout] = {}
 
