@@ -32,10 +32,10 @@ def empty_site(tmp_path: Path) -> Path:
     return root
 
 
-def _compile_default_theme(folder: Path) -> None:
+def _compile_default_theme(make_environment, folder: Path) -> None:
     from digest.render import pages
 
-    environment = pages.make_environment([pages.default_theme_dir()], folder)
+    environment = make_environment([pages.default_theme_dir()], folder)
     for name in environment.list_templates(extensions=["html"]):
         environment.get_template(name)
 
@@ -48,18 +48,23 @@ def compiled_templates_shared(tmp_path_factory) -> Iterator[None]:
     Jinja checks each entry against its template's source and file, so an edited or a site's own template is
     compiled afresh, as in a build; builds in a subprocess compile as usual. A test of compiling itself calls
     the ``__wrapped__`` original. The folder holds the whole default theme from the start: filled only by the
-    builds that used it, a disk build before the first of them compiled the theme for itself (~0.3 CPU-s)."""
+    builds that used it, a disk build before the first of them compiled the theme for itself (~0.3 CPU-s). It is
+    made when a build first asks for it, not at the session's start: the worker whose first module builds nothing
+    (the fuzz file's readers) does not wait for the other to compile it (~0.3 s)."""
     from digest.render import pages
 
-    folder = built_once(tmp_path_factory, "compiled-templates", _compile_default_theme)
     make_environment = pages.make_environment
+
+    @functools.cache
+    def folder() -> Path:
+        return built_once(tmp_path_factory, "compiled-templates", functools.partial(_compile_default_theme, make_environment))
 
     @functools.wraps(make_environment)
     def shared(dirs, bytecode_dir=None):
         if bytecode_dir is None:
-            return make_environment(dirs, folder)
+            return make_environment(dirs, folder())
         if bytecode_dir.parent.is_dir() and not (bytecode_dir.is_dir() and any(bytecode_dir.iterdir())):
-            shutil.copytree(folder, bytecode_dir, dirs_exist_ok=True)
+            shutil.copytree(folder(), bytecode_dir, dirs_exist_ok=True)
         return make_environment(dirs, bytecode_dir)
 
     with pytest.MonkeyPatch.context() as patch:

@@ -94,8 +94,12 @@ def test_robots_and_nojekyll(output):
 
 
 def test_same_content_gives_the_same_feed_bytes(output, tmp_path):
-    """A fresh process (another hash seed, nothing memoised) builds the same bytes as the session's build."""
+    """A fresh process (another hash seed, nothing memoised) builds the same bytes as the session's build. It is also
+    the suite's end-to-end build of the shipped site by ``python -m digest``, as a user runs it (test_smoke.py): the
+    process ends without freeing what the build holds (``os._exit``), once all it prints is printed."""
     root = copy_shipped_site(tmp_path / "again")
-    run_digest("build", "--no-search", "--base-url", BASE, cwd=root, check=True)
+    result = run_digest("build", "--no-search", "-v", "--base-url", BASE, cwd=root, check=True)
+    assert (root / "output" / "index.html").is_file()
+    assert "Built" in result.stdout and result.stdout.rstrip().endswith("misses.")
     for name in ("feed.xml", "feed.json", "sitemap.xml"):
         assert (root / "output" / name).read_bytes() == (output / name).read_bytes()

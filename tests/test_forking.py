@@ -2,10 +2,10 @@
 message; a spawned worker maps none of its parent's memory."""
 
 import os
-import signal
 from pathlib import Path
 
 import pytest
+from spawned_calls import answers, exits_mid_way, fails, killed_by_the_system, mapped_inside_and_after, resident_mib
 
 from digest.errors import BuildError
 from digest.forking import can_fork, forked, spawned
@@ -14,91 +14,40 @@ pytestmark = pytest.mark.skipif(not can_fork(), reason="runs in this process whe
 STARTS = pytest.mark.parametrize("start", [forked, spawned], ids=["forked", "spawned"])
 
 
-def _killed_by_the_system():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _exits_mid_way():
-    os._exit(3)
-
-
-def _answers(pages=2):
-    return {"pages": pages}
-
-
-def _fails():
-    raise ValueError("no such story")
-
-
-def _resident_mib() -> int:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
-
-
 @STARTS
 def test_a_worker_killed_mid_way_is_a_build_error_that_names_memory(start):
     with pytest.raises(BuildError) as stopped:
-        start(_killed_by_the_system)()
-    assert "(_killed_by_the_system) was killed (signal 9: most often the system running out of memory)" in str(stopped.value)
+        start(killed_by_the_system)()
+    assert "(killed_by_the_system) was killed (signal 9: most often the system running out of memory)" in str(stopped.value)
     assert "nothing was written" in str(stopped.value)
 
 
 @STARTS
 def test_a_worker_that_exits_without_a_result_says_its_exit_code(start):
     with pytest.raises(BuildError, match=r"ended with exit code 3 before handing back its result"):
-        start(_exits_mid_way)()
+        start(exits_mid_way)()
 
 
 @STARTS
 def test_a_worker_hands_back_its_result_and_its_error(start):
-    assert start(_answers, 5)() == {"pages": 5}
+    assert start(answers, 5)() == {"pages": 5}
     with pytest.raises(ValueError, match="no such story"):
-        start(_fails)()
+        start(fails)()
 
 
 def test_a_call_that_cannot_be_sent_to_a_spawned_worker_says_why():
     with pytest.raises(Exception, match="pickle"):
-        spawned(_answers, lambda: 2)()
+        spawned(answers, lambda: 2)()
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc")
 def test_a_spawned_worker_does_not_map_what_its_parent_holds():
     held = bytearray(os.urandom(1024)) * (300 * 1024)  # 300 MiB, every page written
-    parent = _resident_mib()
+    parent = resident_mib()
     assert parent > 300
-    assert spawned(_resident_mib)() < parent - 250
-    assert forked(_resident_mib)() > 300  # what a fork maps, for comparison
+    assert spawned(resident_mib)() < parent - 250
+    assert forked(resident_mib)() > 300  # what a fork maps, for comparison
     del held
-
-
-def _mapped_bytes() -> int:
-    """Bytes the C library has mapped on their own for large blocks (glibc's ``mallinfo2().hblkhd``)."""
-    import ctypes
-
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(name, ctypes.c_size_t) for name in
-                    ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-    mallinfo2 = ctypes.CDLL(None).mallinfo2
-    mallinfo2.restype = MallInfo2
-    return mallinfo2().hblkhd
-
-
-def _block_mapped(size: int) -> bool:
-    before = _mapped_bytes()
-    block = bytearray(size)
-    mapped = _mapped_bytes() - before >= size
-    del block
-    return mapped
-
-
-def _mapped_inside_and_after() -> tuple[bool, bool]:
-    from digest.forking import large_blocks_mapped
-
-    raised = bytearray(16 * 2**20)  # a mapped block freed raises the C library's bar to its size (its default)
-    del raised
-    with large_blocks_mapped():
-        inside = _block_mapped(8 * 2**20)  # under that bar: from the heap, but for large_blocks_mapped
-    return inside, _block_mapped(8 * 2**20)
 
 
 def test_while_large_blocks_are_mapped_each_is_its_own_mapping_and_not_after():
@@ -107,7 +56,7 @@ def test_while_large_blocks_are_mapped_each_is_its_own_mapping_and_not_after():
     if not hasattr(ctypes.CDLL(None), "mallinfo2"):
         pytest.skip("needs glibc's mallinfo2")
     # In a new process: how the C library serves a block depends on what its heaps hold already.
-    assert spawned(_mapped_inside_and_after)() == (True, False)
+    assert spawned(mapped_inside_and_after)() == (True, False)
 
 
 def test_classifying_pauses_the_collector_and_gives_it_back_as_it_was():

@@ -17,14 +17,20 @@ sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
 
 
+@pytest.fixture(scope="module")
+def archive() -> tuple:
+    """600 generated articles (bench/generate.py), generated once for the tests that edit a copy of them."""
+    return generate(600, seed=11).articles
+
+
 def told(stories) -> list:
     """Everything a story shows (its versions compared by value), by slug."""
     return sorted(((s.slug, s.title, s.articles, s.summary, s.adds) for s in stories), key=lambda t: t[0])
 
 
 @pytest.mark.parametrize("steps", [4, pytest.param(12, marks=pytest.mark.stress)])  # each kind of edit once; three times
-def test_every_kind_of_edit_gives_what_a_full_merge_gives(steps):
-    articles = list(generate(600, seed=11).articles)
+def test_every_kind_of_edit_gives_what_a_full_merge_gives(archive, steps):
+    articles = list(archive)
     remerger, config, rng = Remerger(), MergeConfig(), random.Random(5)
     remerger.merge(articles, config)
     for step in range(steps):
@@ -50,11 +56,11 @@ def test_every_kind_of_edit_gives_what_a_full_merge_gives(steps):
     assert remerger.full_merges == 1
 
 
-def test_a_sentence_appended_judges_again_only_what_its_new_phrases_shift():
+def test_a_sentence_appended_judges_again_only_what_its_new_phrases_shift(archive):
     # An edited article keeps its place in first-seen order: the phrases both its versions hold have the same
     # holders as before, so the articles near it in those phrases' crowds are not judged again (before, an
     # appended sentence judged 120-220 pairs here, against 8-22 now).
-    articles = list(generate(600, seed=11).articles)
+    articles = list(archive)
     remerger, config = Remerger(), MergeConfig()
     remerger.merge(articles, config)
     for k in (5, 100, 300, 450):

@@ -26,9 +26,9 @@ def shards(output: Path) -> list[str]:
     return json.loads((output / "pagefind" / SHARDS_FILE).read_text(encoding="utf-8"))["shards"]
 
 
-def story_path(site: Path, word: str) -> str:
-    """The page of the story whose text has ``word``."""
-    for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout):
+def story_path(stories: list[dict], site: Path, word: str) -> str:
+    """The page of the story (of ``stories``, ``digest list --json``) whose text in ``site`` has ``word``."""
+    for story in stories:
         if any(word in (site / "content" / f"{name}.md").read_text(encoding="utf-8") for name in story["article_ids"]):
             return story["path"]
     raise AssertionError(f"no story has {word!r}")
@@ -50,6 +50,14 @@ def _write_and_build(folder: Path) -> None:
 def built_corpus_site(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
     """The corpus and its first build (search included), made once per session, copied for each test."""
     return copy_of_built(tmp_path_factory, "search-corpus-built", _write_and_build, tmp_path / "site")
+
+
+@pytest.fixture(scope="module")
+def corpus_stories(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """``digest list --json`` of the built corpus, listed once for the tests that start from it (each listing reads,
+    merges and files the corpus again: ~0.06 CPU-s, 13 times in this module). A test lists again after its edits."""
+    site = copy_of_built(tmp_path_factory, "search-corpus-built", _write_and_build, tmp_path_factory.mktemp("listed") / "site")
+    return json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
 
 
 def test_shards_grow_as_the_square_root_and_keep_their_number_while_near_it():
@@ -128,13 +136,13 @@ def test_pagefind_makes_the_same_files_of_the_copies_made_for_search(built_corpu
     assert len(list((tmp_path / "copies-index" / "fragment").iterdir())) == len(pages)  # each page indexed
 
 
-def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(built_corpus_site):
+def test_an_edit_reindexes_only_its_shard_and_the_index_follows_it(built_corpus_site, corpus_stories):
     corpus_site = built_corpus_site
     output = corpus_site / "output"
     names = shards(output)
     assert len(names) >= 2, f"the corpus should make several shards, not {names}"
     count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    home = shard_name(shard_of(story_path(corpus_site, "quillowmarsh"), count), count)
+    home = shard_name(shard_of(story_path(corpus_stories, corpus_site, "quillowmarsh"), count), count)
     assert [name for name in names if b"quillowmarsh" in indexed_words(output / "pagefind" / name)] == [home]
     before = {name: (output / "pagefind" / name / "pagefind-entry.json").stat().st_ino for name in names}
 
@@ -190,10 +198,9 @@ def test_in_four_shards_an_edited_site_s_index_is_the_one_a_cold_build_makes(tmp
     assert pages == {path: data for path, data in tree(cold / "output").items() if not path.startswith((".digest-cache", "pagefind"))}
 
 
-def _delete_add_and_edit(site: Path, count: int, home: int, new: int) -> dict:
-    """Delete a one-article story of shard ``home`` (not the dam's), add ``new`` notes about the glimmerfen, and
-    edit the dam's (quillowmarsh -> zephyrcrane). The story deleted."""
-    stories = json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+def _delete_add_and_edit(site: Path, stories: list[dict], count: int, home: int, new: int) -> dict:
+    """Delete a one-article story of shard ``home`` (not the dam's; ``stories``: the site's listing), add ``new``
+    notes about the glimmerfen, and edit the dam's (quillowmarsh -> zephyrcrane). The story deleted."""
     gone = next(story for story in stories if shard_of(story["path"], count) == home and len(story["article_ids"]) == 1
                 and not story["article_ids"][0].startswith("dam-"))
     (site / "content" / f"{gone['article_ids'][0]}.md").unlink()
@@ -205,13 +212,13 @@ def _delete_add_and_edit(site: Path, count: int, home: int, new: int) -> dict:
     return gone
 
 
-def test_after_edits_in_two_shards_one_build_after_the_other_the_index_is_a_cold_build_s(built_corpus_site, tmp_path):
+def test_after_edits_in_two_shards_one_build_after_the_other_the_index_is_a_cold_build_s(built_corpus_site, corpus_stories, tmp_path):
     """The third build stages the site into the first one's folder (the spare): a shard carried over by the second
     build is left there as it is, the one it indexed again is brought up to date."""
     site = built_corpus_site
     count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    home = shard_of(story_path(site, "quillowmarsh"), count)
-    other = next(story for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+    home = shard_of(story_path(corpus_stories, site, "quillowmarsh"), count)
+    other = next(story for story in corpus_stories
                  if shard_of(story["path"], count) != home and len(story["article_ids"]) == 1)
     for note, old, new in ((site / "content" / "dam-valley.md", "quillowmarsh", "zephyrcrane"),
                            (site / "content" / f"{other['article_ids'][0]}.md", "\n---\n", "\n---\nA heron stood in the millrace.\n\n")):
@@ -223,14 +230,14 @@ def test_after_edits_in_two_shards_one_build_after_the_other_the_index_is_a_cold
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
 
 
-def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path):
+def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_would(built_corpus_site, corpus_stories, tmp_path):
     """After an edit, the edited story's shard is indexed as soon as its page is written, while the build goes on.
     A story added to that shard, one deleted from it and more edits (past the early runs allowed) in the same
     build change what that run was given: the index is still, byte for byte, the one a cold build makes."""
     site = built_corpus_site
     count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    home = shard_of(story_path(site, "quillowmarsh"), count)
-    _delete_add_and_edit(site, count, home, 8)
+    home = shard_of(story_path(corpus_stories, site, "quillowmarsh"), count)
+    _delete_add_and_edit(site, corpus_stories, count, home, 8)
     for i in range(1, 1 + 2 * EARLY_STARTS):
         note = site / "content" / f"note-{i:03d}.md"
         note.write_text(note.read_text(encoding="utf-8") + f"\nA heron {i} stood in the millrace.\n", encoding="utf-8")
@@ -243,7 +250,7 @@ def test_a_shard_changed_after_its_run_started_early_is_indexed_as_a_cold_build_
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
 
 
-def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_build_would(built_corpus_site, tmp_path, monkeypatch):
+def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_build_would(built_corpus_site, corpus_stories, tmp_path, monkeypatch):
     """An edit of a few documents lays out the rest of the edited story's shard while the graph is built. Here
     the same build also deletes a story of that shard (laid out, no longer in it) and adds stories to it: the
     index is still, byte for byte, the one a cold build makes."""
@@ -251,9 +258,9 @@ def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_bui
 
     site = built_corpus_site
     count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    edited = story_path(site, "quillowmarsh")
+    edited = story_path(corpus_stories, site, "quillowmarsh")
     home = shard_of(edited, count)
-    gone = _delete_add_and_edit(site, count, home, 3)
+    gone = _delete_add_and_edit(site, corpus_stories, count, home, 3)
     prepared: list[tuple[str, set[str]]] = []
     laid_out = Indexer.prepare
 
@@ -282,21 +289,21 @@ def test_an_edited_story_s_shard_laid_out_before_render_is_indexed_as_a_cold_bui
     assert tree(site / "output" / "pagefind") == tree(cold / "output" / "pagefind")
 
 
-def _edited_shard(site: Path) -> tuple[Path, int, str, int]:
+def _edited_shard(site: Path, stories: list[dict]) -> tuple[Path, int, str, int]:
     """The site's output, its count of shards, the page of the story about the quillowmarsh and its shard."""
     output = site / "output"
     count = json.loads((output / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    expected = story_path(site, "quillowmarsh")
+    expected = story_path(stories, site, "quillowmarsh")
     return output, count, expected, shard_of(expected, count)
 
 
-def test_a_run_whose_pages_the_layout_ahead_does_not_fit_lays_them_all_out_in_order(built_corpus_site, tmp_path):
+def test_a_run_whose_pages_the_layout_ahead_does_not_fit_lays_them_all_out_in_order(built_corpus_site, corpus_stories, tmp_path):
     """A new page in the expected shard has no folder laid out ahead: made last, it could come last in its folder's
     listing, where Pagefind (numbering pages as it finds them) would index the shard otherwise than a cold build.
     The run lays out all its pages afresh, in order, and makes what Pagefind makes of them so laid out."""
     from pagefind_bin import get_executable
 
-    output, count, expected, home = _edited_shard(built_corpus_site)
+    output, count, expected, home = _edited_shard(built_corpus_site, corpus_stories)
     new = next(path for n in range(200) if shard_of(path := f"stories/ferryman-{n}/index.html", count) == home)
     fresh = tmp_path / "fresh"
     with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
@@ -315,12 +322,12 @@ def test_a_run_whose_pages_the_layout_ahead_does_not_fit_lays_them_all_out_in_or
         raise RuntimeError("the rest of the build is not the point")
 
 
-def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_site):
+def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_site, corpus_stories):
     """A page of the expected shard laid out from the published site, then put with other bytes before the run
     starts, is indexed in the version put."""
     site = built_corpus_site
-    output, count, expected, home = _edited_shard(site)
-    other = next(story["path"] for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
+    output, count, expected, home = _edited_shard(site, corpus_stories)
+    other = next(story["path"] for story in corpus_stories
                  if shard_of(story["path"], count) == home and story["path"] != expected)
     with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
         publication.expect([expected])
@@ -336,8 +343,8 @@ def test_a_page_laid_out_ahead_then_put_changed_is_indexed_as_put(built_corpus_s
     assert b"zephyrcrane" not in (output / other).read_bytes()
 
 
-def test_a_build_failing_while_a_shard_is_laid_out_ahead_stops_that_process_and_leaves_no_staging_folder(built_corpus_site):
-    output, _, expected, _ = _edited_shard(built_corpus_site)
+def test_a_build_failing_while_a_shard_is_laid_out_ahead_stops_that_process_and_leaves_no_staging_folder(built_corpus_site, corpus_stories):
+    output, _, expected, _ = _edited_shard(built_corpus_site, corpus_stories)
     before = tree(output)
     with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
         publication.expect([expected])
@@ -350,7 +357,7 @@ def test_a_build_failing_while_a_shard_is_laid_out_ahead_stops_that_process_and_
     assert tree(output) == before and not staging_folder(output).exists()
 
 
-def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stops_pagefind(built_corpus_site, tmp_path, monkeypatch):
+def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stops_pagefind(built_corpus_site, corpus_stories, tmp_path, monkeypatch):
     """An edited story's page starts its shard's run at once; the build failing after that (a template, say) kills
     the run and leaves the published site and index as they were, with no staging folder."""
     slow = tmp_path / "slow-pagefind.sh"
@@ -359,7 +366,7 @@ def test_a_build_failing_while_an_early_run_indexes_leaves_the_old_site_and_stop
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
     output = built_corpus_site / "output"
     before = tree(output)
-    story = story_path(built_corpus_site, "quillowmarsh")
+    story = story_path(corpus_stories, built_corpus_site, "quillowmarsh")
     with pytest.raises(RuntimeError), Publication(output, search=True) as publication:
         publication.put(story, (output / story).read_bytes().replace(b"quillowmarsh", b"zephyrcrane"))
         assert publication.indexing is not None and publication.indexing.indexer is not None
@@ -415,7 +422,8 @@ def test_each_shard_is_one_run_of_pagefind_s_binary_and_a_failing_run_stops_the_
 
 
 
-def test_an_edit_s_page_guessed_once_parsed_is_indexed_on_the_guess_when_right_and_again_when_wrong(built_corpus_site, tmp_path, monkeypatch):
+def test_an_edit_s_page_guessed_once_parsed_is_indexed_on_the_guess_when_right_and_again_when_wrong(built_corpus_site, corpus_stories, tmp_path,
+                                                                                                 monkeypatch):
     """A note that is its story's one version, edited in its body, has its page guessed as soon as it is parsed
     (the published page with the new body), and its shard indexed on that guess before any page is made. A right
     guess (a sentence added after the first paragraph) keeps that run, the shard's only one; a wrong one (the first
@@ -424,8 +432,7 @@ def test_an_edit_s_page_guessed_once_parsed_is_indexed_on_the_guess_when_right_a
 
     site = built_corpus_site
     count = json.loads((site / "output" / ".digest-cache" / "search.json").read_text(encoding="utf-8"))["shards"]
-    pages = {story["article_ids"][0]: story["path"] for story in json.loads(invoke("list", "--json", cwd=site, check=True).stdout)
-             if len(story["article_ids"]) == 1}
+    pages = {story["article_ids"][0]: story["path"] for story in corpus_stories if len(story["article_ids"]) == 1}
     right = "note-005"
     wrong = next(note for note in sorted(pages) if note.startswith("note-") and shard_of(pages[note], count) != shard_of(pages[right], count))
     events: list[tuple[str, str, object]] = []

@@ -78,7 +78,7 @@ def test_overlap_sums_the_weights_of_shared_features_exactly_in_any_number_of_ba
 
 
 def test_every_step_on_two_cores_gives_what_one_core_gives(monkeypatch):
-    articles = generate(1200, seed=11).articles
+    articles = generate(600, seed=11).articles
 
     def merged():
         stories, stats = merge_stories(articles, MergeConfig())  # nothing kept: everything read afresh
