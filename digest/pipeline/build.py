@@ -14,7 +14,7 @@ import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol
 
 from digest.errors import StrictModeError
 from digest.forking import full_collections_paused, give_back_memory
@@ -27,7 +27,6 @@ from digest.settings.config import Config, MergeConfig
 
 if TYPE_CHECKING:
     from digest.stories.merge import MergeStats
-    from digest.stories.remerge import Remerger
 
 EDITS_FIRST = 4  # at most this many documents parsed afresh: their story pages are made first (see ``edited_pages``)
 
@@ -120,7 +119,7 @@ def run(config: Config, session: BuildSession, sink: Sink, *, strict: bool = Fal
         cache.parsed.clear()
         before = cache.last_stories()
     with sink.publication(cache) as publication:  # before gather: the edit's page may be guessed once it is parsed
-        merger = session.remerger or _GuessFirst(session, publication, before)
+        merger = session.remerger or (lambda: _GuessFirst(session, publication, before))  # made once parsed
         digest = gather(config, cache, timings, merger, session.related, today)
         if last:  # what gather made lives until the process ends: no full collection need walk it again (~1 CPU-s at 10,000)
             gc.freeze()
@@ -172,9 +171,6 @@ class _GuessFirst:
 
     def __init__(self, session: BuildSession, publication: Publication, before: Sequence[ClassifiedStory]) -> None:
         self.session, self.publication, self.before = session, publication, before
-
-    def __call__(self) -> Remerger:
-        return cast("Remerger", self)  # gather asks for its merger once it has parsed: ``merge`` is all it uses
 
     def merge(self, articles: Sequence[Article], settings: MergeConfig) -> tuple[list[Story], MergeStats]:
         for path, old, new in likely_edits(self.before, articles, self.session.cache.parsed):

@@ -12,24 +12,31 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from digest.models import Diagnostic, Digest, ParsedDocument, SourceDocument
+from digest.models import Article, Diagnostic, Digest, ParsedDocument, SourceDocument, Story
 from digest.pipeline.cache import ParseCache
 from digest.pipeline.load import KnownDocument, _display, limits_for, load_documents, scan_documents, walk_documents
 from digest.pipeline.memo_key import gather_key
 from digest.read.dates import build_day, common_days
-from digest.settings.config import Config
+from digest.settings.config import Config, MergeConfig
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from digest.classify.related import RelatedMemo
+    from digest.stories.merge import MergeStats
     from digest.stories.remerge import Remerger
 
 # Below this many documents to parse, starting worker processes costs more than it saves.
 PARALLEL_PARSE_MIN = 200
 CHUNK = 64  # documents a worker is given at a time
+
+
+class Merger(Protocol):
+    """What merges the articles into stories: a ``Remerger``, or anything with its ``merge``."""
+
+    def merge(self, articles: Sequence[Article], settings: MergeConfig) -> tuple[list[Story], MergeStats]: ...
 
 
 @dataclass
@@ -51,7 +58,7 @@ class Timings:
 
 
 def gather(config: Config, cache: ParseCache | None = None, timings: Timings | None = None,
-           remerger: Remerger | Callable[[], Remerger] | None = None, related: RelatedMemo | None = None,
+           remerger: Remerger | Callable[[], Merger] | None = None, related: RelatedMemo | None = None,
            today: dt.date | None = None) -> Digest:
     """load -> parse -> merge -> classify: what ``list``, ``explain`` and ``build`` all start with.
 
